@@ -1,0 +1,1 @@
+"""The grammar of the rule language, shipped as package data."""

@@ -1,0 +1,1 @@
+"""The default rule set and vocabulary, shipped as package data."""

@@ -1,0 +1,40 @@
+"""The command line: the only place that prints to the terminal or chooses an exit code.
+
+Each subcommand lives in its own module of this package and exposes
+`register(subparsers)`, which adds its parser and sets `handler(args) -> int`.
+Exit codes: 0 clean, 1 findings (rejected input, failed check), 2 usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rulesengine.cli import check, explain, generate, graph, run
+
+SUBCOMMANDS = (run, check, explain, graph, generate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rulesengine",
+        description="Turn contact-center interaction events into technical descriptors.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in SUBCOMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 1
+    except KeyboardInterrupt:
+        print("rulesengine: interrupted", file=sys.stderr)
+        return 130

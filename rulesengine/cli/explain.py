@@ -1,0 +1,7 @@
+"""The `explain` subcommand (not written yet)."""
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    subparsers.add_parser("explain", help="(not available yet)").set_defaults(handler=lambda args: 2)

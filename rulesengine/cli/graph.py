@@ -1,0 +1,7 @@
+"""The `graph` subcommand (not written yet)."""
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    subparsers.add_parser("graph", help="(not available yet)").set_defaults(handler=lambda args: 2)

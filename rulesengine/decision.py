@@ -1,0 +1,51 @@
+"""What the rules decided for one party: the four descriptor parts and the rules behind them.
+
+This is the seam between evaluation and output: an evaluator turns `PartyFacts`
+into a `Decision`; the output stage joins the two into a descriptor row.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import attrs
+
+from rulesengine.diagnostics import Diagnostic
+from rulesengine.facts import PartyFacts
+
+UNSPECIFIED = "Unspecified"
+
+
+@attrs.frozen(order=True)
+class RuleRef:
+    """A rule by id, with where it is written (`path:line`)."""
+
+    id: str
+    path: str
+    line: int
+
+    @property
+    def at(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@attrs.frozen
+class Decision:
+    """The descriptor parts for one party; parts no rule decided stay Unspecified."""
+
+    resource_role: str = UNSPECIFIED
+    role_reason: str = UNSPECIFIED
+    technical_result: str = UNSPECIFIED
+    result_reason: str = UNSPECIFIED
+    #: the rules that decided, in a stable order (role rule first); empty when none did
+    rules: tuple[RuleRef, ...] = attrs.field(default=(), converter=tuple)
+    #: some part was left undecided (counted and warned about in the run summary)
+    incomplete: bool = False
+    #: problems found while deciding, e.g. two equal-priority rules disagreeing
+    problems: tuple[Diagnostic, ...] = attrs.field(default=(), converter=tuple)
+
+
+class Evaluator(Protocol):
+    """Anything that decides descriptors: the compiled rule set implements it."""
+
+    def decide(self, facts: PartyFacts) -> Decision: ...

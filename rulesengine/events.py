@@ -1,0 +1,55 @@
+"""The event contract (version 1) as data: the `Event` record and its vocabularies.
+
+Loading and validating lines lives in `rulesengine.loader`; grouping events into
+complete interactions in `rulesengine.assemble`. This module only says what a
+valid event is made of, so that every later stage can import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+from rulesengine.diagnostics import Position
+
+EVENT_TYPES = (
+    "interaction.created",
+    "party.entered",
+    "party.invited",
+    "party.accepted",
+    "party.rejected",
+    "party.revoked",
+    "party.left",
+    "customer.left",
+    "interaction.ended",
+)
+PARTY_EVENT_TYPES = tuple(t for t in EVENT_TYPES if t.startswith("party."))
+KINDS = ("agent", "queue", "strategy", "workbin")
+MEDIATION_KINDS = ("queue", "strategy", "workbin")
+INTENTS = ("route", "transfer", "conference", "consult", "pull")
+VISIBILITIES = ("conference", "coach", "monitor")
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+@attrs.frozen
+class Event:
+    """One validated event line. `ms` is `ts` as epoch milliseconds, for durations."""
+
+    interaction: str
+    seq: int
+    ts: str
+    ms: int
+    event: str
+    party: str | None = None
+    kind: str | None = None
+    resource: str | None = None
+    by: str | None = None
+    intent: str | None = None
+    visibility: str | None = None
+    reason: str | None = None
+    media: str | None = None
+    data: Mapping = _EMPTY
+    source: Position | None = attrs.field(default=None, eq=False, order=False)

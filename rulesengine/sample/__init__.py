@@ -1,0 +1,1 @@
+"""Bundled sample events for `rulesengine run` with no input file."""
