@@ -1,0 +1,393 @@
+"""Random but realistic event streams: load tests, demos and the bundled sample.
+
+Every documented chat flow (C1..C11, in the shapes of the fixtures in `tests/flows/`)
+and a few compositions of them are written by one `_Chat` builder: each shape is a
+short function of builder steps, so a new shape is a few lines, not a new writer.
+Party ids follow the fixtures' numbering (`<interaction>.q1`, `.s1`, `.a1`, `.a2`...),
+and `interaction.created` carries the shape id as attached data (`data.flow`), so the
+documented descriptors of a fixture apply to every generated interaction of its shape.
+
+Interactions start at random (Poisson) arrivals and overlap in time; `Interleaver`
+merges them into one stream ordered by timestamp, holding only the interactions still
+open, so memory stays flat however many are generated. Same seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+import random
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache, partial
+from pathlib import Path
+
+import attrs
+import orjson
+
+AGENTS = tuple(f"Agent{n}" for n in range(1, 21))
+INBOUND_QUEUES = ("Chat_In", "Chat_Sales", "Chat_Support")
+REQUEST_QUEUES = ("Chat_Conference", "Chat_Escalation")
+STRATEGIES = ("ChatRouting", "SalesRouting", "SupportRouting")
+#: Interaction Server `delivering-timeout`: an unanswered invitation is revoked after it.
+DELIVERING_TIMEOUT_MS = 30_000
+#: Mean gap between two interactions' arrivals.
+MEAN_ARRIVAL_S = 1.5
+#: When the generated stream starts.
+EPOCH = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+#: The seed and size of the generated part of the bundled sample.
+SAMPLE_SEED = 2026
+SAMPLE_COUNT = 300
+
+_EPOCH_MS = int(EPOCH.timestamp() * 1000)
+_DAY_MS = 86_400_000
+
+
+@lru_cache(maxsize=64)
+def _date(day: int) -> str:
+    """The date `day` days after 1970-01-01."""
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=day)).isoformat()
+
+
+def format_ts(ms: int) -> str:
+    """RFC 3339 UTC with milliseconds for an offset from `EPOCH` (fast: no datetime per event)."""
+    day, in_day = divmod(_EPOCH_MS + ms, _DAY_MS)
+    seconds, milli = divmod(in_day, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_date(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{milli:03d}Z"
+
+
+class _Chat:
+    """One interaction being written: numbers its events, names its parties, keeps its clock.
+
+    `ms` is the interaction's clock (offset from `EPOCH`); each step moves it forward by
+    a realistic random delay. `open` maps each open party to its state, so `finish` knows
+    who is left to leave.
+    """
+
+    __slots__ = ("interaction", "ms", "rng", "events", "open", "_counts", "_agents", "_invited_at")
+
+    def __init__(self, interaction: str, ms: int, rng: random.Random, flow: str) -> None:
+        self.interaction = interaction
+        self.ms = ms
+        self.rng = rng
+        self.events: list[tuple[int, str]] = []
+        self.open: dict[str, str] = {}
+        self._counts = {"q": 0, "s": 0, "a": 0}
+        self._agents = iter(rng.sample(AGENTS, 4))
+        self._invited_at: dict[str, int] = {}
+        self._emit("interaction.created", media="chat", data={"flow": flow})
+
+    def wait(self, low: float, high: float) -> None:
+        """Let between `low` and `high` seconds pass."""
+        self.ms += int(self.rng.uniform(low, high) * 1000)
+
+    def _emit(self, event: str, **fields: object) -> None:
+        record = {"interaction": self.interaction, "seq": len(self.events) + 1,
+                  "ts": format_ts(self.ms), "event": event}
+        record.update((name, value) for name, value in fields.items() if value is not None)
+        self.events.append((self.ms, orjson.dumps(record).decode()))
+
+    def _party(self, prefix: str) -> str:
+        self._counts[prefix] += 1
+        return f"{self.interaction}.{prefix}{self._counts[prefix]}"
+
+    def queue(self, resource: str, by: str | None = None, intent: str | None = None) -> str:
+        """The interaction enters a queue (placed there by `by` with `intent`, if any)."""
+        party = self._party("q")
+        self._emit("party.entered", party=party, kind="queue", resource=resource, by=by, intent=intent)
+        self.open[party] = "waiting"
+        return party
+
+    def inbound(self) -> str:
+        """The customer's chat enters the inbound queue."""
+        return self.queue(self.rng.choice(INBOUND_QUEUES))
+
+    def take(self, queue: str) -> str:
+        """A strategy takes the interaction from `queue`, which releases it."""
+        self.wait(0.5, 40)
+        party = self._party("s")
+        self._emit("party.entered", party=party, kind="strategy",
+                   resource=self.rng.choice(STRATEGIES), by=queue)
+        self.open[party] = "routing"
+        self.leave(queue)
+        return party
+
+    def invite(self, by: str, intent: str, visibility: str | None = None,
+               agent: str | None = None) -> str:
+        """`by` offers the interaction to the next agent of this chat (or to `agent`)."""
+        party = self._party("a")
+        self._emit("party.invited", party=party, kind="agent", resource=agent or next(self._agents),
+                   by=by, intent=intent, visibility=visibility)
+        self.open[party] = "alerting"
+        self._invited_at[party] = self.ms
+        return party
+
+    def route(self, queue: str, visibility: str | None = "conference") -> str:
+        """A strategy pass: takes the chat from `queue`, invites an agent, finishes."""
+        strategy = self.take(queue)
+        self.wait(0.2, 3)
+        agent = self.invite(strategy, "route", visibility)
+        self.leave(strategy)
+        return agent
+
+    def start(self) -> str:
+        """The common start of the documented flows: inbound queue, strategy, Agent 1 invited."""
+        return self.route(self.inbound())
+
+    def accept(self, agent: str) -> None:
+        self.wait(1.5, 15)
+        self._emit("party.accepted", party=agent)
+        self.open[agent] = "connected"
+
+    def revoke(self, agent: str) -> None:
+        """The delivering timeout withdraws the unanswered invitation."""
+        self.ms = max(self.ms, self._invited_at[agent] + DELIVERING_TIMEOUT_MS)
+        self._emit("party.revoked", party=agent, reason="timeout")
+        del self.open[agent]
+
+    def leave(self, party: str) -> None:
+        self._emit("party.left", party=party)
+        del self.open[party]
+
+    def talk(self) -> None:
+        """A stretch of conversation."""
+        self.wait(20, 420)
+
+    def finish(self) -> None:
+        """The end of the chat: the customer leaves, every open party that can leave does.
+
+        When every open party is a connected agent, a quarter of the time the agents end
+        the chat first. An invitation still alerting cannot leave: `interaction.ended`
+        closes it.
+        """
+        settled = all(state == "connected" for state in self.open.values())
+        agents_first = settled and self.rng.random() < 0.25
+        if not agents_first:
+            self._emit("customer.left")
+        for party in [p for p, state in self.open.items() if state != "alerting"]:
+            self.wait(0.1, 3)
+            self.leave(party)
+        if agents_first:
+            self.wait(0.1, 2)
+            self._emit("customer.left")
+        self._emit("interaction.ended")
+
+
+def _transfer(chat: _Chat, agent: str) -> str:
+    """`agent` transfers the chat; the target accepts and `agent` leaves."""
+    target = chat.invite(agent, "transfer")
+    chat.accept(target)
+    chat.leave(agent)
+    return target
+
+
+def routed_completed(chat: _Chat) -> None:
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    chat.finish()
+
+
+def redirected(chat: _Chat, revokes: int) -> None:
+    """`revokes` routed invitations time out, each time back to the queue; then one is accepted."""
+    agent = chat.start()
+    for _ in range(revokes):
+        chat.revoke(agent)
+        agent = chat.route(chat.inbound())
+    chat.accept(agent)
+    chat.talk()
+    chat.finish()
+
+
+def transfer_chain(chat: _Chat, transfers: int) -> None:
+    agent = chat.start()
+    chat.accept(agent)
+    for _ in range(transfers):
+        chat.talk()
+        agent = _transfer(chat, agent)
+    chat.talk()
+    chat.finish()
+
+
+def invitation_revoked(chat: _Chat, intent: str, visibility: str | None) -> None:
+    """Agent 1 invites Agent 2, who does not answer; Agent 1 completes the chat."""
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    chat.revoke(chat.invite(agent, intent, visibility))
+    chat.talk()
+    chat.finish()
+
+
+def joined(chat: _Chat, visibility: str) -> None:
+    """Agent 1 brings Agent 2 in (conference, or consultation in coach visibility)."""
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    helper = chat.invite(agent, "conference", visibility)
+    chat.accept(helper)
+    chat.talk()
+    if visibility == "coach":
+        chat.leave(helper)
+        chat.talk()
+    chat.finish()
+
+
+def _through_queue(chat: _Chat, agent: str, intent: str) -> str:
+    """`agent` places an `intent` request in a queue; a strategy delivers it; the target accepts."""
+    queue = chat.queue(chat.rng.choice(REQUEST_QUEUES), by=agent, intent=intent)
+    target = chat.route(queue, visibility=None)
+    chat.accept(target)
+    return target
+
+
+def through_queue(chat: _Chat, intent: str) -> None:
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    _through_queue(chat, agent, intent)
+    chat.talk()
+    chat.finish()
+
+
+def abandoned_in_queue(chat: _Chat) -> None:
+    chat.inbound()
+    chat.wait(5, 180)
+    chat.finish()
+
+
+def abandoned_during_routing(chat: _Chat) -> None:
+    chat.take(chat.inbound())
+    chat.wait(2, 30)
+    chat.finish()
+
+
+def abandoned_while_alerting(chat: _Chat) -> None:
+    chat.start()
+    chat.wait(1, 28)
+    chat.finish()
+
+
+def conference_through_queue_then_transfer(chat: _Chat) -> None:
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    _through_queue(chat, agent, "conference")
+    chat.talk()
+    _transfer(chat, agent)
+    chat.talk()
+    chat.finish()
+
+
+def transfer_failed_then_transferred(chat: _Chat) -> None:
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    chat.revoke(chat.invite(agent, "transfer"))
+    chat.wait(5, 60)
+    _transfer(chat, agent)
+    chat.talk()
+    chat.finish()
+
+
+def customer_left_during_transfer_alerting(chat: _Chat) -> None:
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    chat.invite(agent, "transfer")
+    chat.wait(1, 28)
+    chat.finish()
+
+
+#: Shape id (the fixture it follows) → (relative weight, writer).
+SHAPES: dict[str, tuple[int, Callable[[_Chat], None]]] = {
+    "c01_routed_completed": (40, routed_completed),
+    "c02_invitation_revoked": (6, partial(redirected, revokes=1)),
+    "c03_transfer": (8, partial(transfer_chain, transfers=1)),
+    "c04_transfer_failed": (3, partial(invitation_revoked, intent="transfer", visibility=None)),
+    "c05_conference": (4, partial(joined, visibility="conference")),
+    "c06a_conference_failed_unknown_visibility": (
+        2, partial(invitation_revoked, intent="conference", visibility=None)),
+    "c06b_conference_failed_coach": (
+        2, partial(invitation_revoked, intent="conference", visibility="coach")),
+    "c07_consultation": (4, partial(joined, visibility="coach")),
+    "c08a_conference_through_queue": (3, partial(through_queue, intent="conference")),
+    "c08b_consult_through_queue": (3, partial(through_queue, intent="consult")),
+    "c09_abandoned_in_queue": (6, abandoned_in_queue),
+    "c10_abandoned_during_routing": (2, abandoned_during_routing),
+    "c11_abandoned_while_alerting": (4, abandoned_while_alerting),
+    "x01_revoked_twice_then_routed": (2, partial(redirected, revokes=2)),
+    "x02_transfer_chain": (3, partial(transfer_chain, transfers=2)),
+    "x03_conference_through_queue_then_transfer": (2, conference_through_queue_then_transfer),
+    "x04_transfer_failed_then_transferred": (2, transfer_failed_then_transferred),
+    "x05_customer_left_during_transfer_alerting": (2, customer_left_during_transfer_alerting),
+}
+
+
+@attrs.define
+class Interleaver:
+    """Merges time-ordered interactions, given in order of their start, into one stream.
+
+    A heap holds one entry per interaction that still has events to write; an entry
+    leaves it when its last event is written. `peak` is the largest the heap grew: with
+    interactions of bounded length it stays flat however many pass through.
+    """
+
+    peak: int = 0
+
+    def merge(self, interactions: Iterable[list[tuple[int, str]]]) -> Iterator[str]:
+        heap: list[tuple[int, int, int, list[tuple[int, str]]]] = []
+        for number, events in enumerate(interactions):
+            start = events[0][0]
+            while heap and heap[0][0] <= start:
+                yield self._advance(heap)
+            heapq.heappush(heap, (start, number, 0, events))
+            self.peak = max(self.peak, len(heap))
+        while heap:
+            yield self._advance(heap)
+
+    @staticmethod
+    def _advance(heap: list[tuple[int, int, int, list[tuple[int, str]]]]) -> str:
+        """Pop the earliest event; put its interaction back keyed by its next event."""
+        _, number, index, events = heap[0]
+        if index + 1 < len(events):
+            heapq.heapreplace(heap, (events[index + 1][0], number, index + 1, events))
+        else:
+            heapq.heappop(heap)
+        return events[index][1]
+
+
+def _interactions(count: int, seed: int) -> Iterator[list[tuple[int, str]]]:
+    """`count` interactions of random shapes, in order of their start."""
+    rng = random.Random(seed)
+    names = list(SHAPES)
+    cum_weights = []
+    total = 0
+    for weight, _ in SHAPES.values():
+        total += weight
+        cum_weights.append(total)
+    ms = 0
+    for number in range(1, count + 1):
+        ms += int(rng.expovariate(1 / MEAN_ARRIVAL_S) * 1000)
+        flow = rng.choices(names, cum_weights=cum_weights)[0]
+        chat = _Chat(f"g{seed}-{number}", ms, rng, flow)
+        SHAPES[flow][1](chat)
+        yield chat.events
+
+
+def generate_lines(count: int, seed: int, *, interleaver: Interleaver | None = None) -> Iterator[str]:
+    """`count` random interactions as event lines (no newline), interleaved by time.
+
+    Deterministic by `seed`. Pass an `interleaver` to read how many interactions it
+    held at once.
+    """
+    return (interleaver or Interleaver()).merge(_interactions(count, seed))
+
+
+def sample_lines(fixtures: Path) -> Iterator[str]:
+    """The bundled sample: every flow fixture in `fixtures` (comments kept), then generated events."""
+    for path in sorted(fixtures.glob("*.jsonl")):
+        yield from path.read_text(encoding="utf-8").splitlines()
+    yield f"# Generated: rulesengine generate --count {SAMPLE_COUNT} --seed {SAMPLE_SEED}"
+    yield from generate_lines(SAMPLE_COUNT, SAMPLE_SEED)
