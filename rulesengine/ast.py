@@ -267,7 +267,7 @@ def show(node) -> str:
         case AllOf(exprs=exprs):
             return " and ".join(_show_in(e, (AnyOf,)) for e in exprs)
         case AnyOf(exprs=exprs):
-            return " or ".join(show(e) for e in exprs)
+            return " or ".join(_show_in(e, (AllOf,)) for e in exprs)
         case Outcome(slot=slot, value=value, reason=None):
             return f"{slot} {value.text}"
         case Outcome(slot=slot, value=value, reason=reason):

@@ -1,7 +1,62 @@
-"""The `check` subcommand (not written yet)."""
+"""`rulesengine check`: load rule files and report every problem, the way compilers do."""
+
+from __future__ import annotations
 
 import argparse
+import sys
+
+import orjson
+
+from rulesengine.cli import options
+from rulesengine.diagnostics import Diagnostic, Severity
+from rulesengine.ruleset import load_rules
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    subparsers.add_parser("check", help="(not available yet)").set_defaults(handler=lambda args: 2)
+    parser = subparsers.add_parser(
+        "check", help="check rule files: syntax, names, types, layering, conflicts",
+        description="Load the default rules and any --rules layers and report every problem. "
+                    "Exit 0 when there is no error (warnings allowed), 1 otherwise.",
+    )
+    options.add_rule_sources(parser)
+    parser.add_argument("--no-defaults", action="store_true", dest="no_default_rules",
+                        help="same as --no-default-rules")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        help="text (default), json (one object per line), or github annotations")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        settings = options.settings(args)
+    except argparse.ArgumentTypeError as problem:
+        print(f"rulesengine check: error: {problem}", file=sys.stderr)
+        return 2
+    loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
+    for diagnostic in loaded.diagnostics:
+        print(FORMATS[args.format](diagnostic))
+    errors = len(loaded.errors)
+    warnings = len(loaded.diagnostics) - errors
+    print(f"rulesengine check: {len(loaded.rules)} rules, {errors} errors, {warnings} warnings",
+          file=sys.stderr)
+    return 1 if errors else 0
+
+
+def github(diagnostic: Diagnostic) -> str:
+    """A GitHub Actions workflow command, so CI shows the problem on the line."""
+    kind = "error" if diagnostic.severity is Severity.ERROR else "warning"
+    where = diagnostic.position
+    place = f"file={where.path},line={where.line},col={where.col}," if where else ""
+    message = diagnostic.message + (f" ({diagnostic.hint})" if diagnostic.hint else "")
+    return f"::{kind} {place}title={diagnostic.code}::{_escape(message)}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+FORMATS = {
+    "text": Diagnostic.render,
+    "json": lambda diagnostic: orjson.dumps(diagnostic.to_json()).decode(),
+    "github": github,
+}
