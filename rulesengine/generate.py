@@ -358,19 +358,26 @@ class Interleaver:
         return events[index][1]
 
 
+def _shape_deck(rng: random.Random) -> Iterator[str]:
+    """Shape ids in random order, each as often as its weight in every run of the deck.
+
+    Unlike independent draws, a deck shows every shape within each `sum(weights)`
+    interactions, so even a short stream covers every flow.
+    """
+    deck = [flow for flow, (weight, _) in SHAPES.items() for _ in range(weight)]
+    while True:
+        rng.shuffle(deck)
+        yield from deck
+
+
 def _interactions(count: int, seed: int) -> Iterator[list[tuple[int, str]]]:
     """`count` interactions of random shapes, in order of their start."""
     rng = random.Random(seed)
-    names = list(SHAPES)
-    cum_weights = []
-    total = 0
-    for weight, _ in SHAPES.values():
-        total += weight
-        cum_weights.append(total)
+    shapes = _shape_deck(rng)
     ms = 0
     for number in range(1, count + 1):
         ms += int(rng.expovariate(1 / MEAN_ARRIVAL_S) * 1000)
-        flow = rng.choices(names, cum_weights=cum_weights)[0]
+        flow = next(shapes)
         chat = _Chat(f"g{seed}-{number}", ms, rng, flow)
         SHAPES[flow][1](chat)
         yield chat.events

@@ -1,0 +1,44 @@
+"""The structural shape of one interaction, free of names, times and ordering noise.
+
+Two interactions have the same shape when their parties play the same parts: same
+local party ids (`q1`, `a2`...), kinds, intents, visibilities, who brought whom in,
+how each invitation was answered, who left, and which parties were still pending
+(waiting, routing, alerting) when the customer left. Used to check that every
+generated interaction follows the fixture its `data.flow` names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+Signature = tuple[tuple, ...]
+
+
+def _local(party: str | None) -> str | None:
+    return None if party is None else party.rsplit(".", 1)[1]
+
+
+def signature(events: list[dict]) -> Signature:
+    parties: dict[str, dict] = {}
+    steps: dict[str, list[str]] = defaultdict(list)
+    pending_at_customer_left: set[str] = set()
+    for event in sorted(events, key=lambda e: e["seq"]):
+        party = event.get("party")
+        if event["event"] == "customer.left":
+            pending_at_customer_left = {
+                p for p, done in steps.items()
+                if done[-1] in ("party.entered", "party.invited")
+            }
+        if party is None:
+            continue
+        if not steps[party]:
+            parties[party] = {
+                "kind": event["kind"], "intent": event.get("intent"),
+                "visibility": event.get("visibility"), "by": _local(event.get("by")),
+            }
+        steps[party].append(event["event"].removeprefix("party."))
+    return tuple(sorted(
+        (_local(p), info["kind"], info["intent"], info["visibility"], info["by"],
+         tuple(steps[p][1:]), p in pending_at_customer_left)
+        for p, info in parties.items()
+    ))

@@ -1,0 +1,53 @@
+"""Fixtures, generated streams and the bundled sample all keep the event contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from contract import events_of, problems
+
+from rulesengine.generate import generate_lines
+
+FLOWS = Path(__file__).parents[1] / "flows"
+FIXTURES = sorted(FLOWS.glob("*.jsonl"))
+GOOD = FLOWS / "c03_transfer.jsonl"
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda path: path.stem)
+def test_fixture_keeps_the_contract(path: Path) -> None:
+    events = events_of(path.read_text(encoding="utf-8").splitlines())
+    assert events
+    assert problems(events) == {}
+
+
+def test_generated_events_keep_the_contract() -> None:
+    events = events_of(generate_lines(400, seed=11))
+    assert problems(events) == {}
+    ended = {e["interaction"] for e in events if e["event"] == "interaction.ended"}
+    assert ended == {f"g11-{n}" for n in range(1, 401)}
+
+
+def _broken(old: str, new: str) -> dict[str, list[str]]:
+    text = GOOD.read_text(encoding="utf-8")
+    assert old in text
+    return problems(events_of(text.replace(old, new, 1).splitlines()))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('"seq":9,', '"seq":8,', "seq not unique"),
+        ('"ts":"2026-03-02T10:03:04Z","event":"party.accepted"',
+         '"ts":"2026-03-02T09:03:04Z","event":"party.accepted"', "ts goes backwards"),
+        ('"by":"c03_transfer.a1"', '"by":"c03_transfer.s1"', "is not an open party"),
+        ('"intent":"transfer"', '"intent":"handover"', "not allowed"),
+        ('"event":"party.accepted","party":"c03_transfer.a2"',
+         '"event":"party.rejected","party":"c03_transfer.a2"', "leaves without accepting"),
+        ('"event":"interaction.created","media":"chat"', '"event":"interaction.created"',
+         "media missing"),
+    ],
+)
+def test_the_contract_check_is_not_vacuous(old: str, new: str, expected: str) -> None:
+    found = _broken(old, new)
+    assert any(expected in problem for problem in found.get("c03_transfer", [])), found
