@@ -113,13 +113,13 @@ def _check_flag(name: ast.Word, params: Mapping[str, Param]) -> list[Diagnostic]
         if spec.type == "bool":
             return []
         example = f"{name.text} == {spec.values[0]}" if spec.values else f"{name.text} >= 30s"
-        return [error("R203", f"'{name.text}' is a {spec.type}, not true or false: compare it",
+        return [error("R203", f"'{name.text}' is not true or false: compare it with a value",
                       name.span.position, hint=f"e.g. `{example}`")]
     param = params.get(name.text)
     if param is not None:
         if param.type == "bool":
             return []
-        return [error("R204", f"param '{name.text}' is a {param.type}, not true or false",
+        return [error("R204", f"param '{name.text}' is of type {param.type}, not true or false",
                       name.span.position)]
     return [_unknown_fact(name, params)]
 
@@ -143,7 +143,7 @@ def _check_operand(spec: FactSpec, operand: ast.Word | ast.Number,
             return [error("R105", f"param '{param.name}' is '{param.value}', not a value of "
                           f"'{spec.name}'", operand.span.position,
                           hint=did_you_mean(str(param.value), spec.values))]
-        return [_unknown("R105", f"value of '{spec.name}'", operand, spec.values)]
+        return [_unknown("R105", f"{spec.name} value", operand, spec.values)]
     if isinstance(operand, ast.Number):
         if parse_duration(operand.text) is None:
             return [error("R201", f"bad duration '{operand.text}'", operand.span.position,
@@ -154,7 +154,7 @@ def _check_operand(spec: FactSpec, operand: ast.Word | ast.Number,
         durations = [name for name, p in params.items() if p.type == "duration"]
         return [_unknown("R107", "param", operand, durations)]
     if param.type != "duration":
-        return [error("R204", f"param '{param.name}' is a {param.type}, '{spec.name}' a duration",
+        return [error("R204", f"param '{param.name}' is of type {param.type}, but '{spec.name}' is a duration",
                       operand.span.position)]
     return []
 
@@ -302,10 +302,12 @@ def _may_overlap(a: ast.Rule, b: ast.Rule, params: Mapping[str, Param]) -> bool:
 
 
 def find_conflicts(rules: Sequence[ast.Rule], params: Mapping[str, Param]) -> list[Diagnostic]:
-    """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302)."""
+    """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302).
+
+    `rules` come in layer order; a conflict is reported at the later rule of the two.
+    """
     problems: list[Diagnostic] = []
-    ordered = sorted(rules, key=lambda r: (r.span.path, r.span.line, r.id.text))
-    for first, second in itertools.combinations(ordered, 2):
+    for first, second in itertools.combinations(rules, 2):
         for slot in OUTCOME_SLOTS:
             mine, theirs = outcome_of(first, slot), outcome_of(second, slot)
             if mine is None or theirs is None:

@@ -36,7 +36,7 @@ class LoadedRules:
 
     evaluator: CompiledRules | None
     diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
-    #: the rules in effect after layering, by id
+    #: the rules in effect after layering, in layer order then as written
     rules: tuple[ast.Rule, ...] = attrs.field(default=(), converter=tuple)
     params: Mapping[str, Param] = MappingProxyType({})
     vocabulary: Vocabulary | None = None
@@ -117,10 +117,11 @@ def load_layers(layers: Sequence[Layer], settings: Mapping[str, str]) -> LoadedR
 
 
 def _layer_rules(layers: Sequence[Sequence[ast.RuleFile]]) -> tuple[list[ast.Rule], list[Diagnostic]]:
-    """The rules in effect: later layers add, and replace only with `override`."""
+    """The rules in effect, in layer order: later layers add, and replace only with `override`."""
     effective: dict[str, ast.Rule] = {}
+    layer_of: dict[str, int] = {}
     problems: list[Diagnostic] = []
-    for layer in layers:
+    for number, layer in enumerate(layers):
         in_layer: dict[str, ast.Rule] = {}
         for rule in sorted((r for f in layer for r in f.rules), key=_written_at):
             rule_id = rule.id.text
@@ -142,7 +143,9 @@ def _layer_rules(layers: Sequence[Sequence[ast.RuleFile]]) -> tuple[list[ast.Rul
                                            f"or choose another id"))
             else:
                 effective[rule_id] = rule
-    return [effective[rule_id] for rule_id in sorted(effective)], problems
+                layer_of[rule_id] = number
+    in_order = sorted(effective.values(), key=lambda r: (layer_of[r.id.text], _written_at(r)))
+    return in_order, problems
 
 
 def _written_at(rule: ast.Rule) -> tuple[str, int, int]:

@@ -116,6 +116,9 @@ MISTAKES: dict[str, tuple[str, tuple[str, ...]]] = {
          'rule a "d" for agent set A',
          'rule a "d" for agent set',
          'rule a "d" for agent when x set',
+         'rule a "d" for agent when x set role',
+         'rule a "d" for agent when x == y set role',
+         'rule a "d" for agent match x set result',
          'rule a "d" for agent when x set priority 1'),
     ),
     "missing value after the comparison": (
