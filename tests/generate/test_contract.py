@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from contract import events_of, problems
 
 from rulesengine.generate import generate_lines
+
+from .contract import events_of, problems
 
 FLOWS = Path(__file__).parents[1] / "flows"
 FIXTURES = sorted(FLOWS.glob("*.jsonl"))

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from contract import events_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapes import signature
 
 from rulesengine.generate import EPOCH, SHAPES, Interleaver, format_ts, generate_lines
+
+from .contract import events_of
+from .shapes import signature
 
 FLOWS = Path(__file__).parents[1] / "flows"
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from contract import events_of, problems
 
 from rulesengine.generate import SAMPLE_COUNT, SHAPES, sample_lines
+
+from .contract import events_of, problems
 
 FLOWS = Path(__file__).parents[1] / "flows"
 SAMPLE = resources.files("rulesengine.sample") / "sample.jsonl"
