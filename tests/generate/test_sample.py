@@ -10,7 +10,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-
 from rulesengine.generate import SAMPLE_COUNT, SHAPES, sample_lines
 
 from .contract import events_of, problems
