@@ -1,0 +1,136 @@
+"""The checker: names and types, and which rules may disagree at the same priority."""
+
+from __future__ import annotations
+
+import pytest
+
+VOCABULARY = """
+vocabulary role: RoutedTo, Puller
+vocabulary role_reason: Unspecified
+vocabulary result: Completed, Abandoned, Redirected
+vocabulary result_reason: Unspecified, Revoked
+param quick: duration = 10s "quick"
+param strict: bool = true "strict"
+param label: string = pull "a string"
+param count: int = 3 "a number"
+"""
+
+
+def codes(load, *rules: str, settings=None) -> list[tuple[str, int, int]]:
+    loaded = load(VOCABULARY + "\n".join(rules), settings=settings)
+    return [(d.code, d.position.line - 9 if d.position else 0, d.position.col if d.position else 0)
+            for d in loaded.diagnostics]
+
+
+def rule(rule_id: str, when: str | None = None, *, match: str | None = None,
+         sets: str = "result Completed", priority: int = 0, kinds: str = "agent") -> str:
+    text = f'rule {rule_id} "d" for {kinds}'
+    if match:
+        text += f" match {match}"
+    if when:
+        text += f" when {when}"
+    return text + f" set {sets} priority {priority}"
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    ("origin == route", []),
+    ("origin in (route, label)", []),
+    ("alert >= quick and engage < 1m", []),
+    ("strict and transfer_completed", []),
+    ("origin == label", []),
+    ("origin < route", [("R202", 1, 27)]),
+    ("transfer_completed == true", [("R202", 1, 27)]),
+    ("alert in (a, b)", [("R202", 1, 27)]),
+    ("origin == 3", [("R202", 1, 37)]),
+    ("alert", [("R203", 1, 27)]),
+    ("count", [("R204", 1, 27)]),
+    ("alert > count", [("R204", 1, 35)]),
+    ("alert > 30", [("R201", 1, 35)]),
+    ("alert > soon", [("R107", 1, 35)]),
+    ("nothing", [("R101", 1, 27)]),
+    ("visibility == secret", [("R105", 1, 41)]),
+])
+def test_condition_names_and_types(load, when, expected):
+    assert codes(load, rule("a", when)) == expected
+
+
+@pytest.mark.parametrize(("match", "expected"), [
+    ("invited revoked(reason: timeout, intent: route)", []),
+    ("invited(visibility: coach) accepted", []),
+    ("invited(visibility: coahc)", [("R105", 1, 48)]),
+    ("invited(who: x)", [("R104", 1, 36)]),
+])
+def test_pattern_names(load, match, expected):
+    assert codes(load, rule("a", match=match)) == expected
+
+
+def test_outcome_values_come_from_the_vocabulary(load):
+    assert codes(load, rule("a", sets="role Puller reason Revoked, result Completed")) == [
+        ("R106", 1, 45)]
+    assert codes(load, rule("a", sets="result Completed, result Abandoned")) == [("R207", 1, 44)]
+
+
+def test_a_string_param_set_to_a_value_outside_the_fact(load):
+    assert codes(load, rule("a", "origin == label"), settings={"label": "pul"}) == [("R105", 1, 37)]
+
+
+@pytest.mark.parametrize(("first", "second", "overlap"), [
+    # disjoint conditions
+    (rule("a", "origin == route"), rule("b", "origin == transfer", sets="result Abandoned"), False),
+    (rule("a", "origin in (route, pull)"), rule("b", "not origin in (route, pull)", sets="result Abandoned"), False),
+    (rule("a", "transfer_completed"), rule("b", "not transfer_completed", sets="result Abandoned"), False),
+    (rule("a", "alert < 10s"), rule("b", "alert >= quick", sets="result Abandoned"), False),
+    (rule("a", "origin == route and visibility == coach"),
+     rule("b", "origin == route and visibility != coach", sets="result Abandoned"), False),
+    (rule("a", kinds="agent"), rule("b", kinds="queue", sets="result Abandoned"), False),
+    (rule("a", "not strict"), rule("b", sets="result Abandoned"), False),
+    # disjoint patterns
+    (rule("a", match="invited accepted left?"), rule("b", match="invited revoked", sets="result Abandoned"), False),
+    (rule("a", match="invited revoked(reason: timeout)"),
+     rule("b", match="invited revoked(reason: cancelled)", sets="result Abandoned"), False),
+    (rule("a", match="invited+"), rule("b", match="_ _ accepted", sets="result Abandoned"), False),
+    # may overlap
+    (rule("a", "visibility == coach"), rule("b", "origin == route", sets="result Abandoned"), True),
+    (rule("a", "alert < 10s"), rule("b", "not alert >= 5s", sets="result Abandoned"), True),
+    (rule("a", "not alert >= 10s"), rule("b", "not alert < 10s", sets="result Abandoned"), True),
+    (rule("a", match="invited _*"), rule("b", match="invited revoked", sets="result Abandoned"), True),
+    (rule("a", match="invited revoked"), rule("b", "origin == route", sets="result Abandoned"), True),
+    (rule("a", match="_ revoked(reason: timeout)"),
+     rule("b", match="invited revoked(intent: route)", sets="result Abandoned"), True),
+])
+def test_equal_priority_overlap(load, first, second, overlap):
+    found = codes(load, first, second)
+    assert found == ([("R301", 2, 1)] if overlap else [])
+
+
+def test_overlap_needs_equal_priority_and_different_outcomes(load):
+    assert codes(load, rule("a", "origin == route"),
+                 rule("b", "origin == pull", sets="result Abandoned", priority=1)) == []
+    assert codes(load, rule("a"), rule("b")) == []
+
+
+def test_unconditional_stronger_rule_shadows(load):
+    assert codes(load, rule("a", "origin == route"), rule("b", sets="result Abandoned", priority=5)) == [
+        ("R302", 1, 1)]
+
+
+def test_layering(load):
+    base = VOCABULARY + rule("a")
+    loaded = load(base, rule("a", sets="result Abandoned"))
+    assert [d.code for d in loaded.diagnostics] == ["R401"]
+    loaded = load(base, "override " + rule("a", sets="result Abandoned"))
+    assert loaded.diagnostics == ()
+    assert [r.description for r in loaded.rules] == ["d"]
+    assert loaded.rules[0].span.path == "layer1.rules"
+    loaded = load(base, {"one.rules": rule("b"), "two.rules": rule("b")})
+    assert [(d.code, d.position.path) for d in loaded.diagnostics] == [("R403", "two.rules")]
+    loaded = load(base, "extend vocabulary result: Deferred\n" + rule("c", sets="result Deferred",
+                                                                      kinds="queue"))
+    assert loaded.diagnostics == ()
+
+
+def test_param_declarations(load):
+    loaded = load(VOCABULARY + 'param quick: int = 1 "again"\nparam odd: colour = red\n'
+                  'param late: duration = soon')
+    assert [d.code for d in loaded.diagnostics] == ["R405", "R109", "R206"]
+    assert "did you mean" not in (loaded.diagnostics[1].hint or "")

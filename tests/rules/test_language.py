@@ -1,0 +1,109 @@
+"""Grammar, parser and checker of the rule language."""
+
+from __future__ import annotations
+
+import pytest
+
+from rulesengine import ast
+from rulesengine.parse import parse, parser
+
+EXAMPLE = '''
+vocabulary role: RoutedTo, Puller
+extend vocabulary result_reason: ShortEngagement
+param short_engagement: duration = 1m30s "shorter than this is a short engagement"
+
+override rule agent.transferred  "A transfer initiator whose target accepted"
+  for agent, workbin
+  match invited (accepted | rejected(reason: "busy now"))* _? left+
+  when not (origin in (route, pull) or visibility == coach) and engage < short_engagement
+  set role RoutedTo reason Unspecified, result Transferred
+  priority -5
+'''
+
+
+def test_grammar_builds_strict():
+    assert parser(strict=True) is parser(strict=True)
+
+
+def test_parse_builds_the_tree():
+    tree, problems = parse(EXAMPLE, "x.rules")
+    assert problems == ()
+    vocabulary, extension = tree.vocabularies
+    assert (vocabulary.slot.text, [w.text for w in vocabulary.values], vocabulary.extend) == (
+        "role", ["RoutedTo", "Puller"], False)
+    assert extension.extend
+    (param,) = tree.params
+    assert (param.name.text, param.type.text, param.default, param.doc) == (
+        "short_engagement", "duration", ast.Number("1m30s"), "shorter than this is a short engagement")
+    (rule,) = tree.rules
+    assert rule.override and rule.priority == -5
+    assert rule.id == ast.Word("agent.transferred")
+    assert [k.text for k in rule.kinds] == ["agent", "workbin"]
+    assert rule.outcomes == (ast.Outcome("role", ast.Word("RoutedTo"), ast.Word("Unspecified")),
+                             ast.Outcome("result", ast.Word("Transferred")))
+    assert rule.pattern == ast.Sequence([
+        ast.StepTest(ast.Word("invited")),
+        ast.Repeat(ast.Alternatives([
+            ast.StepTest(ast.Word("accepted")),
+            ast.StepTest(ast.Word("rejected"), [ast.AttrTest(ast.Word("reason"), ast.Text("busy now"))]),
+        ]), "*"),
+        ast.Repeat(ast.StepTest(None), "?"),
+        ast.Repeat(ast.StepTest(ast.Word("left")), "+"),
+    ])
+    assert rule.condition == ast.AllOf([
+        ast.Not(ast.AnyOf([
+            ast.Membership(ast.Word("origin"), [ast.Word("route"), ast.Word("pull")]),
+            ast.Comparison(ast.Word("visibility"), "==", ast.Word("coach")),
+        ])),
+        ast.Comparison(ast.Word("engage"), "<", ast.Word("short_engagement")),
+    ])
+
+
+def test_spans_point_at_the_source_but_do_not_count_for_equality():
+    tree, _ = parse(EXAMPLE, "x.rules")
+    moved, _ = parse("\n\n\n" + EXAMPLE.replace("  ", "    "), "y.rules")
+    assert tree.rules == moved.rules
+    rule = tree.rules[0]
+    assert (rule.span.path, rule.span.line, rule.span.col) == ("x.rules", 6, 1)
+    assert (rule.id.span.line, rule.id.span.col) == (6, 15)
+    assert moved.rules[0].span.line == 9
+
+
+def test_show_prints_back_an_equal_tree():
+    tree, _ = parse(EXAMPLE, "x.rules")
+    again, problems = parse(ast.show_rule(tree.rules[0]), "again.rules")
+    assert problems == ()
+    assert again.rules == tree.rules
+
+
+def test_keywords_are_read_whole():
+    _, problems = parse('rule a "d" for agent whenever x set role A', "x.rules")
+    assert [(p.code, p.position.col) for p in problems] == [("R001", 22)]
+    assert "unknown keyword `whenever`" in problems[0].message
+
+
+def test_comments_and_layout_are_free():
+    tree, problems = parse('# a comment\nrule a "d" for agent # here too\n set role A', "x.rules")
+    assert problems == () and tree.rules[0].id.text == "a"
+
+
+@pytest.mark.parametrize(("text", "says", "line", "col"), [
+    ('rule a "d" for agent when x && y set role A', "use `and`", 1, 29),
+    ("rule a 'd' for agent set role A", "double quotes", 1, 8),
+    ('rule a "d" for agent set role A result B', "missing comma between outcomes", 1, 33),
+    ('rule a "d" for agent match revoked (reason: x) set role A', "without a space", 1, 43),
+    ('rule a "d" for agent set role A priority high', "whole number", 1, 42),
+    ('vocabulary role: A B', "missing comma between values", 1, 20),
+    ('rule a "d" for agent when\n\n', "condition expected", 1, 22),
+    ('rule a "d"\n  for agent\n  when (x and y\n\n', "unclosed parenthesis", 3, 15),
+    ('', None, 0, 0),
+])
+def test_syntax_errors_in_the_authors_words(text, says, line, col):
+    tree, problems = parse(text, "x.rules")
+    if says is None:
+        assert problems == () and tree.rules == ()
+        return
+    (problem,) = problems
+    assert problem.code == "R001"
+    assert says in problem.message or says in (problem.hint or "")
+    assert (problem.position.line, problem.position.col) == (line, col)
