@@ -65,7 +65,8 @@ class _Chat:
     who is left to leave.
     """
 
-    __slots__ = ("interaction", "ms", "rng", "events", "open", "_counts", "_agents", "_invited_at")
+    __slots__ = ("interaction", "ms", "rng", "events", "open", "_counts", "_agents", "_invited_at",
+                 "_inbound")
 
     def __init__(self, interaction: str, ms: int, rng: random.Random, flow: str) -> None:
         self.interaction = interaction
@@ -76,6 +77,7 @@ class _Chat:
         self._counts = {"q": 0, "s": 0, "a": 0}
         self._agents = iter(rng.sample(AGENTS, 4))
         self._invited_at: dict[str, int] = {}
+        self._inbound = rng.choice(INBOUND_QUEUES)
         self._emit("interaction.created", media="chat", data={"flow": flow})
 
     def wait(self, low: float, high: float) -> None:
@@ -100,8 +102,8 @@ class _Chat:
         return party
 
     def inbound(self) -> str:
-        """The customer's chat enters the inbound queue."""
-        return self.queue(self.rng.choice(INBOUND_QUEUES))
+        """The chat enters its inbound queue (first, or back after a revoked routing)."""
+        return self.queue(self._inbound)
 
     def take(self, queue: str) -> str:
         """A strategy takes the interaction from `queue`, which releases it."""
@@ -113,11 +115,10 @@ class _Chat:
         self.leave(queue)
         return party
 
-    def invite(self, by: str, intent: str, visibility: str | None = None,
-               agent: str | None = None) -> str:
-        """`by` offers the interaction to the next agent of this chat (or to `agent`)."""
+    def invite(self, by: str, intent: str, visibility: str | None = None) -> str:
+        """`by` offers the interaction to the next agent of this chat."""
         party = self._party("a")
-        self._emit("party.invited", party=party, kind="agent", resource=agent or next(self._agents),
+        self._emit("party.invited", party=party, kind="agent", resource=next(self._agents),
                    by=by, intent=intent, visibility=visibility)
         self.open[party] = "alerting"
         self._invited_at[party] = self.ms
