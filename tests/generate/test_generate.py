@@ -115,3 +115,14 @@ def test_generated_interactions_are_chats_with_named_resources(seed: int) -> Non
     events = events_of(generate_lines(50, seed=seed))
     assert {e["media"] for e in events if e["event"] == "interaction.created"} == {"chat"}
     assert all(e["resource"] for e in events if "kind" in e)
+
+
+def test_a_revoked_chat_goes_back_to_its_own_inbound_queue() -> None:
+    grouped = _by_interaction(events_of(generate_lines(300, seed=12)))
+    requeued = 0
+    for events in grouped.values():
+        inbound = {e["resource"] for e in events if e["event"] == "party.entered"
+                   and e["kind"] == "queue" and "by" not in e}
+        assert len(inbound) == 1
+        requeued += sum(1 for e in events if e.get("party", "").endswith(".q2") and "by" not in e)
+    assert requeued > 0
