@@ -32,6 +32,8 @@ INTENTS = ("route", "transfer", "conference", "consult", "pull")
 VISIBILITIES = ("conference", "coach", "monitor")
 
 _EMPTY: Mapping = MappingProxyType({})
+#: The `data` of an event that has none (shared, read-only).
+NO_DATA: Mapping = _EMPTY
 
 
 @attrs.frozen

@@ -1,0 +1,338 @@
+"""Streaming assembly: event lines in, complete interactions (or their rejections) out.
+
+Events of many interactions interleave; one interaction's events may come in any
+order until its `interaction.ended`. When that arrives the interaction is checked
+against the contract's well-formedness rules (`problems_of`) and handed on at once, then forgotten, so memory is bounded by the
+interactions still open, never by the size of the input. The ids of the last
+`late_window` completed interactions are remembered (first in, first out) so an
+event that arrives after its interaction was evaluated is reported as late
+instead of silently opening a new, broken interaction.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+
+import attrs
+
+from rulesengine.diagnostics import Diagnostic, did_you_mean
+from rulesengine.events import Event
+from rulesengine.loader import LoadedLine, ReadCounts, read_lines
+
+REJECTED = "rejected"
+LATE = "late"
+
+
+@attrs.frozen
+class Interaction:
+    """A complete, well-formed interaction, its events sorted by `seq`."""
+
+    id: str
+    events: tuple[Event, ...] = attrs.field(converter=tuple)
+    #: evaluated while still open (no `interaction.ended` yet), on request
+    provisional: bool = False
+
+
+@attrs.frozen
+class Rejection:
+    """An interaction, or a line with no readable interaction id, that will not be evaluated.
+
+    `kind` is `rejected` (the interaction or line is broken) or `late` (the event
+    arrived after its interaction had already been evaluated).
+    """
+
+    interaction: str | None
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    kind: str = attrs.field(default=REJECTED, validator=attrs.validators.in_((REJECTED, LATE)))
+
+    def to_json(self) -> dict:
+        """The reject-output record: which interaction, why, and where each reason points."""
+        return {
+            "interaction": self.interaction,
+            "kind": self.kind,
+            "reasons": [{"text": problem.headline(), **problem.to_json()}
+                        for problem in self.diagnostics],
+        }
+
+
+@attrs.define
+class StreamStats:
+    """Running counts of one stream, updated as items are produced."""
+
+    lines: int = 0          # physical lines read, blank and comment lines included
+    events: int = 0         # lines that held a valid event
+    interactions: int = 0   # distinct interactions opened
+    evaluated: int = 0      # `Interaction`s produced
+    rejected: int = 0       # `Rejection`s of kind `rejected` produced
+    late_events: int = 0    # `Rejection`s of kind `late` produced
+    held_open: int = 0      # interactions still open at end of input and not produced
+    bad_lines: int = 0      # lines that failed validation
+
+
+@attrs.define
+class _Open:
+    """What is known so far about one interaction that has not ended."""
+
+    lines: list[LoadedLine] = attrs.Factory(list)
+    poison: list[Diagnostic] = attrs.Factory(list)
+
+
+class Assembler:
+    """The assembly state machine: feed it lines, then finish it at end of input."""
+
+    def __init__(self, *, include_open: bool = False, late_window: int = 100_000,
+                 stats: StreamStats | None = None) -> None:
+        if late_window < 0:
+            raise ValueError("late_window must be >= 0")
+        self.include_open = include_open
+        self.late_window = late_window
+        self.stats = stats if stats is not None else StreamStats()
+        self._open: dict[str, _Open] = {}
+        self._done: OrderedDict[str, None] = OrderedDict()
+
+    @property
+    def open_count(self) -> int:
+        """How many interactions are held in memory right now."""
+        return len(self._open)
+
+    def feed(self, line: LoadedLine) -> Iterator[Interaction | Rejection]:
+        """Take one line; produce whatever it completes."""
+        stats = self.stats
+        interaction = line.interaction
+        if line.event is None:
+            stats.bad_lines += 1
+            if interaction is None:
+                stats.rejected += 1
+                yield Rejection(None, line.diagnostics)
+                return
+        else:
+            stats.events += 1
+        if interaction in self._done:
+            stats.late_events += 1
+            yield Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
+            return
+        state = self._open.get(interaction)
+        if state is None:
+            state = self._open[interaction] = _Open()
+            stats.interactions += 1
+        if line.event is None:
+            state.poison.extend(line.diagnostics)
+        else:
+            state.lines.append(line)
+        if line.closes:
+            del self._open[interaction]
+            self._remember(interaction)
+            yield self._verdict(interaction, state, ended=True)
+
+    def finish(self) -> Iterator[Interaction | Rejection]:
+        """End of input: produce what is still open, in interaction id order."""
+        for interaction in sorted(self._open):
+            state = self._open.pop(interaction)
+            if state.poison or self.include_open:
+                yield self._verdict(interaction, state, ended=False)
+            else:
+                self.stats.held_open += 1
+
+    def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
+        lines = sorted(state.lines, key=_line_order)
+        problems = state.poison or problems_of(lines)
+        if problems:
+            self.stats.rejected += 1
+            return Rejection(interaction, sorted(problems, key=_diagnostic_order))
+        self.stats.evaluated += 1
+        return Interaction(interaction, (line.event for line in lines), provisional=not ended)
+
+    def _remember(self, interaction: str) -> None:
+        if not self.late_window:
+            return
+        self._done[interaction] = None
+        if len(self._done) > self.late_window:
+            self._done.popitem(last=False)
+
+    def _late(self, line: LoadedLine) -> Diagnostic:
+        return line.problem(
+            "E130", "interaction",
+            f"late event: interaction '{line.interaction}' was already evaluated",
+            "every event of an interaction must arrive before its interaction.ended",
+        )
+
+
+def assemble(sources: Sequence[str], *, include_open: bool = False,
+             late_window: int = 100_000, stats: StreamStats | None = None,
+             ) -> Iterator[Interaction | Rejection]:
+    """Complete interactions and rejections from event files (`-` is stdin), as they complete.
+
+    Raises `loader.InputError` before producing anything if a source cannot be read.
+    """
+    assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats)
+    counts = ReadCounts()
+    yield from assemble_lines(read_lines(sources, counts), assembler, counts)
+
+
+def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
+                   counts: ReadCounts | None = None) -> Iterator[Interaction | Rejection]:
+    """Drive `assembler` over already loaded lines, then finish it.
+
+    Without `counts`, `stats.lines` counts the event lines fed (no blank lines to see).
+    """
+    stats = assembler.stats
+    for line in lines:
+        stats.lines = counts.lines if counts is not None else stats.lines + 1
+        yield from assembler.feed(line)
+    if counts is not None:
+        stats.lines = counts.lines
+    yield from assembler.finish()
+
+
+def _line_order(line: LoadedLine) -> tuple:
+    return (line.event.seq, line.position.path, line.position.line)
+
+
+def _diagnostic_order(problem: Diagnostic) -> tuple:
+    return problem.sort_key
+
+
+_OUTCOMES = frozenset({"party.accepted", "party.rejected", "party.revoked"})
+_FIRSTS = frozenset({"party.entered", "party.invited"})
+
+
+@attrs.define
+class _Party:
+    """A party as the well-formedness walk has seen it so far."""
+
+    kind: str
+    first: LoadedLine
+    outcome: LoadedLine | None = None
+    ended: LoadedLine | None = None  # left, rejected or revoked: no longer open
+
+
+def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
+    """Every broken well-formedness rule of one interaction (lines sorted by `seq`)."""
+    problems: list[Diagnostic] = []
+    created = [line for line in lines if line.event.event == "interaction.created"]
+    if not created:
+        problems.append(lines[0].problem(
+            "E110", "event", f"interaction '{lines[0].interaction}' has no interaction.created",
+            "the first event of every interaction is interaction.created"))
+    for extra in created[1:]:
+        problems.append(extra.problem(
+            "E111", "event", f"second interaction.created (the first is at {_where(created[0], extra)})",
+            "an interaction is created once"))
+    ended = next((line for line in lines if line.closes), None)
+    previous: LoadedLine | None = None
+    for line in lines:
+        event = line.event
+        if created and event.seq < created[0].event.seq:
+            problems.append(line.problem(
+                "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
+                f"(seq {created[0].event.seq})", "interaction.created has the lowest seq"))
+        if ended is not None and event.seq > ended.event.seq:
+            problems.append(line.problem(
+                "E113", "seq", f"{event.event} (seq {event.seq}) comes after interaction.ended "
+                f"(seq {ended.event.seq})", "interaction.ended has the highest seq"))
+        if previous is not None:
+            if event.seq == previous.event.seq:
+                problems.append(line.problem(
+                    "E114", "seq", f"seq {event.seq} is already used at {_where(previous, line)}",
+                    "seq is unique inside an interaction"))
+            elif event.ms < previous.event.ms:
+                problems.append(line.problem(
+                    "E115", "ts", f"ts {event.ts} (seq {event.seq}) is earlier than {previous.event.ts} "
+                    f"(seq {previous.event.seq})", "ts never goes backwards as seq grows"))
+        previous = line
+    problems.extend(_party_problems(lines))
+    return problems
+
+
+def _party_problems(lines: Sequence[LoadedLine]) -> Iterator[Diagnostic]:
+    """Walk the parties' lives in seq order: first event, outcomes, leaving, `by`."""
+    named = {line.event.party: line for line in reversed(lines)
+             if line.event.event in _FIRSTS}
+    parties: dict[str, _Party] = {}
+    for line in lines:
+        event = line.event
+        if event.by is not None:
+            yield from _by_problems(line, parties, named)
+        if event.party is None or not event.event.startswith("party."):
+            continue
+        party = parties.get(event.party)
+        if event.event in _FIRSTS:
+            if party is not None:
+                yield line.problem(
+                    "E118", "party", f"party id '{event.party}' is reused (first at "
+                    f"{_where(party.first, line)})", "a new participation needs a new party id")
+            else:
+                parties[event.party] = _Party(event.kind, line)
+            continue
+        if party is None:
+            hint = did_you_mean(event.party, named) or "a party's first event is party.entered or party.invited"
+            yield line.problem("E117", "party", f"{event.event} for unknown party '{event.party}'", hint)
+            continue
+        if event.event in _OUTCOMES:
+            yield from _outcome_problems(line, party)
+        else:
+            yield from _left_problems(line, party)
+
+
+def _outcome_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
+    event = line.event
+    if party.kind != "agent":
+        yield line.problem("E119", "event", f"{event.event} for {party.kind} party '{event.party}'",
+                           "only invited agents accept, reject or have their invitation revoked")
+    elif party.outcome is not None:
+        yield line.problem(
+            "E120", "event", f"party '{event.party}' already had {party.outcome.event.event} at "
+            f"{_where(party.outcome, line)}", "an invitation ends in one of accepted, rejected, revoked")
+    elif party.ended is not None:
+        yield _gone(line, party)
+    else:
+        party.outcome = line
+        if event.event != "party.accepted":
+            party.ended = line
+
+
+def _left_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
+    event = line.event
+    if party.ended is not None and party.ended.event.event == "party.left":
+        yield _gone(line, party)
+    elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != "party.accepted"):
+        how = (f"its invitation ended with {party.outcome.event.event}" if party.outcome
+               else "it never accepted")
+        yield line.problem("E121", "event", f"agent party '{event.party}' left but {how}",
+                           "an agent leaves only after party.accepted; an unanswered invitation "
+                           "ends with party.rejected or party.revoked")
+    party.ended = party.ended or line
+
+
+def _gone(line: LoadedLine, party: _Party) -> Diagnostic:
+    return line.problem(
+        "E122", "event", f"{line.event.event} for party '{line.event.party}', which already ended "
+        f"({party.ended.event.event} at {_where(party.ended, line)})",
+        "nothing happens to a party after it left, was rejected or was revoked")
+
+
+def _by_problems(line: LoadedLine, parties: dict[str, _Party],
+                 named: dict[str, LoadedLine]) -> Iterator[Diagnostic]:
+    by = line.event.by
+    party = parties.get(by)
+    if party is None and by not in named:
+        hint = did_you_mean(by, named) or "'by' names a party of the same interaction"
+        yield line.problem("E123", "by", f"'by' names unknown party '{by}'", hint)
+    elif party is None:
+        yield line.problem(
+            "E124", "by", f"'by' names party '{by}', which is not open yet "
+            f"(it starts at {_where(named[by], line)}, seq {named[by].event.seq})",
+            "the party that causes an event must already be there")
+    elif party.ended is not None:
+        yield line.problem(
+            "E124", "by", f"'by' names party '{by}', which already ended "
+            f"({party.ended.event.event} at {_where(party.ended, line)})",
+            "the party that causes an event must still be there")
+
+
+def _where(target: LoadedLine, seen_from: LoadedLine) -> str:
+    """`line N` within the same file, `path:N` across files."""
+    if target.position.path == seen_from.position.path:
+        return f"line {target.position.line}"
+    return f"{target.position.path}:{target.position.line}"

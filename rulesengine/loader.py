@@ -1,0 +1,326 @@
+"""Reading event lines and validating each one against the event contract.
+
+A line is checked on its own here: JSON syntax, field presence, types, enumerations
+and timestamps. Whether the events of one interaction fit together is the
+assembler's job (`rulesengine.assemble`). Validation is one straight-line function
+per line with precomputed sets, because inputs run to millions of lines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+
+import attrs
+import orjson
+
+from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error
+from rulesengine.events import (
+    EVENT_TYPES,
+    INTENTS,
+    KINDS,
+    MEDIATION_KINDS,
+    NO_DATA,
+    PARTY_EVENT_TYPES,
+    VISIBILITIES,
+    Event,
+)
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+_EVENT_TYPES = frozenset(EVENT_TYPES)
+_KINDS = frozenset(KINDS)
+_MEDIATION_KINDS = frozenset(MEDIATION_KINDS)
+_INTENTS = frozenset(INTENTS)
+_VISIBILITIES = frozenset(VISIBILITIES)
+#: Optional string fields, checked for type wherever they appear.
+_OPTIONAL_TEXT = ("party", "kind", "resource", "by", "intent", "visibility", "reason", "media")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_MS = timedelta(milliseconds=1)
+_BOM = b"\xef\xbb\xbf"
+_TS_HINT = "write RFC 3339 with a zone, e.g. 2026-03-02T10:00:07.250Z or 2026-03-02T11:00:07+01:00"
+
+
+class InputError(Exception):
+    """An input that cannot be read at all (missing file, directory, no permission)."""
+
+
+@attrs.frozen
+class LoadedLine:
+    """One event line as read: its event when valid, otherwise what is wrong with it.
+
+    `interaction` is the interaction id whenever it could be read, even from an
+    invalid line, so that the bad line can reject its own interaction. `closes`
+    says the line is an `interaction.ended`, valid or not. `raw` is kept so later
+    diagnostics about this line can show it with a caret under the field.
+    """
+
+    position: Position
+    raw: bytes
+    event: Event | None
+    interaction: str | None
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple, default=())
+    closes: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode("utf-8", "replace")
+
+    def problem(self, code: str, field: str, message: str, hint: str | None = None) -> Diagnostic:
+        """A diagnostic about `field` of this line, with the caret under its key."""
+        return field_problem(self.raw, self.position, code, field, message, hint)
+
+
+@attrs.define
+class ReadCounts:
+    """How many physical lines were read, blank and comment lines included."""
+
+    lines: int = 0
+
+
+def field_column(raw: bytes, field: str) -> int:
+    """The 1-based column of the key `"field"` in a raw line, or 1 if it is not there."""
+    key = f'"{field}"'.encode()
+    start = raw.find(key)
+    while start >= 0:
+        after = raw[start + len(key):].lstrip()
+        if after.startswith(b":"):
+            return len(raw[:start].decode("utf-8", "replace")) + 1
+        start = raw.find(key, start + 1)
+    return 1
+
+
+def field_problem(raw: bytes, position: Position, code: str, field: str, message: str,
+                  hint: str | None = None) -> Diagnostic:
+    """A diagnostic about `field` of a raw line, with the caret under its key."""
+    return error(code, message, attrs.evolve(position, col=field_column(raw, field)),
+                 source_line=raw.decode("utf-8", "replace"), hint=hint)
+
+
+def timestamp_ms(ts: str) -> int | None:
+    """Epoch milliseconds of an RFC 3339 timestamp with a zone, or None if it is not one."""
+    if (len(ts) < 20 or ts[4] != "-" or ts[7] != "-" or ts[10] not in "Tt"
+            or ts[13] != ":" or ts[16] != ":" or ts[19] not in ".Zz+-"):
+        return None
+    if ts[-1] not in "Zz" and (ts[-6] not in "+-" or ts[-3] != ":"):
+        return None
+    try:
+        moment = datetime.fromisoformat(ts.upper())
+    except ValueError:
+        return None
+    return (moment - _EPOCH) // _ONE_MS
+
+
+def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
+    """Validate one non-blank line (without its line ending) into an event or diagnostics."""
+    position = Position(path, line)
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return LoadedLine(position, raw, None, None, (_unparsable(raw, position, exc),))
+    if type(record) is not dict:
+        return LoadedLine(position, raw, None, None, (error(
+            "E106", f"an event line must be a JSON object, not {_json_type(record)}",
+            position, source_line=raw.decode("utf-8", "replace"),
+            hint='write one object per line: {"interaction": ...}'),))
+    check = _LineCheck(raw, position)
+
+    interaction = record.get("interaction")
+    if interaction is None:
+        check.missing("interaction", "every event names its interaction")
+    elif type(interaction) is not str or not interaction:
+        check.wrong_type("interaction", interaction, "a non-empty string")
+        interaction = None
+
+    seq = record.get("seq")
+    if seq is None:
+        check.missing("seq", "every event has its order inside the interaction")
+    elif type(seq) is not int or seq < 0:
+        check.wrong_type("seq", seq, "an integer >= 0")
+
+    ts = record.get("ts")
+    ms = None
+    if ts is None:
+        check.missing("ts", _TS_HINT)
+    elif type(ts) is not str:
+        check.wrong_type("ts", ts, "an RFC 3339 string")
+    else:
+        ms = timestamp_ms(ts)
+        if ms is None:
+            check.add("E105", "ts", f"'ts' is not an RFC 3339 timestamp: {ts!r}", _TS_HINT)
+
+    name = record.get("event")
+    if name is None:
+        check.missing("event", "one of: " + ", ".join(EVENT_TYPES))
+    elif type(name) is not str:
+        check.wrong_type("event", name, "a string")
+        name = None
+    elif name not in _EVENT_TYPES:
+        check.unknown("event", name, _EVENT_TYPES)
+        name = None
+
+    text: dict[str, str] = {}
+    for field in _OPTIONAL_TEXT:
+        value = record.get(field)
+        if value is None:
+            continue
+        if type(value) is not str or not value:
+            check.wrong_type(field, value, "a non-empty string")
+        else:
+            text[field] = value
+    kind, intent, visibility = text.get("kind"), text.get("intent"), text.get("visibility")
+    if kind is not None and kind not in _KINDS:
+        check.unknown("kind", kind, _KINDS)
+    if intent is not None and intent not in _INTENTS:
+        check.unknown("intent", intent, _INTENTS)
+    if visibility is not None and visibility not in _VISIBILITIES:
+        check.unknown("visibility", visibility, _VISIBILITIES)
+
+    data = record.get("data")
+    if data is not None and type(data) is not dict:
+        check.wrong_type("data", data, "a JSON object")
+
+    if name is not None:
+        needed = _NEEDED.get(name, ())
+        for field in needed:
+            if record.get(field) is None:
+                check.add("E102", field, f"missing field '{field}' on {name}", _NEEDED_HINTS[field])
+        if name == "party.invited" and kind in _MEDIATION_KINDS:
+            check.add("E107", "kind", f"a {kind} party cannot be invited",
+                      "queues, strategies and workbins arrive with party.entered")
+        elif name == "party.entered" and kind == "agent":
+            check.add("E107", "kind", "an agent party cannot enter", "agents arrive with party.invited")
+
+    closes = name == "interaction.ended"
+    if check.problems:
+        return LoadedLine(position, raw, None, interaction, check.problems, closes)
+    event = Event(
+        interaction=interaction, seq=seq, ts=ts, ms=ms, event=name,
+        party=text.get("party"), kind=kind, resource=text.get("resource"), by=text.get("by"),
+        intent=intent, visibility=visibility, reason=text.get("reason"), media=text.get("media"),
+        data=MappingProxyType(data) if data else NO_DATA, source=position,
+    )
+    return LoadedLine(position, raw, event, interaction, (), closes)
+
+
+#: Fields an event type needs beyond the four every event has.
+_NEEDED: dict[str, tuple[str, ...]] = {
+    "interaction.created": ("media",),
+    "party.entered": ("party", "kind", "resource"),
+    "party.invited": ("party", "kind", "resource", "by", "intent"),
+    **{name: ("party",) for name in PARTY_EVENT_TYPES
+       if name not in ("party.entered", "party.invited")},
+}
+_NEEDED_HINTS = {
+    "media": 'say what the interaction is, e.g. "media": "chat"',
+    "party": "name the participation this event belongs to",
+    "kind": "the first event of a party says what it is: " + ", ".join(KINDS),
+    "resource": "the first event of a party names the agent, queue, strategy or workbin",
+    "by": "name the party that invited this agent",
+    "intent": "say why the agent is invited: " + ", ".join(INTENTS),
+}
+
+
+class _LineCheck:
+    """Collects the problems of one line; only built, and only costly, when a line is parsed."""
+
+    __slots__ = ("raw", "position", "problems")
+
+    def __init__(self, raw: bytes, position: Position) -> None:
+        self.raw = raw
+        self.position = position
+        self.problems: list[Diagnostic] = []
+
+    def add(self, code: str, field: str, message: str, hint: str | None = None) -> None:
+        self.problems.append(field_problem(self.raw, self.position, code, field, message, hint))
+
+    def missing(self, field: str, hint: str) -> None:
+        self.add("E102", field, f"missing field '{field}'", hint)
+
+    def wrong_type(self, field: str, value: object, expected: str) -> None:
+        shown = orjson.dumps(value).decode()
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        self.add("E103", field, f"field '{field}' must be {expected}, not {shown}")
+
+    def unknown(self, field: str, value: str, known: frozenset[str]) -> None:
+        hint = did_you_mean(value, known) or "one of: " + ", ".join(sorted(known))
+        self.add("E104", field, f"unknown {field} '{value}'", hint)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> Diagnostic:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        column = len(raw[:bad.start].decode("utf-8", "replace")) + 1
+        return error("E100", f"line is not valid UTF-8 (byte 0x{raw[bad.start]:02x})",
+                     attrs.evolve(position, col=column), source_line=raw.decode("utf-8", "replace"),
+                     hint="event files are UTF-8; re-encode the file or fix the adapter")
+    return error("E101", f"invalid JSON: {exc.msg}", attrs.evolve(position, col=exc.pos + 1),
+                 source_line=text, hint="each line holds exactly one JSON object")
+
+
+def read_lines(sources: Sequence[str], counts: ReadCounts | None = None) -> Iterator[LoadedLine]:
+    """Every event line of every source, in order; `-` is stdin.
+
+    All paths are checked before the first line is read, so an unreadable one
+    raises `InputError` before anything is produced.
+    """
+    for source in sources:
+        _check_readable(source)
+    counts = counts if counts is not None else ReadCounts()
+    for source in sources:
+        if source == STDIN:
+            yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts)
+            continue
+        try:
+            handle = open(source, "rb")
+        except OSError as exc:
+            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+        with handle:
+            yield from _lines_of(handle, source, counts)
+
+
+def _check_readable(source: str) -> None:
+    if source == STDIN:
+        return
+    if os.path.isdir(source):
+        raise InputError(f"cannot read {source}: it is a directory")
+    if not os.path.exists(source):
+        raise InputError(f"cannot read {source}: no such file")
+    if not os.access(source, os.R_OK):
+        raise InputError(f"cannot read {source}: permission denied")
+
+
+def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts) -> Iterator[LoadedLine]:
+    number = 0
+    try:
+        for raw in handle:
+            number += 1
+            counts.lines += 1
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
+            raw = raw.rstrip(b"\r\n")
+            if raw[:1] != b"{":
+                stripped = raw.strip()
+                if not stripped or stripped[:1] == b"#":
+                    continue
+            yield parse_line(raw, path, number)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
