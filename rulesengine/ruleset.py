@@ -106,10 +106,13 @@ def load_layers(layers: Sequence[Layer], settings: Mapping[str, str]) -> LoadedR
     problems += found
     rules, found = _layer_rules(parsed)
     problems += found
+    sound = []
     for rule in rules:
-        problems += check_rule(rule, vocabulary, params)
-    if not any(p.severity is Severity.ERROR for p in problems):
-        problems += find_conflicts(rules, params)
+        found = check_rule(rule, vocabulary, params)
+        problems += found
+        if not found:
+            sound.append(rule)
+    problems += find_conflicts(sound, params)
     diagnostics = sorted((_with_source(p, texts) for p in problems), key=_sort_key)
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
     evaluator = None if has_errors else CompiledRules(compile_rules(rules, params))

@@ -37,9 +37,13 @@ def handle(args: argparse.Namespace) -> int:
         print(FORMATS[args.format](diagnostic))
     errors = len(loaded.errors)
     warnings = len(loaded.diagnostics) - errors
-    print(f"rulesengine check: {len(loaded.rules)} rules, {errors} errors, {warnings} warnings",
-          file=sys.stderr)
+    print(f"rulesengine check: {_count(len(loaded.rules), 'rule')}, {_count(errors, 'error')}, "
+          f"{_count(warnings, 'warning')}", file=sys.stderr)
     return 1 if errors else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def github(diagnostic: Diagnostic) -> str:

@@ -1,0 +1,90 @@
+"""`rulesengine check` and `rulesengine explain` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rulesengine.cli import main
+
+HERE = Path(__file__).parent
+FLOWS = HERE.parent / "flows"
+BROKEN = HERE / "broken"
+
+
+def test_check_defaults_is_clean(capsys):
+    assert main(["check"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "rulesengine check: 23 rules, 0 errors, 0 warnings\n"
+
+
+def test_check_text_lists_every_problem(capsys, snapshot):
+    code = main(["check", "--rules", str(BROKEN / "unknown_fact.rules"),
+                 "--rules", str(BROKEN / "equal_priority_overlap.rules")])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    out = out.replace(str(BROKEN), "broken")
+    assert out.count(": error: R101 ") == 1 and out.count(": warning: R301 ") == 1
+    assert out == snapshot
+
+
+def test_check_warnings_alone_exit_zero(capsys):
+    assert main(["check", "--rules", str(BROKEN / "equal_priority_overlap.rules")]) == 0
+
+
+def test_check_github_format(capsys):
+    assert main(["check", "--rules", str(BROKEN / "unknown_fact.rules"), "--format", "github"]) == 1
+    out, _ = capsys.readouterr()
+    assert out == (f"::error file={BROKEN}/unknown_fact.rules,line=3,col=8,title=R101::"
+                   "unknown fact 'orign' (did you mean 'origin'?)\n")
+
+
+def test_check_json_format_and_bad_setting(capsys):
+    assert main(["check", "--set", "delivering_timeout=5x", "--format", "json"]) == 1
+    out, _ = capsys.readouterr()
+    assert [json.loads(line)["code"] for line in out.splitlines()] == ["R205"]
+
+
+def test_check_without_defaults(capsys, tmp_path):
+    (tmp_path / "only.rules").write_text('vocabulary role: A\nrule a "d" for agent set role A\n')
+    assert main(["check", "--no-defaults", "--rules", str(tmp_path)]) == 0
+    assert "1 rule, 0 errors" in capsys.readouterr().err
+
+
+def test_explain_one_party_as_text(capsys, snapshot):
+    code = main(["explain", str(FLOWS / "c03_transfer.jsonl"), "--party", "c03_transfer.a1"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert out.startswith("c03_transfer c03_transfer.a1 (agent Agent1): RoutedTo/Transferred\n")
+    assert "    ✓ transfer_completed  (transfer_completed is true)\n" in out
+    assert out == snapshot
+
+
+def test_explain_json_every_party_of_an_interaction(capsys):
+    code = main(["explain", str(FLOWS / "c11_abandoned_while_alerting.jsonl"), "--format", "json",
+                 "--interaction", "c11_abandoned_while_alerting"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["party"].split(".")[1], r["resource_role"], r["technical_result"]) for r in rows] == [
+        ("q1", "Received", "Diverted"), ("s1", "Puller", "Routed"),
+        ("a1", "RoutedTo", "CustomerAbandoned")]
+
+
+def test_explain_no_matching_party(capsys):
+    assert main(["explain", str(FLOWS / "c01_routed_completed.jsonl"), "--party", "nobody"]) == 1
+
+
+DOCUMENTED = json.loads((FLOWS / "documented.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("flow", sorted(DOCUMENTED))
+def test_default_rules_give_the_documented_descriptors_end_to_end(flow, capsys):
+    assert main(["explain", str(FLOWS / f"{flow}.jsonl"), "--format", "json"]) == 0
+    rows = {row["party"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    for expected in DOCUMENTED[flow]["documented"]:
+        row = rows[expected["party"]]
+        assert {key: row[key] for key in expected} == expected
