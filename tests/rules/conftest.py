@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rulesengine.facts import PartyFacts, PartyStep
-from rulesengine.ruleset import LoadedRules, load_layers
+from rulesengine.ruleset import LoadedRules, default_layer, load_layers
 
 _AGENT = dict(intent="route", origin="route", invited_by="strategy", alert_ms=2_000,
               engage_ms=60_000, stay_ms=62_000)
@@ -38,8 +38,6 @@ def build_party(kind: str = "agent", steps=None, **facts) -> PartyFacts:
 
 def load_text(*layers: str | dict[str, str], settings=None, defaults: bool = False) -> LoadedRules:
     """Load rule texts: each argument a layer, a text (shown as `layerN.rules`) or {path: text}."""
-    from rulesengine.ruleset import default_layer
-
     read = [default_layer()] if defaults else []
     for number, layer in enumerate(layers):
         files = layer if isinstance(layer, dict) else {f"layer{number}.rules": layer}
