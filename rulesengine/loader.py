@@ -108,6 +108,8 @@ def timestamp_ms(ts: str) -> int | None:
         return None
     if ts[-1] not in "Zz" and (ts[-6] not in "+-" or ts[-3] != ":"):
         return None
+    if ts[19] == "." and not ts[20].isdigit():
+        return None
     try:
         moment = datetime.fromisoformat(ts.upper())
     except ValueError:
