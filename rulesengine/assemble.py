@@ -262,8 +262,7 @@ def _party_problems(lines: Sequence[LoadedLine]) -> Iterator[Diagnostic]:
                 yield line.problem(
                     "E118", "party", f"party id '{event.party}' is reused (first at "
                     f"{_where(party.first, line)})", "a new participation needs a new party id")
-            else:
-                parties[event.party] = _Party(event.kind, line)
+            parties[event.party] = _Party(event.kind, line)
             continue
         if party is None:
             hint = did_you_mean(event.party, named) or "a party's first event is party.entered or party.invited"

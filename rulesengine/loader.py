@@ -9,6 +9,7 @@ per line with precomputed sets, because inputs run to millions of lines.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -42,6 +43,8 @@ _OPTIONAL_TEXT = ("party", "kind", "resource", "by", "intent", "visibility", "re
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
 _BOM = b"\xef\xbb\xbf"
+_INTERACTION_ID = re.compile(rb'"interaction"\s*:\s*"([^"\\]*)"')
+_INTERACTION_ENDED = b'"interaction.ended"'
 _TS_HINT = "write RFC 3339 with a zone, e.g. 2026-03-02T10:00:07.250Z or 2026-03-02T11:00:07+01:00"
 
 
@@ -123,7 +126,8 @@ def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return LoadedLine(position, raw, None, None, (_unparsable(raw, position, exc),))
+        return LoadedLine(position, raw, None, _salvaged_interaction(raw),
+                          (_unparsable(raw, position, exc),), _INTERACTION_ENDED in raw)
     if type(record) is not dict:
         return LoadedLine(position, raw, None, None, (error(
             "E106", f"an event line must be a JSON object, not {_json_type(record)}",
@@ -264,6 +268,18 @@ def _json_type(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     return "a number"
+
+
+def _salvaged_interaction(raw: bytes) -> str | None:
+    """The interaction id of a line that is not JSON, when its text still shows it plainly.
+
+    Only broken lines pay for the regex. With the id known, the line rejects its own
+    interaction instead of silently leaving a hole in it.
+    """
+    found = _INTERACTION_ID.search(raw)
+    if found is None:
+        return None
+    return found.group(1).decode("utf-8", "replace") or None
 
 
 def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> Diagnostic:

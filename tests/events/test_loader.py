@@ -66,11 +66,26 @@ def test_bad_json_points_at_the_character():
 
 
 def test_non_utf8_line_is_a_diagnostic_with_the_column_of_the_bad_byte():
-    parsed = parse_line(b'{"interaction": "\xc3\xa9\xff"}', "t.jsonl", 3)
+    parsed = parse_line(b'{"interaction": "c1", "media": "\xc3\xa9\xff"}', "t.jsonl", 3)
     (problem,) = parsed.diagnostics
-    assert (problem.code, problem.position.col) == ("E100", 19)
-    assert parsed.interaction is None and parsed.event is None
+    assert (problem.code, problem.position.col) == ("E100", 34)
+    assert problem.message == "line is not valid UTF-8 (byte 0xff)"
+    assert parsed.event is None
     assert "\ufffd" in problem.render()
+
+
+@pytest.mark.parametrize("raw, interaction, closes", [
+    (b'{"interaction" : "c1", "seq": 1,}', "c1", False),
+    (b'{"interaction":"c2","event":"interaction.ended"', "c2", True),
+    (b'{"interaction": "c3", "media": "\xff"}', "c3", False),
+    (b'{"interaction": "", "seq": 1,}', None, False),
+    (b'{"seq": 1, "interaction": 5,}', None, False),
+    (b"not json at all", None, False),
+])
+def test_unparsable_lines_keep_an_interaction_id_they_show_plainly(raw, interaction, closes):
+    parsed = parse_line(raw, "t", 1)
+    assert (parsed.event, parsed.interaction, parsed.closes) == (None, interaction, closes)
+    assert parsed.diagnostics[0].code in ("E100", "E101")
 
 
 @pytest.mark.parametrize("raw, named", [(b"[1, 2]", "an array"), (b'"text"', "a string"),
