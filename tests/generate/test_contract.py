@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from rulesengine.generate import generate_lines
+from rulesengine.assemble import Rejection, StreamStats, assemble
+from rulesengine.generate import SAMPLE_COUNT, generate_lines
 
 from .contract import events_of, problems
 
@@ -52,3 +54,21 @@ def _broken(old: str, new: str) -> dict[str, list[str]]:
 def test_the_contract_check_is_not_vacuous(old: str, new: str, expected: str) -> None:
     found = _broken(old, new)
     assert any(expected in problem for problem in found.get("c03_transfer", [])), found
+
+
+def test_the_engine_assembles_every_generated_interaction(tmp_path: Path) -> None:
+    source = tmp_path / "generated.jsonl"
+    source.write_text("".join(f"{line}\n" for line in generate_lines(500, seed=13)), encoding="utf-8")
+    stats = StreamStats()
+    produced = list(assemble([str(source)], stats=stats))
+    assert [item for item in produced if isinstance(item, Rejection)] == []
+    assert len(produced) == stats.evaluated == 500
+    assert (stats.rejected, stats.bad_lines, stats.held_open) == (0, 0, 0)
+
+
+def test_the_engine_assembles_the_bundled_sample() -> None:
+    stats = StreamStats()
+    with resources.as_file(resources.files("rulesengine.sample") / "sample.jsonl") as sample:
+        produced = list(assemble([str(sample)], stats=stats))
+    assert [item for item in produced if isinstance(item, Rejection)] == []
+    assert stats.evaluated == len(FIXTURES) + SAMPLE_COUNT
