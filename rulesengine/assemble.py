@@ -96,6 +96,11 @@ class Assembler:
         """How many interactions are held in memory right now."""
         return len(self._open)
 
+    @property
+    def remembered_count(self) -> int:
+        """How many completed interaction ids are kept for spotting late events."""
+        return len(self._done)
+
     def feed(self, line: LoadedLine) -> Iterator[Interaction | Rejection]:
         """Take one line; produce whatever it completes."""
         stats = self.stats
@@ -186,7 +191,8 @@ def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
 
 
 def _line_order(line: LoadedLine) -> tuple:
-    return (line.event.seq, line.position.path, line.position.line)
+    """By seq; equal seqs (already an error) by their text, so arrival order never matters."""
+    return (line.event.seq, line.raw, line.position)
 
 
 def _diagnostic_order(problem: Diagnostic) -> tuple:

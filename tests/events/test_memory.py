@@ -1,0 +1,55 @@
+"""Memory is bounded by the interactions still open, never by the size of the input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rulesengine.assemble import Assembler, Interaction, StreamStats
+from rulesengine.loader import LoadedLine, parse_line
+
+from .builders import line, routed
+
+
+def overlapping(count: int, concurrent: int) -> Iterator[LoadedLine]:
+    """`count` interactions, `concurrent` at a time, their lines taken round-robin."""
+    waiting = (routed(f"i{number:06d}") for number in range(count))
+    active: list[list[dict]] = []
+    number = 0
+    while True:
+        while len(active) < concurrent:
+            group = next(waiting, None)
+            if group is None:
+                break
+            active.append(group)
+        if not active:
+            return
+        for group in list(active):
+            number += 1
+            yield parse_line(line(group.pop(0)), "big.jsonl", number)
+            if not group:
+                active.remove(group)
+
+
+def test_open_set_stays_small_on_a_long_stream():
+    stats = StreamStats()
+    assembler = Assembler(late_window=50, stats=stats)
+    most_open = most_remembered = produced = 0
+    for loaded in overlapping(3_000, concurrent=5):
+        for item in assembler.feed(loaded):
+            assert isinstance(item, Interaction)
+            produced += 1
+        most_open = max(most_open, assembler.open_count)
+        most_remembered = max(most_remembered, assembler.remembered_count)
+    assert list(assembler.finish()) == []
+    assert produced == stats.evaluated == 3_000
+    assert most_open <= 5
+    assert most_remembered == 50
+    assert stats.events == 27_000
+
+
+def test_a_completed_interaction_is_forgotten():
+    assembler = Assembler()
+    lines = [parse_line(line(item), "t", number) for number, item in enumerate(routed("a"), start=1)]
+    for loaded in lines:
+        list(assembler.feed(loaded))
+    assert (assembler.open_count, assembler.remembered_count) == (0, 1)
