@@ -266,13 +266,13 @@ def _party_problems(lines: Sequence[LoadedLine]) -> Iterator[Diagnostic]:
         if event.event in _FIRSTS:
             if party is not None:
                 yield line.problem(
-                    "E118", "party", f"party id '{event.party}' is reused (first at "
+                    "E117", "party", f"party id '{event.party}' is reused (first at "
                     f"{_where(party.first, line)})", "a new participation needs a new party id")
             parties[event.party] = _Party(event.kind, line)
             continue
         if party is None:
             hint = did_you_mean(event.party, named) or "a party's first event is party.entered or party.invited"
-            yield line.problem("E117", "party", f"{event.event} for unknown party '{event.party}'", hint)
+            yield line.problem("E116", "party", f"{event.event} for unknown party '{event.party}'", hint)
             continue
         if event.event in _OUTCOMES:
             yield from _outcome_problems(line, party)
@@ -283,11 +283,11 @@ def _party_problems(lines: Sequence[LoadedLine]) -> Iterator[Diagnostic]:
 def _outcome_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
     event = line.event
     if party.kind != "agent":
-        yield line.problem("E119", "event", f"{event.event} for {party.kind} party '{event.party}'",
+        yield line.problem("E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
                            "only invited agents accept, reject or have their invitation revoked")
     elif party.outcome is not None:
         yield line.problem(
-            "E120", "event", f"party '{event.party}' already had {party.outcome.event.event} at "
+            "E119", "event", f"party '{event.party}' already had {party.outcome.event.event} at "
             f"{_where(party.outcome, line)}", "an invitation ends in one of accepted, rejected, revoked")
     elif party.ended is not None:
         yield _gone(line, party)
@@ -304,7 +304,7 @@ def _left_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
     elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != "party.accepted"):
         how = (f"its invitation ended with {party.outcome.event.event}" if party.outcome
                else "it never accepted")
-        yield line.problem("E121", "event", f"agent party '{event.party}' left but {how}",
+        yield line.problem("E120", "event", f"agent party '{event.party}' left but {how}",
                            "an agent leaves only after party.accepted; an unanswered invitation "
                            "ends with party.rejected or party.revoked")
     party.ended = party.ended or line
@@ -312,7 +312,7 @@ def _left_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
 
 def _gone(line: LoadedLine, party: _Party) -> Diagnostic:
     return line.problem(
-        "E122", "event", f"{line.event.event} for party '{line.event.party}', which already ended "
+        "E121", "event", f"{line.event.event} for party '{line.event.party}', which already ended "
         f"({party.ended.event.event} at {_where(party.ended, line)})",
         "nothing happens to a party after it left, was rejected or was revoked")
 
@@ -323,15 +323,15 @@ def _by_problems(line: LoadedLine, parties: dict[str, _Party],
     party = parties.get(by)
     if party is None and by not in named:
         hint = did_you_mean(by, named) or "'by' names a party of the same interaction"
-        yield line.problem("E123", "by", f"'by' names unknown party '{by}'", hint)
+        yield line.problem("E122", "by", f"'by' names unknown party '{by}'", hint)
     elif party is None:
         yield line.problem(
-            "E124", "by", f"'by' names party '{by}', which is not open yet "
+            "E123", "by", f"'by' names party '{by}', which is not open yet "
             f"(it starts at {_where(named[by], line)}, seq {named[by].event.seq})",
             "the party that causes an event must already be there")
     elif party.ended is not None:
         yield line.problem(
-            "E124", "by", f"'by' names party '{by}', which already ended "
+            "E123", "by", f"'by' names party '{by}', which already ended "
             f"({party.ended.event.event} at {_where(party.ended, line)})",
             "the party that causes an event must still be there")
 

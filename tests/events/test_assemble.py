@@ -142,8 +142,8 @@ def test_rejection_to_json():
     assert as_json == {
         "interaction": "a", "kind": "rejected",
         "reasons": [{
-            "text": "t.jsonl:3:142: error: E123 'by' names unknown party 'a.q9'",
-            "path": "t.jsonl", "line": 3, "col": 142, "severity": "error", "code": "E123",
+            "text": "t.jsonl:3:142: error: E122 'by' names unknown party 'a.q9'",
+            "path": "t.jsonl", "line": 3, "col": 142, "severity": "error", "code": "E122",
             "message": "'by' names unknown party 'a.q9'", "hint": "did you mean 'a.q1'?",
         }],
     }

@@ -91,7 +91,7 @@ def test_event_for_unknown_party_suggests_a_known_one():
     items[6]["party"] = "r1.a9"
     result = verdict(items)
     codes = [(d.code, d.position.line) for d in result.diagnostics]
-    assert codes == [("E117", 7), ("E121", 8)]
+    assert codes == [("E116", 7), ("E120", 8)]
     assert result.diagnostics[0].message == "party.accepted for unknown party 'r1.a9'"
     assert result.diagnostics[0].hint == "did you mean 'r1.a1'?"
 
@@ -102,7 +102,7 @@ def test_party_id_not_reused():
                         by="r1.a1", intent="route"))
     items.append(record("r1", 10, "interaction.ended"))
     result = found(items)
-    assert ("E118", 9, col(items, 9, "party")) in result
+    assert ("E117", 9, col(items, 9, "party")) in result
     assert "party id 'r1.a1' is reused (first at line 5)" in messages(items)
 
 
@@ -111,7 +111,7 @@ def test_outcome_only_for_invited_agents():
     items.insert(2, record("r1", 3, "party.accepted", party="r1.q1", at=2))
     for item in items[3:]:
         item["seq"] += 1
-    assert found(items) == [("E119", 3, col(items, 3, "event"))]
+    assert found(items) == [("E118", 3, col(items, 3, "event"))]
     assert messages(items) == ["party.accepted for queue party 'r1.q1'"]
 
 
@@ -121,14 +121,14 @@ def test_at_most_one_outcome(second):
     items.insert(7, record("r1", 8, second, party="r1.a1", at=7))
     for item in items[8:]:
         item["seq"] += 1
-    assert found(items) == [("E120", 8, col(items, 8, "event"))]
+    assert found(items) == [("E119", 8, col(items, 8, "event"))]
     assert messages(items) == ["party 'r1.a1' already had party.accepted at line 7"]
 
 
 def test_agent_leaves_only_after_accepting():
     items = routed()
     del items[6]
-    assert found(items) == [("E121", 7, col(items, 7, "event"))]
+    assert found(items) == [("E120", 7, col(items, 7, "event"))]
     assert messages(items) == ["agent party 'r1.a1' left but it never accepted"]
 
 
@@ -143,7 +143,7 @@ def test_nothing_after_a_party_left():
     items.insert(4, record("r1", 5, "party.left", party="r1.q1", at=4))
     for item in items[5:]:
         item["seq"] += 1
-    assert found(items) == [("E122", 5, col(items, 5, "event"))]
+    assert found(items) == [("E121", 5, col(items, 5, "event"))]
     assert messages(items) == ["party.left for party 'r1.q1', which already ended (party.left at line 4)"]
 
 
@@ -157,7 +157,7 @@ def test_no_outcome_after_revoked():
 def test_by_names_an_unknown_party():
     items = routed()
     items[2]["by"] = "r1.q2"
-    assert found(items) == [("E123", 3, col(items, 3, "by"))]
+    assert found(items) == [("E122", 3, col(items, 3, "by"))]
     assert messages(items) == ["'by' names unknown party 'r1.q2'"]
     assert verdict(items).diagnostics[0].hint == "did you mean 'r1.q1'?"
 
@@ -165,14 +165,14 @@ def test_by_names_an_unknown_party():
 def test_by_names_a_party_that_already_left():
     items = routed()
     items[4]["by"] = "r1.q1"
-    assert found(items) == [("E124", 5, col(items, 5, "by"))]
+    assert found(items) == [("E123", 5, col(items, 5, "by"))]
     assert messages(items) == ["'by' names party 'r1.q1', which already ended (party.left at line 4)"]
 
 
 def test_by_names_a_party_that_is_not_there_yet():
     items = routed()
     items[2]["by"] = "r1.a1"
-    assert found(items) == [("E124", 3, col(items, 3, "by"))]
+    assert found(items) == [("E123", 3, col(items, 3, "by"))]
     assert messages(items) == ["'by' names party 'r1.a1', which is not open yet (it starts at line 5, seq 5)"]
 
 
@@ -193,7 +193,7 @@ def test_all_problems_are_reported_sorted_by_position():
     items[2]["by"] = "r1.zz"
     items[3]["seq"] = 3
     del items[6]
-    assert [code for code, _, _ in found(items)] == ["E123", "E114", "E121"]
+    assert [code for code, _, _ in found(items)] == ["E122", "E114", "E120"]
 
 
 def test_references_across_files_name_the_file():
@@ -209,5 +209,5 @@ def test_open_interactions_are_checked_too_when_included():
     items = routed(ended=False)
     items[4]["by"] = "r1.q1"
     result = verdict(items, include_open=True)
-    assert [d.code for d in result.diagnostics] == ["E124"]
+    assert [d.code for d in result.diagnostics] == ["E123"]
     assert isinstance(verdict(routed(ended=False), include_open=True), Interaction)
