@@ -2,8 +2,9 @@
 
 Events of many interactions interleave; one interaction's events may come in any
 order until its `interaction.ended`. When that arrives the interaction is checked
-against the contract's well-formedness rules (`problems_of`) and handed on at once, then forgotten, so memory is bounded by the
-interactions still open, never by the size of the input. The ids of the last
+against the contract's well-formedness rules (`problems_of`), handed on at once and
+forgotten, so memory is bounded by the interactions still open, never by the size
+of the input. The ids of the last
 `late_window` completed interactions are remembered (first in, first out) so an
 event that arrives after its interaction was evaluated is reported as late
 instead of silently opening a new, broken interaction.
