@@ -69,10 +69,6 @@ class LoadedLine:
     diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple, default=())
     closes: bool = False
 
-    @property
-    def text(self) -> str:
-        return self.raw.decode("utf-8", "replace")
-
     def problem(self, code: str, field: str, message: str, hint: str | None = None) -> Diagnostic:
         """A diagnostic about `field` of this line, with the caret under its key."""
         return field_problem(self.raw, self.position, code, field, message, hint)
@@ -111,10 +107,12 @@ def timestamp_ms(ts: str) -> int | None:
         return None
     if ts[-1] not in "Zz" and (ts[-6] not in "+-" or ts[-3] != ":"):
         return None
-    if ts[19] == "." and not ts[20].isdigit():
+    if ts[19] == "." and not ts[20:21].isdigit():
         return None
+    if ts[10] == "t" or ts[-1] == "z":
+        ts = ts.upper()
     try:
-        moment = datetime.fromisoformat(ts.upper())
+        moment = datetime.fromisoformat(ts)
     except ValueError:
         return None
     return (moment - _EPOCH) // _ONE_MS

@@ -6,6 +6,8 @@ import io
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rulesengine import loader
 from rulesengine.loader import InputError, ReadCounts, field_column, parse_line, read_lines, timestamp_ms
@@ -275,3 +277,33 @@ def test_an_open_failure_after_the_check_is_still_an_input_error(tmp_path, monke
     monkeypatch.setattr(loader, "open", refuse, raising=False)
     with pytest.raises(InputError, match="Permission denied"):
         list(read_lines([str(good)]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789-+:.TtZz ⁰١"), max_size=32))
+def test_timestamp_parsing_never_raises(text):
+    assert timestamp_ms(text) is None or isinstance(timestamp_ms(text), int)
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False) | st.text(),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                     max_leaves=8)
+_FIELDS = st.sampled_from(["interaction", "seq", "ts", "event", "party", "kind", "resource", "by",
+                           "intent", "visibility", "reason", "media", "data"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_FIELDS, _JSON | st.sampled_from(["party.invited", "agent", "2026-03-02T10:00:00Z"])))
+def test_any_json_object_gives_an_event_or_diagnostics(item):
+    parsed = parse_line(line(item), "t", 1)
+    assert (parsed.event is None) == bool(parsed.diagnostics)
+    for problem in parsed.diagnostics:
+        assert problem.code in {"E102", "E103", "E104", "E105", "E107"}
+        problem.render()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80))
+def test_any_bytes_give_an_event_or_diagnostics(raw):
+    parsed = parse_line(raw, "t", 1)
+    assert (parsed.event is None) == bool(parsed.diagnostics)
