@@ -1,7 +1,55 @@
-"""The `graph` subcommand (not written yet)."""
+"""`rulesengine graph`: draw interactions as Mermaid sequence diagrams, DOT, or JSON."""
+
+from __future__ import annotations
 
 import argparse
+import sys
+
+from rulesengine.assemble import Rejection, assemble
+from rulesengine.cli import options
+from rulesengine.cli.report import print_diagnostics
+from rulesengine.diagnostics import did_you_mean
+from rulesengine.graph_export import EXPORTERS
+from rulesengine.loader import InputError
+from rulesengine.pipeline import build_graph
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    subparsers.add_parser("graph", help="(not available yet)").set_defaults(handler=lambda args: 2)
+    parser = subparsers.add_parser(
+        "graph", help="draw interactions (Mermaid sequence diagram, DOT or JSON)",
+        description="Draw each interaction of the input: --format mermaid gives a sequence "
+                    "diagram with one lane per party; json gives one object per line.",
+    )
+    options.add_event_sources(parser)
+    parser.add_argument("--interaction", metavar="ID", help="draw only this interaction")
+    parser.add_argument("--format", choices=sorted(EXPORTERS), default="mermaid")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    export = EXPORTERS[args.format]
+    seen: list[str] = []
+    printed = 0
+    status = 0
+    try:
+        for item in assemble(options.event_sources(args), include_open=args.include_open):
+            if isinstance(item, Rejection):
+                if args.interaction in (None, item.interaction):
+                    print_diagnostics(item.diagnostics)
+                    status = 1
+                continue
+            seen.append(item.id)
+            if args.interaction in (None, item.id):
+                if printed and args.format != "json":
+                    sys.stdout.write("\n")
+                sys.stdout.write(export(build_graph(item)))
+                printed += 1
+    except InputError as problem:
+        print(f"rulesengine: error: {problem}", file=sys.stderr)
+        return 2
+    if args.interaction is not None and args.interaction not in seen and status == 0:
+        hint = did_you_mean(args.interaction, seen)
+        print(f"rulesengine: error: no interaction {args.interaction!r} in the input"
+              + (f"; {hint}" if hint else ""), file=sys.stderr)
+        return 1
+    return status

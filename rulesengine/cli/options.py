@@ -1,0 +1,49 @@
+"""Options shared by several subcommands: event sources and rule sets."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+
+SAMPLE = "sample.jsonl"
+
+
+def add_event_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("events", nargs="*", metavar="EVENTS",
+                        help="event files (JSON lines); '-' reads stdin; none: the bundled sample")
+    parser.add_argument("--sample", action="store_true",
+                        help="read the bundled sample events (the default when no file is given)")
+    parser.add_argument("--include-open", action="store_true",
+                        help="also evaluate interactions with no interaction.ended, marked provisional")
+
+
+def event_sources(args: argparse.Namespace) -> list[str]:
+    """The files to read: those given, plus the bundled sample when asked or when none is."""
+    sources = list(args.events)
+    if args.sample or not sources:
+        sources.append(sample_path())
+    return sources
+
+
+def sample_path() -> str:
+    return str(resources.files("rulesengine.sample").joinpath(SAMPLE))
+
+
+def add_rule_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="PATH",
+                        help="a rule file or folder layered over the defaults (repeatable)")
+    parser.add_argument("--no-default-rules", action="store_true",
+                        help="use only the rule sets given with --rules")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
+                        help="override a rule parameter (repeatable), e.g. --set delivering_timeout=45s")
+
+
+def settings(args: argparse.Namespace) -> dict[str, str]:
+    """`--set` pairs as a mapping; a pair without `=` is a usage error."""
+    pairs: dict[str, str] = {}
+    for item in args.settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise argparse.ArgumentTypeError(f"--set expects NAME=VALUE, got {item!r}")
+        pairs[name.strip()] = value.strip()
+    return pairs

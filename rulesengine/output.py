@@ -1,0 +1,184 @@
+"""Descriptor rows and the writers that put them out (JSON lines, CSV, a table).
+
+A `Row` joins what the graph knows of a party (`PartyFacts`) with what the rules
+decided (`Decision`). Writers get rows one interaction at a time, so the main job
+streams; `AtomicFile` makes sure a crash never leaves a half-written file under
+the final name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from typing import IO, Protocol
+
+import attrs
+import orjson
+
+from rulesengine.decision import Decision
+from rulesengine.events import MEDIATION_KINDS
+from rulesengine.facts import PartyFacts
+
+RULE_SEPARATOR = " + "
+
+
+@attrs.frozen
+class Row:
+    """One descriptor row, fields in the order of the output contract."""
+
+    interaction: str
+    party: str
+    kind: str
+    resource: str
+    fact: str
+    start: str
+    end: str
+    alert_ms: int | None
+    engage_ms: int | None
+    resource_role: str
+    role_reason: str
+    technical_result: str
+    result_reason: str
+    rule: str | None
+    rule_at: str | None
+    provisional: bool
+
+    @classmethod
+    def of(cls, facts: PartyFacts, decision: Decision) -> Row:
+        is_msf = facts.kind in MEDIATION_KINDS and facts.handed_on
+        rules = decision.rules
+        return cls(
+            interaction=facts.interaction,
+            party=facts.party,
+            kind=facts.kind,
+            resource=facts.resource,
+            fact="MSF" if is_msf else "IRF",
+            start=facts.start_ts,
+            end=facts.end_ts,
+            alert_ms=facts.alert_ms,
+            engage_ms=facts.engage_ms,
+            resource_role=decision.resource_role,
+            role_reason=decision.role_reason,
+            technical_result=decision.technical_result,
+            result_reason=decision.result_reason,
+            rule=RULE_SEPARATOR.join(r.id for r in rules) if rules else None,
+            rule_at=RULE_SEPARATOR.join(r.at for r in rules) if rules else None,
+            provisional=facts.provisional,
+        )
+
+    @property
+    def descriptor(self) -> str:
+        """`Role/Result [Reason]`, the way the warehouse documentation writes it."""
+        text = f"{self.resource_role}/{self.technical_result}"
+        return text if self.result_reason == "Unspecified" else f"{text} [{self.result_reason}]"
+
+
+FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Row))
+
+
+class RowWriter(Protocol):
+    def write(self, rows: Sequence[Row]) -> None: ...
+    def close(self) -> None: ...
+
+
+class JsonLinesWriter:
+    """One JSON object per row, keys in contract order: the default, and streamable."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+
+    def write(self, rows: Sequence[Row]) -> None:
+        self._stream.write(b"".join(orjson.dumps(attrs.asdict(row)) + b"\n" for row in rows))
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+class CsvWriter:
+    """RFC 4180 CSV with a header; nulls are empty cells, booleans `true`/`false`."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._text = io.StringIO()
+        self._csv = csv.writer(self._text, lineterminator="\n")
+        self._csv.writerow(FIELDS)
+        self._flush_text()
+
+    def write(self, rows: Sequence[Row]) -> None:
+        for row in rows:
+            self._csv.writerow(_cell(value) for value in attrs.astuple(row))
+        self._flush_text()
+
+    def _flush_text(self) -> None:
+        self._stream.write(self._text.getvalue().encode())
+        self._text.seek(0)
+        self._text.truncate()
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+class TableWriter:
+    """An aligned table for people; it needs every row to size its columns, so it buffers."""
+
+    COLUMNS = ("interaction", "party", "kind", "resource", "fact", "descriptor", "rule")
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._cells: list[tuple[str, ...]] = []
+
+    def write(self, rows: Sequence[Row]) -> None:
+        for row in rows:
+            self._cells.append((row.interaction, row.party, row.kind, row.resource, row.fact,
+                                row.descriptor, row.rule or "-"))
+
+    def close(self) -> None:
+        lines = [self.COLUMNS, *self._cells]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(self.COLUMNS))]
+        text = "".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() + "\n"
+            for line in lines
+        )
+        self._stream.write(text.encode())
+        self._stream.flush()
+
+
+WRITERS = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "table": TableWriter}
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class AtomicFile:
+    """A binary file that appears under its final name only once completely written."""
+
+    def __init__(self, path: str):
+        self.path = path
+        folder = os.path.dirname(os.path.abspath(path))
+        handle, self._temporary = tempfile.mkstemp(dir=folder, prefix=".rulesengine-", suffix=".part")
+        self.stream: IO[bytes] = os.fdopen(handle, "wb")
+
+    def commit(self) -> None:
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        os.replace(self._temporary, self.path)
+
+    def discard(self) -> None:
+        """Drop the temporary file; a no-op once committed."""
+        self.stream.close()
+        if os.path.exists(self._temporary):
+            os.unlink(self._temporary)
+
+
+def sorted_rows(rows: Iterable[Row]) -> list[Row]:
+    """Rows ordered by interaction id, then by the party's place in its interaction."""
+    return sorted(rows, key=lambda row: row.interaction)

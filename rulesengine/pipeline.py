@@ -1,0 +1,75 @@
+"""The main job as a stream: events → complete interactions → graphs → decisions → rows.
+
+Each interaction is evaluated as soon as it is complete and then forgotten, so memory
+follows the interactions still open, not the size of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import attrs
+
+from rulesengine.assemble import Interaction, Rejection, StreamStats, assemble
+from rulesengine.decision import Evaluator
+from rulesengine.diagnostics import Diagnostic
+from rulesengine.facts import PartyFacts
+from rulesengine.graph import InteractionGraph
+from rulesengine.output import Row
+
+
+@attrs.frozen
+class Evaluated:
+    """One interaction's rows, with what went wrong while deciding them."""
+
+    interaction: str
+    rows: tuple[Row, ...] = attrs.field(converter=tuple)
+    problems: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    undecided: tuple[str, ...] = attrs.field(converter=tuple)
+
+
+@attrs.define
+class RunStats:
+    """Counts for the summary line; the assembler's own counts are in `stream`."""
+
+    stream: StreamStats = attrs.field(factory=StreamStats)
+    rows: int = 0
+    undecided: int = 0
+    problems: int = 0
+
+
+def build_graph(interaction: Interaction) -> InteractionGraph:
+    return InteractionGraph(interaction.id, interaction.events, provisional=interaction.provisional)
+
+
+def iter_facts(sources: Sequence[str], *, include_open: bool = False,
+               stats: StreamStats | None = None,
+               ) -> Iterator[tuple[Interaction, list[PartyFacts]] | Rejection]:
+    """Every complete interaction with the facts of its parties, or its rejection."""
+    for item in assemble(sources, include_open=include_open, stats=stats):
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            yield item, list(build_graph(item).facts())
+
+
+def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,
+             stats: RunStats | None = None) -> Iterator[Evaluated | Rejection]:
+    """Rows for every complete interaction, in the order interactions complete."""
+    stats = stats if stats is not None else RunStats()
+    for item in iter_facts(sources, include_open=include_open, stats=stats.stream):
+        if isinstance(item, Rejection):
+            yield item
+            continue
+        interaction, party_facts = item
+        rows, problems, undecided = [], [], []
+        for facts in party_facts:
+            decision = evaluator.decide(facts)
+            rows.append(Row.of(facts, decision))
+            problems.extend(decision.problems)
+            if decision.incomplete:
+                undecided.append(facts.party)
+        stats.rows += len(rows)
+        stats.undecided += len(undecided)
+        stats.problems += len(problems)
+        yield Evaluated(interaction.id, rows, problems, undecided)
