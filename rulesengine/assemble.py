@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 
 import attrs
 
@@ -145,7 +146,7 @@ class Assembler:
         problems = state.poison or problems_of(lines)
         if problems:
             self.stats.rejected += 1
-            return Rejection(interaction, sorted(problems, key=_diagnostic_order))
+            return Rejection(interaction, sorted(problems, key=attrgetter("sort_key")))
         self.stats.evaluated += 1
         return Interaction(interaction, (line.event for line in lines), provisional=not ended)
 
@@ -195,9 +196,6 @@ def _line_order(line: LoadedLine) -> tuple:
     """By seq; equal seqs (already an error) by their text, so arrival order never matters."""
     return (line.event.seq, line.raw, line.position)
 
-
-def _diagnostic_order(problem: Diagnostic) -> tuple:
-    return problem.sort_key
 
 
 _OUTCOMES = frozenset({"party.accepted", "party.rejected", "party.revoked"})
