@@ -7,11 +7,10 @@ import sys
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics
+from rulesengine.cli.report import print_diagnostics, rules_or_exit
 from rulesengine.explain import explain, render_json, render_text
 from rulesengine.loader import InputError
 from rulesengine.pipeline import iter_facts
-from rulesengine.ruleset import load_rules
 
 RENDERERS = {"text": render_text, "json": render_json}
 
@@ -33,14 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        settings = options.settings(args)
-    except argparse.ArgumentTypeError as problem:
-        print(f"rulesengine explain: error: {problem}", file=sys.stderr)
-        return 2
-    loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
-    print_diagnostics(loaded.diagnostics)
-    if loaded.evaluator is None:
+    evaluator = rules_or_exit(args)
+    if evaluator is None:
         return 2
     render = RENDERERS[args.format]
     shown = 0
@@ -56,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
                 if args.party is None or facts.party == args.party:
                     if shown and args.format == "text":
                         print()
-                    print(render(explain(loaded.evaluator, facts)))
+                    print(render(explain(evaluator, facts)))
                     shown += 1
     except InputError as problem:
         print(f"rulesengine explain: error: {problem}", file=sys.stderr)

@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Iterable
 
-from rulesengine.decision import Evaluator
+from rulesengine.cli import options
+from rulesengine.evaluate import CompiledRules
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.interim_descriptors import InterimEvaluator
+from rulesengine.ruleset import load_rules
 
 #: more than this many diagnostics on stderr helps nobody; the rest go to --rejects
 MAX_SHOWN = 50
@@ -29,6 +30,13 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int =
     return printed
 
 
-def rules_or_exit(args: argparse.Namespace) -> Evaluator | None:
-    """The evaluator to run with; None (after printing why) when the rules do not load."""
-    return InterimEvaluator()
+def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
+    """The compiled rules the options ask for; None (after printing why) when they do not load."""
+    try:
+        settings = options.settings(args)
+    except argparse.ArgumentTypeError as problem:
+        print(f"rulesengine {args.command}: error: {problem}", file=sys.stderr)
+        return None
+    loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
+    print_diagnostics(loaded.diagnostics)
+    return loaded.evaluator
