@@ -20,8 +20,8 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int =
     printed = 0
     for diagnostic in diagnostics:
         if already_shown + printed == MAX_SHOWN:
-            print(f"rulesengine: note: more than {MAX_SHOWN} problems; "
-                  "the rest are in the --rejects output", file=sys.stderr)
+            print(f"rulesengine: note: more than {MAX_SHOWN} problems, the rest are not shown "
+                  "(--rejects FILE keeps every one)", file=sys.stderr)
         if already_shown + printed >= MAX_SHOWN:
             printed += 1
             continue

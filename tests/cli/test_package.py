@@ -1,0 +1,58 @@
+"""The package as installed: data files ship inside it, both entry points work."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import rulesengine
+from rulesengine.ruleset import default_layer
+
+TOP = Path(__file__).parent.parent.parent
+
+
+def test_grammar_rules_and_sample_are_loaded_from_the_installed_package():
+    """The copies the engine reads are the package's own resources, wherever it is installed."""
+    grammar = resources.files("rulesengine.grammar")
+    rules = resources.files("rulesengine.rules")
+    assert grammar.joinpath("rules.lark").is_file()
+    assert sorted(p.name for p in rules.iterdir() if p.name.endswith(".rules")) == [
+        "chat.rules", "vocabulary.rules"]
+    assert resources.files("rulesengine.sample").joinpath("sample.jsonl").is_file()
+    assert [text for _, text in default_layer()] == [
+        rules.joinpath(name).read_text(encoding="utf-8") for name in ("chat.rules", "vocabulary.rules")]
+
+
+def test_the_wheel_carries_grammar_rules_and_sample(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(TOP)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("rulesengine-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"rulesengine/grammar/rules.lark", "rulesengine/rules/chat.rules",
+            "rulesengine/rules/vocabulary.rules", "rulesengine/sample/sample.jsonl",
+            "rulesengine/cli/__init__.py"} <= names
+    assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
+    modules = {str(path.relative_to(TOP)) for path in (TOP / "rulesengine").rglob("*.py")}
+    assert modules <= names, "modules missing from the wheel: add their package to pyproject.toml"
+    installed = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(installed),
+                    str(wheel)], check=True, capture_output=True)
+    probe = ("import rulesengine.grammar, rulesengine.rules, rulesengine.parse as p; "
+             "print(rulesengine.grammar.__file__); print(rulesengine.rules.__file__); "
+             "print(p.parser() is not None)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path, env={"PYTHONPATH": str(installed)})
+    assert result.returncode == 0, result.stderr
+    grammar_file, rules_file, built = result.stdout.splitlines()
+    assert Path(grammar_file).is_relative_to(installed) and Path(rules_file).is_relative_to(installed)
+    assert built == "True"
+
+
+def test_python_dash_m_runs_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "rulesengine", "check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("rulesengine check: ")
+    assert rulesengine.__name__ == "rulesengine"

@@ -1,0 +1,204 @@
+"""`rulesengine run` as a user runs it: formats, files, rejects, exit codes, determinism."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events.builders import record, routed, transfer, write
+from rulesengine.cli import main
+from rulesengine.output import FIELDS
+
+FLOWS = Path(__file__).parent.parent / "flows"
+CONTRACT_FIELDS = ["interaction", "party", "kind", "resource", "fact", "start", "end", "alert_ms",
+                   "engage_ms", "resource_role", "role_reason", "technical_result", "result_reason",
+                   "rule", "rule_at"]
+
+
+def run(capsysbinary, *argv: str) -> tuple[int, bytes, str]:
+    code = main(["run", *argv])
+    out, err = capsysbinary.readouterr()
+    return code, out, err.decode()
+
+
+def rows_of(out: bytes) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def masked(summary: str) -> str:
+    """The summary with its timing replaced, so it can be pinned."""
+    return re.sub(r"in \d+\.\d\ds", "in <time>s", summary)
+
+
+def test_sample_gives_one_row_per_party_with_every_contract_field(capsysbinary):
+    code, out, err = run(capsysbinary)
+    rows = rows_of(out)
+    assert code == 0
+    assert len(rows) > 1000
+    assert all(list(row)[:len(CONTRACT_FIELDS)] == CONTRACT_FIELDS for row in rows)
+    assert {row["fact"] for row in rows} == {"IRF", "MSF"}
+    assert all(row["rule"] and re.fullmatch(r"rules/chat\.rules:\d+( \+ rules/chat\.rules:\d+)?",
+                                            row["rule_at"]) for row in rows)
+    parties = {(row["interaction"], row["party"]) for row in rows}
+    assert len(parties) == len(rows)
+    assert re.fullmatch(r"rulesengine: (\d+) interactions read, \1 evaluated, 0 rejected, 0 held open; "
+                        rf"{len(rows)} rows written in \d+\.\d\ds\n", err)
+
+
+def test_sample_flag_and_no_file_read_the_same_sample(capsysbinary):
+    assert run(capsysbinary)[1] == run(capsysbinary, "--sample")[1]
+
+
+def test_rows_of_an_interaction_follow_the_first_seq_of_their_party(capsysbinary):
+    _, out, _ = run(capsysbinary, str(FLOWS / "c08a_conference_through_queue.jsonl"))
+    assert [row["party"].rsplit(".", 1)[1] for row in rows_of(out)] == ["q1", "s1", "a1", "q2", "s2", "a2"]
+
+
+def test_the_documented_transfer_example(capsysbinary, tmp_path, snapshot):
+    events = write(tmp_path / "c3.jsonl", transfer("c3"))
+    code, out, err = run(capsysbinary, str(events))
+    rows = {row["party"]: row for row in rows_of(out)}
+    assert code == 0
+    assert (rows["c3.a1"]["resource_role"], rows["c3.a1"]["technical_result"]) == ("RoutedTo", "Transferred")
+    assert (rows["c3.a2"]["resource_role"], rows["c3.a2"]["technical_result"]) == (
+        "ReceivedTransfer", "Completed")
+    assert rows["c3.a2"]["alert_ms"] == 1000 and rows["c3.a2"]["engage_ms"] == 3000
+    assert out.decode() == snapshot
+    assert masked(err) == snapshot
+
+
+def test_csv_has_a_header_and_the_same_rows(capsysbinary):
+    flow = str(FLOWS / "c03_transfer.jsonl")
+    _, as_jsonl, _ = run(capsysbinary, flow)
+    _, as_csv, _ = run(capsysbinary, flow, "--format", "csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.decode())))
+    assert tuple(table[0]) == FIELDS
+    expected = rows_of(as_jsonl)
+    assert [row["technical_result"] for row in table] == [row["technical_result"] for row in expected]
+    assert table[0]["alert_ms"] == "" and table[0]["provisional"] == "false"
+
+
+def test_table_is_aligned_and_readable(capsysbinary, snapshot):
+    code, out, _ = run(capsysbinary, str(FLOWS / "c04_transfer_failed.jsonl"), "--format", "table")
+    text = out.decode()
+    assert code == 0
+    assert "ReceivedTransfer/Abandoned [Revoked]" in text
+    assert len({line.index("descriptor") for line in text.splitlines()[:1]}) == 1
+    assert text == snapshot
+
+
+def test_output_file_is_written_whole(capsysbinary, tmp_path):
+    target = tmp_path / "rows.jsonl"
+    code, out, _ = run(capsysbinary, str(FLOWS / "c01_routed_completed.jsonl"), "-o", str(target))
+    assert code == 0 and out == b""
+    assert len(target.read_bytes().splitlines()) == 3
+    assert os.listdir(tmp_path) == ["rows.jsonl"]
+
+
+def test_unreadable_input_exits_2_and_leaves_no_output_file(capsysbinary, tmp_path):
+    target = tmp_path / "rows.jsonl"
+    code, _, err = run(capsysbinary, str(tmp_path / "missing.jsonl"), "-o", str(target))
+    assert code == 2
+    assert "rulesengine: error:" in err and "missing.jsonl" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_broken_interaction_is_rejected_and_the_rest_still_comes_out(capsysbinary, tmp_path):
+    bad = routed("bad")
+    bad[4]["intent"] = "rout"
+    events = write(tmp_path / "mixed.jsonl", [*routed("good"), *bad])
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = run(capsysbinary, str(events), "--rejects", str(rejects))
+    assert code == 1
+    assert {row["interaction"] for row in rows_of(out)} == {"good"}
+    (reject,) = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject["interaction"] == "bad" and reject["kind"] == "rejected"
+    assert reject["reasons"][0]["line"] == 14 and reject["reasons"][0]["code"] == "E104"
+    assert f"{events}:14:" in err and "did you mean 'route'?" in err
+    assert "2 interactions read, 1 evaluated, 1 rejected" in err
+
+
+def test_open_interactions_are_held_back_unless_asked(capsysbinary, tmp_path):
+    events = write(tmp_path / "open.jsonl", [*routed("done"), *routed("open", ended=False)])
+    code, out, err = run(capsysbinary, str(events))
+    assert code == 0
+    assert {row["interaction"] for row in rows_of(out)} == {"done"}
+    assert "1 held open" in err and "--include-open" in err
+    _, out, _ = run(capsysbinary, str(events), "--include-open")
+    provisional = {row["interaction"]: row["provisional"] for row in rows_of(out)}
+    assert provisional == {"done": False, "open": True}
+
+
+def test_a_late_event_is_reported_and_exits_1(capsysbinary, tmp_path):
+    late = record("r1", 20, "customer.left", at=30)
+    events = write(tmp_path / "late.jsonl", [*routed("r1"), late])
+    code, out, err = run(capsysbinary, str(events))
+    assert code == 1
+    assert len(rows_of(out)) == 3
+    assert "E130" in err and "1 late events" in err
+
+
+def test_stdin_is_read_with_a_dash(capsysbinary, monkeypatch):
+    fixture = (FLOWS / "c01_routed_completed.jsonl").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(fixture)))
+    code, out, _ = run(capsysbinary, "-")
+    assert code == 0 and len(rows_of(out)) == 3
+
+
+def test_sort_orders_the_whole_output_by_interaction(capsysbinary, tmp_path):
+    events = write(tmp_path / "two.jsonl", [*routed("z"), *routed("a")])
+    _, unsorted, _ = run(capsysbinary, str(events))
+    _, ordered, _ = run(capsysbinary, str(events), "--sort")
+    assert [row["interaction"] for row in rows_of(unsorted)] == ["z"] * 3 + ["a"] * 3
+    assert [row["interaction"] for row in rows_of(ordered)] == ["a"] * 3 + ["z"] * 3
+
+
+def test_bad_set_option_is_a_usage_error(capsysbinary):
+    code, out, err = run(capsysbinary, "--set", "delivering_timeout")
+    assert code == 2 and out == b""
+    assert "--set expects NAME=VALUE" in err
+
+
+def _flow_lines() -> list[list[bytes]]:
+    """Each documented flow's event lines, comments dropped."""
+    return [[line for line in path.read_bytes().splitlines() if line and not line.startswith(b"#")]
+            for path in sorted(FLOWS.glob("*.jsonl"))]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), parts=st.integers(1, 3))
+def test_sorted_output_bytes_do_not_depend_on_line_order_or_file_split(tmp_path_factory, seed, parts):
+    """Interleave the flows, shuffle each one's lines before its end, cut the stream into files."""
+    chance = random.Random(seed)
+    pending = []
+    for lines in _flow_lines():
+        body, end = lines[:-1], lines[-1]
+        chance.shuffle(body)
+        pending.append([*body, end])
+    mixed = []
+    while pending:
+        stream = chance.choice(pending)
+        mixed.append(stream.pop(0))
+        if not stream:
+            pending.remove(stream)
+    folder = tmp_path_factory.mktemp("split")
+    files = []
+    size = -(-len(mixed) // parts)
+    for number in range(parts):
+        path = folder / f"part{number}.jsonl"
+        path.write_bytes(b"".join(line + b"\n" for line in mixed[number * size:(number + 1) * size]))
+        files.append(str(path))
+    expected = folder / "expected.jsonl"
+    shuffled = folder / "shuffled.jsonl"
+    assert main(["run", "--sort", "-o", str(expected), *map(str, sorted(FLOWS.glob("*.jsonl")))]) == 0
+    assert main(["run", "--sort", "-o", str(shuffled), *files]) == 0
+    assert shuffled.read_bytes() == expected.read_bytes()
