@@ -25,19 +25,26 @@ def record(interaction: str, seq: int, event: str, at: float | None = None, **fi
             "event": event, **fields}
 
 
-def transfer(interaction: str = "c3") -> list[dict]:
-    """The contract's example: agent 1 transfers the chat to agent 2, who accepts."""
-    i = interaction
-    steps = [
+def _routed_to_agent1(i: str, **invitation: str) -> list[tuple[str, dict]]:
+    """The usual start: queue, strategy, Agent1 invited with intent route and accepting."""
+    return [
         ("interaction.created", {"media": "chat"}),
         ("party.entered", {"party": f"{i}.q1", "kind": "queue", "resource": "Chat_In"}),
         ("party.entered", {"party": f"{i}.s1", "kind": "strategy", "resource": "ChatRouting",
                            "by": f"{i}.q1"}),
         ("party.left", {"party": f"{i}.q1"}),
         ("party.invited", {"party": f"{i}.a1", "kind": "agent", "resource": "Agent1", "by": f"{i}.s1",
-                           "intent": "route", "visibility": "conference"}),
+                           "intent": "route", **invitation}),
         ("party.left", {"party": f"{i}.s1"}),
         ("party.accepted", {"party": f"{i}.a1"}),
+    ]
+
+
+def transfer(interaction: str = "c3") -> list[dict]:
+    """The contract's example: agent 1 transfers the chat to agent 2, who accepts."""
+    i = interaction
+    steps = [
+        *_routed_to_agent1(i, visibility="conference"),
         ("party.invited", {"party": f"{i}.a2", "kind": "agent", "resource": "Agent2", "by": f"{i}.a1",
                            "intent": "transfer"}),
         ("party.accepted", {"party": f"{i}.a2"}),
@@ -52,18 +59,7 @@ def transfer(interaction: str = "c3") -> list[dict]:
 def routed(interaction: str = "r1", *, ended: bool = True) -> list[dict]:
     """The shortest usual chat: queue, strategy, one agent who accepts and finishes."""
     i = interaction
-    steps = [
-        ("interaction.created", {"media": "chat"}),
-        ("party.entered", {"party": f"{i}.q1", "kind": "queue", "resource": "Chat_In"}),
-        ("party.entered", {"party": f"{i}.s1", "kind": "strategy", "resource": "ChatRouting",
-                           "by": f"{i}.q1"}),
-        ("party.left", {"party": f"{i}.q1"}),
-        ("party.invited", {"party": f"{i}.a1", "kind": "agent", "resource": "Agent1", "by": f"{i}.s1",
-                           "intent": "route"}),
-        ("party.left", {"party": f"{i}.s1"}),
-        ("party.accepted", {"party": f"{i}.a1"}),
-        ("party.left", {"party": f"{i}.a1"}),
-    ]
+    steps = [*_routed_to_agent1(i), ("party.left", {"party": f"{i}.a1"})]
     if ended:
         steps.append(("interaction.ended", {}))
     return [record(i, seq, name, **fields) for seq, (name, fields) in enumerate(steps, start=1)]
