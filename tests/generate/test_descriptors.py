@@ -1,0 +1,58 @@
+"""Generated interactions get the documented descriptors of the fixture they follow.
+
+`data.flow` names the fixture whose shape an interaction has, and party ids follow the
+fixtures' numbering, so `documented.json` applies to every generated interaction:
+this runs the default rules over many random timings, names and endings of each flow.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import orjson
+
+from rulesengine.events import Event
+from rulesengine.generate import SHAPES, generate_lines
+from rulesengine.graph import InteractionGraph
+from rulesengine.loader import parse_line
+from rulesengine.ruleset import load_rules
+
+FLOWS = Path(__file__).parents[1] / "flows"
+DOCUMENTED = orjson.loads((FLOWS / "documented.json").read_bytes())
+EVALUATOR = load_rules().evaluator
+
+
+def _interactions(count: int, seed: int) -> dict[str, list[Event]]:
+    grouped: dict[str, list[Event]] = defaultdict(list)
+    for number, line in enumerate(generate_lines(count, seed), start=1):
+        loaded = parse_line(line.encode(), "<generated>", number)
+        assert loaded.event is not None, loaded.diagnostics
+        grouped[loaded.event.interaction].append(loaded.event)
+    return grouped
+
+
+def _descriptors(interaction: str, events: list[Event]) -> dict[str, tuple[str, str, str, str]]:
+    decided = {}
+    for facts in InteractionGraph(interaction, events).facts():
+        decision = EVALUATOR.decide(facts)
+        decided[facts.party] = (decision.resource_role, decision.role_reason,
+                                decision.technical_result, decision.result_reason)
+    return decided
+
+
+def test_generated_interactions_get_their_documented_descriptors() -> None:
+    flows_seen = set()
+    wrong = []
+    for interaction, events in _interactions(1_500, seed=21).items():
+        flow = events[0].data["flow"]
+        flows_seen.add(flow)
+        decided = _descriptors(interaction, events)
+        for row in DOCUMENTED[flow]["documented"]:
+            party = row["party"].replace(flow, interaction, 1)
+            expected = (row["resource_role"], row["role_reason"],
+                        row["technical_result"], row["result_reason"])
+            if decided.get(party) != expected:
+                wrong.append((flow, party, decided.get(party), expected))
+    assert flows_seen == set(SHAPES)
+    assert wrong == []
