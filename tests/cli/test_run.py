@@ -202,3 +202,28 @@ def test_sorted_output_bytes_do_not_depend_on_line_order_or_file_split(tmp_path_
     assert main(["run", "--sort", "-o", str(expected), *map(str, sorted(FLOWS.glob("*.jsonl")))]) == 0
     assert main(["run", "--sort", "-o", str(shuffled), *files]) == 0
     assert shuffled.read_bytes() == expected.read_bytes()
+
+
+def test_parties_no_rule_decides_still_get_a_row_and_are_counted(capsysbinary, tmp_path):
+    site = tmp_path / "roles_only.rules"
+    site.write_text('vocabulary role: RoutedTo\n'
+                    'rule agent.routed "routed agents" for agent when origin == route set role RoutedTo\n')
+    code, out, err = run(capsysbinary, str(FLOWS / "c01_routed_completed.jsonl"),
+                         "--no-default-rules", "--rules", str(site))
+    rows = {row["party"].rsplit(".", 1)[1]: row for row in rows_of(out)}
+    assert code == 0
+    assert [rows[p]["rule"] for p in ("q1", "s1", "a1")] == [None, None, "agent.routed"]
+    assert rows["a1"]["rule_at"] == f"{site}:2"
+    assert {rows["q1"][part] for part in ("resource_role", "role_reason", "technical_result",
+                                          "result_reason")} == {"Unspecified"}
+    assert (rows["a1"]["resource_role"], rows["a1"]["technical_result"]) == ("RoutedTo", "Unspecified")
+    assert "rulesengine: warning: 3 parties not fully decided by any rule" in err
+
+
+def test_rules_that_do_not_load_stop_the_run_with_their_diagnostics(capsysbinary, tmp_path):
+    site = tmp_path / "bad.rules"
+    site.write_text('rule agent.x "d" for agent when orign == route set role RoutedTo\n')
+    code, out, err = run(capsysbinary, "--rules", str(site))
+    assert code == 2 and out == b""
+    assert f"{site}:1:33: error: R101 unknown fact 'orign'" in err
+    assert "did you mean 'origin'?" in err
