@@ -1,0 +1,215 @@
+"""docs/customizing.md, run as a test: its rule files and commands do what the page says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rulesengine.cli import main
+
+from . import chats
+from .page import Command, RuleFile, blocks, rule_files, same_run, steps
+
+SITE_RULE = "site/short_engagement.rules"
+OVERRIDES = "site/overrides.rules"
+TEAM_RULE = "team/declines.rules"
+
+#: every command of the page, in order, with the exit code a reader gets
+PAGE_COMMANDS = [
+    ("rulesengine check --rules site/", 0),
+    ("rulesengine run chats.jsonl --rules site/ --format table", 0),
+    ("rulesengine run chats.jsonl --rules site/ --format table --set short_engagement=30s", 0),
+    ("rulesengine run chats.jsonl --rules site/ --format table --set short_engagement=abc", 2),
+    ("rulesengine explain chats.jsonl --rules site/ --party chat-3.a2", 0),
+    ("rulesengine check --rules site/", 0),
+    ("rulesengine run chats.jsonl --rules site/ --format table", 0),
+    ("rulesengine check --rules site/ --rules team/", 1),
+    ("rulesengine check --no-default-rules --rules site/", 1),
+]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder holding `chats.jsonl`, made the current one as in the page."""
+    monkeypatch.chdir(tmp_path)
+    chats.write(tmp_path / "chats.jsonl")
+    return tmp_path
+
+
+def create(workspace: Path, path: str, text: str | None = None) -> None:
+    """Write one of the page's rule files (or a variant of it) where the page puts it."""
+    target = workspace / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(rule_files()[path] if text is None else text, encoding="utf-8")
+
+
+def run_rows(capsys, *argv: str) -> tuple[int, dict[str, dict], str]:
+    """`rulesengine run` in JSON lines: exit code, rows by resource, stderr."""
+    code = main(["run", "chats.jsonl", *argv])
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    return code, {row["resource"]: row for row in rows}, err
+
+
+def short_engaged(rows: dict[str, dict]) -> set[str]:
+    return {name for name, row in rows.items() if row["result_reason"] == "ShortEngagement"}
+
+
+# ---- the page as a whole -------------------------------------------------------------
+
+def test_the_page_shows_the_events_the_tests_use():
+    assert blocks("jsonl") == [chats.text()]
+
+
+def test_the_page_names_its_rule_files():
+    assert sorted(rule_files()) == [OVERRIDES, SITE_RULE, TEAM_RULE]
+
+
+def test_every_command_prints_what_the_page_shows(workspace, capsys):
+    ran = []
+    for step in steps():
+        if isinstance(step, RuleFile):
+            create(workspace, step.path, step.text)
+            continue
+        code = main(list(step.argv))
+        out, err = capsys.readouterr()
+        assert same_run(out + err) == same_run(step.shown), step.line
+        ran.append((step.line, code))
+    assert ran == PAGE_COMMANDS
+
+
+def test_the_page_runs_only_its_own_commands():
+    commands = [step for step in steps() if isinstance(step, Command)]
+    assert [command.line for command in commands] == [line for line, _ in PAGE_COMMANDS]
+
+
+# ---- what the customization decides ---------------------------------------------------
+
+def test_default_threshold_marks_only_the_short_routed_agent(workspace, capsys, snapshot):
+    create(workspace, SITE_RULE)
+    code, rows, _ = run_rows(capsys, "--rules", "site/")
+    assert code == 0
+    assert short_engaged(rows) == {"Anna"}
+    anna, carla = rows["Anna"], rows["Carla"]
+    assert (anna["resource_role"], anna["technical_result"]) == ("RoutedTo", "Completed")
+    assert anna["engage_ms"] == 5_000 and carla["engage_ms"] == 5_000
+    assert anna["rule"] == "agent.routed_to + site.short_engagement"
+    assert anna["rule_at"] == "rules/chat.rules:14 + site/short_engagement.rules:7"
+    assert (carla["resource_role"], carla["result_reason"]) == ("InConference", "Unspecified")
+    assert (rows["Ben"]["engage_ms"], rows["Ben"]["result_reason"]) == (60_000, "Unspecified")
+    assert main(["run", "chats.jsonl", "--rules", "site/", "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("[ShortEngagement]") == 1
+    assert table == snapshot
+
+
+@pytest.mark.parametrize(("setting", "marked"), [
+    ("short_engagement=120s", {"Anna", "Ben", "Eve"}),
+    ("short_engagement=30s", {"Anna", "Eve"}),
+    ("short_engagement=5s", set()),
+    ("short_engagement=5001ms", {"Anna"}),
+])
+def test_set_moves_the_threshold_for_routed_agents_only(workspace, capsys, setting, marked):
+    create(workspace, SITE_RULE)
+    code, rows, _ = run_rows(capsys, "--rules", "site/", "--set", setting)
+    assert code == 0
+    assert short_engaged(rows) == marked
+    assert rows["Carla"]["result_reason"] == "Unspecified"
+
+
+def test_a_threshold_that_is_not_a_duration_stops_the_run(workspace, capsys, snapshot):
+    create(workspace, SITE_RULE)
+    code = main(["run", "chats.jsonl", "--rules", "site/", "--set", "short_engagement=abc"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.splitlines()[0] == "error: R205 --set short_engagement=abc: not a duration"
+    assert "hint: write a number with a unit" in err
+    assert err == snapshot
+
+
+def test_explain_says_which_condition_kept_the_reason_away(workspace, capsys, snapshot):
+    create(workspace, SITE_RULE)
+    assert main(["explain", "chats.jsonl", "--rules", "site/", "--party", "chat-2.a2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("chat-2 chat-2.a2 (agent Carla): InConference/Completed\n")
+    assert ("      site.short_engagement (Completed [ShortEngagement], priority 5): "
+            "✗ origin in (route, inbound)  (origin is conference)\n") in out
+    assert out == snapshot
+
+
+def test_the_override_replaces_the_default_decline_rule(workspace, capsys):
+    create(workspace, SITE_RULE)
+    create(workspace, OVERRIDES)
+    code, rows, _ = run_rows(capsys, "--rules", "site/")
+    assert code == 0
+    dora = rows["Dora"]
+    assert (dora["technical_result"], dora["result_reason"]) == ("Redirected", "RouteOnNoAnswer")
+    assert dora["rule_at"] == "rules/chat.rules:14 + site/overrides.rules:3"
+    assert short_engaged(rows) == {"Anna"}
+
+
+def test_an_accidental_replacement_is_r401(workspace, capsys, snapshot):
+    for path in (SITE_RULE, OVERRIDES, TEAM_RULE):
+        create(workspace, path)
+    assert main(["check", "--rules", "site/", "--rules", "team/"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == ("team/declines.rules:3:6: error: R401 rule "
+                                   "'agent.redirected_rejected' is already defined at "
+                                   "site/overrides.rules:3")
+    assert err == "rulesengine check: 24 rules, 1 error, 0 warnings\n"
+    assert out == snapshot
+    assert main(["run", "chats.jsonl", "--rules", "site/", "--rules", "team/"]) == 2
+    assert capsys.readouterr().out == ""
+
+
+def test_forgetting_override_against_the_defaults_is_r401_too(workspace, capsys):
+    create(workspace, OVERRIDES, rule_files()[OVERRIDES].replace("override rule", "rule"))
+    assert main(["check", "--rules", "site/"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("site/overrides.rules:3:6: error: R401 rule 'agent.redirected_rejected' "
+                          "is already defined at rules/chat.rules:66\n")
+
+
+# ---- the page's claims about the rule file ---------------------------------------------
+
+def test_at_the_default_priority_the_rule_would_tie_with_completed(workspace, capsys):
+    text = rule_files()[SITE_RULE]
+    assert text.count("priority 5") == 1
+    create(workspace, SITE_RULE, text.replace("priority 5", "priority 0"))
+    assert main(["check", "--rules", "site/"]) == 0
+    out = capsys.readouterr().out
+    assert ": warning: R301 rules 'agent.completed' and 'site.short_engagement' may both match" in out
+    code, rows, err = run_rows(capsys, "--rules", "site/")
+    assert code == 1
+    assert rows["Anna"]["technical_result"] == "Unspecified"
+    assert "error: R310 rules 'agent.completed' and 'site.short_engagement' both match party " \
+           "'chat-1.a1'" in err
+
+
+def test_a_quick_transfer_stays_transferred(workspace, capsys):
+    create(workspace, SITE_RULE)
+    steps_ = [*chats.routed_start("t1", "Anna"),
+              (6, "party.invited", {"party": "t1.a2", "kind": "agent", "resource": "Ben",
+                                    "by": "t1.a1", "intent": "transfer"}),
+              (7, "party.accepted", {"party": "t1.a2"}),
+              (7, "party.left", {"party": "t1.a1"}),
+              (60, "party.left", {"party": "t1.a2"}),
+              (60, "interaction.ended", {})]
+    chats.write(workspace / "chats.jsonl", chats.records("t1", steps_))
+    code, rows, _ = run_rows(capsys, "--rules", "site/")
+    assert code == 0
+    assert rows["Anna"]["engage_ms"] == 2_000
+    assert (rows["Anna"]["technical_result"], rows["Anna"]["result_reason"]) == \
+        ("Transferred", "Unspecified")
+
+
+def test_a_misspelt_parameter_gets_a_did_you_mean(workspace, capsys):
+    text = rule_files()[SITE_RULE]
+    create(workspace, SITE_RULE, text.replace("< short_engagement", "< short_engagment"))
+    assert main(["check", "--rules", "site/"]) == 1
+    out = capsys.readouterr().out
+    assert ": error: R107 unknown param 'short_engagment'" in out
+    assert "hint: did you mean 'short_engagement'?" in out
