@@ -1,0 +1,199 @@
+"""Declarative rules that turn contact-center interaction events into technical descriptors.
+
+This module is the integrator's whole API: load the rules once into an `Engine`,
+then evaluate as many interactions with it as you like.
+
+    engine = Engine.from_rules(["site/"], {"short_engagement": "30s"})
+    rows = engine.evaluate_events(events)      # event dicts of one or more interactions
+    for item in engine.run(["events.jsonl"]):  # files, streamed: a Row or a Rejection
+        ...
+
+Everything here delegates to the stages (`ruleset`, `loader`, `assemble`, `graph`,
+`evaluate`, `explain`); bad rules and bad events raise an error carrying the same
+diagnostics the command line prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from operator import attrgetter
+from types import MappingProxyType
+from typing import Union
+
+import attrs
+import orjson
+
+from rulesengine import pipeline
+from rulesengine.assemble import Assembler, Interaction, Rejection, assemble_lines
+from rulesengine.decision import Decision, RuleRef
+from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
+from rulesengine.evaluate import CompiledRules
+from rulesengine.explain import PartyExplanation
+from rulesengine.explain import explain as _explain
+from rulesengine.explain import render_json as explain_json
+from rulesengine.explain import render_text as explain_text
+from rulesengine.facts import PartyFacts
+from rulesengine.loader import InputError, LoadedLine, parse_line
+from rulesengine.output import Row, sorted_rows
+from rulesengine.pipeline import RunStats
+from rulesengine.ruleset import load_rules
+
+try:
+    __version__ = version("rulesengine")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+#: how diagnostics name events given as dicts: `<events>:N` is the Nth event given
+EVENTS_PATH = "<events>"
+
+#: a rules path or an events path: a string or a path-like object
+PathArg = Union[str, os.PathLike]
+
+
+class DiagnosticsError(Exception):
+    """Input that cannot be used; `diagnostics` says why, and `str()` renders them all."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+class RulesError(DiagnosticsError):
+    """The rules did not load: every problem found, warnings included, sorted by place."""
+
+
+class EventsError(DiagnosticsError):
+    """Events given as dicts broke the event contract (a bad field, a broken interaction)."""
+
+
+@attrs.frozen
+class Engine:
+    """Loaded and compiled rules, ready to decide any number of interactions.
+
+    Build one with `Engine.from_rules`; it holds no state about the events it has seen,
+    so one engine may serve a whole program.
+    """
+
+    _compiled: CompiledRules
+    #: warnings found while loading (errors raise `RulesError` instead)
+    warnings: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+
+    @classmethod
+    def from_rules(cls, paths: PathArg | Sequence[PathArg] = (),
+                   settings: Mapping[str, str] = MappingProxyType({}), *,
+                   defaults: bool = True) -> Engine:
+        """Load the default rules (unless `defaults=False`), then each path as a later layer.
+
+        A path is a rules file or a folder of `*.rules` files; `settings` overrides
+        parameter defaults as `--set NAME=VALUE` does (values are written as on the
+        command line: `"30s"`, `"true"`). Raises `RulesError` when anything is wrong.
+        """
+        loaded = load_rules(_paths(paths), settings, defaults=defaults)
+        if loaded.evaluator is None:
+            raise RulesError(loaded.diagnostics)
+        return cls(loaded.evaluator, loaded.diagnostics)
+
+    def decide(self, facts: PartyFacts) -> Decision:
+        """The descriptor of one party whose facts you already have."""
+        return self._compiled.decide(facts)
+
+    def evaluate_events(self, events: Iterable[Mapping[str, object]]) -> list[Row]:
+        """One row per party of the interactions these event dicts describe.
+
+        Each dict is validated as one line of the event contract; the order they come
+        in does not matter. An interaction without `interaction.ended` is evaluated
+        anyway and its rows are marked `provisional`. Rows are ordered by interaction
+        id, then by each party's first event. Raises `EventsError` for events that
+        break the contract, naming the Nth event given as `<events>:N`.
+        """
+        return sorted_rows(Row.of(facts, self.decide(facts))
+                           for interaction in _interactions(events)
+                           for facts in pipeline.build_graph(interaction).facts())
+
+    def run(self, paths: PathArg | Sequence[PathArg], *, include_open: bool = False,
+            stats: RunStats | None = None) -> Iterator[Row | Rejection]:
+        """Rows of every interaction in event files (`-` is stdin), streamed as they complete.
+
+        A broken interaction comes as a `Rejection` with its diagnostics; the others
+        are still evaluated. Interactions without `interaction.ended` are held back
+        unless `include_open`. `stats` (a `RunStats`) is filled with the counts the
+        command line prints. Raises `InputError` when a file cannot be read.
+        """
+        for item in pipeline.evaluate(_paths(paths), self._compiled, include_open=include_open,
+                                      stats=stats):
+            if isinstance(item, Rejection):
+                yield item
+            else:
+                yield from item.rows
+
+    def explain(self, events: Iterable[Mapping[str, object]], *,
+                party: str | None = None) -> list[PartyExplanation]:
+        """Why each party (or only `party`) of these event dicts got its descriptor.
+
+        Render an explanation with `explain_text` or `explain_json`. Raises
+        `EventsError` as `evaluate_events` does, and `ValueError` when no party has
+        the id `party`.
+        """
+        parties = [facts for interaction in _interactions(events)
+                   for facts in pipeline.build_graph(interaction).facts()]
+        chosen = [facts for facts in parties if party is None or facts.party == party]
+        if not chosen:
+            hint = did_you_mean(party, [facts.party for facts in parties]) if party else None
+            raise ValueError(f"no party {party!r} in these events" + (f"; {hint}" if hint else ""))
+        return [_explain(self._compiled, facts) for facts in chosen]
+
+
+def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
+    """One path or several, as strings."""
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(path) for path in paths]
+
+
+def _interactions(events: Iterable[Mapping[str, object]]) -> list[Interaction]:
+    """Validate and assemble event dicts; every problem at once as an `EventsError`.
+
+    Lines are fed with every `interaction.ended` last, so that the order the caller
+    gives the dicts in never turns an event into a late one.
+    """
+    lines = sorted((_line(event, number) for number, event in enumerate(events, start=1)),
+                   key=attrgetter("closes"))
+    items = list(assemble_lines(lines, Assembler(include_open=True)))
+    problems = [problem for item in items if isinstance(item, Rejection)
+                for problem in item.diagnostics]
+    if problems:
+        raise EventsError(sorted(problems, key=attrgetter("sort_key")))
+    return [item for item in items if isinstance(item, Interaction)]
+
+
+def _line(event: Mapping[str, object], number: int) -> LoadedLine:
+    try:
+        raw = orjson.dumps(event)
+    except orjson.JSONEncodeError as exc:
+        raise EventsError([error("E101", f"invalid JSON: {exc}", Position(EVENTS_PATH, number),
+                                 hint="give each event as a dict of JSON values")]) from None
+    return parse_line(raw, EVENTS_PATH, number)
+
+
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "DiagnosticsError",
+    "Engine",
+    "EventsError",
+    "InputError",
+    "PartyExplanation",
+    "PartyFacts",
+    "Position",
+    "Rejection",
+    "Row",
+    "RuleRef",
+    "RulesError",
+    "RunStats",
+    "Severity",
+    "__version__",
+    "explain_json",
+    "explain_text",
+]
