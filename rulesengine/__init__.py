@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Union
 
 import attrs
 import orjson
@@ -36,7 +35,7 @@ from rulesengine.explain import render_json as explain_json
 from rulesengine.explain import render_text as explain_text
 from rulesengine.facts import PartyFacts
 from rulesengine.loader import InputError, LoadedLine, parse_line
-from rulesengine.output import Row, sorted_rows
+from rulesengine.output import Row
 from rulesengine.pipeline import RunStats
 from rulesengine.ruleset import load_rules
 
@@ -49,7 +48,7 @@ except PackageNotFoundError:  # a source tree that was never installed
 EVENTS_PATH = "<events>"
 
 #: a rules path or an events path: a string or a path-like object
-PathArg = Union[str, os.PathLike]
+PathArg = str | os.PathLike
 
 
 class DiagnosticsError(Exception):
@@ -108,9 +107,7 @@ class Engine:
         id, then by each party's first event. Raises `EventsError` for events that
         break the contract, naming the Nth event given as `<events>:N`.
         """
-        return sorted_rows(Row.of(facts, self.decide(facts))
-                           for interaction in _interactions(events)
-                           for facts in pipeline.build_graph(interaction).facts())
+        return [Row.of(facts, self.decide(facts)) for facts in _party_facts(events)]
 
     def run(self, paths: PathArg | Sequence[PathArg], *, include_open: bool = False,
             stats: RunStats | None = None) -> Iterator[Row | Rejection]:
@@ -136,11 +133,10 @@ class Engine:
         `EventsError` as `evaluate_events` does, and `ValueError` when no party has
         the id `party`.
         """
-        parties = [facts for interaction in _interactions(events)
-                   for facts in pipeline.build_graph(interaction).facts()]
+        parties = _party_facts(events)
         chosen = [facts for facts in parties if party is None or facts.party == party]
-        if not chosen:
-            hint = did_you_mean(party, [facts.party for facts in parties]) if party else None
+        if party is not None and not chosen:
+            hint = did_you_mean(party, [facts.party for facts in parties])
             raise ValueError(f"no party {party!r} in these events" + (f"; {hint}" if hint else ""))
         return [_explain(self._compiled, facts) for facts in chosen]
 
@@ -150,6 +146,12 @@ def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
     if isinstance(paths, (str, os.PathLike)):
         return [os.fspath(paths)]
     return [os.fspath(path) for path in paths]
+
+
+def _party_facts(events: Iterable[Mapping[str, object]]) -> list[PartyFacts]:
+    """The facts of every party of these event dicts, by interaction id, then first event."""
+    return [facts for interaction in _interactions(events)
+            for facts in pipeline.build_graph(interaction).facts()]
 
 
 def _interactions(events: Iterable[Mapping[str, object]]) -> list[Interaction]:
@@ -165,7 +167,7 @@ def _interactions(events: Iterable[Mapping[str, object]]) -> list[Interaction]:
                 for problem in item.diagnostics]
     if problems:
         raise EventsError(sorted(problems, key=attrgetter("sort_key")))
-    return [item for item in items if isinstance(item, Interaction)]
+    return sorted((item for item in items if isinstance(item, Interaction)), key=attrgetter("id"))
 
 
 def _line(event: Mapping[str, object], number: int) -> LoadedLine:

@@ -139,6 +139,7 @@ def test_evaluate_events_gives_the_rows_of_a_run(engine, workspace):
 @given(st.permutations(chats.events()))
 def test_the_order_of_the_dicts_never_matters(engine, events):
     assert engine.evaluate_events(events) == engine.evaluate_events(chats.events())
+    assert [e.party for e in engine.explain(events)] == [e.party for e in engine.explain(chats.events())]
 
 
 def test_an_interaction_without_end_gives_provisional_rows(engine):
@@ -173,6 +174,7 @@ def test_what_is_not_an_event_object_is_an_events_error(engine, event, code):
 
 def test_no_events_no_rows(engine):
     assert engine.evaluate_events([]) == []
+    assert engine.explain([]) == []
 
 
 def test_decide_is_the_decision_behind_a_row(engine, tmp_path):

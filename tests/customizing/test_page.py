@@ -206,6 +206,21 @@ def test_a_quick_transfer_stays_transferred(workspace, capsys):
         ("Transferred", "Unspecified")
 
 
+def test_without_extending_the_vocabulary_the_reason_is_unknown(workspace, capsys):
+    text = rule_files()[SITE_RULE]
+    create(workspace, SITE_RULE, text.replace("extend vocabulary result_reason: ShortEngagement", ""))
+    assert main(["check", "--rules", "site/"]) == 1
+    assert ": error: R106 unknown result reason 'ShortEngagement'\n" in capsys.readouterr().out
+
+
+def test_setting_an_undeclared_parameter_gets_a_did_you_mean(workspace, capsys):
+    create(workspace, SITE_RULE)
+    assert main(["run", "chats.jsonl", "--rules", "site/", "--set", "short_engagment=5s"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: R107 --set short_engagment: unknown param 'short_engagment'\n")
+    assert "hint: did you mean 'short_engagement'?" in err
+
+
 def test_a_misspelt_parameter_gets_a_did_you_mean(workspace, capsys):
     text = rule_files()[SITE_RULE]
     create(workspace, SITE_RULE, text.replace("< short_engagement", "< short_engagment"))
