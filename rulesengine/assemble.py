@@ -7,13 +7,16 @@ forgotten, so memory is bounded by the interactions still open, never by the siz
 of the input. The ids of the last
 `late_window` completed interactions are remembered (first in, first out) so an
 event that arrives after its interaction was evaluated is reported as late
-instead of silently opening a new, broken interaction.
+instead of silently opening a new, broken interaction. They are kept as
+fingerprints in arrays allocated once (`RecentIds`), so that memory is the same
+after ten thousand interactions as after ten million.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from hashlib import blake2b
 from operator import attrgetter
 
 import attrs
@@ -91,7 +94,7 @@ class Assembler:
         self.late_window = late_window
         self.stats = stats if stats is not None else StreamStats()
         self._open: dict[str, _Open] = {}
-        self._done: OrderedDict[str, None] = OrderedDict()
+        self._done = RecentIds(late_window)
 
     @property
     def open_count(self) -> int:
@@ -115,12 +118,12 @@ class Assembler:
                 return
         else:
             stats.events += 1
-        if interaction in self._done:
-            stats.late_events += 1
-            yield Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
-            return
         state = self._open.get(interaction)
         if state is None:
+            if interaction in self._done:
+                stats.late_events += 1
+                yield Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
+                return
             state = self._open[interaction] = _Open()
             stats.interactions += 1
         if line.event is None:
@@ -129,7 +132,7 @@ class Assembler:
             state.lines.append(line)
         if line.closes:
             del self._open[interaction]
-            self._remember(interaction)
+            self._done.add(interaction)
             yield self._verdict(interaction, state, ended=True)
 
     def finish(self) -> Iterator[Interaction | Rejection]:
@@ -150,19 +153,89 @@ class Assembler:
         self.stats.evaluated += 1
         return Interaction(interaction, (line.event for line in lines), provisional=not ended)
 
-    def _remember(self, interaction: str) -> None:
-        if not self.late_window:
-            return
-        self._done[interaction] = None
-        if len(self._done) > self.late_window:
-            self._done.popitem(last=False)
-
     def _late(self, line: LoadedLine) -> Diagnostic:
         return line.problem(
             "E130", "interaction",
             f"late event: interaction '{line.interaction}' was already evaluated",
             "every event of an interaction must arrive before its interaction.ended",
         )
+
+
+class RecentIds:
+    """The last `capacity` ids added (first in, first out), in memory fixed at creation.
+
+    Each id is kept as a 64-bit fingerprint, in a ring (for the order) and in an
+    open-addressing table (for lookups), both arrays allocated up front: memory does
+    not grow with the number of ids seen, and is a tenth of a dict of the ids
+    themselves. Two ids share a fingerprint with odds of about capacity / 2**64 per
+    lookup, which only a late event could ever notice.
+    """
+
+    __slots__ = ("capacity", "_ring", "_next", "_count", "_slots", "_mask")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._ring = array("Q", bytes(8 * capacity))
+        self._next = 0
+        self._count = 0
+        size = 1 << (2 * capacity).bit_length()  # at most a quarter full: short probes
+        self._slots = array("Q", bytes(8 * size))
+        self._mask = size - 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, key: str) -> bool:
+        if not self._count:
+            return False
+        mark = _fingerprint(key)
+        slots, mask = self._slots, self._mask
+        index = mark & mask
+        while found := slots[index]:
+            if found == mark:
+                return True
+            index = (index + 1) & mask
+        return False
+
+    def add(self, key: str) -> None:
+        """Remember `key`, forgetting the oldest id when full."""
+        if not self.capacity:
+            return
+        if self._count == self.capacity:
+            self._discard(self._ring[self._next])
+        else:
+            self._count += 1
+        mark = _fingerprint(key)
+        self._ring[self._next] = mark
+        self._next = (self._next + 1) % self.capacity
+        slots, mask = self._slots, self._mask
+        index = mark & mask
+        while slots[index]:
+            index = (index + 1) & mask
+        slots[index] = mark
+
+    def _discard(self, mark: int) -> None:
+        """Remove one copy of a fingerprint, shifting later probes back (no tombstones)."""
+        slots, mask = self._slots, self._mask
+        hole = mark & mask
+        while slots[hole] != mark:
+            hole = (hole + 1) & mask
+        index = hole
+        while True:
+            index = (index + 1) & mask
+            found = slots[index]
+            if not found:
+                break
+            # the entry may fill the hole unless its home slot lies cyclically in (hole, index]
+            if (index - (found & mask)) & mask >= (index - hole) & mask:
+                slots[hole] = found
+                hole = index
+        slots[hole] = 0
+
+
+def _fingerprint(key: str) -> int:
+    """A non-zero 64-bit fingerprint, the same in every process (unlike `hash`)."""
+    return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "little") or 1
 
 
 def assemble(sources: Sequence[str], *, include_open: bool = False,
