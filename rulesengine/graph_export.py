@@ -27,6 +27,15 @@ def _lane_ids(graph: InteractionGraph) -> dict[str, str]:
     return {party.id: f"P{number}" for number, party in enumerate(graph.parties(), start=1)}
 
 
+_MERMAID_ESCAPES = str.maketrans({"#": "#35;", ";": "#59;", ":": "#58;", "\n": " ", "\r": " "})
+
+
+def _text(value: str) -> str:
+    """Free text from the events made safe for a Mermaid statement: `;` would end it early,
+    `:` would split a participant, `#` starts an entity code; all become entity codes."""
+    return value.translate(_MERMAID_ESCAPES)
+
+
 def _qualifiers(*values: str | None) -> str:
     present = [value for value in values if value]
     return f" ({', '.join(present)})" if present else ""
@@ -36,10 +45,10 @@ def to_mermaid(graph: InteractionGraph) -> str:
     lanes = _lane_ids(graph)
     lines = ["sequenceDiagram", f"    %% interaction {graph.interaction}", "    participant C as Customer"]
     for party in graph.parties():
-        lines.append(f"    participant {lanes[party.id]} as {party.resource} ({party.kind})")
+        lines.append(f"    participant {lanes[party.id]} as {_text(party.resource)} ({party.kind})")
     for event in graph.events:
         if event.event == "interaction.created":
-            lines.append(f"    Note over C: starts a {event.media or 'chat'}")
+            lines.append(f"    Note over C: starts a {_text(event.media or 'chat')}")
         elif event.event == "customer.left":
             lines.append("    Note over C: leaves")
         elif event.event == "interaction.ended":
@@ -51,7 +60,8 @@ def to_mermaid(graph: InteractionGraph) -> str:
             lines.append(f"    {source}->>{lanes[event.party]}: {verb}{qualifiers}")
         else:
             step = event.event.removeprefix("party.")
-            lines.append(f"    Note over {lanes[event.party]}: {step}{_qualifiers(event.reason)}")
+            reason = _text(event.reason) if event.reason else None
+            lines.append(f"    Note over {lanes[event.party]}: {step}{_qualifiers(reason)}")
     return "\n".join(lines) + "\n"
 
 

@@ -195,8 +195,7 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str, path: str, parser: Lark) 
     if special is not None:
         message, hint = special
     else:
-        message = exc.match_examples(parser.parse, _examples(), use_accepts=True,
-                                     token_type_match_fallback=True)
+        message = _matching_mistake(exc, parser)
         hint = MISTAKES[message][0] if message else None
         if message == UNKNOWN_KEYWORD and isinstance(exc, UnexpectedToken):
             message = f"{UNKNOWN_KEYWORD} `{exc.token}`"
@@ -253,3 +252,18 @@ def _keywords(exc: UnexpectedInput) -> set[str]:
 def _expected(exc: UnexpectedInput) -> set[str]:
     accepts = getattr(exc, "accepts", None) or getattr(exc, "expected", None) or ()
     return {name for name in accepts if not name.startswith("__")}
+
+
+def _matching_mistake(exc: UnexpectedInput, parser: Lark) -> str | None:
+    """The known mistake whose parser state matches `exc`, if any.
+
+    Comparing the accepted tokens first is the most precise match, but lark (1.3) builds
+    a debug message with `%d` from a state object when two errors share a state with
+    different accepted tokens, which raises `TypeError`; then match on states alone.
+    """
+    try:
+        return exc.match_examples(parser.parse, _examples(), use_accepts=True,
+                                  token_type_match_fallback=True)
+    except TypeError:
+        return exc.match_examples(parser.parse, _examples(), use_accepts=False,
+                                  token_type_match_fallback=True)

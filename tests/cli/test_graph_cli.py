@@ -10,6 +10,10 @@ from rulesengine.cli import main
 
 FLOWS = Path(__file__).parent.parent / "flows"
 TRANSFER = str(FLOWS / "c03_transfer.jsonl")
+#: the statements a diagram may hold; free text has no raw `;` `:` `#` (only entity codes)
+_TEXT = r"(?:[^:;#\n]|#\d+;)+"
+MERMAID_STATEMENT = re.compile(rf"sequenceDiagram|    (%% .*|participant \w+ as {_TEXT}|"
+                               rf"\w+->>\w+: {_TEXT}|Note over \w+: {_TEXT})")
 
 
 def test_transfer_flow_as_a_mermaid_sequence_diagram(capsys, snapshot):
@@ -37,12 +41,10 @@ def test_transfer_flow_as_a_mermaid_sequence_diagram(capsys, snapshot):
 
 def test_every_line_of_a_mermaid_diagram_is_a_known_statement(capsys):
     """Only statements of the sequence diagram syntax, with no character that ends one early."""
-    statement = re.compile(r"sequenceDiagram|    (%% .*|participant \w+ as [^:;#]+|"
-                           r"\w+->>\w+: [^;#]+|Note over \w+: [^;#]+)")
     for path in sorted(FLOWS.glob("*.jsonl")):
         assert main(["graph", str(path)]) == 0
         lines = capsys.readouterr().out.splitlines()
-        assert [line for line in lines if not statement.fullmatch(line)] == []
+        assert [line for line in lines if not MERMAID_STATEMENT.fullmatch(line)] == []
 
 
 def test_dot_names_relations_on_edges(capsys):
@@ -71,3 +73,20 @@ def test_unknown_interaction_suggests_a_close_one(capsys):
     assert main(["graph", TRANSFER, "--interaction", "c03_transfr"]) == 1
     assert capsys.readouterr().err == (
         "rulesengine: error: no interaction 'c03_transfr' in the input; did you mean 'c03_transfer'?\n")
+
+
+def test_free_text_cannot_break_a_mermaid_statement(capsys, tmp_path):
+    events = [json.loads(line) for line in (FLOWS / "c02_invitation_revoked.jsonl").read_text().splitlines()
+              if line.startswith("{")]
+    for event in events:
+        if event.get("resource") == "Agent1":
+            event["resource"] = "Sales;EU: #1"
+        if event["event"] == "party.revoked":
+            event["reason"] = "time;out\nlater"
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events))
+    assert main(["graph", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "participant P3 as Sales#59;EU#58; #35;1 (agent)" in out
+    assert "Note over P3: revoked (time#59;out later)" in out
+    assert [line for line in out.splitlines() if not MERMAID_STATEMENT.fullmatch(line)] == []

@@ -1,0 +1,77 @@
+"""Whatever a rule author types, loading answers with diagnostics, never a traceback.
+
+Rule text is a large input space: these properties mutate the shipped rules (deleting,
+duplicating and swapping tokens, cutting the file short) and feed plain random text, and
+require every outcome to be either a clean load or errors that point inside the text.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rulesengine.diagnostics import Severity
+from rulesengine.ruleset import default_layer, load_layers
+
+DEFAULTS = dict(default_layer())
+CHAT = DEFAULTS["rules/chat.rules"]
+VOCABULARY = ("rules/vocabulary.rules", DEFAULTS["rules/vocabulary.rules"])
+TOKENS = CHAT.split(" ")
+FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def load(text: str):
+    return load_layers([[VOCABULARY, ("site.rules", text)]], {})
+
+
+def assert_well_placed(loaded, text: str) -> None:
+    """A clean load compiles; otherwise every error names a line and column of the text."""
+    lines = text.splitlines() or [""]
+    if not loaded.errors:
+        assert loaded.evaluator is not None
+        return
+    assert loaded.evaluator is None
+    for problem in loaded.errors:
+        assert problem.severity is Severity.ERROR and problem.code.startswith("R")
+        where = problem.position
+        assert where is not None, problem.render()
+        if where.path == "site.rules":
+            assert 1 <= where.line <= len(lines), problem.render()
+            assert 1 <= where.col <= len(lines[where.line - 1]) + 1, problem.render()
+        assert problem.render().startswith(f"{where}: error: {problem.code} ")
+
+
+@FAST
+@given(st.lists(st.integers(0, len(TOKENS) - 1), min_size=1, max_size=4), st.sampled_from(
+    ["delete", "duplicate", "swap"]))
+def test_mutated_rules_load_or_fail_with_placed_errors(picks, how):
+    tokens = list(TOKENS)
+    for pick in picks:
+        if how == "delete":
+            tokens[pick] = ""
+        elif how == "duplicate":
+            tokens[pick] = f"{tokens[pick]} {tokens[pick]}"
+        else:
+            other = (pick * 7 + 3) % len(tokens)
+            tokens[pick], tokens[other] = tokens[other], tokens[pick]
+    text = " ".join(tokens)
+    assert_well_placed(load(text), text)
+
+
+@FAST
+@given(st.integers(0, len(CHAT)))
+def test_rules_cut_short_anywhere_fail_with_placed_errors(cut):
+    text = CHAT[:cut]
+    assert_well_placed(load(text), text)
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from(list('rule when set for match "ab_.()|?*+=!<>,:09\n #')),
+               max_size=80))
+def test_random_text_never_raises(text):
+    assert_well_placed(load(text), text)
+
+
+def test_the_shipped_rules_load_clean():
+    loaded = load_layers([list(DEFAULTS.items())], {})
+    assert loaded.evaluator is not None and loaded.diagnostics == ()
