@@ -158,24 +158,36 @@ def _cell(value: object) -> str:
 
 
 class AtomicFile:
-    """A binary file that appears under its final name only once completely written."""
+    """A binary file that appears under its final name only once completely written.
+
+    Only a regular file (or a new name) can be replaced that way: a device, a pipe or a
+    socket given as the output (`-o /dev/null`, a FIFO) is written to in place, since
+    renaming over it would replace the device itself with a plain file.
+    """
 
     def __init__(self, path: str):
         self.path = path
+        self._temporary: str | None = None
+        if os.path.exists(path) and not os.path.isfile(path):
+            self.stream: IO[bytes] = open(path, "wb")
+            return
         folder = os.path.dirname(os.path.abspath(path))
         handle, self._temporary = tempfile.mkstemp(dir=folder, prefix=".rulesengine-", suffix=".part")
-        self.stream: IO[bytes] = os.fdopen(handle, "wb")
+        self.stream = os.fdopen(handle, "wb")
 
     def commit(self) -> None:
         self.stream.flush()
-        os.fsync(self.stream.fileno())
+        if self._temporary is not None:
+            os.fsync(self.stream.fileno())
         self.stream.close()
-        os.replace(self._temporary, self.path)
+        if self._temporary is not None:
+            os.replace(self._temporary, self.path)
+            self._temporary = None
 
     def discard(self) -> None:
         """Drop the temporary file; a no-op once committed."""
         self.stream.close()
-        if os.path.exists(self._temporary):
+        if self._temporary is not None and os.path.exists(self._temporary):
             os.unlink(self._temporary)
 
 

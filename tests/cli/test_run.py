@@ -8,6 +8,8 @@ import json
 import os
 import random
 import re
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -227,3 +229,18 @@ def test_rules_that_do_not_load_stop_the_run_with_their_diagnostics(capsysbinary
     assert code == 2 and out == b""
     assert f"{site}:1:33: error: R101 unknown fact 'orign'" in err
     assert "did you mean 'origin'?" in err
+
+
+def test_output_to_a_pipe_writes_through_it_and_leaves_it_a_pipe(capsysbinary, tmp_path):
+    """`-o /dev/null` or a FIFO must be written to, never replaced by a plain file."""
+    fifo = tmp_path / "rows.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    code, out, _ = run(capsysbinary, str(FLOWS / "c01_routed_completed.jsonl"), "-o", str(fifo))
+    reader.join(timeout=10)
+    assert code == 0 and out == b""
+    assert len(received[0].splitlines()) == 3
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["rows.fifo"]
