@@ -1,19 +1,21 @@
-"""Running `rulesengine` as a child process and reading its wall time and peak RSS.
+"""Running a command as a child process and reading its wall time and peak RSS.
 
-`os.wait4` gives the resource usage of exactly that child, so successive
-measurements in one benchmark process do not mix (`RUSAGE_CHILDREN` would report the
-largest child so far).
+The peak comes from GNU time (`/usr/bin/time -f %M`), not from `os.wait4` in this
+process: Linux carries a child's pre-`exec` peak over into its own, and a child
+spawned from a large benchmark process would report that process's size.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 
 import attrs
+
+TIME = "/usr/bin/time"
 
 
 @attrs.frozen
@@ -25,12 +27,12 @@ class Measured:
     status: int
 
 
-def run_child(args: Sequence[str]) -> Measured:
-    """Run `python -m rulesengine ARGS` with stdout and stderr discarded."""
-    started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "rulesengine", *args],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, usage.ru_maxrss, child.returncode)
+def run_child(args: Sequence[str], module: str = "rulesengine") -> Measured:
+    """Run `python -m MODULE ARGS` with stdout and stderr discarded."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        started = time.perf_counter()
+        done = subprocess.run([TIME, "-q", "-f", "%M", "-o", report.name, sys.executable, "-m", module, *args],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        seconds = time.perf_counter() - started
+        peak = int(report.read().split()[-1])
+    return Measured(seconds, peak, done.returncode)

@@ -282,3 +282,165 @@ def _summarize(states: set[str], customer_left_seq: int | None) -> str:
         if state in states:
             return state
     return "not_started"
+
+
+class _Node:
+    """A party while `party_facts` works: plain slots, mutable, built once per interaction.
+
+    Not a record that leaves this module, so it skips attrs: this runs for every
+    party of every interaction on the main job's hot path.
+    """
+
+    __slots__ = ("id", "kind", "resource", "by", "first", "steps", "children", "accepted", "revoked",
+                 "rejected", "start_seq", "start_ms", "start_ts", "end_seq", "end_ms", "end_ts")
+
+    def __init__(self, event: Event) -> None:
+        self.id = event.party
+        self.kind = event.kind
+        self.resource = event.resource
+        self.by = event.by
+        self.first = event
+        self.steps: list[PartyStep] = []
+        self.children: list[_Node] = []
+        self.accepted: PartyStep | None = None
+        self.revoked: PartyStep | None = None
+        self.rejected: PartyStep | None = None
+
+    def state_at(self, seq: int) -> str:
+        """Same answer as `InteractionGraph.state_at`."""
+        if seq < self.start_seq:
+            return "not_started"
+        if seq > self.end_seq:
+            return "finished"
+        if self.kind == "strategy":
+            return "routing"
+        if self.kind != "agent":
+            return "waiting"
+        return "connected" if self.accepted and self.accepted.seq < seq else "alerting"
+
+
+_CLOSING_STEPS = frozenset({"left", "revoked", "rejected"})
+_HOLDING_KINDS = frozenset({"queue", "workbin"})
+_MEDIATION = frozenset(MEDIATION_KINDS)
+
+
+def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool = False) -> list[PartyFacts]:
+    """The same facts as `InteractionGraph(...).facts()`, without building a graph.
+
+    The main job needs only the facts, and a networkx graph per interaction costs more
+    than everything else it does; this walks the events once into plain nodes linked
+    by `by`. Both must agree on every input (the performance tests check it).
+    """
+    ordered = sorted(events, key=_by_seq)
+    ts_by_seq = {e.seq: e.ts for e in ordered}
+    ended = next((e for e in ordered if e.event == "interaction.ended"), ordered[-1])
+    left = next((e for e in ordered if e.event == "customer.left"), None)
+    left_seq = left.seq if left else None
+    firsts = {e.party: e for e in ordered if e.event in _FIRST_STEPS}
+    nodes: dict[str, _Node] = {}
+    for e in ordered:
+        party = e.party
+        if party is None:
+            continue
+        node = nodes.get(party)
+        if node is None:
+            node = nodes[party] = _Node(firsts[party])
+        step = PartyStep(e.event[6:], e.seq, e.ms, e.reason, e.intent, e.visibility, e.by)
+        node.steps.append(step)
+        name = step.step
+        if name == "accepted":
+            node.accepted = node.accepted or step
+        elif name == "revoked":
+            node.revoked = node.revoked or step
+        elif name == "rejected":
+            node.rejected = node.rejected or step
+    for node in nodes.values():
+        first, closing = node.first, node.steps[-1]
+        node.start_seq, node.start_ms, node.start_ts = first.seq, first.ms, first.ts
+        if closing.step in _CLOSING_STEPS:
+            node.end_seq, node.end_ms = closing.seq, closing.ms
+        else:
+            node.end_seq, node.end_ms = ended.seq, ended.ms
+        node.end_ts = ts_by_seq[node.end_seq]
+    ordered_nodes = sorted(nodes.values(), key=_by_start)
+    for node in ordered_nodes:
+        if node.by is not None:
+            nodes[node.by].children.append(node)
+    return [_node_facts(interaction, node, nodes, left_seq, provisional) for node in ordered_nodes]
+
+
+def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq: int | None,
+                provisional: bool) -> PartyFacts:
+    first = node.steps[0]
+    inviter = nodes[node.by] if node.by is not None else None
+    origin = first.intent or "inbound"
+    through_queue = False
+    target, source = node, inviter
+    while source is not None:
+        through_queue = through_queue or source.kind in _HOLDING_KINDS
+        if source.kind == "agent":
+            origin = target.first.intent or "inbound"
+            break
+        target, source = source, (nodes[source.by] if source.by is not None else None)
+    delivered = _delivered(node) if node.kind in _MEDIATION else []
+    kind = node.kind
+    accepted = node.accepted
+    alert_ms = engage_ms = None
+    if kind == "agent":
+        answered = accepted or node.revoked or node.rejected
+        alert_ms = (answered.ms if answered else node.end_ms) - first.ms
+        engage_ms = node.end_ms - accepted.ms if accepted else None
+    if left_seq is None:
+        at_left = delivered_at_left = "stayed"
+    else:
+        at_left = node.state_at(left_seq)
+        states = {agent.state_at(left_seq) for agent in delivered}
+        delivered_at_left = next((s for s in ("alerting", "connected", "finished") if s in states),
+                                 "not_started")
+    end_seq = node.end_seq
+    return PartyFacts(
+        interaction=interaction,
+        party=node.id,
+        kind=kind,
+        resource=node.resource,
+        steps=node.steps,
+        intent=first.intent or "none",
+        origin=origin,
+        through_queue=through_queue,
+        invited_by=inviter.kind if inviter else "none",
+        visibility=first.visibility or "unknown",
+        customer_left=left_seq is not None,
+        at_customer_left=at_left,
+        transfer_completed=any(
+            child.first.intent == "transfer" and child.accepted is not None and child.accepted.seq < end_seq
+            for child in node.children),
+        handed_on=bool(node.children),
+        delivered_accepted=any(agent.accepted for agent in delivered),
+        delivered_at_customer_left=delivered_at_left,
+        alert_ms=alert_ms,
+        engage_ms=engage_ms,
+        stay_ms=node.end_ms - node.start_ms,
+        start_ts=node.start_ts,
+        end_ts=node.end_ts,
+        first_seq=node.start_seq,
+        provisional=provisional,
+    )
+
+
+def _delivered(node: _Node) -> list[_Node]:
+    """Agents reached from a mediation node through mediation nodes only, in order."""
+    reached: list[_Node] = []
+    for child in node.children:
+        if child.kind == "agent":
+            reached.append(child)
+        else:
+            reached.extend(_delivered(child))
+    return reached
+
+
+def _by_seq(event: Event) -> int:
+    return event.seq
+
+
+def _by_start(node: _Node) -> int:
+    return node.start_seq

@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import IO, Protocol
 
 import attrs
@@ -77,6 +78,8 @@ class Row:
 
 
 FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Row))
+#: a row's values in field order, faster than `attrs.asdict` (rows hold no nested records)
+_VALUES = attrgetter(*FIELDS)
 
 
 class RowWriter(Protocol):
@@ -91,7 +94,7 @@ class JsonLinesWriter:
         self._stream = stream
 
     def write(self, rows: Sequence[Row]) -> None:
-        self._stream.write(b"".join(orjson.dumps(attrs.asdict(row)) + b"\n" for row in rows))
+        self._stream.write(b"".join(orjson.dumps(dict(zip(FIELDS, _VALUES(row)))) + b"\n" for row in rows))
 
     def close(self) -> None:
         self._stream.flush()

@@ -14,7 +14,7 @@ from rulesengine.assemble import Interaction, Rejection, StreamStats, assemble
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.facts import PartyFacts
-from rulesengine.graph import InteractionGraph
+from rulesengine.graph import InteractionGraph, party_facts
 from rulesengine.output import Row
 
 
@@ -50,7 +50,7 @@ def iter_facts(sources: Sequence[str], *, include_open: bool = False,
         if isinstance(item, Rejection):
             yield item
         else:
-            yield item, list(build_graph(item).facts())
+            yield item, party_facts(item.id, item.events, provisional=item.provisional)
 
 
 def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,

@@ -1,0 +1,110 @@
+"""The benchmark suite: the engine against the hand-written baseline on one fixed corpus.
+
+    .venv/bin/python -m benchmarks.run [--count 200000] [--rounds 3] [--jobs 1]
+
+Generates (or reuses) a corpus of `--count` interactions with a fixed seed, then in
+one process runs the baseline (`benchmarks.baseline`) and the engine (default rules,
+JSON lines out) alternately for `--rounds` rounds, each writing its rows to a file,
+and checks that both wrote the same bytes. It reports the best round of each, the
+engine/baseline time ratio, the engine's cost per interaction by stage (each stage
+timed as the difference between running the pipeline up to it and up to the one
+before), and the peak RSS of each as a child process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from benchmarks import baseline
+from benchmarks.corpus import DATA, corpus
+from benchmarks.measure import run_child
+from rulesengine.assemble import assemble
+from rulesengine.evaluate import CompiledRules
+from rulesengine.loader import read_lines
+from rulesengine.output import JsonLinesWriter
+from rulesengine.pipeline import evaluate, iter_facts
+from rulesengine.ruleset import load_rules
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def drain(items: Iterable[object]) -> None:
+    deque(items, maxlen=0)
+
+
+def engine(path: str, rules: CompiledRules, target: Path) -> None:
+    """What `rulesengine run PATH --output TARGET` does, minus argument parsing and the summary."""
+    with open(target, "wb") as out:
+        writer = JsonLinesWriter(out)
+        for item in evaluate([path], rules):
+            if hasattr(item, "rows"):
+                writer.write(item.rows)
+        writer.close()
+
+
+def stages(path: str, rules: CompiledRules) -> dict[str, float]:
+    """Seconds spent in each stage, from runs of the pipeline cut after each one."""
+    upto = {
+        "parse": timed(lambda: drain(read_lines([path]))),
+        "group": timed(lambda: drain(assemble([path]))),
+        "graph": timed(lambda: drain(iter_facts([path]))),
+        "evaluate": timed(lambda: drain(evaluate([path], rules))),
+        "write": timed(lambda: engine(path, rules, DATA / "stages.jsonl")),
+    }
+    spent, before = {}, 0.0
+    for name, seconds in upto.items():
+        spent[name] = max(seconds - before, 0.0)
+        before = seconds
+    return spent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=200_000, help="interactions in the corpus (default 200000)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    args = parser.parse_args(argv)
+    path = str(corpus(args.count))
+    rules = load_rules().evaluator
+    base_out, engine_out = DATA / "baseline.jsonl", DATA / "engine.jsonl"
+    base_times, engine_times = [], []
+    for number in range(1, args.rounds + 1):
+        with open(base_out, "wb") as out:
+            base_times.append(timed(lambda: baseline.run(path, out)))
+        engine_times.append(timed(lambda: engine(path, rules, engine_out)))
+        if not filecmp.cmp(base_out, engine_out, shallow=False):
+            raise SystemExit(f"outputs differ: compare {base_out} and {engine_out}")
+        print(f"round {number}: baseline {base_times[-1]:.2f}s, engine {engine_times[-1]:.2f}s, "
+              "same rows", flush=True)
+    best_base, best_engine = min(base_times), min(engine_times)
+    spent = stages(path, rules)
+    base_rss = run_child([path], module="benchmarks.baseline").peak_kib / 1024
+    engine_rss = run_child(["run", path, "--output", "/dev/null"]).peak_kib / 1024
+    per = 1e6 / args.count
+    print()
+    print(f"corpus: {path} ({args.count:,} interactions); best of {args.rounds} rounds")
+    print()
+    print("| | seconds | interactions/s | µs per interaction | peak RSS (MiB) |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| baseline | {best_base:.2f} | {args.count / best_base:,.0f} | {best_base * per:.1f} | {base_rss:.1f} |")
+    print(f"| engine | {best_engine:.2f} | {args.count / best_engine:,.0f} | {best_engine * per:.1f} | {engine_rss:.1f} |")
+    print()
+    print(f"engine / baseline time: {best_engine / best_base:.2f}")
+    print()
+    print("| engine stage | µs per interaction |")
+    print("|---|---:|")
+    for name, seconds in spent.items():
+        print(f"| {name} | {seconds * per:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

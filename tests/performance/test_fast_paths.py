@@ -1,0 +1,142 @@
+"""The main job's short cuts give exactly what the reference code gives.
+
+`party_facts` against `InteractionGraph.facts`, the loader's valid-line short cut
+against its full checks, and the UTC timestamp short cut against `datetime`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rulesengine import loader
+from rulesengine.assemble import Interaction, assemble
+from rulesengine.generate import generate_lines
+from rulesengine.graph import InteractionGraph, party_facts
+from rulesengine.loader import parse_line, timestamp_ms
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
+SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
+
+
+def both_facts(interaction: Interaction) -> tuple[list, list]:
+    graph = InteractionGraph(interaction.id, interaction.events, provisional=interaction.provisional)
+    fast = party_facts(interaction.id, interaction.events, provisional=interaction.provisional)
+    return list(graph.facts()), fast
+
+
+@pytest.mark.parametrize("path", [*FLOWS, SAMPLE], ids=lambda p: p.name)
+def test_party_facts_match_the_graph_on_every_fixture(path: Path) -> None:
+    interactions = [item for item in assemble([str(path)], include_open=True)
+                    if isinstance(item, Interaction)]
+    assert interactions
+    for interaction in interactions:
+        slow, fast = both_facts(interaction)
+        assert fast == slow, interaction.id
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), cut=st.integers(0, 400))
+def test_party_facts_match_the_graph_on_generated_streams(tmp_path_factory, seed: int, cut: int) -> None:
+    """Cutting the stream short leaves open interactions, evaluated as provisional."""
+    lines = list(generate_lines(60, seed))[:cut or None]
+    path = tmp_path_factory.mktemp("gen") / "events.jsonl"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    checked = 0
+    for item in assemble([str(path)], include_open=True):
+        if isinstance(item, Interaction):
+            slow, fast = both_facts(item)
+            assert fast == slow, item.id
+            checked += 1
+    assert checked or not lines
+
+
+FIELD_VALUES = {
+    "interaction": st.sampled_from(["c1", "", 7, None]),
+    "seq": st.sampled_from([1, 0, -1, "2", True, None, 2.0]),
+    "ts": st.sampled_from(["2026-03-02T10:00:07.250Z", "2026-03-02T10:00:07Z", "2026-03-02T10:00:60Z",
+                           "2026-03-02T10:00:07+01:00", "yesterday", 5, None]),
+    "event": st.sampled_from(["interaction.created", "party.entered", "party.invited", "party.accepted",
+                              "party.left", "customer.left", "interaction.ended", "party.joined", 3, None]),
+    "party": st.sampled_from(["c1.a1", "", None, 1]),
+    "kind": st.sampled_from(["agent", "queue", "strategy", "workbin", "robot", "", None]),
+    "resource": st.sampled_from(["Agent1", "", None, []]),
+    "by": st.sampled_from(["c1.s1", "", None]),
+    "intent": st.sampled_from(["route", "transfer", "pull", "sideways", None]),
+    "visibility": st.sampled_from(["conference", "coach", "hidden", None]),
+    "reason": st.sampled_from(["timeout", "", None, {}]),
+    "media": st.sampled_from(["chat", "", None]),
+    "data": st.sampled_from([{"flow": "x"}, {}, [], "text", None]),
+    "extra": st.sampled_from([1, "kept"]),
+}
+
+
+VALID = [
+    {"interaction": "c1", "seq": 1, "ts": "2026-03-02T10:00:00Z", "event": "interaction.created",
+     "media": "chat", "data": {"flow": "c01"}},
+    {"interaction": "c1", "seq": 2, "ts": "2026-03-02T10:00:00.500Z", "event": "party.entered",
+     "party": "c1.q1", "kind": "queue", "resource": "Chat_In"},
+    {"interaction": "c1", "seq": 5, "ts": "2026-03-02T10:00:02.500Z", "event": "party.invited",
+     "party": "c1.a1", "kind": "agent", "resource": "Agent1", "by": "c1.s1", "intent": "route",
+     "visibility": "conference"},
+    {"interaction": "c1", "seq": 9, "ts": "2026-03-02T10:00:09+01:00", "event": "party.left",
+     "party": "c1.a1", "reason": "completed"},
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(base=st.sampled_from(VALID), changes=st.fixed_dictionaries({}, optional=FIELD_VALUES),
+       dropped=st.sets(st.sampled_from(sorted(FIELD_VALUES)), max_size=2), keep=st.integers(0, 3))
+def test_valid_line_short_cut_agrees_with_the_full_checks(monkeypatch_module, base: dict, changes: dict,
+                                                           dropped: set[str], keep: int) -> None:
+    """Valid lines with a few fields changed, dropped or added, so both ways are exercised."""
+    kept = dict(list(changes.items())[:keep])
+    record = {key: value for key, value in {**base, **kept}.items() if key not in dropped}
+    raw = orjson.dumps(record)
+    quick = parse_line(raw, "events.jsonl", 3)
+    with monkeypatch_module.context() as patch:
+        patch.setattr(loader, "_valid_event", lambda record, position: None)
+        full = parse_line(raw, "events.jsonl", 3)
+    assert quick == full
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_valid_line_short_cut_takes_valid_lines() -> None:
+    raw = (b'{"interaction":"c1","seq":5,"ts":"2026-03-02T10:00:02.500Z","event":"party.invited",'
+           b'"party":"c1.a1","kind":"agent","resource":"Agent1","by":"c1.s1","intent":"route"}')
+    position = loader.Position("events.jsonl", 5)
+    event = loader._valid_event(orjson.loads(raw), position)
+    assert event is not None
+    assert (event.party, event.ms) == ("c1.a1", 1772445602500)
+    assert parse_line(raw, "events.jsonl", 5).event == event
+
+
+DIGITS = st.sampled_from("0123456789")
+PIECES = st.sampled_from(["0", "5", "9", "6", "a", "٣", ".", ":", "-", "T", "t", "Z", "z", "+01:00", ""])
+
+
+@settings(max_examples=500, deadline=None)
+@given(date=st.sampled_from(["2026-03-02", "2026-02-29", "2024-02-29", "1999-12-31"]),
+       clock=st.lists(st.one_of(DIGITS, PIECES), min_size=6, max_size=14).map("".join),
+       tail=st.sampled_from(["Z", "z", "+00:00", "-05:30", ""]))
+def test_timestamp_short_cut_agrees_with_datetime(date: str, clock: str, tail: str) -> None:
+    for ts in (f"{date}T{clock}{tail}", f"{date}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}.{clock[6:9]}{tail}",
+               f"{date}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}{tail}"):
+        assert timestamp_ms(ts) == loader._parse_ms(ts), ts
+
+
+def test_timestamp_short_cut_values() -> None:
+    assert timestamp_ms("2026-03-02T10:00:07.250Z") == 1772445607250
+    assert timestamp_ms("2026-03-02T10:00:07Z") == 1772445607000
+    assert timestamp_ms("2026-03-02T10:00:60Z") is None
+    assert timestamp_ms("2026-02-30T10:00:07Z") is None
