@@ -47,7 +47,7 @@ class CompiledRules:
         role_rule, role_tie = pick(self._role.get(facts.kind, ()), "role", facts)
         result_rule, result_tie = pick(self._result.get(facts.kind, ()), "result", facts)
         if role_tie is None and result_tie is None:
-            key = (role_rule, result_rule)
+            key = (id(role_rule), id(result_rule))  # the rules live as long as self.rules
             decision = self._decisions.get(key)
             if decision is None:
                 decision = self._decisions[key] = _decision(role_rule, result_rule, ())

@@ -245,7 +245,7 @@ def _valid_event(record: dict, position: Position) -> Event | None:
     """The event of a record that passes every check of `parse_line`, else None.
 
     Nearly every line is valid, so this answers "all good" in a few set operations;
-    any doubt (a null, an unknown name, a missing field) returns None and the line
+    any doubt (an unknown name, a wrong type, a missing field) returns None and the line
     goes through the full checks, which say exactly what is wrong. It must never
     accept a line the full checks would refuse (the performance tests compare them).
     """
@@ -254,13 +254,17 @@ def _valid_event(record: dict, position: Position) -> Event | None:
     if (type(interaction) is not str or not interaction or type(seq) is not int or seq < 0
             or type(ts) is not str or type(name) is not str):
         return None
-    needed = _NEEDED_SET.get(name)
+    needed = _NEEDED_AT.get(name)
     if needed is None:
         return None
-    text = {key: value for key, value in record.items() if key in _OPTIONAL_TEXT_SET}
-    if not all(type(value) is str and value for value in text.values()) or not needed <= text.keys():
+    # null counts as absent, as in the full checks; anything else must be a non-empty string
+    values = tuple(map(get, _OPTIONAL_TEXT))
+    if not _TEXT_TYPES.issuperset(map(type, values)) or "" in values:
         return None
-    kind, intent, visibility = text.get("kind"), text.get("intent"), text.get("visibility")
+    for index in needed:
+        if values[index] is None:
+            return None
+    party, kind, resource, by, intent, visibility, reason, media = values
     if ((kind is not None and kind not in _KINDS) or (intent is not None and intent not in _INTENTS)
             or (visibility is not None and visibility not in _VISIBILITIES)):
         return None
@@ -274,8 +278,8 @@ def _valid_event(record: dict, position: Position) -> Event | None:
         return None
     return Event(
         interaction=interaction, seq=seq, ts=ts, ms=ms, event=name,
-        party=text.get("party"), kind=kind, resource=text.get("resource"), by=text.get("by"),
-        intent=intent, visibility=visibility, reason=text.get("reason"), media=text.get("media"),
+        party=party, kind=kind, resource=resource, by=by,
+        intent=intent, visibility=visibility, reason=reason, media=media,
         data=MappingProxyType(data) if data else NO_DATA, source=position,
     )
 
@@ -288,8 +292,10 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     **{name: ("party",) for name in PARTY_EVENT_TYPES
        if name not in ("party.entered", "party.invited")},
 }
-_NEEDED_SET = {name: frozenset(_NEEDED.get(name, ())) for name in EVENT_TYPES}
-_OPTIONAL_TEXT_SET = frozenset(_OPTIONAL_TEXT)
+#: per event type, the places in `_OPTIONAL_TEXT` of the fields it needs
+_NEEDED_AT = {name: tuple(_OPTIONAL_TEXT.index(field) for field in _NEEDED.get(name, ()))
+              for name in EVENT_TYPES}
+_TEXT_TYPES = frozenset({str, type(None)})
 _NEEDED_HINTS = {
     "media": 'say what the interaction is, e.g. "media": "chat"',
     "party": "name the participation this event belongs to",
