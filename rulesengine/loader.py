@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
@@ -369,25 +369,28 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
                  source_line=text, hint="each line holds exactly one JSON object")
 
 
-def read_lines(sources: Sequence[str], counts: ReadCounts | None = None) -> Iterator[LoadedLine]:
+def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
+               keep: Callable[[bytes], bool] | None = None) -> Iterator[LoadedLine]:
     """Every event line of every source, in order; `-` is stdin.
 
     All paths are checked before the first line is read, so an unreadable one
-    raises `InputError` before anything is produced.
+    raises `InputError` before anything is produced. With `keep`, only the lines
+    it accepts (raw, without line ending) are parsed and produced; every line is
+    still counted, so line numbers stay those of the file.
     """
     for source in sources:
         _check_readable(source)
     counts = counts if counts is not None else ReadCounts()
     for source in sources:
         if source == STDIN:
-            yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts)
+            yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts, keep)
             continue
         try:
             handle = open(source, "rb")
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         with handle:
-            yield from _lines_of(handle, source, counts)
+            yield from _lines_of(handle, source, counts, keep)
 
 
 def _check_readable(source: str) -> None:
@@ -401,7 +404,8 @@ def _check_readable(source: str) -> None:
         raise InputError(f"cannot read {source}: permission denied")
 
 
-def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts) -> Iterator[LoadedLine]:
+def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
+              keep: Callable[[bytes], bool] | None) -> Iterator[LoadedLine]:
     number = 0
     try:
         for raw in handle:
@@ -414,6 +418,7 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts) -> Iterato
                 stripped = raw.strip()
                 if not stripped or stripped[:1] == b"#":
                     continue
-            yield parse_line(raw, path, number)
+            if keep is None or keep(raw):
+                yield parse_line(raw, path, number)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
