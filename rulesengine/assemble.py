@@ -108,22 +108,26 @@ class Assembler:
 
     def feed(self, line: LoadedLine) -> Iterator[Interaction | Rejection]:
         """Take one line; produce whatever it completes."""
+        item = self.take(line)
+        if item is not None:
+            yield item
+
+    def take(self, line: LoadedLine) -> Interaction | Rejection | None:
+        """Take one line; return what it completes, if anything (`feed` without a generator)."""
         stats = self.stats
         interaction = line.interaction
         if line.event is None:
             stats.bad_lines += 1
             if interaction is None:
                 stats.rejected += 1
-                yield Rejection(None, line.diagnostics)
-                return
+                return Rejection(None, line.diagnostics)
         else:
             stats.events += 1
         state = self._open.get(interaction)
         if state is None:
             if interaction in self._done:
                 stats.late_events += 1
-                yield Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
-                return
+                return Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
             state = self._open[interaction] = _Open()
             stats.interactions += 1
         if line.event is None:
@@ -133,7 +137,8 @@ class Assembler:
         if line.closes:
             del self._open[interaction]
             self._done.add(interaction)
-            yield self._verdict(interaction, state, ended=True)
+            return self._verdict(interaction, state, ended=True)
+        return None
 
     def finish(self) -> Iterator[Interaction | Rejection]:
         """End of input: produce what is still open, in interaction id order."""
@@ -258,9 +263,12 @@ def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
     Without `counts`, `stats.lines` counts the event lines fed (no blank lines to see).
     """
     stats = assembler.stats
+    take = assembler.take
     for line in lines:
         stats.lines = counts.lines if counts is not None else stats.lines + 1
-        yield from assembler.feed(line)
+        item = take(line)
+        if item is not None:
+            yield item
     if counts is not None:
         stats.lines = counts.lines
     yield from assembler.finish()
