@@ -19,6 +19,7 @@ import attrs
 import orjson
 
 from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error
+from rulesengine.parquet_io import ParquetUnavailable, event_lines, is_parquet
 from rulesengine.events import (
     EVENT_TYPES,
     INTENTS,
@@ -385,12 +386,26 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
         if source == STDIN:
             yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts, keep)
             continue
+        if is_parquet(source):
+            yield from _parquet_lines(source, counts, keep)
+            continue
         try:
             handle = open(source, "rb")
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         with handle:
             yield from _lines_of(handle, source, counts, keep)
+
+
+def _parquet_lines(source: str, counts: ReadCounts,
+                   keep: Callable[[bytes], bool] | None) -> Iterator[LoadedLine]:
+    """A Parquet file's rows as event lines (row N is line N); unreadable files are input errors."""
+    try:
+        yield from _lines_of(event_lines(source), source, counts, keep)
+    except ParquetUnavailable as problem:
+        raise InputError(f"cannot read {source}: {problem}") from None
+    except (OSError, ValueError) as problem:  # pyarrow's errors for files that are not Parquet
+        raise InputError(f"cannot read {source}: not a readable Parquet file ({problem})") from None
 
 
 def _check_readable(source: str) -> None:
