@@ -1,0 +1,108 @@
+"""Parquet in and out: the same events and the same rows as JSON lines."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+
+pyarrow = pytest.importorskip("pyarrow")
+parquet = pytest.importorskip("pyarrow.parquet")
+
+from rulesengine import parquet_io  # noqa: E402 - after the skip
+from rulesengine.assemble import Interaction, Rejection, assemble  # noqa: E402
+from rulesengine.loader import InputError  # noqa: E402
+from rulesengine.output import FIELDS, JsonLinesWriter  # noqa: E402
+from rulesengine.parquet_io import ParquetWriter, write_events  # noqa: E402
+from rulesengine.pipeline import Evaluated, evaluate  # noqa: E402
+from rulesengine.ruleset import load_rules  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
+RULES = load_rules().evaluator
+
+
+@pytest.fixture(scope="module")
+def sample_parquet(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pq") / "sample.parquet"
+    write_events(SAMPLE.read_bytes().splitlines(), str(path))
+    return path
+
+
+def rows_of(path: Path) -> list:
+    return [row for item in evaluate([str(path)], RULES) if isinstance(item, Evaluated) for row in item.rows]
+
+
+def test_a_parquet_file_reads_as_the_same_interactions(sample_parquet: Path) -> None:
+    from_json = [item for item in assemble([str(SAMPLE)]) if isinstance(item, Interaction)]
+    from_parquet = [item for item in assemble([str(sample_parquet)]) if isinstance(item, Interaction)]
+    assert len(from_json) > 300
+    assert from_parquet == from_json  # events compare without their source position
+
+
+def test_parquet_data_may_be_a_struct_or_a_map(tmp_path: Path) -> None:
+    lines = SAMPLE.read_bytes().splitlines()
+    records = [orjson.loads(line) for line in lines if line.startswith(b"{")]
+    created = [r for r in records if r["event"] == "interaction.created"][:3]
+    table = pyarrow.table({
+        "interaction": [r["interaction"] for r in created], "seq": [r["seq"] for r in created],
+        "ts": [r["ts"] for r in created], "event": [r["event"] for r in created],
+        "media": [r["media"] for r in created],
+        "data": pyarrow.array([[("flow", "x")]] * 3, type=pyarrow.map_(pyarrow.string(), pyarrow.string())),
+    })
+    path = tmp_path / "map.parquet"
+    parquet.write_table(table, path)
+    lines = list(parquet_io.event_lines(str(path)))
+    assert [orjson.loads(line)["data"] for line in lines] == [{"flow": "x"}] * 3
+
+
+def test_a_broken_parquet_row_is_reported_at_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "broken.parquet"
+    write_events([b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
+                  b'"media":"chat"}',
+                  b'{"interaction":"c1","seq":2,"ts":"yesterday","event":"interaction.ended"}'], str(path))
+    (rejection,) = assemble([str(path)])
+    assert isinstance(rejection, Rejection)
+    assert [(d.code, d.position.line) for d in rejection.diagnostics] == [("E105", 2)]
+
+
+def test_a_file_that_is_not_parquet_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        list(assemble([str(path)]))
+
+
+def test_without_pyarrow_the_error_says_how_to_install(monkeypatch, sample_parquet: Path) -> None:
+    def missing():
+        raise parquet_io.ParquetUnavailable(parquet_io._INSTALL_HINT)
+    monkeypatch.setattr(parquet_io, "_pyarrow", missing)
+    with pytest.raises(InputError, match=r"pip install 'rulesengine\[parquet\]'"):
+        list(assemble([str(sample_parquet)]))
+
+
+def test_parquet_rows_hold_the_json_rows(sample_parquet: Path, monkeypatch) -> None:
+    monkeypatch.setattr(parquet_io, "BATCH_ROWS", 100)  # several row groups
+    rows = rows_of(sample_parquet)
+    stream = io.BytesIO()
+    writer = ParquetWriter(stream, FIELDS)
+    for start in range(0, len(rows), 10):  # as the main job writes: an interaction at a time
+        writer.write(rows[start:start + 10])
+    writer.close()
+    table = parquet.read_table(io.BytesIO(stream.getvalue()))
+    json_out = io.BytesIO()
+    JsonLinesWriter(json_out).write(rows)
+    assert table.column_names == list(FIELDS)
+    assert parquet.ParquetFile(io.BytesIO(stream.getvalue())).num_row_groups > 1
+    assert table.to_pylist() == [orjson.loads(line) for line in json_out.getvalue().splitlines()]
+
+
+def test_an_empty_parquet_output_still_has_the_columns() -> None:
+    stream = io.BytesIO()
+    writer = ParquetWriter(stream, FIELDS)
+    writer.close()
+    table = parquet.read_table(io.BytesIO(stream.getvalue()))
+    assert (table.num_rows, table.column_names) == (0, list(FIELDS))
+    assert table.schema.field("alert_ms").type == pyarrow.int64()
