@@ -12,7 +12,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import IO, Protocol
 
@@ -78,8 +78,8 @@ class Row:
 
 
 FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Row))
-#: a row's values in field order, faster than `attrs.asdict` (rows hold no nested records)
-_VALUES = attrgetter(*FIELDS)
+#: a row's values in field order, faster than `attrs.astuple` (rows hold no nested records)
+row_values: Callable[[Row], tuple] = attrgetter(*FIELDS)
 
 
 class RowWriter(Protocol):
@@ -94,7 +94,7 @@ class JsonLinesWriter:
         self._stream = stream
 
     def write(self, rows: Sequence[Row]) -> None:
-        self._stream.write(b"".join(orjson.dumps(dict(zip(FIELDS, _VALUES(row)))) + b"\n" for row in rows))
+        self._stream.write(b"".join(orjson.dumps(dict(zip(FIELDS, row_values(row)))) + b"\n" for row in rows))
 
     def close(self) -> None:
         self._stream.flush()

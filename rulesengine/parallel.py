@@ -5,35 +5,39 @@ interactions (`owner`: a CRC-32 of the interaction id, modulo the number of
 workers), so an interaction is assembled and evaluated whole by one worker and
 nothing but results crosses a process boundary. Reading a line just to skip it
 costs a fraction of parsing it, and no process feeds the others, so the work
-divides evenly. Workers write their rows in the output format themselves and send
-bytes; the parent only forwards them, keeping up with any number of workers.
+divides evenly. For streamable formats (JSON lines, CSV) workers write their rows
+themselves and send bytes, so the parent only forwards them.
 
-The rows are those of one process, in another order: interactions come out as
-each worker completes them. Sorting (`--sort`) restores the single-process order
-exactly. Each worker remembers the last `late_window` interactions of its own
-share, so a late event is recognised at least as long after as by one process.
-Workers are forked, so they share the compiled rules without pickling them;
-stdin cannot be read twice, and platforms without `fork` run on one process.
+The output is that of one process, in the same order: each result carries the
+place in the input of the line that completed it, and the parent merges the
+workers' results by that place (what is still open at the end comes last, by
+interaction id, as the assembler's `finish` gives it). The one difference: each
+worker remembers the last `late_window` interactions of its own share, so a late
+event is recognised at least as long after as by one process. Workers are forked,
+so they share the compiled rules without pickling them; stdin cannot be read
+twice, and platforms without `fork` run on one process.
 """
 
 from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import traceback
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from typing import IO
 
 import attrs
 
-from rulesengine.assemble import Rejection, StreamStats
+from rulesengine.assemble import Assembler, Rejection, StreamStats
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.loader import STDIN, InputError, parse_line
-from rulesengine.output import RowWriter
-from rulesengine.pipeline import RunStats, evaluate
+from rulesengine.loader import STDIN, InputError, ReadCounts, parse_line, read_lines
+from rulesengine.output import Row, RowWriter, row_values
+from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
 
 #: interactions a worker collects before sending them in one message
 BATCH = 200
@@ -98,15 +102,25 @@ def share(worker: int, jobs: int) -> Callable[[bytes], bool]:
     return keep
 
 
-def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory, *,
-                      jobs: int, include_open: bool = False,
-                      stats: RunStats | None = None) -> Iterator[Rendered | Rejection]:
-    """Rendered rows and rejections of every interaction, from `jobs` forked workers.
+def default_jobs() -> int:
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
-    `writer` makes the output format's writer over a stream; whatever it writes
-    before the first row (a CSV header) is left to the caller's own writer. `stats`
-    holds the merged counts once the iterator is exhausted. Raises `InputError` if
-    a source cannot be read, before anything is produced.
+
+def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, *,
+                      jobs: int, include_open: bool = False,
+                      stats: RunStats | None = None) -> Iterator[Rendered | Evaluated | Rejection]:
+    """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
+
+    With a `writer` (a streamable format's writer over a stream) interactions come
+    as `Rendered` bytes; whatever the writer writes before the first row (a CSV
+    header) is left to the caller's own writer. Without one they come as
+    `Evaluated` rows. `stats` holds the merged counts once the iterator is
+    exhausted. Raises `InputError` if a source cannot be read, before anything is
+    produced.
     """
     stats = stats if stats is not None else RunStats()
     context = multiprocessing.get_context("fork")
@@ -117,30 +131,26 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, share(worker, jobs), sources, evaluator, writer,
-                      include_open))
+                args=(sender, share(worker, jobs), sources, evaluator, writer, include_open))
             process.start()
             sender.close()
             receivers.append(receiver)
             workers.append(process)
         finished: list[RunStats] = []
-        live = list(receivers)
-        while live:
-            for receiver in wait(live):
-                try:
-                    tag, payload = receiver.recv()
-                except EOFError:
-                    raise RuntimeError("a worker process ended without finishing its share") from None
-                if tag == "items":
-                    for item in payload:
-                        yield item if isinstance(item, Rejection) else Rendered(*item)
-                elif tag == "done":
-                    finished.append(payload)
-                    live.remove(receiver)
-                elif tag == "input":
-                    raise InputError(payload)
-                else:
-                    raise RuntimeError(f"a worker process failed:\n{payload}")
+        pending = [deque() for _ in receivers]
+        open_ = [True for _ in receivers]
+        while True:
+            for index, receiver in enumerate(receivers):
+                while open_[index] and not pending[index]:
+                    done = _receive(receiver, pending[index])
+                    if done is not None:
+                        finished.append(done)
+                        open_[index] = False
+            heads = [(queue[0][0], index) for index, queue in enumerate(pending) if queue]
+            if not heads:
+                break
+            _, index = min(heads)
+            yield _item(pending[index].popleft()[1])
         merge_stats(stats, finished)
     finally:
         for process in workers:
@@ -149,6 +159,31 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             process.join()
         for receiver in receivers:
             receiver.close()
+
+
+def _receive(receiver: Connection, pending: deque) -> RunStats | None:
+    """Queue one message's results; a worker's counts when it says it is done."""
+    try:
+        tag, payload = receiver.recv()
+    except EOFError:
+        raise RuntimeError("a worker process ended without finishing its share") from None
+    if tag == "items":
+        pending.extend(payload)
+        return None
+    if tag == "done":
+        return payload
+    if tag == "input":
+        raise InputError(payload)
+    raise RuntimeError(f"a worker process failed:\n{payload}")
+
+
+def _item(sent: tuple | Rejection) -> Rendered | Evaluated | Rejection:
+    if isinstance(sent, Rejection):
+        return sent
+    interaction, rows, count, problems, undecided = sent
+    if isinstance(rows, bytes):
+        return Rendered(interaction, rows, count, problems, undecided)
+    return Evaluated(interaction, [Row(*values) for values in rows], problems, undecided)
 
 
 def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
@@ -165,27 +200,40 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 
 def _work(sender: Connection, keep: Callable[[bytes], bool], sources: Sequence[str],
-          evaluator: Evaluator, writer: WriterFactory, include_open: bool) -> None:
-    """One worker: evaluate its share, send rendered rows in batches, then its counts."""
+          evaluator: Evaluator, writer: WriterFactory | None, include_open: bool) -> None:
+    """One worker: evaluate its share and send results in batches, each with its place, then counts.
+
+    A result's place is `(0, line)` for one completed by the input line numbered
+    `line` (counted across all sources) and `(1, interaction)` for one produced at
+    the end of input, which is the order one process produces them in.
+    """
     try:
         stats = RunStats()
-        buffer = io.BytesIO()
-        rows_out = writer(buffer)
-        buffer.seek(0)
-        buffer.truncate()
+        render = _Renderer(writer) if writer is not None else None
         batch: list = []
-        for item in evaluate(sources, evaluator, include_open=include_open, stats=stats, keep=keep):
-            if isinstance(item, Rejection):
-                batch.append(item)
-            else:
-                rows_out.write(item.rows)
-                batch.append((item.interaction, buffer.getvalue(), len(item.rows), item.problems,
-                              item.undecided))
-                buffer.seek(0)
-                buffer.truncate()
+
+        def send(place: tuple, item: object) -> None:
+            nonlocal batch
+            if not isinstance(item, Rejection):
+                evaluated = decide_interaction(item, evaluator, stats)
+                rows = render(evaluated.rows) if render else tuple(map(row_values, evaluated.rows))
+                item = (evaluated.interaction, rows, len(evaluated.rows), evaluated.problems,
+                        evaluated.undecided)
+            batch.append((place, item))
             if len(batch) >= BATCH:
                 sender.send(("items", batch))
                 batch = []
+
+        assembler = Assembler(include_open=include_open, stats=stats.stream)
+        counts = ReadCounts()
+        for line in read_lines(sources, counts, keep):
+            stats.stream.lines = counts.lines
+            item = assembler.take(line)
+            if item is not None:
+                send((0, counts.lines), item)
+        stats.stream.lines = counts.lines
+        for item in assembler.finish():
+            send((1, item.interaction if isinstance(item, Rejection) else item.id), item)
         sender.send(("items", batch))
         sender.send(("done", stats))
     except InputError as problem:
@@ -194,3 +242,22 @@ def _work(sender: Connection, keep: Callable[[bytes], bool], sources: Sequence[s
         sender.send(("failed", traceback.format_exc()))
     finally:
         sender.close()
+
+
+class _Renderer:
+    """A worker's writer over a buffer: rows in, their bytes in the output format out."""
+
+    def __init__(self, writer: WriterFactory) -> None:
+        self._buffer = io.BytesIO()
+        self._writer = writer(self._buffer)
+        self._take()  # a header belongs to the parent's output, once
+
+    def _take(self) -> bytes:
+        data = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return data
+
+    def __call__(self, rows: Sequence[Row]) -> bytes:
+        self._writer.write(rows)
+        return self._take()

@@ -61,19 +61,20 @@ def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool
     `keep` limits the run to the raw lines it accepts (see `loader.read_lines`).
     """
     stats = stats if stats is not None else RunStats()
-    for item in iter_facts(sources, include_open=include_open, stats=stats.stream, keep=keep):
-        if isinstance(item, Rejection):
-            yield item
-            continue
-        interaction, party_facts = item
-        rows, problems, undecided = [], [], []
-        for facts in party_facts:
-            decision = evaluator.decide(facts)
-            rows.append(Row.of(facts, decision))
-            problems.extend(decision.problems)
-            if decision.incomplete:
-                undecided.append(facts.party)
-        stats.rows += len(rows)
-        stats.undecided += len(undecided)
-        stats.problems += len(problems)
-        yield Evaluated(interaction.id, rows, problems, undecided)
+    for item in assemble(sources, include_open=include_open, stats=stats.stream, keep=keep):
+        yield item if isinstance(item, Rejection) else decide_interaction(item, evaluator, stats)
+
+
+def decide_interaction(interaction: Interaction, evaluator: Evaluator, stats: RunStats) -> Evaluated:
+    """One complete interaction's rows, counted into `stats`."""
+    rows, problems, undecided = [], [], []
+    for facts in party_facts(interaction.id, interaction.events, provisional=interaction.provisional):
+        decision = evaluator.decide(facts)
+        rows.append(Row.of(facts, decision))
+        problems.extend(decision.problems)
+        if decision.incomplete:
+            undecided.append(facts.party)
+    stats.rows += len(rows)
+    stats.undecided += len(undecided)
+    stats.problems += len(problems)
+    return Evaluated(interaction.id, rows, problems, undecided)

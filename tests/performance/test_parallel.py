@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections import Counter
 from pathlib import Path
 
 import attrs
@@ -18,7 +17,7 @@ from rulesengine.generate import generate_lines
 from rulesengine.loader import InputError, parse_line
 from rulesengine.output import CsvWriter, JsonLinesWriter
 from rulesengine.parallel import Rendered, evaluate_parallel, owner, share
-from rulesengine.pipeline import RunStats, evaluate
+from rulesengine.pipeline import Evaluated, RunStats, evaluate
 from rulesengine.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,32 +55,34 @@ def test_every_line_goes_to_the_worker_of_its_interaction(shape: str, key: str, 
         worker == expected_owner(raw, jobs) for worker in range(jobs)]
 
 
-def single(paths: list[str], writer=JsonLinesWriter) -> tuple[Counter, Counter, RunStats]:
+def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False) -> tuple[list, RunStats]:
+    """Results of one process, in order: rendered rows, or rejections as their JSON."""
     stats = RunStats()
-    rows, rejects = Counter(), Counter()
-    for item in evaluate(paths, RULES, stats=stats):
+    results = []
+    for item in evaluate(paths, RULES, stats=stats, include_open=include_open):
         if isinstance(item, Rejection):
-            rejects[orjson.dumps(item.to_json())] += 1
+            results.append(orjson.dumps(item.to_json()))
             continue
         buffer = io.BytesIO()
         out = writer(buffer)
         buffer.seek(0)
         buffer.truncate()
         out.write(item.rows)
-        rows[item.interaction, buffer.getvalue(), item.problems, item.undecided] += 1
-    return rows, rejects, stats
+        results.append((item.interaction, buffer.getvalue(), len(item.rows), item.problems, item.undecided))
+    return results, stats
 
 
-def shared(paths: list[str], jobs: int, writer=JsonLinesWriter) -> tuple[Counter, Counter, RunStats]:
+def shared(paths: list[str], jobs: int, writer=JsonLinesWriter,
+           include_open: bool = False) -> tuple[list, RunStats]:
     stats = RunStats()
-    rows, rejects = Counter(), Counter()
-    for item in evaluate_parallel(paths, RULES, writer, jobs=jobs, stats=stats):
+    results = []
+    for item in evaluate_parallel(paths, RULES, writer, jobs=jobs, stats=stats, include_open=include_open):
         if isinstance(item, Rejection):
-            rejects[orjson.dumps(item.to_json())] += 1
+            results.append(orjson.dumps(item.to_json()))
         else:
             assert isinstance(item, Rendered)
-            rows[item.interaction, item.data, item.problems, item.undecided] += 1
-    return rows, rejects, stats
+            results.append((item.interaction, item.data, item.rows, item.problems, item.undecided))
+    return results, stats
 
 
 @pytest.fixture(scope="module")
@@ -91,22 +92,44 @@ def generated(tmp_path_factory) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("jobs", [2, 3])
-def test_workers_give_the_rows_rejections_and_counts_of_one_process(generated: str, jobs: int) -> None:
-    paths = [*map(str, FLOWS), *map(str, BROKEN), str(SAMPLE), generated]
-    one_rows, one_rejects, one_stats = single(paths)
-    rows, rejects, stats = shared(paths, jobs)
-    assert sum(one_rows.values()) > 700
-    assert sum(one_rejects.values()) >= len(BROKEN)
-    assert (rows, rejects) == (one_rows, one_rejects)
+@pytest.fixture(scope="module")
+def cut_short(tmp_path_factory) -> str:
+    """A stream that stops mid-way: interactions still open at the end, one of them broken."""
+    lines = list(generate_lines(300, 12))[:-400]
+    lines.insert(len(lines) - 50, lines[-1].replace('"seq":', '"seq":"x"', 1))
+    path = tmp_path_factory.mktemp("gen") / "cut.jsonl"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(("jobs", "include_open"), [(1, False), (2, False), (3, False), (2, True)])
+def test_workers_give_the_results_and_counts_of_one_process_in_its_order(
+        generated: str, cut_short: str, jobs: int, include_open: bool) -> None:
+    paths = [*map(str, FLOWS), *map(str, BROKEN), str(SAMPLE), generated, cut_short]
+    one, one_stats = single(paths, include_open=include_open)
+    results, stats = shared(paths, jobs, include_open=include_open)
+    assert len([r for r in one if isinstance(r, tuple)]) > 700
+    assert len([r for r in one if isinstance(r, bytes)]) >= len(BROKEN)
+    stream = one_stats.stream
+    assert stream.late_events and stream.bad_lines  # the broken files and the repeated ids
+    assert stream.held_open if not include_open else not stream.held_open
+    assert results == one
     assert attrs.asdict(stats) == attrs.asdict(one_stats)
 
 
 def test_workers_write_csv_rows_without_headers(generated: str) -> None:
-    one_rows, _, _ = single([generated], CsvWriter)
-    rows, _, _ = shared([generated], 2, CsvWriter)
-    assert rows == one_rows
-    assert not any(data.startswith(b"interaction,") for _, data, _, _ in rows)
+    one, _ = single([generated], CsvWriter)
+    results, _ = shared([generated], 2, CsvWriter)
+    assert results == one
+    assert not any(data.startswith(b"interaction,") for _, data, _, _, _ in results)
+
+
+def test_without_a_writer_workers_send_rows(generated: str) -> None:
+    one = [item for item in evaluate([generated], RULES) if isinstance(item, Evaluated)]
+    shared_rows = [item for item in evaluate_parallel([generated], RULES, None, jobs=2)
+                   if isinstance(item, Evaluated)]
+    assert len(one) > 300
+    assert shared_rows == one
 
 
 def test_an_unreadable_source_is_an_input_error(tmp_path: Path) -> None:
