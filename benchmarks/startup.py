@@ -2,10 +2,11 @@
 
     .venv/bin/python -m benchmarks.startup [--rounds 15]
 
-Prints the median of several rounds of each: `load_rules()` in this process (parse,
-check and compile of the default rules, after a first warm-up call), the wall time
-of `python -m rulesengine run ONE --output /dev/null` as a child process, and, for
-scale, of a bare `python -c pass`.
+Prints the median of several rounds of each: importing the package and the first
+`load_rules()` in a fresh process (which builds the Lark parser), `load_rules()`
+again in this process (parse, check and compile of the default rules alone), the
+wall time of `python -m rulesengine run ONE --output /dev/null` as a child
+process, and, for scale, of a bare `python -c pass`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,23 @@ def median_seconds(action: Callable[[], object], rounds: int) -> float:
     return statistics.median(times)
 
 
+FRESH = """
+import time
+started = time.perf_counter()
+from rulesengine.ruleset import load_rules
+imported = time.perf_counter()
+load_rules()
+print(imported - started, time.perf_counter() - imported)
+"""
+
+
+def fresh_process() -> tuple[float, float]:
+    """(import seconds, first `load_rules()` seconds) in a new interpreter."""
+    done = subprocess.run([sys.executable, "-c", FRESH], check=True, capture_output=True, text=True)
+    imported, loaded = done.stdout.split()
+    return float(imported), float(loaded)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.startup", description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="rounds per measure (default 15)")
@@ -38,13 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     one = str(corpus(1))
     load_rules()
     compile_s = median_seconds(load_rules, args.rounds)
+    fresh = [fresh_process() for _ in range(args.rounds)]
+    import_s = statistics.median(imported for imported, _ in fresh)
+    first_s = statistics.median(loaded for _, loaded in fresh)
     run_s = statistics.median(run_child(["run", one, "--output", "/dev/null"]).seconds
                               for _ in range(args.rounds))
     bare_s = median_seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True),
                             args.rounds)
     print("| measure | median (ms) |")
     print("|---|---:|")
-    print(f"| `load_rules()` in-process (default rules: parse, check, compile) | {compile_s * 1000:.1f} |")
+    print(f"| import `rulesengine.ruleset`, fresh process | {import_s * 1000:.1f} |")
+    print(f"| first `load_rules()`, fresh process (builds the Lark parser) | {first_s * 1000:.1f} |")
+    print(f"| `load_rules()` again (default rules: parse, check, compile) | {compile_s * 1000:.1f} |")
     print(f"| `rulesengine run` on one interaction, whole command | {run_s * 1000:.1f} |")
     print(f"| `python -c pass`, for scale | {bare_s * 1000:.1f} |")
     return 0
