@@ -150,7 +150,9 @@ class Assembler:
                 self.stats.held_open += 1
 
     def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
-        lines = sorted(state.lines, key=_line_order)
+        lines = sorted(state.lines, key=_SEQ)
+        if len({line.event.seq for line in lines}) < len(lines):  # equal seqs: already an error
+            lines.sort(key=_line_order)
         problems = state.poison or problems_of(lines)
         if problems:
             self.stats.rejected += 1
@@ -272,6 +274,9 @@ def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
     if counts is not None:
         stats.lines = counts.lines
     yield from assembler.finish()
+
+
+_SEQ = attrgetter("event.seq")
 
 
 def _line_order(line: LoadedLine) -> tuple:

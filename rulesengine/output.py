@@ -9,6 +9,7 @@ the final name.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import tempfile
@@ -19,7 +20,7 @@ from typing import IO, Protocol
 import attrs
 import orjson
 
-from rulesengine.decision import Decision
+from rulesengine.decision import Decision, RuleRef
 from rulesengine.events import MEDIATION_KINDS
 from rulesengine.facts import PartyFacts
 
@@ -50,7 +51,7 @@ class Row:
     @classmethod
     def of(cls, facts: PartyFacts, decision: Decision) -> Row:
         is_msf = facts.kind in MEDIATION_KINDS and facts.handed_on
-        rules = decision.rules
+        rule, rule_at = _rule_columns(decision.rules)
         return cls(
             interaction=facts.interaction,
             party=facts.party,
@@ -65,8 +66,8 @@ class Row:
             role_reason=decision.role_reason,
             technical_result=decision.technical_result,
             result_reason=decision.result_reason,
-            rule=RULE_SEPARATOR.join(r.id for r in rules) if rules else None,
-            rule_at=RULE_SEPARATOR.join(r.at for r in rules) if rules else None,
+            rule=rule,
+            rule_at=rule_at,
             provisional=facts.provisional,
         )
 
@@ -75,6 +76,14 @@ class Row:
         """`Role/Result [Reason]`, the way the warehouse documentation writes it."""
         text = f"{self.resource_role}/{self.technical_result}"
         return text if self.result_reason == "Unspecified" else f"{text} [{self.result_reason}]"
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule_columns(rules: tuple[RuleRef, ...]) -> tuple[str | None, str | None]:
+    """The `rule` and `rule_at` cells: a few rule sets decide every party, so they are cached."""
+    if not rules:
+        return None, None
+    return RULE_SEPARATOR.join(r.id for r in rules), RULE_SEPARATOR.join(r.at for r in rules)
 
 
 FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(Row))
