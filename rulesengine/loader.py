@@ -277,12 +277,8 @@ def _valid_event(record: dict, position: Position) -> Event | None:
     ms = timestamp_ms(ts)
     if ms is None:
         return None
-    return Event(
-        interaction=interaction, seq=seq, ts=ts, ms=ms, event=name,
-        party=party, kind=kind, resource=resource, by=by,
-        intent=intent, visibility=visibility, reason=reason, media=media,
-        data=MappingProxyType(data) if data else NO_DATA, source=position,
-    )
+    return Event(interaction, seq, ts, ms, name, party, kind, resource, by, intent, visibility, reason,
+                 media, MappingProxyType(data) if data else NO_DATA, position)
 
 
 #: Fields an event type needs beyond the four every event has.
