@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import sys
 import traceback
 import zlib
 from collections import deque
@@ -124,6 +125,8 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
     """
     stats = stats if stats is not None else RunStats()
     context = multiprocessing.get_context("fork")
+    sys.stdout.flush()  # a forked worker flushes its copy of these buffers when it ends:
+    sys.stderr.flush()  # they must be empty, or what they hold is written twice
     receivers: list[Connection] = []
     workers = []
     try:
