@@ -15,6 +15,7 @@ party from the questions answered here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
 import attrs
 import networkx as nx
@@ -322,6 +323,8 @@ class _Node:
 _CLOSING_STEPS = frozenset({"left", "revoked", "rejected"})
 _HOLDING_KINDS = frozenset({"queue", "workbin"})
 _MEDIATION = frozenset(MEDIATION_KINDS)
+_SEQ = attrgetter("seq")
+_START = attrgetter("start_seq")
 
 
 def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool = False) -> list[PartyFacts]:
@@ -331,14 +334,16 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
     than everything else it does; this walks the events once into plain nodes linked
     by `by`. Both must agree on every input (the performance tests check it).
     """
-    ordered = sorted(events, key=_by_seq)
+    ordered = sorted(events, key=_SEQ)
     ts_by_seq = {e.seq: e.ts for e in ordered}
-    ended = next((e for e in ordered if e.event == "interaction.ended"), ordered[-1])
-    left = next((e for e in ordered if e.event == "customer.left"), None)
-    left_seq = left.seq if left else None
     firsts = {e.party: e for e in ordered if e.event in _FIRST_STEPS}
+    ended = left = None
     nodes: dict[str, _Node] = {}
     for e in ordered:
+        if e.event == "interaction.ended":
+            ended = ended or e
+        elif e.event == "customer.left":
+            left = left or e
         party = e.party
         if party is None:
             continue
@@ -354,6 +359,8 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
             node.revoked = node.revoked or step
         elif name == "rejected":
             node.rejected = node.rejected or step
+    ended = ended or ordered[-1]
+    left_seq = left.seq if left else None
     for node in nodes.values():
         first, closing = node.first, node.steps[-1]
         node.start_seq, node.start_ms, node.start_ts = first.seq, first.ms, first.ts
@@ -362,7 +369,7 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
         else:
             node.end_seq, node.end_ms = ended.seq, ended.ms
         node.end_ts = ts_by_seq[node.end_seq]
-    ordered_nodes = sorted(nodes.values(), key=_by_start)
+    ordered_nodes = sorted(nodes.values(), key=_START)
     for node in ordered_nodes:
         if node.by is not None:
             nodes[node.by].children.append(node)
@@ -421,10 +428,3 @@ def _delivered(node: _Node) -> list[_Node]:
             reached.extend(_delivered(child))
     return reached
 
-
-def _by_seq(event: Event) -> int:
-    return event.seq
-
-
-def _by_start(node: _Node) -> int:
-    return node.start_seq
