@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
+from operator import itemgetter
 from typing import IO
 
 import orjson
@@ -13,9 +15,16 @@ import orjson
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.report import print_diagnostics, rules_or_exit
+from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import InputError
-from rulesengine.output import WRITERS, AtomicFile, Row, sorted_rows
+from rulesengine.output import FIELDS, WRITERS, AtomicFile, Row, RowWriter, sorted_rows
+from rulesengine.parallel import Rendered, can_share, default_jobs, evaluate_parallel
+from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
+from rulesengine.progress import Progress
+
+#: formats whose rows workers can write themselves, as bytes the parent appends
+STREAMED = ("jsonl", "csv")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,15 +36,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     options.add_event_sources(parser)
     options.add_rule_sources(parser)
-    parser.add_argument("--format", choices=sorted(WRITERS), default="jsonl",
-                        help="output format (default: jsonl)")
+    parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
+                        help="output format (default: jsonl, or parquet when --output ends in .parquet; "
+                             "parquet needs the parquet extra)")
     parser.add_argument("--output", "-o", metavar="FILE",
                         help="write rows to FILE (atomically) instead of stdout")
     parser.add_argument("--rejects", metavar="FILE",
                         help="write rejected interactions and late events, with reasons, as JSON lines")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
+    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                        help=f"worker processes (default: all cores, here {default_jobs()}); "
+                             "the output is the same as with --jobs 1")
     parser.set_defaults(handler=handle)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 process, got {value}")
+    return value
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -44,30 +67,53 @@ def handle(args: argparse.Namespace) -> int:
     if evaluator is None:
         return 2
     stats = RunStats()
+    output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
     with ExitStack() as stack:
         files: list[AtomicFile] = []
         rows_out = _open(stack, files, args.output) or sys.stdout.buffer
         rejects_out = _open(stack, files, args.rejects)
-        writer = WRITERS[args.format](rows_out)
-        buffered: list[Row] = []
-        shown = 0
         try:
-            for item in evaluate(options.event_sources(args), evaluator,
-                                 include_open=args.include_open, stats=stats):
+            writer = _writer(output_format, rows_out)
+        except ParquetUnavailable as problem:
+            print(f"rulesengine run: error: {problem}", file=sys.stderr)
+            return 2
+        buffered: list[Row] = []
+        chunks: list[tuple[str, bytes]] = []
+        shown = interactions = rows = 0
+        progress = Progress(sys.stderr)
+        try:
+            for item in _results(args, evaluator, output_format, stats):
                 if isinstance(item, Rejection):
                     if rejects_out is not None:
                         rejects_out.write(orjson.dumps(item.to_json()) + b"\n")
+                    progress.close()
                     shown += print_diagnostics(item.diagnostics, already_shown=shown)
                     continue
+                if item.problems:
+                    progress.close()
                 shown += print_diagnostics(item.problems, already_shown=shown)
-                if args.sort:
-                    buffered.extend(item.rows)
+                interactions += 1
+                if isinstance(item, Rendered):
+                    rows += item.rows
+                    if args.sort:
+                        chunks.append((item.interaction, item.data))
+                    else:
+                        rows_out.write(item.data)
                 else:
-                    writer.write(item.rows)
+                    rows += len(item.rows)
+                    if args.sort:
+                        buffered.extend(item.rows)
+                    else:
+                        writer.write(item.rows)
+                progress.update(interactions, rows)
         except InputError as problem:
+            progress.close()
             print(f"rulesengine: error: {problem}", file=sys.stderr)
             return 2
+        progress.close()
         if args.sort:
+            for _, data in sorted(chunks, key=itemgetter(0)):
+                rows_out.write(data)
             writer.write(sorted_rows(buffered))
         writer.close()
         for target in files:
@@ -75,6 +121,28 @@ def handle(args: argparse.Namespace) -> int:
     _print_summary(stats, time.perf_counter() - started, shown)
     stream = stats.stream
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
+
+
+def _writer(output_format: str, stream: IO[bytes]) -> RowWriter:
+    if output_format == "parquet":
+        return ParquetWriter(stream, FIELDS)
+    return WRITERS[output_format](stream)
+
+
+def _results(args: argparse.Namespace, evaluator: CompiledRules, output_format: str,
+             stats: RunStats) -> Iterator[Evaluated | Rendered | Rejection]:
+    """Results in input order, from one process or from `--jobs` workers when the input allows.
+
+    Workers write streamable formats themselves; for the others (a table, Parquet)
+    they send rows for this process's writer.
+    """
+    sources = options.event_sources(args)
+    jobs = args.jobs or default_jobs()
+    if jobs == 1 or not can_share(sources):
+        return evaluate(sources, evaluator, include_open=args.include_open, stats=stats)
+    streamed = WRITERS[output_format] if output_format in STREAMED else None
+    return evaluate_parallel(sources, evaluator, streamed, jobs=jobs, include_open=args.include_open,
+                             stats=stats)
 
 
 def _open(stack: ExitStack, files: list[AtomicFile], path: str | None) -> IO[bytes] | None:

@@ -1,0 +1,93 @@
+"""`rulesengine run --jobs N` and Parquet as a user runs them: the same output as one process."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+
+from rulesengine.cli import main
+from rulesengine.generate import generate_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
+BROKEN = sorted((ROOT / "tests" / "events" / "broken").glob("*.jsonl"))
+
+
+def run(capsysbinary, *argv: str) -> tuple[int, bytes, str]:
+    code = main(["run", *argv])
+    out, err = capsysbinary.readouterr()
+    return code, out, re.sub(r"in \d+\.\d\ds", "in <time>s", err.decode())
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> list[str]:
+    folder = tmp_path_factory.mktemp("corpus")
+    whole = folder / "generated.jsonl"
+    whole.write_text("".join(f"{line}\n" for line in generate_lines(500, 3)), encoding="utf-8")
+    cut = folder / "cut.jsonl"
+    cut.write_text("".join(f"{line}\n" for line in list(generate_lines(200, 4))[:-300]), encoding="utf-8")
+    return [*map(str, FLOWS), *map(str, BROKEN), str(whole), str(cut)]
+
+
+@pytest.mark.parametrize("options", [[], ["--sort"], ["--format", "csv"], ["--include-open", "--sort"]],
+                         ids=["jsonl", "sorted", "csv", "open"])
+def test_jobs_give_the_output_of_one_process_byte_for_byte(capsysbinary, corpus, tmp_path, options) -> None:
+    one = run(capsysbinary, *corpus, "--jobs", "1", "--rejects", str(tmp_path / "one.jsonl"), *options)
+    two = run(capsysbinary, *corpus, "--jobs", "2", "--rejects", str(tmp_path / "two.jsonl"), *options)
+    assert one[0] == two[0] == 1  # the broken files are findings
+    assert len(one[1].splitlines()) > 1500
+    assert two == one
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    assert "interactions/s" not in one[2]  # no progress line when stderr is not a terminal
+
+
+def test_stdin_runs_on_one_process(capsysbinary, monkeypatch, corpus) -> None:
+    import io
+    import sys
+    data = Path(corpus[0]).read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run(capsysbinary, "-", "--jobs", "2")
+    assert code == 0
+    assert out == run(capsysbinary, corpus[0], "--jobs", "1")[1]
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "many"])
+def test_jobs_must_be_a_positive_number(capsysbinary, jobs: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--jobs", jobs])
+    assert exit_.value.code == 2
+    assert "--jobs" in capsysbinary.readouterr()[1].decode()
+
+
+def test_a_table_with_jobs_is_the_table_of_one_process(capsysbinary, corpus) -> None:
+    one = run(capsysbinary, *corpus[:5], "--format", "table", "--jobs", "1")
+    two = run(capsysbinary, *corpus[:5], "--format", "table", "--jobs", "2")
+    assert one[1].startswith(b"interaction ")
+    assert two == one
+
+
+def parquet_rows(path: Path) -> list[dict]:
+    parquet = pytest.importorskip("pyarrow.parquet")
+    return parquet.read_table(path).to_pylist()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_parquet_in_and_out_hold_the_json_rows(capsysbinary, corpus, tmp_path, jobs: str) -> None:
+    pytest.importorskip("pyarrow")
+    from rulesengine.parquet_io import write_events
+    events = tmp_path / "events.parquet"
+    write_events(Path(corpus[-2]).read_bytes().splitlines(), str(events))
+    code, json_out, _ = run(capsysbinary, corpus[-2], "--jobs", "1")
+    assert code == 0
+    by_extension = tmp_path / "rows.parquet"
+    assert run(capsysbinary, str(events), "--jobs", jobs, "-o", str(by_extension))[0] == 0
+    by_option = tmp_path / "rows.out"
+    assert run(capsysbinary, str(events), "--jobs", jobs, "--format", "parquet", "-o", str(by_option))[0] == 0
+    expected = [orjson.loads(line) for line in json_out.splitlines()]
+    assert len(expected) > 1500
+    assert parquet_rows(by_extension) == expected
+    assert parquet_rows(by_option) == expected
+    assert run(capsysbinary, str(events), "--jobs", jobs)[1] == json_out
