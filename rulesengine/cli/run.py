@@ -91,7 +91,7 @@ def handle(args: argparse.Namespace) -> int:
                     continue
                 if item.problems:
                     progress.close()
-                shown += print_diagnostics(item.problems, already_shown=shown)
+                    shown += print_diagnostics(item.problems, already_shown=shown)
                 interactions += 1
                 if isinstance(item, Rendered):
                     rows += item.rows
