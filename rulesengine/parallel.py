@@ -24,6 +24,7 @@ import heapq
 import io
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 import zlib
@@ -213,6 +214,7 @@ def _work(sender: Connection, keep: Callable[[bytes], bool], sources: Sequence[s
     `line` (counted across all sources) and `(1, interaction)` for one produced at
     the end of input, which is the order one process produces them in.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
         stats = RunStats()
         render = _Renderer(writer) if writer is not None else None
