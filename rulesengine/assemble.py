@@ -15,7 +15,7 @@ after ten thousand interactions as after ten million.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from hashlib import blake2b
 from operator import attrgetter
 
@@ -247,15 +247,14 @@ def _fingerprint(key: str) -> int:
 
 def assemble(sources: Sequence[str], *, include_open: bool = False,
              late_window: int = 100_000, stats: StreamStats | None = None,
-             keep: Callable[[bytes], bool] | None = None) -> Iterator[Interaction | Rejection]:
+             ) -> Iterator[Interaction | Rejection]:
     """Complete interactions and rejections from event files (`-` is stdin), as they complete.
 
     Raises `loader.InputError` before producing anything if a source cannot be read.
-    `keep` selects raw lines (see `loader.read_lines`): a worker's share of the input.
     """
     assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats)
     counts = ReadCounts()
-    yield from assemble_lines(read_lines(sources, counts, keep), assembler, counts)
+    yield from assemble_lines(read_lines(sources, counts), assembler, counts)
 
 
 def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,

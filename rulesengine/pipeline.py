@@ -6,7 +6,7 @@ follows the interactions still open, not the size of the input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -43,10 +43,10 @@ def build_graph(interaction: Interaction) -> InteractionGraph:
 
 
 def iter_facts(sources: Sequence[str], *, include_open: bool = False,
-               stats: StreamStats | None = None, keep: Callable[[bytes], bool] | None = None,
+               stats: StreamStats | None = None,
                ) -> Iterator[tuple[Interaction, list[PartyFacts]] | Rejection]:
     """Every complete interaction with the facts of its parties, or its rejection."""
-    for item in assemble(sources, include_open=include_open, stats=stats, keep=keep):
+    for item in assemble(sources, include_open=include_open, stats=stats):
         if isinstance(item, Rejection):
             yield item
         else:
@@ -54,14 +54,10 @@ def iter_facts(sources: Sequence[str], *, include_open: bool = False,
 
 
 def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,
-             stats: RunStats | None = None, keep: Callable[[bytes], bool] | None = None,
-             ) -> Iterator[Evaluated | Rejection]:
-    """Rows for every complete interaction, in the order interactions complete.
-
-    `keep` limits the run to the raw lines it accepts (see `loader.read_lines`).
-    """
+             stats: RunStats | None = None) -> Iterator[Evaluated | Rejection]:
+    """Rows for every complete interaction, in the order interactions complete."""
     stats = stats if stats is not None else RunStats()
-    for item in assemble(sources, include_open=include_open, stats=stats.stream, keep=keep):
+    for item in assemble(sources, include_open=include_open, stats=stats.stream):
         yield item if isinstance(item, Rejection) else decide_interaction(item, evaluator, stats)
 
 
