@@ -6,18 +6,8 @@ import argparse
 import sys
 from typing import TextIO
 
+from rulesengine.cli import options
 from rulesengine.generate import generate_lines
-
-
-def _count(text: str) -> int:
-    """argparse type: a whole number >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {value}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compositions), interleaved by time like a live stream. The same seed gives the "
         "same bytes.",
     )
-    parser.add_argument("--count", type=_count, default=100, help="interactions to write (default 100)")
+    parser.add_argument("--count", type=options.whole_number(0, "interactions"), default=100,
+                        help="interactions to write (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     parser.set_defaults(handler=run)

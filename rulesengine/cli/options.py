@@ -8,6 +8,19 @@ from importlib import resources
 SAMPLE = "sample.jsonl"
 
 
+def whole_number(minimum: int, what: str):
+    """An argparse type: a whole number of at least `minimum`, `what` naming it in errors."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {what}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"the number of {what} must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
 def add_event_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", nargs="*", metavar="EVENTS",
                         help="event files (JSON lines); '-' reads stdin; none: the bundled sample")

@@ -45,20 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write rejected interactions and late events, with reasons, as JSON lines")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
-    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+    parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes"), metavar="N",
                         help=f"worker processes (default: all cores, here {default_jobs()}); "
                              "the output is the same as with --jobs 1")
     parser.set_defaults(handler=handle)
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 process, got {value}")
-    return value
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -118,7 +108,7 @@ def handle(args: argparse.Namespace) -> int:
         writer.close()
         for target in files:
             target.commit()
-    _print_summary(stats, time.perf_counter() - started, shown)
+    _print_summary(stats, time.perf_counter() - started)
     stream = stats.stream
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
 
@@ -155,7 +145,7 @@ def _open(stack: ExitStack, files: list[AtomicFile], path: str | None) -> IO[byt
     return target.stream
 
 
-def _print_summary(stats: RunStats, seconds: float, shown: int) -> None:
+def _print_summary(stats: RunStats, seconds: float) -> None:
     stream = stats.stream
     parts = [
         f"{stream.interactions} interactions read",

@@ -244,3 +244,14 @@ def test_output_to_a_pipe_writes_through_it_and_leaves_it_a_pipe(capsysbinary, t
     assert len(received[0].splitlines()) == 3
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(os.listdir(tmp_path)) == ["rows.fifo"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "the number of processes must be at least 1, got 0"),
+    ("two", "expected a whole number of processes, got 'two'"),
+])
+def test_jobs_must_be_a_positive_whole_number(capsys, value, message):
+    with pytest.raises(SystemExit) as exit_code:
+        main(["run", "--jobs", value])
+    assert exit_code.value.code == 2
+    assert f"argument --jobs/-j: {message}" in capsys.readouterr().err

@@ -34,7 +34,7 @@ def test_negative_count_is_a_usage_error(capsys: pytest.CaptureFixture[str], sna
         main(["generate", "--count", "-3"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "argument --count: must be 0 or more: -3" in err
+    assert "argument --count: the number of interactions must be at least 0, got -3" in err
     assert err == snapshot
 
 
