@@ -203,16 +203,9 @@ class InteractionGraph:
     def state_at(self, party_id: str, seq: int) -> str:
         """Where the party stood at event `seq` (one of `rulesengine.facts.STATES`)."""
         party = self.party(party_id)
-        if seq < party.start_seq:
-            return "not_started"
-        if seq > party.end_seq:
-            return "finished"
-        if party.kind == "strategy":
-            return "routing"
-        if party.kind != "agent":
-            return "waiting"
         accepted = party.step("accepted")
-        return "connected" if accepted and accepted.seq < seq else "alerting"
+        return state_at(party.kind, party.start_seq, party.end_seq,
+                        accepted.seq if accepted else None, seq)
 
     def state_at_customer_left(self, party_id: str) -> str:
         if self.customer_left_seq is None:
@@ -275,6 +268,19 @@ class InteractionGraph:
         )
 
 
+def state_at(kind: str, start_seq: int, end_seq: int, accepted_seq: int | None, seq: int) -> str:
+    """Where a party stood at event `seq` (one of `rulesengine.facts.STATES`)."""
+    if seq < start_seq:
+        return "not_started"
+    if seq > end_seq:
+        return "finished"
+    if kind == "strategy":
+        return "routing"
+    if kind != "agent":
+        return "waiting"
+    return "connected" if accepted_seq is not None and accepted_seq < seq else "alerting"
+
+
 def _summarize(states: set[str], customer_left_seq: int | None) -> str:
     """One state for a set of delivered agents: alerting beats connected beats the rest."""
     if customer_left_seq is None:
@@ -308,16 +314,8 @@ class _Node:
         self.rejected: PartyStep | None = None
 
     def state_at(self, seq: int) -> str:
-        """Same answer as `InteractionGraph.state_at`."""
-        if seq < self.start_seq:
-            return "not_started"
-        if seq > self.end_seq:
-            return "finished"
-        if self.kind == "strategy":
-            return "routing"
-        if self.kind != "agent":
-            return "waiting"
-        return "connected" if self.accepted and self.accepted.seq < seq else "alerting"
+        accepted = self.accepted
+        return state_at(self.kind, self.start_seq, self.end_seq, accepted.seq if accepted else None, seq)
 
 
 _CLOSING_STEPS = frozenset({"left", "revoked", "rejected"})
