@@ -48,3 +48,10 @@ def test_unwritable_output_is_reported_not_raised(
     assert out == ""
     assert err == "rulesengine generate: cannot write <tmp>/missing/events.jsonl: No such file or directory\n"
     assert err == snapshot
+
+
+def test_short_output_option_as_in_the_readme(tmp_path, capsys):
+    target = tmp_path / "big.jsonl"
+    assert main(["generate", "--count", "3", "--seed", "7", "-o", str(target)]) == 0
+    assert main(["generate", "--count", "3", "--seed", "7"]) == 0
+    assert target.read_text() == capsys.readouterr().out
