@@ -75,3 +75,17 @@ def test_explain_text(flow, capsys, snapshot):
         for row in rows
     ]
     assert text == snapshot
+
+
+@pytest.mark.parametrize("flow", FIXTURES)
+def test_flow_names_agree_across_fixture_snapshot_and_page(flow):
+    """The fixture's first line, `documented.json`, the docs page and the snapshot name one flow."""
+    title = DOCUMENTED[flow]["flow"]
+    first_line = (FLOWS / f"{flow}.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    page = (TOP / "docs" / "flows" / f"{flow}.md").read_text(encoding="utf-8")
+    snapshot_file = (FLOWS / "__snapshots__" / "test_flow_outcomes"
+                     / f"test_run_gives_the_documented_descriptors[{flow}].jsonl")
+    assert first_line == f"# {title}."
+    assert page.splitlines()[0] == f"# {title}"
+    assert snapshot_file.read_text(encoding="utf-8").count(f'"interaction":"{flow}"') == len(
+        snapshot_file.read_text(encoding="utf-8").splitlines())
