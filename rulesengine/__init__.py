@@ -36,6 +36,7 @@ from rulesengine.explain import render_text as explain_text
 from rulesengine.facts import PartyFacts
 from rulesengine.loader import InputError, LoadedLine, parse_line
 from rulesengine.output import Row
+from rulesengine.party_facts import party_facts
 from rulesengine.pipeline import RunStats
 from rulesengine.ruleset import load_rules
 
@@ -151,7 +152,8 @@ def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
 def _party_facts(events: Iterable[Mapping[str, object]]) -> list[PartyFacts]:
     """The facts of every party of these event dicts, by interaction id, then first event."""
     return [facts for interaction in _interactions(events)
-            for facts in pipeline.build_graph(interaction).facts()]
+            for facts in party_facts(interaction.id, interaction.events,
+                                     provisional=interaction.provisional)]
 
 
 def _interactions(events: Iterable[Mapping[str, object]]) -> list[Interaction]:

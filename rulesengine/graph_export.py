@@ -7,10 +7,13 @@ note for what happens to a party on its own.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import orjson
 
-from rulesengine.graph import InteractionGraph
+if TYPE_CHECKING:  # the drawings only read the graph; importing networkx is the caller's cost
+    from rulesengine.graph import InteractionGraph
 
 
 _VERBS = {

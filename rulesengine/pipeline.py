@@ -14,8 +14,8 @@ from rulesengine.assemble import Interaction, Rejection, StreamStats, assemble
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.facts import PartyFacts
-from rulesengine.graph import InteractionGraph, party_facts
 from rulesengine.output import Row
+from rulesengine.party_facts import party_facts
 
 
 @attrs.frozen
@@ -36,10 +36,6 @@ class RunStats:
     rows: int = 0
     undecided: int = 0
     problems: int = 0
-
-
-def build_graph(interaction: Interaction) -> InteractionGraph:
-    return InteractionGraph(interaction.id, interaction.events, provisional=interaction.provisional)
 
 
 def iter_facts(sources: Sequence[str], *, include_open: bool = False,

@@ -56,3 +56,10 @@ def test_python_dash_m_runs_the_command_line():
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("rulesengine check: ")
     assert rulesengine.__name__ == "rulesengine"
+
+
+def test_the_command_line_starts_without_networkx():
+    """networkx serves queries and drawings; the main job's start-up does not pay for it."""
+    probe = "import sys, rulesengine.cli; print('networkx' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout == "False\n"

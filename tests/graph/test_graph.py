@@ -9,7 +9,6 @@ import pytest
 
 from rulesengine.assemble import Interaction, assemble
 from rulesengine.graph import Hop, InteractionGraph, relation_of
-from rulesengine.pipeline import build_graph
 
 FLOWS = Path(__file__).parent.parent / "flows"
 
@@ -21,7 +20,7 @@ def interaction_of(flow: str) -> Interaction:
 
 
 def graph_of(flow: str) -> InteractionGraph:
-    return build_graph(interaction_of(flow))
+    return InteractionGraph.of(interaction_of(flow))
 
 
 def facts_of(flow: str) -> dict[str, object]:
@@ -150,4 +149,4 @@ def test_facts_do_not_depend_on_the_order_events_are_given_in(flow):
     interaction = interaction_of(flow)
     shuffled = list(interaction.events)
     random.Random(7).shuffle(shuffled)
-    assert list(InteractionGraph(interaction.id, shuffled).facts()) == list(build_graph(interaction).facts())
+    assert list(InteractionGraph(interaction.id, shuffled).facts()) == list(InteractionGraph.of(interaction).facts())

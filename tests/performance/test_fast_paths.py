@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from rulesengine import loader
 from rulesengine.assemble import Interaction, assemble
 from rulesengine.generate import generate_lines
-from rulesengine.graph import InteractionGraph, party_facts
+from rulesengine.graph import InteractionGraph
+from rulesengine.party_facts import party_facts
 from rulesengine.loader import parse_line, timestamp_ms
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,177 @@
+"""Party facts straight from an interaction's events: the main job's path to the rules.
+
+`InteractionGraph` (in `rulesengine.graph`) answers the same questions over a networkx
+graph, for queries, export and analysis; building one per interaction costs more than
+everything else the main job does, so the run computes `PartyFacts` here from plain
+nodes linked by `by`, and never imports networkx. Both give identical facts on every
+input (the performance tests check it); the two answers they share live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from operator import attrgetter
+
+from rulesengine.events import MEDIATION_KINDS, Event
+from rulesengine.facts import PartyFacts, PartyStep
+
+#: the events that start a participation
+FIRST_STEPS = ("party.entered", "party.invited")
+
+
+def state_at(kind: str, start_seq: int, end_seq: int, accepted_seq: int | None, seq: int) -> str:
+    """Where a party stood at event `seq` (one of `rulesengine.facts.STATES`)."""
+    if seq < start_seq:
+        return "not_started"
+    if seq > end_seq:
+        return "finished"
+    if kind == "strategy":
+        return "routing"
+    if kind != "agent":
+        return "waiting"
+    return "connected" if accepted_seq is not None and accepted_seq < seq else "alerting"
+
+
+def summarize_delivered(states: set[str], customer_left_seq: int | None) -> str:
+    """One state for a set of delivered agents: alerting beats connected beats the rest."""
+    if customer_left_seq is None:
+        return "stayed"
+    for state in ("alerting", "connected", "finished"):
+        if state in states:
+            return state
+    return "not_started"
+
+
+class _Node:
+    """A party while `party_facts` works: plain slots, mutable, built once per interaction.
+
+    Not a record that leaves this module, so it skips attrs: this runs for every
+    party of every interaction on the main job's hot path.
+    """
+
+    __slots__ = ("id", "kind", "resource", "by", "first", "steps", "children", "accepted", "revoked",
+                 "rejected", "start_seq", "start_ms", "start_ts", "end_seq", "end_ms", "end_ts")
+
+    def __init__(self, event: Event) -> None:
+        self.id = event.party
+        self.kind = event.kind
+        self.resource = event.resource
+        self.by = event.by
+        self.first = event
+        self.steps: list[PartyStep] = []
+        self.children: list[_Node] = []
+        self.accepted: PartyStep | None = None
+        self.revoked: PartyStep | None = None
+        self.rejected: PartyStep | None = None
+
+    def state_at(self, seq: int) -> str:
+        accepted = self.accepted
+        return state_at(self.kind, self.start_seq, self.end_seq, accepted.seq if accepted else None, seq)
+
+
+_CLOSING_STEPS = frozenset({"left", "revoked", "rejected"})
+_HOLDING_KINDS = frozenset({"queue", "workbin"})
+_MEDIATION = frozenset(MEDIATION_KINDS)
+_SEQ = attrgetter("seq")
+_START = attrgetter("start_seq")
+
+
+def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool = False) -> list[PartyFacts]:
+    """The same facts as `InteractionGraph(...).facts()`, without building a graph.
+
+    The main job needs only the facts, and a networkx graph per interaction costs more
+    than everything else it does; this walks the events once into plain nodes linked
+    by `by`. Both must agree on every input (the performance tests check it).
+    """
+    ordered = sorted(events, key=_SEQ)
+    ts_by_seq = {e.seq: e.ts for e in ordered}
+    firsts = {e.party: e for e in ordered if e.event in FIRST_STEPS}
+    ended = left = None
+    nodes: dict[str, _Node] = {}
+    for e in ordered:
+        if e.event == "interaction.ended":
+            ended = ended or e
+        elif e.event == "customer.left":
+            left = left or e
+        party = e.party
+        if party is None:
+            continue
+        node = nodes.get(party)
+        if node is None:
+            node = nodes[party] = _Node(firsts[party])
+        step = PartyStep(e.event[6:], e.seq, e.ms, e.reason, e.intent, e.visibility, e.by)
+        node.steps.append(step)
+        name = step.step
+        if name == "accepted":
+            node.accepted = node.accepted or step
+        elif name == "revoked":
+            node.revoked = node.revoked or step
+        elif name == "rejected":
+            node.rejected = node.rejected or step
+    ended = ended or ordered[-1]
+    left_seq = left.seq if left else None
+    for node in nodes.values():
+        first, closing = node.first, node.steps[-1]
+        node.start_seq, node.start_ms, node.start_ts = first.seq, first.ms, first.ts
+        if closing.step in _CLOSING_STEPS:
+            node.end_seq, node.end_ms = closing.seq, closing.ms
+        else:
+            node.end_seq, node.end_ms = ended.seq, ended.ms
+        node.end_ts = ts_by_seq[node.end_seq]
+    ordered_nodes = sorted(nodes.values(), key=_START)
+    for node in ordered_nodes:
+        if node.by is not None:
+            nodes[node.by].children.append(node)
+    return [_node_facts(interaction, node, nodes, left_seq, provisional) for node in ordered_nodes]
+
+
+def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq: int | None,
+                provisional: bool) -> PartyFacts:
+    first = node.steps[0]
+    inviter = nodes[node.by] if node.by is not None else None
+    origin = first.intent or "inbound"
+    through_queue = False
+    target, source = node, inviter
+    while source is not None:
+        through_queue = through_queue or source.kind in _HOLDING_KINDS
+        if source.kind == "agent":
+            origin = target.first.intent or "inbound"
+            break
+        target, source = source, (nodes[source.by] if source.by is not None else None)
+    delivered = _delivered(node) if node.kind in _MEDIATION else []
+    kind = node.kind
+    accepted = node.accepted
+    alert_ms = engage_ms = None
+    if kind == "agent":
+        answered = accepted or node.revoked or node.rejected
+        alert_ms = (answered.ms if answered else node.end_ms) - first.ms
+        engage_ms = node.end_ms - accepted.ms if accepted else None
+    if left_seq is None:
+        at_left = delivered_at_left = "stayed"
+    else:
+        at_left = node.state_at(left_seq)
+        delivered_at_left = summarize_delivered({agent.state_at(left_seq) for agent in delivered}, left_seq)
+    end_seq = node.end_seq
+    transfer_completed = any(
+        child.first.intent == "transfer" and child.accepted is not None and child.accepted.seq < end_seq
+        for child in node.children)
+    # positional, in PartyFacts' field order: keywords cost a third of the call on this hot path
+    return PartyFacts(
+        interaction, node.id, kind, node.resource, node.steps, first.intent or "none", origin,
+        through_queue, inviter.kind if inviter else "none", first.visibility or "unknown",
+        left_seq is not None, at_left, transfer_completed, bool(node.children),
+        any(agent.accepted for agent in delivered), delivered_at_left, alert_ms, engage_ms,
+        node.end_ms - node.start_ms, node.start_ts, node.end_ts, node.start_seq, provisional,
+    )
+
+
+def _delivered(node: _Node) -> list[_Node]:
+    """Agents reached from a mediation node through mediation nodes only, in order."""
+    reached: list[_Node] = []
+    for child in node.children:
+        if child.kind == "agent":
+            reached.append(child)
+        else:
+            reached.extend(_delivered(child))
+    return reached
+
