@@ -11,6 +11,7 @@ import difflib
 import enum
 
 import attrs
+import msgspec
 
 
 class Severity(enum.Enum):
@@ -19,9 +20,12 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
-@attrs.frozen(order=True)
-class Position:
-    """A place in a text file; lines and columns count from 1."""
+class Position(msgspec.Struct, frozen=True, order=True, gc=False):
+    """A place in a text file; lines and columns count from 1.
+
+    A `msgspec.Struct` rather than an attrs class: every event line carries one, and
+    a Struct is built an order of magnitude faster.
+    """
 
     path: str
     line: int

@@ -15,8 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
+from typing import Annotated, Literal
+
 import attrs
+import msgspec
 import orjson
+from msgspec.structs import replace
 
 from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error
 from rulesengine.parquet_io import ParquetUnavailable, event_lines, is_parquet
@@ -53,21 +57,21 @@ class InputError(Exception):
     """An input that cannot be read at all (missing file, directory, no permission)."""
 
 
-@attrs.frozen
-class LoadedLine:
+class LoadedLine(msgspec.Struct, frozen=True, gc=False):
     """One event line as read: its event when valid, otherwise what is wrong with it.
 
     `interaction` is the interaction id whenever it could be read, even from an
     invalid line, so that the bad line can reject its own interaction. `closes`
     says the line is an `interaction.ended`, valid or not. `raw` is kept so later
-    diagnostics about this line can show it with a caret under the field.
+    diagnostics about this line can show it with a caret under the field. One is
+    made per input line, hence a `msgspec.Struct` (see `Event`).
     """
 
     position: Position
     raw: bytes
     event: Event | None
     interaction: str | None
-    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple, default=())
+    diagnostics: tuple[Diagnostic, ...] = ()
     closes: bool = False
 
     def problem(self, code: str, field: str, message: str, hint: str | None = None) -> Diagnostic:
@@ -97,7 +101,7 @@ def field_column(raw: bytes, field: str) -> int:
 def field_problem(raw: bytes, position: Position, code: str, field: str, message: str,
                   hint: str | None = None) -> Diagnostic:
     """A diagnostic about `field` of a raw line, with the caret under its key."""
-    return error(code, message, attrs.evolve(position, col=field_column(raw, field)),
+    return error(code, message, replace(position, col=field_column(raw, field)),
                  source_line=raw.decode("utf-8", "replace"), hint=hint)
 
 
@@ -149,6 +153,14 @@ def _parse_ms(ts: str) -> int | None:
 def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
     """Validate one non-blank line (without its line ending) into an event or diagnostics."""
     position = Position(path, line)
+    event = _decoded_event(raw, position)
+    if event is not None:
+        return LoadedLine(position, raw, event, event.interaction, (), event.event == "interaction.ended")
+    return _checked_line(raw, position)
+
+
+def _checked_line(raw: bytes, position: Position) -> LoadedLine:
+    """The full checks of one line, which say exactly what is wrong with it."""
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -159,9 +171,6 @@ def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
             "E106", f"an event line must be a JSON object, not {_json_type(record)}",
             position, source_line=raw.decode("utf-8", "replace"),
             hint='write one object per line: {"interaction": ...}'),))
-    event = _valid_event(record, position)
-    if event is not None:
-        return LoadedLine(position, raw, event, event.interaction, (), event.event == "interaction.ended")
     check = _LineCheck(raw, position)
 
     interaction = record.get("interaction")
@@ -220,7 +229,7 @@ def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
         check.wrong_type("data", data, "a JSON object")
 
     if name is not None:
-        needed = _NEEDED.get(name, ())
+        needed = _NEEDED[name]
         for field in needed:
             if record.get(field) is None:
                 check.add("E102", field, f"missing field '{field}' on {name}", _NEEDED_HINTS[field])
@@ -232,7 +241,7 @@ def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
 
     closes = name == "interaction.ended"
     if check.problems:
-        return LoadedLine(position, raw, None, interaction, check.problems, closes)
+        return LoadedLine(position, raw, None, interaction, tuple(check.problems), closes)
     event = Event(
         interaction=interaction, seq=seq, ts=ts, ms=ms, event=name,
         party=text.get("party"), kind=kind, resource=text.get("resource"), by=text.get("by"),
@@ -242,43 +251,71 @@ def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
     return LoadedLine(position, raw, event, interaction, (), closes)
 
 
-def _valid_event(record: dict, position: Position) -> Event | None:
-    """The event of a record that passes every check of `parse_line`, else None.
+def _decoded_event(raw: bytes, position: Position) -> Event | None:
+    """The event of a line that passes every check of `_checked_line`, else None.
 
-    Nearly every line is valid, so this answers "all good" in a few set operations;
-    any doubt (an unknown name, a wrong type, a missing field) returns None and the line
-    goes through the full checks, which say exactly what is wrong. It must never
-    accept a line the full checks would refuse (the performance tests compare them).
+    Nearly every line is valid, so msgspec decodes it straight into `_ValidLine`,
+    checking types, enumerations and non-empty strings in C, and only what a type
+    cannot say is checked here. Any doubt (an unknown or extra field, a wrong type, a
+    missing field) returns None and the line goes through the full checks, which say
+    exactly what is wrong. It must never accept a line the full checks would refuse
+    (the performance tests compare them).
     """
-    get = record.get
-    interaction, seq, ts, name = get("interaction"), get("seq"), get("ts"), get("event")
-    if (type(interaction) is not str or not interaction or type(seq) is not int or seq < 0
-            or type(ts) is not str or type(name) is not str):
+    try:
+        line = _decode(raw)
+    except ValueError:  # msgspec's errors, and UnicodeDecodeError, are ValueErrors
         return None
-    needed = _NEEDED_AT.get(name)
-    if needed is None:
-        return None
-    # null counts as absent, as in the full checks; anything else must be a non-empty string
-    values = tuple(map(get, _OPTIONAL_TEXT))
-    if not _TEXT_TYPES.issuperset(map(type, values)) or "" in values:
-        return None
-    for index in needed:
-        if values[index] is None:
+    name = line.event
+    for field in _NEEDED[name]:
+        if getattr(line, field) is None:
             return None
-    party, kind, resource, by, intent, visibility, reason, media = values
-    if ((kind is not None and kind not in _KINDS) or (intent is not None and intent not in _INTENTS)
-            or (visibility is not None and visibility not in _VISIBILITIES)):
-        return None
+    kind = line.kind
     if (name == "party.invited" and kind in _MEDIATION_KINDS) or (name == "party.entered" and kind == "agent"):
         return None
-    data = get("data")
-    if data is not None and type(data) is not dict:
-        return None
-    ms = timestamp_ms(ts)
+    data = NO_DATA
+    if line.data:
+        try:
+            record = orjson.loads(line.data)  # exactly as the full checks read it
+        except orjson.JSONDecodeError:
+            return None
+        if type(record) is dict:
+            data = MappingProxyType(record) if record else NO_DATA
+        elif record is not None:
+            return None
+    ms = timestamp_ms(line.ts)
     if ms is None:
         return None
-    return Event(interaction, seq, ts, ms, name, party, kind, resource, by, intent, visibility, reason,
-                 media, MappingProxyType(data) if data else NO_DATA, position)
+    return Event(line.interaction, line.seq, line.ts, ms, name, line.party, kind, line.resource, line.by,
+                 line.intent, line.visibility, line.reason, line.media, data, position)
+
+
+_Text = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class _ValidLine(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
+    """An event line as the contract allows it, for msgspec to decode and check at once.
+
+    Extra fields are forbidden here only so that such lines take the full checks,
+    which read every value (an extra field still has to be valid JSON). `data` stays
+    raw and is read with orjson, as the full checks read it.
+    """
+
+    interaction: _Text
+    seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+    ts: str
+    event: Literal[EVENT_TYPES]  # type: ignore[valid-type]
+    party: _Text | None = None
+    kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
+    resource: _Text | None = None
+    by: _Text | None = None
+    intent: Literal[INTENTS] | None = None  # type: ignore[valid-type]
+    visibility: Literal[VISIBILITIES] | None = None  # type: ignore[valid-type]
+    reason: _Text | None = None
+    media: _Text | None = None
+    data: msgspec.Raw = msgspec.Raw()
+
+
+_decode = msgspec.json.Decoder(_ValidLine).decode
 
 
 #: Fields an event type needs beyond the four every event has.
@@ -288,11 +325,9 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     "party.invited": ("party", "kind", "resource", "by", "intent"),
     **{name: ("party",) for name in PARTY_EVENT_TYPES
        if name not in ("party.entered", "party.invited")},
+    "customer.left": (),
+    "interaction.ended": (),
 }
-#: per event type, the places in `_OPTIONAL_TEXT` of the fields it needs
-_NEEDED_AT = {name: tuple(_OPTIONAL_TEXT.index(field) for field in _NEEDED.get(name, ()))
-              for name in EVENT_TYPES}
-_TEXT_TYPES = frozenset({str, type(None)})
 _NEEDED_HINTS = {
     "media": 'say what the interaction is, e.g. "media": "chat"',
     "party": "name the participation this event belongs to",
@@ -360,9 +395,9 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
     except UnicodeDecodeError as bad:
         column = len(raw[:bad.start].decode("utf-8", "replace")) + 1
         return error("E100", f"line is not valid UTF-8 (byte 0x{raw[bad.start]:02x})",
-                     attrs.evolve(position, col=column), source_line=raw.decode("utf-8", "replace"),
+                     replace(position, col=column), source_line=raw.decode("utf-8", "replace"),
                      hint="event files are UTF-8; re-encode the file or fix the adapter")
-    return error("E101", f"invalid JSON: {exc.msg}", attrs.evolve(position, col=exc.pos + 1),
+    return error("E101", f"invalid JSON: {exc.msg}", replace(position, col=exc.pos + 1),
                  source_line=text, hint="each line holds exactly one JSON object")
 
 

@@ -59,7 +59,7 @@ def test_party_facts_match_the_graph_on_generated_streams(tmp_path_factory, seed
 
 FIELD_VALUES = {
     "interaction": st.sampled_from(["c1", "", 7, None]),
-    "seq": st.sampled_from([1, 0, -1, "2", True, None, 2.0]),
+    "seq": st.sampled_from([1, 0, -1, "2", True, None, 2.0, 2**63 - 1, 2**63, 2**64 - 1]),
     "ts": st.sampled_from(["2026-03-02T10:00:07.250Z", "2026-03-02T10:00:07Z", "2026-03-02T10:00:60Z",
                            "2026-03-02T10:00:07+01:00", "yesterday", 5, None]),
     "event": st.sampled_from(["interaction.created", "party.entered", "party.invited", "party.accepted",
@@ -72,9 +72,23 @@ FIELD_VALUES = {
     "visibility": st.sampled_from(["conference", "coach", "hidden", None]),
     "reason": st.sampled_from(["timeout", "", None, {}]),
     "media": st.sampled_from(["chat", "", None]),
-    "data": st.sampled_from([{"flow": "x"}, {}, [], "text", None]),
-    "extra": st.sampled_from([1, "kept"]),
+    "data": st.sampled_from([{"flow": "x"}, {}, [], "text", None, {"n": 2**64 - 1}, {"k": [1, {"x": None}]}]),
+    "extra": st.sampled_from([1, "kept", 2**64 - 1, None]),
 }
+#: raw spellings orjson cannot produce: numbers it refuses, bytes that are not UTF-8, a key twice
+RAW_EDITS = [
+    (b'}', b'}'),
+    (b'"seq":', b'"seq":1e999,"seq":'),
+    (b'{', b'{"extra":1e999,'),
+    (b'{', b'{"extra":"\xff",'),
+    (b'{', b'{"data":{"n":1e999},'),
+    (b'{', b'{"data":{"s":"\xfe"},'),
+    (b'{', b'{"interaction":"first",'),
+    (b'{', b'{"interaction":5,'),
+    (b'}', b',"seq":"late"}'),
+    (b'}', b'} '),
+    (b'}', b'}x'),
+]
 
 
 VALID = [
@@ -92,16 +106,19 @@ VALID = [
 
 @settings(max_examples=600, deadline=None)
 @given(base=st.sampled_from(VALID), changes=st.fixed_dictionaries({}, optional=FIELD_VALUES),
-       dropped=st.sets(st.sampled_from(sorted(FIELD_VALUES)), max_size=2), keep=st.integers(0, 3))
+       dropped=st.sets(st.sampled_from(sorted(FIELD_VALUES)), max_size=2), keep=st.integers(0, 3),
+       edit=st.sampled_from(RAW_EDITS))
 def test_valid_line_short_cut_agrees_with_the_full_checks(monkeypatch_module, base: dict, changes: dict,
-                                                           dropped: set[str], keep: int) -> None:
-    """Valid lines with a few fields changed, dropped or added, so both ways are exercised."""
+                                                           dropped: set[str], keep: int,
+                                                           edit: tuple[bytes, bytes]) -> None:
+    """Valid lines with a few fields changed, dropped, added or misspelt, so both ways are exercised."""
     kept = dict(list(changes.items())[:keep])
     record = {key: value for key, value in {**base, **kept}.items() if key not in dropped}
-    raw = orjson.dumps(record)
+    old, new = edit
+    raw = orjson.dumps(record).replace(old, new, 1)
     quick = parse_line(raw, "events.jsonl", 3)
     with monkeypatch_module.context() as patch:
-        patch.setattr(loader, "_valid_event", lambda record, position: None)
+        patch.setattr(loader, "_decoded_event", lambda raw, position: None)
         full = parse_line(raw, "events.jsonl", 3)
     assert quick == full
 
@@ -116,7 +133,7 @@ def test_valid_line_short_cut_takes_valid_lines() -> None:
     raw = (b'{"interaction":"c1","seq":5,"ts":"2026-03-02T10:00:02.500Z","event":"party.invited",'
            b'"party":"c1.a1","kind":"agent","resource":"Agent1","by":"c1.s1","intent":"route"}')
     position = loader.Position("events.jsonl", 5)
-    event = loader._valid_event(orjson.loads(raw), position)
+    event = loader._decoded_event(raw, position)
     assert event is not None
     assert (event.party, event.ms) == ("c1.a1", 1772445602500)
     assert parse_line(raw, "events.jsonl", 5).event == event
