@@ -274,8 +274,10 @@ def _decoded_event(raw: bytes, position: Position) -> Event | None:
         return None
     data = NO_DATA
     if line.data:
+        # msgspec only skims a raw value (and any earlier copy of its key): the whole
+        # line is read by orjson too, exactly as the full checks read it
         try:
-            record = orjson.loads(line.data)  # exactly as the full checks read it
+            record = orjson.loads(raw)["data"]
         except orjson.JSONDecodeError:
             return None
         if type(record) is dict:
@@ -297,7 +299,7 @@ class _ValidLine(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=Tr
 
     Extra fields are forbidden here only so that such lines take the full checks,
     which read every value (an extra field still has to be valid JSON). `data` stays
-    raw and is read with orjson, as the full checks read it.
+    raw: a line that has it is read with orjson as well, as the full checks read it.
     """
 
     interaction: _Text
