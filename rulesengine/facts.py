@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import attrs
+import msgspec
 
 from rulesengine.events import INTENTS, KINDS, VISIBILITIES
 
@@ -35,9 +36,8 @@ STATES = (
 )
 
 
-@attrs.frozen
-class PartyStep:
-    """One of the party's own events, as patterns see it."""
+class PartyStep(msgspec.Struct, frozen=True, gc=False):
+    """One of the party's own events, as patterns see it (one per event: a `msgspec.Struct`)."""
 
     step: str  # one of PARTY_STEPS
     seq: int
@@ -48,15 +48,18 @@ class PartyStep:
     by: str | None = None
 
 
-@attrs.frozen
-class PartyFacts:
-    """Everything a rule may test about one party of one interaction."""
+class PartyFacts(msgspec.Struct, frozen=True, gc=False):
+    """Everything a rule may test about one party of one interaction.
+
+    One per party on the main job's path, so a `msgspec.Struct`, built an order of
+    magnitude faster than an attrs class of 23 fields.
+    """
 
     interaction: str
     party: str
     kind: str  # one of KINDS
     resource: str
-    steps: tuple[PartyStep, ...] = attrs.field(converter=tuple)
+    steps: tuple[PartyStep, ...]
     #: the party's own intent (invitation or entry), `none` when absent
     intent: str
     #: the intent of the request that started the path that brought it in

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import attrs
+import msgspec
 import orjson
 
 if TYPE_CHECKING:  # the drawings only read the graph; importing networkx is the caller's cost
@@ -92,7 +93,7 @@ def to_json(graph: InteractionGraph) -> str:
         "customer_left_at": graph.customer_left_ts,
         "parties": [
             {**attrs.asdict(party, filter=lambda a, _: a.name != "steps"),
-             "steps": [attrs.asdict(step) for step in party.steps]}
+             "steps": [msgspec.structs.asdict(step) for step in party.steps]}
             for party in graph.parties()
         ],
         "relations": [

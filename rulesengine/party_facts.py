@@ -157,7 +157,7 @@ def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq
         for child in node.children)
     # positional, in PartyFacts' field order: keywords cost a third of the call on this hot path
     return PartyFacts(
-        interaction, node.id, kind, node.resource, node.steps, first.intent or "none", origin,
+        interaction, node.id, kind, node.resource, tuple(node.steps), first.intent or "none", origin,
         through_queue, inviter.kind if inviter else "none", first.visibility or "unknown",
         left_seq is not None, at_left, transfer_completed, bool(node.children),
         any(agent.accepted for agent in delivered), delivered_at_left, alert_ms, engage_ms,

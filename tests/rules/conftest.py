@@ -25,7 +25,7 @@ def build_party(kind: str = "agent", steps=None, **facts) -> PartyFacts:
         name, attributes = (step, {}) if isinstance(step, str) else step
         made.append(PartyStep(name, seq, seq * 1000, **attributes))
     values = dict(
-        interaction="i1", party=f"i1.{kind[0]}1", kind=kind, resource=kind.title(), steps=made,
+        interaction="i1", party=f"i1.{kind[0]}1", kind=kind, resource=kind.title(), steps=tuple(made),
         through_queue=False, visibility="unknown", customer_left=False, at_customer_left="stayed",
         transfer_completed=False, handed_on=False, delivered_accepted=False,
         delivered_at_customer_left="stayed", start_ts="2026-03-02T10:00:00Z",
