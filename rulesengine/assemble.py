@@ -20,21 +20,21 @@ from hashlib import blake2b
 from operator import attrgetter
 
 import attrs
+import msgspec
 
 from rulesengine.diagnostics import Diagnostic, did_you_mean
-from rulesengine.events import Event
+from rulesengine.events import PARTY_EVENT_TYPES, Event
 from rulesengine.loader import LoadedLine, ReadCounts, read_lines
 
 REJECTED = "rejected"
 LATE = "late"
 
 
-@attrs.frozen
-class Interaction:
-    """A complete, well-formed interaction, its events sorted by `seq`."""
+class Interaction(msgspec.Struct, frozen=True, gc=False):
+    """A complete, well-formed interaction, its events sorted by `seq` (a `msgspec.Struct`, like `Event`)."""
 
     id: str
-    events: tuple[Event, ...] = attrs.field(converter=tuple)
+    events: tuple[Event, ...]
     #: evaluated while still open (no `interaction.ended` yet), on request
     provisional: bool = False
 
@@ -75,12 +75,11 @@ class StreamStats:
     bad_lines: int = 0      # lines that failed validation
 
 
-@attrs.define
-class _Open:
-    """What is known so far about one interaction that has not ended."""
+class _Open(msgspec.Struct, gc=False):
+    """What is known so far about one interaction that has not ended (one per interaction)."""
 
-    lines: list[LoadedLine] = attrs.Factory(list)
-    poison: list[Diagnostic] = attrs.Factory(list)
+    lines: list[LoadedLine]
+    poison: list[Diagnostic]
 
 
 class Assembler:
@@ -128,7 +127,7 @@ class Assembler:
             if interaction in self._done:
                 stats.late_events += 1
                 return Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
-            state = self._open[interaction] = _Open()
+            state = self._open[interaction] = _Open([], [])
             stats.interactions += 1
         if line.event is None:
             state.poison.extend(line.diagnostics)
@@ -151,14 +150,16 @@ class Assembler:
 
     def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
         lines = sorted(state.lines, key=_SEQ)
-        if len({line.event.seq for line in lines}) < len(lines):  # equal seqs: already an error
-            lines.sort(key=_line_order)
         problems = state.poison or problems_of(lines)
         if problems:
+            if len({line.event.seq for line in lines}) < len(lines):
+                # equal seqs, already an error: order them by text, so arrival order never matters
+                lines.sort(key=_line_order)
+                problems = state.poison or problems_of(lines)
             self.stats.rejected += 1
             return Rejection(interaction, sorted(problems, key=attrgetter("sort_key")))
         self.stats.evaluated += 1
-        return Interaction(interaction, (line.event for line in lines), provisional=not ended)
+        return Interaction(interaction, tuple(map(_EVENT, lines)), provisional=not ended)
 
     def _late(self, line: LoadedLine) -> Diagnostic:
         return line.problem(
@@ -276,20 +277,24 @@ def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
 
 
 _SEQ = attrgetter("event.seq")
+_EVENT = attrgetter("event")
 
 
 def _line_order(line: LoadedLine) -> tuple:
-    """By seq; equal seqs (already an error) by their text, so arrival order never matters."""
+    """By seq, then by text and place."""
     return (line.event.seq, line.raw, line.position)
 
 
 
-_OUTCOMES = frozenset({"party.accepted", "party.rejected", "party.revoked"})
+_CREATED = "interaction.created"
+_ACCEPTED = "party.accepted"
+_LEFT = "party.left"
+_OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
 _FIRSTS = frozenset({"party.entered", "party.invited"})
+_PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
 
 
-@attrs.define
-class _Party:
+class _Party(msgspec.Struct, gc=False):
     """A party as the well-formedness walk has seen it so far."""
 
     kind: str
@@ -299,9 +304,13 @@ class _Party:
 
 
 def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
-    """Every broken well-formedness rule of one interaction (lines sorted by `seq`)."""
+    """Every broken well-formedness rule of one interaction (lines sorted by `seq`).
+
+    Every interaction passes through here, nearly all of them well formed: the walk
+    tests each rule with plain comparisons and builds a diagnostic only when one breaks.
+    """
     problems: list[Diagnostic] = []
-    created = [line for line in lines if line.event.event == "interaction.created"]
+    created = [line for line in lines if line.event.event == _CREATED]
     if not created:
         problems.append(lines[0].problem(
             "E110", "event", f"interaction '{lines[0].interaction}' has no interaction.created",
@@ -310,89 +319,99 @@ def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
         problems.append(extra.problem(
             "E111", "event", f"second interaction.created (the first is at {_where(created[0], extra)})",
             "an interaction is created once"))
+    created_seq = created[0].event.seq if created else -1
     ended = next((line for line in lines if line.closes), None)
+    ended_seq = ended.event.seq if ended is not None else lines[-1].event.seq
     previous: LoadedLine | None = None
     for line in lines:
         event = line.event
-        if created and event.seq < created[0].event.seq:
+        seq = event.seq
+        if seq < created_seq:
             problems.append(line.problem(
-                "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
-                f"(seq {created[0].event.seq})", "interaction.created has the lowest seq"))
-        if ended is not None and event.seq > ended.event.seq:
+                "E112", "seq", f"{event.event} (seq {seq}) comes before interaction.created "
+                f"(seq {created_seq})", "interaction.created has the lowest seq"))
+        if seq > ended_seq:
             problems.append(line.problem(
-                "E113", "seq", f"{event.event} (seq {event.seq}) comes after interaction.ended "
-                f"(seq {ended.event.seq})", "interaction.ended has the highest seq"))
+                "E113", "seq", f"{event.event} (seq {seq}) comes after interaction.ended "
+                f"(seq {ended_seq})", "interaction.ended has the highest seq"))
         if previous is not None:
-            if event.seq == previous.event.seq:
+            before = previous.event
+            if seq == before.seq:
                 problems.append(line.problem(
-                    "E114", "seq", f"seq {event.seq} is already used at {_where(previous, line)}",
+                    "E114", "seq", f"seq {seq} is already used at {_where(previous, line)}",
                     "seq is unique inside an interaction"))
-            elif event.ms < previous.event.ms:
+            elif event.ms < before.ms:
                 problems.append(line.problem(
-                    "E115", "ts", f"ts {event.ts} (seq {event.seq}) is earlier than {previous.event.ts} "
-                    f"(seq {previous.event.seq})", "ts never goes backwards as seq grows"))
+                    "E115", "ts", f"ts {event.ts} (seq {seq}) is earlier than {before.ts} "
+                    f"(seq {before.seq})", "ts never goes backwards as seq grows"))
         previous = line
-    problems.extend(_party_problems(lines))
+    _walk_parties(lines, problems)
     return problems
 
 
-def _party_problems(lines: Sequence[LoadedLine]) -> Iterator[Diagnostic]:
+def _walk_parties(lines: Sequence[LoadedLine], problems: list[Diagnostic]) -> None:
     """Walk the parties' lives in seq order: first event, outcomes, leaving, `by`."""
-    named = {line.event.party: line for line in reversed(lines)
-             if line.event.event in _FIRSTS}
     parties: dict[str, _Party] = {}
     for line in lines:
         event = line.event
-        if event.by is not None:
-            yield from _by_problems(line, parties, named)
-        if event.party is None or not event.event.startswith("party."):
+        by = event.by
+        if by is not None:
+            inviter = parties.get(by)
+            if inviter is None or inviter.ended is not None:
+                problems.append(_by_problem(line, inviter, lines))
+        name = event.event
+        if event.party is None or name not in _PARTY_EVENTS:
             continue
         party = parties.get(event.party)
-        if event.event in _FIRSTS:
+        if name in _FIRSTS:
             if party is not None:
-                yield line.problem(
+                problems.append(line.problem(
                     "E117", "party", f"party id '{event.party}' is reused (first at "
-                    f"{_where(party.first, line)})", "a new participation needs a new party id")
+                    f"{_where(party.first, line)})", "a new participation needs a new party id"))
             parties[event.party] = _Party(event.kind, line)
-            continue
-        if party is None:
-            hint = did_you_mean(event.party, named) or "a party's first event is party.entered or party.invited"
-            yield line.problem("E116", "party", f"{event.event} for unknown party '{event.party}'", hint)
-            continue
-        if event.event in _OUTCOMES:
-            yield from _outcome_problems(line, party)
+        elif party is None:
+            hint = (did_you_mean(event.party, _first_lines(lines))
+                    or "a party's first event is party.entered or party.invited")
+            problems.append(line.problem("E116", "party", f"{name} for unknown party '{event.party}'", hint))
+        elif name in _OUTCOMES:
+            if party.kind != "agent" or party.outcome is not None or party.ended is not None:
+                problems.append(_outcome_problem(line, party))
+            else:
+                party.outcome = line
+                if name != _ACCEPTED:
+                    party.ended = line
         else:
-            yield from _left_problems(line, party)
+            ended = party.ended
+            if ended is not None and ended.event.event == _LEFT:
+                problems.append(_gone(line, party))
+            elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != _ACCEPTED):
+                problems.append(_left_unaccepted(line, party))
+            party.ended = ended or line
 
 
-def _outcome_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
+def _first_lines(lines: Sequence[LoadedLine]) -> dict[str, LoadedLine]:
+    """Each party id's first `party.entered` or `party.invited` line, for messages and hints."""
+    return {line.event.party: line for line in reversed(lines) if line.event.event in _FIRSTS}
+
+
+def _outcome_problem(line: LoadedLine, party: _Party) -> Diagnostic:
     event = line.event
     if party.kind != "agent":
-        yield line.problem("E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
-                           "only invited agents accept, reject or have their invitation revoked")
-    elif party.outcome is not None:
-        yield line.problem(
+        return line.problem("E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
+                            "only invited agents accept, reject or have their invitation revoked")
+    if party.outcome is not None:
+        return line.problem(
             "E119", "event", f"party '{event.party}' already had {party.outcome.event.event} at "
             f"{_where(party.outcome, line)}", "an invitation ends in one of accepted, rejected, revoked")
-    elif party.ended is not None:
-        yield _gone(line, party)
-    else:
-        party.outcome = line
-        if event.event != "party.accepted":
-            party.ended = line
+    return _gone(line, party)
 
 
-def _left_problems(line: LoadedLine, party: _Party) -> Iterator[Diagnostic]:
-    event = line.event
-    if party.ended is not None and party.ended.event.event == "party.left":
-        yield _gone(line, party)
-    elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != "party.accepted"):
-        how = (f"its invitation ended with {party.outcome.event.event}" if party.outcome
-               else "it never accepted")
-        yield line.problem("E120", "event", f"agent party '{event.party}' left but {how}",
-                           "an agent leaves only after party.accepted; an unanswered invitation "
-                           "ends with party.rejected or party.revoked")
-    party.ended = party.ended or line
+def _left_unaccepted(line: LoadedLine, party: _Party) -> Diagnostic:
+    how = (f"its invitation ended with {party.outcome.event.event}" if party.outcome
+           else "it never accepted")
+    return line.problem("E120", "event", f"agent party '{line.event.party}' left but {how}",
+                        "an agent leaves only after party.accepted; an unanswered invitation "
+                        "ends with party.rejected or party.revoked")
 
 
 def _gone(line: LoadedLine, party: _Party) -> Diagnostic:
@@ -402,23 +421,22 @@ def _gone(line: LoadedLine, party: _Party) -> Diagnostic:
         "nothing happens to a party after it left, was rejected or was revoked")
 
 
-def _by_problems(line: LoadedLine, parties: dict[str, _Party],
-                 named: dict[str, LoadedLine]) -> Iterator[Diagnostic]:
+def _by_problem(line: LoadedLine, inviter: _Party | None, lines: Sequence[LoadedLine]) -> Diagnostic:
+    """`by` names a party that is unknown, not open yet or already ended."""
     by = line.event.by
-    party = parties.get(by)
-    if party is None and by not in named:
-        hint = did_you_mean(by, named) or "'by' names a party of the same interaction"
-        yield line.problem("E122", "by", f"'by' names unknown party '{by}'", hint)
-    elif party is None:
-        yield line.problem(
-            "E123", "by", f"'by' names party '{by}', which is not open yet "
-            f"(it starts at {_where(named[by], line)}, seq {named[by].event.seq})",
-            "the party that causes an event must already be there")
-    elif party.ended is not None:
-        yield line.problem(
+    if inviter is not None:
+        return line.problem(
             "E123", "by", f"'by' names party '{by}', which already ended "
-            f"({party.ended.event.event} at {_where(party.ended, line)})",
+            f"({inviter.ended.event.event} at {_where(inviter.ended, line)})",
             "the party that causes an event must still be there")
+    named = _first_lines(lines)
+    if by not in named:
+        hint = did_you_mean(by, named) or "'by' names a party of the same interaction"
+        return line.problem("E122", "by", f"'by' names unknown party '{by}'", hint)
+    return line.problem(
+        "E123", "by", f"'by' names party '{by}', which is not open yet "
+        f"(it starts at {_where(named[by], line)}, seq {named[by].event.seq})",
+        "the party that causes an event must already be there")
 
 
 def _where(target: LoadedLine, seen_from: LoadedLine) -> str:
