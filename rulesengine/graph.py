@@ -20,7 +20,7 @@ import attrs
 import networkx as nx
 
 from rulesengine.assemble import Interaction
-from rulesengine.events import MEDIATION_KINDS, Event
+from rulesengine.events import MEDIATION_KINDS, PARTY_EVENT_TYPES, Event
 from rulesengine.facts import PartyFacts, PartyStep
 from rulesengine.party_facts import FIRST_STEPS, state_at, summarize_delivered
 
@@ -77,7 +77,7 @@ def relation_of(source_kind: str, target_kind: str, intent: str | None) -> str:
 def _party_steps(events: Iterable[Event]) -> dict[str, list[PartyStep]]:
     steps: dict[str, list[PartyStep]] = {}
     for event in events:
-        if event.party is None:
+        if event.event not in PARTY_EVENT_TYPES:  # a `party` on another event names no step
             continue
         steps.setdefault(event.party, []).append(PartyStep(
             step=event.event.removeprefix("party."),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from operator import attrgetter
 
-from rulesengine.events import MEDIATION_KINDS, Event
+from rulesengine.events import MEDIATION_KINDS, PARTY_EVENT_TYPES, Event
 from rulesengine.facts import PartyFacts, PartyStep
 
 #: the events that start a participation
@@ -49,8 +49,8 @@ class _Node:
     party of every interaction on the main job's hot path.
     """
 
-    __slots__ = ("id", "kind", "resource", "by", "first", "steps", "children", "accepted", "revoked",
-                 "rejected", "start_seq", "start_ms", "start_ts", "end_seq", "end_ms", "end_ts")
+    __slots__ = ("id", "kind", "resource", "by", "first", "last", "steps", "children", "accepted",
+                 "answered", "start_seq", "end_seq", "end_ms")
 
     def __init__(self, event: Event) -> None:
         self.id = event.party
@@ -58,11 +58,11 @@ class _Node:
         self.resource = event.resource
         self.by = event.by
         self.first = event
+        self.last = event  # the party's latest event so far
         self.steps: list[PartyStep] = []
         self.children: list[_Node] = []
         self.accepted: PartyStep | None = None
-        self.revoked: PartyStep | None = None
-        self.rejected: PartyStep | None = None
+        self.answered: PartyStep | None = None  # accepted, revoked or rejected: the alert is over
 
     def state_at(self, seq: int) -> str:
         accepted = self.accepted
@@ -70,10 +70,11 @@ class _Node:
 
 
 _CLOSING_STEPS = frozenset({"left", "revoked", "rejected"})
+_ANSWERS = frozenset({"accepted", "revoked", "rejected"})
 _HOLDING_KINDS = frozenset({"queue", "workbin"})
 _MEDIATION = frozenset(MEDIATION_KINDS)
+_PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
 _SEQ = attrgetter("seq")
-_START = attrgetter("start_seq")
 
 
 def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool = False) -> list[PartyFacts]:
@@ -81,48 +82,41 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
 
     The main job needs only the facts, and a networkx graph per interaction costs more
     than everything else it does; this walks the events once into plain nodes linked
-    by `by`. Both must agree on every input (the performance tests check it).
+    by `by`. Both must agree on every input (the performance tests check it). The
+    events are those of a well-formed interaction, so each party starts with its
+    first event (`party.entered` or `party.invited`).
     """
     ordered = sorted(events, key=_SEQ)
-    ts_by_seq = {e.seq: e.ts for e in ordered}
-    firsts = {e.party: e for e in ordered if e.event in FIRST_STEPS}
     ended = left = None
     nodes: dict[str, _Node] = {}
     for e in ordered:
-        if e.event == "interaction.ended":
-            ended = ended or e
-        elif e.event == "customer.left":
-            left = left or e
-        party = e.party
-        if party is None:
+        name = e.event
+        if name not in _PARTY_EVENTS:  # a `party` on another event names no step
+            if name == "interaction.ended":
+                ended = ended or e
+            elif name == "customer.left":
+                left = left or e
             continue
-        node = nodes.get(party)
+        node = nodes.get(e.party)
         if node is None:
-            node = nodes[party] = _Node(firsts[party])
-        step = PartyStep(e.event[6:], e.seq, e.ms, e.reason, e.intent, e.visibility, e.by)
+            node = nodes[e.party] = _Node(e)
+        node.last = e
+        step = PartyStep(name[6:], e.seq, e.ms, e.reason, e.intent, e.visibility, e.by)
         node.steps.append(step)
-        name = step.step
-        if name == "accepted":
-            node.accepted = node.accepted or step
-        elif name == "revoked":
-            node.revoked = node.revoked or step
-        elif name == "rejected":
-            node.rejected = node.rejected or step
+        if step.step in _ANSWERS:
+            node.answered = node.answered or step
+            if step.step == "accepted":
+                node.accepted = node.accepted or step
     ended = ended or ordered[-1]
     left_seq = left.seq if left else None
-    for node in nodes.values():
-        first, closing = node.first, node.steps[-1]
-        node.start_seq, node.start_ms, node.start_ts = first.seq, first.ms, first.ts
-        if closing.step in _CLOSING_STEPS:
-            node.end_seq, node.end_ms = closing.seq, closing.ms
-        else:
-            node.end_seq, node.end_ms = ended.seq, ended.ms
-        node.end_ts = ts_by_seq[node.end_seq]
-    ordered_nodes = sorted(nodes.values(), key=_START)
-    for node in ordered_nodes:
+    for node in nodes.values():  # parties come in order of their first seq
+        node.start_seq = node.first.seq
+        closing = node.last if node.steps[-1].step in _CLOSING_STEPS else ended
+        node.end_seq, node.end_ms = closing.seq, closing.ms
+        node.last = closing
         if node.by is not None:
             nodes[node.by].children.append(node)
-    return [_node_facts(interaction, node, nodes, left_seq, provisional) for node in ordered_nodes]
+    return [_node_facts(interaction, node, nodes, left_seq, provisional) for node in nodes.values()]
 
 
 def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq: int | None,
@@ -143,7 +137,7 @@ def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq
     accepted = node.accepted
     alert_ms = engage_ms = None
     if kind == "agent":
-        answered = accepted or node.revoked or node.rejected
+        answered = node.answered
         alert_ms = (answered.ms if answered else node.end_ms) - first.ms
         engage_ms = node.end_ms - accepted.ms if accepted else None
     if left_seq is None:
@@ -161,7 +155,7 @@ def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq
         through_queue, inviter.kind if inviter else "none", first.visibility or "unknown",
         left_seq is not None, at_left, transfer_completed, bool(node.children),
         any(agent.accepted for agent in delivered), delivered_at_left, alert_ms, engage_ms,
-        node.end_ms - node.start_ms, node.start_ts, node.end_ts, node.start_seq, provisional,
+        node.end_ms - node.first.ms, node.first.ts, node.last.ts, node.start_seq, provisional,
     )
 
 

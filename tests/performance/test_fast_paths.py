@@ -41,6 +41,21 @@ def test_party_facts_match_the_graph_on_every_fixture(path: Path) -> None:
         assert fast == slow, interaction.id
 
 
+def test_a_party_field_on_an_interaction_event_names_no_step(tmp_path) -> None:
+    """`party` belongs to party.* events; elsewhere it is ignored, not taken for a step."""
+    plain = (ROOT / "tests" / "flows" / "c03_transfer.jsonl").read_text(encoding="utf-8")
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(plain.replace('"event":"customer.left"', '"event":"customer.left","party":"c03_transfer.a2"')
+                   .replace('"event":"interaction.ended"', '"event":"interaction.ended","party":"nobody"'),
+                   encoding="utf-8")
+    assert odd.read_text(encoding="utf-8") != plain
+    [interaction] = [item for item in assemble([str(odd)]) if isinstance(item, Interaction)]
+    [expected] = [item for item in assemble([str(ROOT / "tests" / "flows" / "c03_transfer.jsonl")])
+                  if isinstance(item, Interaction)]
+    slow, fast = both_facts(interaction)
+    assert fast == slow == both_facts(expected)[1]
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), cut=st.integers(0, 400))
 def test_party_facts_match_the_graph_on_generated_streams(tmp_path_factory, seed: int, cut: int) -> None:
