@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import attrs
+import msgspec
 
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.facts import PartyFacts
@@ -16,9 +17,12 @@ from rulesengine.facts import PartyFacts
 UNSPECIFIED = "Unspecified"
 
 
-@attrs.frozen(order=True)
-class RuleRef:
-    """A rule by id, with where it is written (`path:line`)."""
+class RuleRef(msgspec.Struct, frozen=True, order=True, gc=False):
+    """A rule by id, with where it is written (`path:line`).
+
+    Rows look their rule columns up by the decision's refs, once per party, so
+    hashing must be cheap: a `msgspec.Struct` hashes in C.
+    """
 
     id: str
     path: str

@@ -109,22 +109,21 @@ def timestamp_ms(ts: str) -> int | None:
     """Epoch milliseconds of an RFC 3339 timestamp with a zone, or None if it is not one.
 
     The common UTC shapes (`...T10:00:07Z`, `...T10:00:07.250Z`) take a short cut:
-    the minute is parsed once and remembered, the seconds are added by hand.
+    the minute is parsed once and remembered, the seconds and milliseconds are read
+    as one number (`07250`).
     """
     size = len(ts)
-    if (size == 24 and ts[19] == "." and ts[23] == "Z") or (size == 20 and ts[19] == "Z"):
+    if (size == 24 and ts[19] == "." or size == 20) and ts[-1] == "Z" and ts[16] == ":":
         minute = _MINUTES.get(ts[:16])
         if minute is None:
             minute = _parse_ms(ts[:16] + ":00Z")
-            if minute is None:
-                return None
-            if len(_MINUTES) >= _MINUTES_KEPT:
-                _MINUTES.clear()
-            _MINUTES[ts[:16]] = minute
-        seconds, milli = ts[17:19], ts[20:23] if size == 24 else "000"
-        if (ts[16] == ":" and seconds.isascii() and seconds.isdigit() and seconds < "60"
-                and milli.isascii() and milli.isdigit()):
-            return minute + int(seconds) * 1000 + int(milli)
+            if minute is not None:
+                if len(_MINUTES) >= _MINUTES_KEPT:
+                    _MINUTES.clear()
+                _MINUTES[ts[:16]] = minute
+        clock = ts[17:19] + (ts[20:23] if size == 24 else "000")
+        if minute is not None and clock.isdigit() and clock.isascii() and clock < "6":
+            return minute + int(clock)
     return _parse_ms(ts)
 
 
