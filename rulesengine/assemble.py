@@ -306,34 +306,38 @@ class _Party(msgspec.Struct, gc=False):
 def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
     """Every broken well-formedness rule of one interaction (lines sorted by `seq`).
 
-    Every interaction passes through here, nearly all of them well formed: the walk
-    tests each rule with plain comparisons and builds a diagnostic only when one breaks.
+    Every interaction passes through here, nearly all of them well formed: one walk
+    in seq order tests each rule with plain comparisons and builds a diagnostic only
+    when one breaks. The order problems are found in does not matter: they are
+    reported sorted by place.
     """
     problems: list[Diagnostic] = []
-    created = [line for line in lines if line.event.event == _CREATED]
-    if not created:
-        problems.append(lines[0].problem(
-            "E110", "event", f"interaction '{lines[0].interaction}' has no interaction.created",
-            "the first event of every interaction is interaction.created"))
-    for extra in created[1:]:
-        problems.append(extra.problem(
-            "E111", "event", f"second interaction.created (the first is at {_where(created[0], extra)})",
-            "an interaction is created once"))
-    created_seq = created[0].event.seq if created else -1
-    ended = next((line for line in lines if line.closes), None)
-    ended_seq = ended.event.seq if ended is not None else lines[-1].event.seq
+    parties: dict[str, _Party] = {}
+    created: LoadedLine | None = None
+    ended: LoadedLine | None = None
     previous: LoadedLine | None = None
+    before_created: list[LoadedLine] = []
     for line in lines:
         event = line.event
-        seq = event.seq
-        if seq < created_seq:
+        name, seq = event.event, event.seq
+        if created is None:
+            if name == _CREATED:
+                created = line
+                problems.extend(_before_created(early, line) for early in before_created
+                                if early.event.seq < seq)
+            else:
+                before_created.append(line)
+        elif name == _CREATED:
             problems.append(line.problem(
-                "E112", "seq", f"{event.event} (seq {seq}) comes before interaction.created "
-                f"(seq {created_seq})", "interaction.created has the lowest seq"))
-        if seq > ended_seq:
+                "E111", "event", f"second interaction.created (the first is at {_where(created, line)})",
+                "an interaction is created once"))
+        if ended is None:
+            if line.closes:
+                ended = line
+        elif seq > ended.event.seq:
             problems.append(line.problem(
-                "E113", "seq", f"{event.event} (seq {seq}) comes after interaction.ended "
-                f"(seq {ended_seq})", "interaction.ended has the highest seq"))
+                "E113", "seq", f"{name} (seq {seq}) comes after interaction.ended "
+                f"(seq {ended.event.seq})", "interaction.ended has the highest seq"))
         if previous is not None:
             before = previous.event
             if seq == before.seq:
@@ -345,48 +349,58 @@ def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
                     "E115", "ts", f"ts {event.ts} (seq {seq}) is earlier than {before.ts} "
                     f"(seq {before.seq})", "ts never goes backwards as seq grows"))
         previous = line
-    _walk_parties(lines, problems)
+        _walk_party(line, parties, lines, problems)
+    if created is None:
+        problems.append(lines[0].problem(
+            "E110", "event", f"interaction '{lines[0].interaction}' has no interaction.created",
+            "the first event of every interaction is interaction.created"))
     return problems
 
 
-def _walk_parties(lines: Sequence[LoadedLine], problems: list[Diagnostic]) -> None:
-    """Walk the parties' lives in seq order: first event, outcomes, leaving, `by`."""
-    parties: dict[str, _Party] = {}
-    for line in lines:
-        event = line.event
-        by = event.by
-        if by is not None:
-            inviter = parties.get(by)
-            if inviter is None or inviter.ended is not None:
-                problems.append(_by_problem(line, inviter, lines))
-        name = event.event
-        if event.party is None or name not in _PARTY_EVENTS:
-            continue
-        party = parties.get(event.party)
-        if name in _FIRSTS:
-            if party is not None:
-                problems.append(line.problem(
-                    "E117", "party", f"party id '{event.party}' is reused (first at "
-                    f"{_where(party.first, line)})", "a new participation needs a new party id"))
-            parties[event.party] = _Party(event.kind, line)
-        elif party is None:
-            hint = (did_you_mean(event.party, _first_lines(lines))
-                    or "a party's first event is party.entered or party.invited")
-            problems.append(line.problem("E116", "party", f"{name} for unknown party '{event.party}'", hint))
-        elif name in _OUTCOMES:
-            if party.kind != "agent" or party.outcome is not None or party.ended is not None:
-                problems.append(_outcome_problem(line, party))
-            else:
-                party.outcome = line
-                if name != _ACCEPTED:
-                    party.ended = line
+def _before_created(line: LoadedLine, created: LoadedLine) -> Diagnostic:
+    event = line.event
+    return line.problem(
+        "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
+        f"(seq {created.event.seq})", "interaction.created has the lowest seq")
+
+
+def _walk_party(line: LoadedLine, parties: dict[str, _Party], lines: Sequence[LoadedLine],
+                problems: list[Diagnostic]) -> None:
+    """One step of the parties' lives in seq order: first event, outcomes, leaving, `by`."""
+    event = line.event
+    by = event.by
+    if by is not None:
+        inviter = parties.get(by)
+        if inviter is None or inviter.ended is not None:
+            problems.append(_by_problem(line, inviter, lines))
+    name = event.event
+    if event.party is None or name not in _PARTY_EVENTS:
+        return
+    party = parties.get(event.party)
+    if name in _FIRSTS:
+        if party is not None:
+            problems.append(line.problem(
+                "E117", "party", f"party id '{event.party}' is reused (first at "
+                f"{_where(party.first, line)})", "a new participation needs a new party id"))
+        parties[event.party] = _Party(event.kind, line)
+    elif party is None:
+        hint = (did_you_mean(event.party, _first_lines(lines))
+                or "a party's first event is party.entered or party.invited")
+        problems.append(line.problem("E116", "party", f"{name} for unknown party '{event.party}'", hint))
+    elif name in _OUTCOMES:
+        if party.kind != "agent" or party.outcome is not None or party.ended is not None:
+            problems.append(_outcome_problem(line, party))
         else:
-            ended = party.ended
-            if ended is not None and ended.event.event == _LEFT:
-                problems.append(_gone(line, party))
-            elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != _ACCEPTED):
-                problems.append(_left_unaccepted(line, party))
-            party.ended = ended or line
+            party.outcome = line
+            if name != _ACCEPTED:
+                party.ended = line
+    else:
+        ended = party.ended
+        if ended is not None and ended.event.event == _LEFT:
+            problems.append(_gone(line, party))
+        elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != _ACCEPTED):
+            problems.append(_left_unaccepted(line, party))
+        party.ended = ended or line
 
 
 def _first_lines(lines: Sequence[LoadedLine]) -> dict[str, LoadedLine]:

@@ -2,17 +2,19 @@
 
 `check_rule` resolves every name a rule uses (kinds, steps, attributes, facts, fact
 values, parameters, vocabulary values) and the type of every comparison; each
-problem is a diagnostic with a did-you-mean. `find_conflicts` looks for pairs of
+problem is a diagnostic with a did-you-mean. `possible_ties` finds the pairs of
 rules that can decide the same slot of the same party differently at the same
-priority (they would tie at run time), and for rules an unconditional stronger
-rule always beats. Both are conservative: "may match the same party" unless the
-conditions or patterns are provably disjoint.
+priority (they would tie at run time); `find_conflicts` warns about them and about
+rules an unconditional stronger rule always beats. Both are conservative: "may
+match the same party" unless the conditions or patterns are provably disjoint.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+
+import attrs
 
 from rulesengine import ast
 from rulesengine.diagnostics import Diagnostic, did_you_mean, error, warning
@@ -301,24 +303,49 @@ def _may_overlap(a: ast.Rule, b: ast.Rule, params: Mapping[str, Param]) -> bool:
     return can_both_match(build_nfa(a.pattern), build_nfa(b.pattern))
 
 
-def find_conflicts(rules: Sequence[ast.Rule], params: Mapping[str, Param]) -> list[Diagnostic]:
-    """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302).
+@attrs.frozen
+class Tie:
+    """Two rules of equal priority that set `slot` differently and may match the same party."""
 
-    `rules` come in layer order; a conflict is reported at the later rule of the two.
+    slot: str
+    first: ast.Rule
+    second: ast.Rule
+
+
+def possible_ties(rules: Sequence[ast.Rule], params: Mapping[str, Param]) -> list[Tie]:
+    """Every pair of rules that could tie on a slot; any pair not listed never can.
+
+    The overlap test only answers "exclusive" when it can prove it, so this list is a
+    safe over-approximation: `check` warns about each pair (R301), and the compiled
+    rules test a winner's rivals only among them.
     """
-    problems: list[Diagnostic] = []
+    ties = []
     for first, second in itertools.combinations(rules, 2):
+        if first.priority != second.priority:
+            continue
         for slot in OUTCOME_SLOTS:
             mine, theirs = outcome_of(first, slot), outcome_of(second, slot)
-            if mine is None or theirs is None:
-                continue
-            if first.priority == second.priority and mine != theirs:
-                if _may_overlap(first, second, params):
-                    problems.append(_overlap(second, first, slot, theirs, mine))
-            elif first.priority != second.priority:
-                weak, strong = sorted((first, second), key=lambda r: r.priority)
-                if _always_beats(strong, weak):
-                    problems.append(_shadowed(weak, strong, slot))
+            if mine is not None and theirs is not None and mine != theirs and _may_overlap(first, second, params):
+                ties.append(Tie(slot, first, second))
+    return ties
+
+
+def find_conflicts(rules: Sequence[ast.Rule], ties: Sequence[Tie]) -> list[Diagnostic]:
+    """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302).
+
+    `rules` come in layer order, `ties` are their `possible_ties`; a conflict is
+    reported at the later rule of the two.
+    """
+    problems = [_overlap(tie.second, tie.first, tie.slot, outcome_of(tie.second, tie.slot),
+                         outcome_of(tie.first, tie.slot)) for tie in ties]
+    for first, second in itertools.combinations(rules, 2):
+        if first.priority == second.priority:
+            continue
+        weak, strong = sorted((first, second), key=lambda r: r.priority)
+        for slot in OUTCOME_SLOTS:
+            if (outcome_of(first, slot) is not None and outcome_of(second, slot) is not None
+                    and _always_beats(strong, weak)):
+                problems.append(_shadowed(weak, strong, slot))
     return problems
 
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from rulesengine import ast
-from rulesengine.check import operand_value, outcome_of
+from rulesengine.check import Tie, operand_value, outcome_of
 from rulesengine.decision import RuleRef
 from rulesengine.facts import FACTS, PartyFacts
 from rulesengine.patterns import Matcher, build_nfa
-from rulesengine.vocabulary import Param
+from rulesengine.vocabulary import OUTCOME_SLOTS, Param
 
 Test = Callable[[PartyFacts], bool]
 
@@ -48,18 +48,32 @@ class CompiledRule:
     test: Test = attrs.field(eq=False)
     #: the `match` pattern, then each top-level part of `when`
     conditions: tuple[Condition, ...] = attrs.field(converter=tuple)
+    #: per slot, the ids of the rules that may tie with this one (`check.possible_ties`);
+    #: once this rule wins a slot, only these can still disagree with it
+    rivals: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
 
     @property
     def id(self) -> str:
         return self.ref.id
 
 
-def compile_rules(rules: Sequence[ast.Rule], params: Mapping[str, Param]) -> tuple[CompiledRule, ...]:
-    """Compile checked rules, sorted by id (the order rules are written never matters)."""
-    return tuple(compile_rule(rule, params) for rule in sorted(rules, key=lambda r: r.id.text))
+def compile_rules(rules: Sequence[ast.Rule], params: Mapping[str, Param],
+                  ties: Sequence[Tie]) -> tuple[CompiledRule, ...]:
+    """Compile checked rules, sorted by id (the order rules are written never matters).
+
+    `ties` are the rules' `check.possible_ties`: each rule learns its rivals from them.
+    """
+    rivals: dict[tuple[str, str], set[str]] = {}
+    for tie in ties:
+        rivals.setdefault((tie.first.id.text, tie.slot), set()).add(tie.second.id.text)
+        rivals.setdefault((tie.second.id.text, tie.slot), set()).add(tie.first.id.text)
+    return tuple(
+        compile_rule(rule, params, {slot: frozenset(rivals.get((rule.id.text, slot), ())) for slot in OUTCOME_SLOTS})
+        for rule in sorted(rules, key=lambda r: r.id.text))
 
 
-def compile_rule(rule: ast.Rule, params: Mapping[str, Param]) -> CompiledRule:
+def compile_rule(rule: ast.Rule, params: Mapping[str, Param],
+                 rivals: Mapping[str, frozenset[str]]) -> CompiledRule:
     translator = _Translator(params)
     parts: list[tuple[str, str, tuple[str, ...]]] = []  # (text, python source, facts)
     if rule.pattern is not None:
@@ -77,6 +91,7 @@ def compile_rule(rule: ast.Rule, params: Mapping[str, Param]) -> CompiledRule:
         result=outcome_of(rule, "result"),
         test=translator.function(whole),
         conditions=conditions,
+        rivals=rivals,
     )
 
 

@@ -2,9 +2,10 @@
 
 Role and result are decided separately. For each kind and slot the rules that set
 that slot are kept sorted by priority (highest first, then id), so a decision
-tests rules until one matches and then only the others of the same priority (a
-disagreement there is a tie: the slot stays Unspecified and the decision carries
-an R310 problem naming both rules). Decisions without problems are shared between
+tests rules until one matches and then only those of the same priority that
+`check` could not prove exclusive with it (its rivals). A rival that matches too is
+a tie: the slot stays Unspecified and the decision carries an R310 problem naming
+both rules. Decisions without problems are shared between
 parties decided by the same rules.
 """
 
@@ -59,17 +60,22 @@ class CompiledRules:
 
 def pick(candidates: Sequence[CompiledRule], slot: str,
          facts: PartyFacts) -> tuple[CompiledRule | None, tuple[CompiledRule, CompiledRule] | None]:
-    """The winning rule for one slot, or (None, the two tied rules) when equals disagree."""
-    winner: CompiledRule | None = None
-    for rule in candidates:
-        if winner is not None and rule.priority < winner.priority:
-            break
-        if rule.test(facts):
-            if winner is None:
-                winner = rule
-            elif getattr(rule, slot) != getattr(winner, slot):
-                return None, (winner, rule)
-    return winner, None
+    """The winning rule for one slot, or (None, the two tied rules) when equals disagree.
+
+    After the first match only the winner's rivals of the same priority are tested:
+    no other rule can match alongside it and set the slot differently.
+    """
+    for place, winner in enumerate(candidates):
+        if winner.test(facts):
+            rivals = winner.rivals[slot]
+            if rivals:
+                for rule in candidates[place + 1:]:
+                    if rule.priority < winner.priority:
+                        break
+                    if rule.id in rivals and rule.test(facts):
+                        return None, (winner, rule)
+            return winner, None
+    return None, None
 
 
 def _decision(role_rule: CompiledRule | None, result_rule: CompiledRule | None,

@@ -190,7 +190,7 @@ def _item(sent: tuple | Rejection) -> Rendered | Evaluated | Rejection:
     interaction, rows, count, problems, undecided = sent
     if isinstance(rows, bytes):
         return Rendered(interaction, rows, count, problems, undecided)
-    return Evaluated(interaction, [Row(*values) for values in rows], problems, undecided)
+    return Evaluated(interaction, tuple(Row(*values) for values in rows), problems, undecided)
 
 
 def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import attrs
+import msgspec
 
 from rulesengine.assemble import Interaction, Rejection, StreamStats, assemble
 from rulesengine.decision import Evaluator
@@ -18,14 +19,13 @@ from rulesengine.output import Row
 from rulesengine.party_facts import party_facts
 
 
-@attrs.frozen
-class Evaluated:
-    """One interaction's rows, with what went wrong while deciding them."""
+class Evaluated(msgspec.Struct, frozen=True, gc=False):
+    """One interaction's rows, with what went wrong while deciding them (one per interaction)."""
 
     interaction: str
-    rows: tuple[Row, ...] = attrs.field(converter=tuple)
-    problems: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
-    undecided: tuple[str, ...] = attrs.field(converter=tuple)
+    rows: tuple[Row, ...]
+    problems: tuple[Diagnostic, ...] = ()
+    undecided: tuple[str, ...] = ()
 
 
 @attrs.define
@@ -59,14 +59,18 @@ def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool
 
 def decide_interaction(interaction: Interaction, evaluator: Evaluator, stats: RunStats) -> Evaluated:
     """One complete interaction's rows, counted into `stats`."""
+    decide, row_of = evaluator.decide, Row.of
     rows, problems, undecided = [], [], []
     for facts in party_facts(interaction.id, interaction.events, provisional=interaction.provisional):
-        decision = evaluator.decide(facts)
-        rows.append(Row.of(facts, decision))
-        problems.extend(decision.problems)
+        decision = decide(facts)
+        rows.append(row_of(facts, decision))
+        if decision.problems:
+            problems.extend(decision.problems)
         if decision.incomplete:
             undecided.append(facts.party)
     stats.rows += len(rows)
-    stats.undecided += len(undecided)
-    stats.problems += len(problems)
-    return Evaluated(interaction.id, rows, problems, undecided)
+    if problems or undecided:
+        stats.undecided += len(undecided)
+        stats.problems += len(problems)
+        return Evaluated(interaction.id, tuple(rows), tuple(problems), tuple(undecided))
+    return Evaluated(interaction.id, tuple(rows))

@@ -17,7 +17,7 @@ from types import MappingProxyType
 import attrs
 
 from rulesengine import ast
-from rulesengine.check import check_rule, find_conflicts
+from rulesengine.check import check_rule, find_conflicts, possible_ties
 from rulesengine.compile import compile_rules
 from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean, error
 from rulesengine.evaluate import CompiledRules
@@ -112,10 +112,12 @@ def load_layers(layers: Sequence[Layer], settings: Mapping[str, str]) -> LoadedR
         problems += found
         if not found:
             sound.append(rule)
-    problems += find_conflicts(sound, params)
+    ties = possible_ties(sound, params)
+    problems += find_conflicts(sound, ties)
     diagnostics = sorted((_with_source(p, texts) for p in problems), key=_sort_key)
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
-    evaluator = None if has_errors else CompiledRules(compile_rules(rules, params))
+    # without errors every rule is sound
+    evaluator = None if has_errors else CompiledRules(compile_rules(sound, params, ties))
     return LoadedRules(evaluator, diagnostics, rules, params, vocabulary)
 
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulesengine.ast import show_rule
+from rulesengine.evaluate import pick
 from rulesengine.ruleset import default_layer, load_layers, load_rules
 
 from .conftest import build_party as party
@@ -106,3 +107,44 @@ def test_rule_order_and_file_order_never_change_decisions(seed, sample):
         assert (mine.resource_role, mine.role_reason, mine.technical_result, mine.result_reason) == (
             theirs.resource_role, theirs.role_reason, theirs.technical_result, theirs.result_reason)
         assert [r.id for r in mine.rules] == [r.id for r in theirs.rules]
+
+
+SITE_TIES = '''
+rule site.short  "Engaged briefly"  for agent  match invited accepted left?  when engage < 90s
+  set result Abandoned reason Revoked
+rule site.coached  "Coached agents pull"  for agent  when visibility == coach  set role Puller
+'''
+WITH_TIES = load_layers([default_layer(), [("site.rules", SITE_TIES)]], {})
+
+
+def exhaustive_pick(candidates, slot, facts):
+    """The reference: test every candidate, then look for a disagreeing equal among the matches."""
+    matching = [rule for rule in candidates if rule.test(facts)]
+    if not matching:
+        return None, None
+    winner = matching[0]
+    for rule in matching[1:]:
+        if rule.priority < winner.priority:
+            break
+        if getattr(rule, slot) != getattr(winner, slot):
+            return None, (winner, rule)
+    return winner, None
+
+
+@settings(max_examples=400, deadline=None)
+@given(parties())
+def test_testing_only_rivals_decides_as_testing_every_rule(facts):
+    """`check` proved the other pairs exclusive, so skipping them never hides a tie."""
+    assert {d.code for d in WITH_TIES.diagnostics} == {"R301"}
+    evaluator = WITH_TIES.evaluator
+    for slot in ("role", "result"):
+        candidates = evaluator.candidates(facts.kind, slot)
+        assert pick(candidates, slot, facts) == exhaustive_pick(candidates, slot, facts)
+
+
+def test_rivals_are_the_pairs_check_could_not_separate():
+    rivals = {rule.id: rule.rivals for rule in WITH_TIES.evaluator.rules}
+    assert rivals["site.short"]["result"] == {"agent.completed"}
+    assert rivals["site.coached"]["role"] == {"agent.routed_to", "agent.received_transfer", "agent.received_consult"}
+    assert rivals["agent.completed"]["result"] == {"site.short"}
+    assert rivals["agent.redirected_revoked"]["result"] == frozenset()
