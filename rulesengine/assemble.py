@@ -78,6 +78,7 @@ class StreamStats:
 class _Open(msgspec.Struct, gc=False):
     """What is known so far about one interaction that has not ended (one per interaction)."""
 
+    mark: int  # the id's `fingerprint`, remembered once the interaction is done
     lines: list[LoadedLine]
     poison: list[Diagnostic]
 
@@ -124,10 +125,11 @@ class Assembler:
             stats.events += 1
         state = self._open.get(interaction)
         if state is None:
-            if interaction in self._done:
+            mark = fingerprint(interaction)
+            if mark in self._done:
                 stats.late_events += 1
                 return Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
-            state = self._open[interaction] = _Open([], [])
+            state = self._open[interaction] = _Open(mark, [], [])
             stats.interactions += 1
         if line.event is None:
             state.poison.extend(line.diagnostics)
@@ -135,7 +137,7 @@ class Assembler:
             state.lines.append(line)
         if line.closes:
             del self._open[interaction]
-            self._done.add(interaction)
+            self._done.add(state.mark)
             return self._verdict(interaction, state, ended=True)
         return None
 
@@ -172,11 +174,12 @@ class Assembler:
 class RecentIds:
     """The last `capacity` ids added (first in, first out), in memory fixed at creation.
 
-    Each id is kept as a 64-bit fingerprint, in a ring (for the order) and in an
-    open-addressing table (for lookups), both arrays allocated up front: memory does
-    not grow with the number of ids seen, and is a tenth of a dict of the ids
-    themselves. Two ids share a fingerprint with odds of about capacity / 2**64 per
-    lookup, which only a late event could ever notice.
+    Ids are given as their `fingerprint`, a 64-bit number, and kept in a ring (for
+    the order) and in an open-addressing table (for lookups), both arrays allocated
+    up front: memory does not grow with the number of ids seen, and is a tenth of a
+    dict of the ids themselves. A new interaction whose id shared a fingerprint with
+    a remembered one would be taken for late: odds of about capacity / 2**64 per new
+    interaction.
     """
 
     __slots__ = ("capacity", "_ring", "_next", "_count", "_slots", "_mask")
@@ -193,10 +196,9 @@ class RecentIds:
     def __len__(self) -> int:
         return self._count
 
-    def __contains__(self, key: str) -> bool:
+    def __contains__(self, mark: int) -> bool:
         if not self._count:
             return False
-        mark = _fingerprint(key)
         slots, mask = self._slots, self._mask
         index = mark & mask
         while found := slots[index]:
@@ -205,15 +207,14 @@ class RecentIds:
             index = (index + 1) & mask
         return False
 
-    def add(self, key: str) -> None:
-        """Remember `key`, forgetting the oldest id when full."""
+    def add(self, mark: int) -> None:
+        """Remember an id's fingerprint, forgetting the oldest when full."""
         if not self.capacity:
             return
         if self._count == self.capacity:
             self._discard(self._ring[self._next])
         else:
             self._count += 1
-        mark = _fingerprint(key)
         self._ring[self._next] = mark
         self._next = (self._next + 1) % self.capacity
         slots, mask = self._slots, self._mask
@@ -241,7 +242,7 @@ class RecentIds:
         slots[hole] = 0
 
 
-def _fingerprint(key: str) -> int:
+def fingerprint(key: str) -> int:
     """A non-zero 64-bit fingerprint, the same in every process (unlike `hash`)."""
     return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "little") or 1
 
@@ -262,17 +263,18 @@ def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
                    counts: ReadCounts | None = None) -> Iterator[Interaction | Rejection]:
     """Drive `assembler` over already loaded lines, then finish it.
 
-    Without `counts`, `stats.lines` counts the event lines fed (no blank lines to see).
+    `stats.lines` is brought up to date whenever something is produced. Without
+    `counts` it counts the event lines fed (no blank lines to see).
     """
     stats = assembler.stats
     take = assembler.take
-    for line in lines:
-        stats.lines = counts.lines if counts is not None else stats.lines + 1
+    fed = stats.lines
+    for fed, line in enumerate(lines, start=stats.lines + 1):
         item = take(line)
         if item is not None:
+            stats.lines = counts.lines if counts is not None else fed
             yield item
-    if counts is not None:
-        stats.lines = counts.lines
+    stats.lines = counts.lines if counts is not None else fed
     yield from assembler.finish()
 
 

@@ -453,18 +453,17 @@ def _check_readable(source: str) -> None:
 
 def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
               keep: Callable[[bytes], bool] | None) -> Iterator[LoadedLine]:
-    number = 0
+    first = counts.lines
     try:
-        for raw in handle:
-            number += 1
-            counts.lines += 1
-            if number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
-            raw = raw.rstrip(b"\r\n")
+        for number, raw in enumerate(handle, start=1):
+            counts.lines = first + number
             if raw[:1] != b"{":
+                if number == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM):]
                 stripped = raw.strip()
                 if not stripped or stripped[:1] == b"#":
                     continue
+            raw = raw.rstrip(b"\r\n")
             if keep is None or keep(raw):
                 yield parse_line(raw, path, number)
     except OSError as exc:

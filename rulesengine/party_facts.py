@@ -49,14 +49,15 @@ class _Node:
     party of every interaction on the main job's hot path.
     """
 
-    __slots__ = ("id", "kind", "resource", "by", "first", "last", "steps", "children", "accepted",
-                 "answered", "start_seq", "end_seq", "end_ms")
+    __slots__ = ("id", "kind", "resource", "by", "inviter", "first", "last", "steps", "children",
+                 "accepted", "answered", "start_seq", "end_seq", "end_ms")
 
     def __init__(self, event: Event) -> None:
         self.id = event.party
         self.kind = event.kind
         self.resource = event.resource
         self.by = event.by
+        self.inviter: _Node | None = None  # the node `by` names
         self.first = event
         self.last = event  # the party's latest event so far
         self.steps: list[PartyStep] = []
@@ -70,10 +71,11 @@ class _Node:
 
 
 _CLOSING_STEPS = frozenset({"left", "revoked", "rejected"})
-_ANSWERS = frozenset({"accepted", "revoked", "rejected"})
+_ANSWERS = frozenset({"party.accepted", "party.revoked", "party.rejected"})
+#: step names as patterns write them, `party.` dropped
+_STEP_NAMES = {name: name.removeprefix("party.") for name in PARTY_EVENT_TYPES}
 _HOLDING_KINDS = frozenset({"queue", "workbin"})
 _MEDIATION = frozenset(MEDIATION_KINDS)
-_PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
 _SEQ = attrgetter("seq")
 
 
@@ -91,7 +93,7 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
     nodes: dict[str, _Node] = {}
     for e in ordered:
         name = e.event
-        if name not in _PARTY_EVENTS:  # a `party` on another event names no step
+        if name not in _STEP_NAMES:  # a `party` on another event names no step
             if name == "interaction.ended":
                 ended = ended or e
             elif name == "customer.left":
@@ -101,11 +103,11 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
         if node is None:
             node = nodes[e.party] = _Node(e)
         node.last = e
-        step = PartyStep(name[6:], e.seq, e.ms, e.reason, e.intent, e.visibility, e.by)
+        step = PartyStep(_STEP_NAMES[name], e.seq, e.ms, e.reason, e.intent, e.visibility, e.by)
         node.steps.append(step)
-        if step.step in _ANSWERS:
+        if name in _ANSWERS:
             node.answered = node.answered or step
-            if step.step == "accepted":
+            if name == "party.accepted":
                 node.accepted = node.accepted or step
     ended = ended or ordered[-1]
     left_seq = left.seq if left else None
@@ -115,14 +117,14 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
         node.end_seq, node.end_ms = closing.seq, closing.ms
         node.last = closing
         if node.by is not None:
-            nodes[node.by].children.append(node)
-    return [_node_facts(interaction, node, nodes, left_seq, provisional) for node in nodes.values()]
+            node.inviter = nodes[node.by]
+            node.inviter.children.append(node)
+    return [_node_facts(interaction, node, left_seq, provisional) for node in nodes.values()]
 
 
-def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq: int | None,
-                provisional: bool) -> PartyFacts:
+def _node_facts(interaction: str, node: _Node, left_seq: int | None, provisional: bool) -> PartyFacts:
     first = node.steps[0]
-    inviter = nodes[node.by] if node.by is not None else None
+    inviter = node.inviter
     origin = first.intent or "inbound"
     through_queue = False
     target, source = node, inviter
@@ -131,9 +133,10 @@ def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq
         if source.kind == "agent":
             origin = target.first.intent or "inbound"
             break
-        target, source = source, (nodes[source.by] if source.by is not None else None)
-    delivered = _delivered(node) if node.kind in _MEDIATION else []
+        target, source = source, source.inviter
     kind = node.kind
+    children = node.children
+    delivered = _delivered(node) if children and kind in _MEDIATION else []
     accepted = node.accepted
     alert_ms = engage_ms = None
     if kind == "agent":
@@ -146,16 +149,16 @@ def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq
         at_left = node.state_at(left_seq)
         delivered_at_left = summarize_delivered({agent.state_at(left_seq) for agent in delivered}, left_seq)
     end_seq = node.end_seq
-    transfer_completed = any(
+    transfer_completed = bool(children) and any(
         child.first.intent == "transfer" and child.accepted is not None and child.accepted.seq < end_seq
-        for child in node.children)
+        for child in children)
     # positional, in PartyFacts' field order: keywords cost a third of the call on this hot path
     return PartyFacts(
         interaction, node.id, kind, node.resource, tuple(node.steps), first.intent or "none", origin,
         through_queue, inviter.kind if inviter else "none", first.visibility or "unknown",
-        left_seq is not None, at_left, transfer_completed, bool(node.children),
-        any(agent.accepted for agent in delivered), delivered_at_left, alert_ms, engage_ms,
-        node.end_ms - node.first.ms, node.first.ts, node.last.ts, node.start_seq, provisional,
+        left_seq is not None, at_left, transfer_completed, bool(children),
+        bool(delivered) and any(agent.accepted for agent in delivered), delivered_at_left, alert_ms,
+        engage_ms, node.end_ms - node.first.ms, node.first.ts, node.last.ts, node.start_seq, provisional,
     )
 
 
