@@ -46,18 +46,18 @@ class _Node:
     """A party while `party_facts` works: plain slots, mutable, built once per interaction.
 
     Not a record that leaves this module, so it skips attrs: this runs for every
-    party of every interaction on the main job's hot path.
+    party of every interaction on the main job's hot path. Nodes name their inviter
+    by id rather than pointing at it, so they form no reference cycle.
     """
 
-    __slots__ = ("id", "kind", "resource", "by", "inviter", "first", "last", "steps", "children",
-                 "accepted", "answered", "start_seq", "end_seq", "end_ms")
+    __slots__ = ("id", "kind", "resource", "by", "first", "last", "steps", "children", "accepted",
+                 "answered", "start_seq", "end_seq", "end_ms")
 
     def __init__(self, event: Event) -> None:
         self.id = event.party
         self.kind = event.kind
         self.resource = event.resource
         self.by = event.by
-        self.inviter: _Node | None = None  # the node `by` names
         self.first = event
         self.last = event  # the party's latest event so far
         self.steps: list[PartyStep] = []
@@ -117,14 +117,14 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
         node.end_seq, node.end_ms = closing.seq, closing.ms
         node.last = closing
         if node.by is not None:
-            node.inviter = nodes[node.by]
-            node.inviter.children.append(node)
-    return [_node_facts(interaction, node, left_seq, provisional) for node in nodes.values()]
+            nodes[node.by].children.append(node)
+    return [_node_facts(interaction, node, nodes, left_seq, provisional) for node in nodes.values()]
 
 
-def _node_facts(interaction: str, node: _Node, left_seq: int | None, provisional: bool) -> PartyFacts:
+def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq: int | None,
+                provisional: bool) -> PartyFacts:
     first = node.steps[0]
-    inviter = node.inviter
+    inviter = nodes[node.by] if node.by is not None else None
     origin = first.intent or "inbound"
     through_queue = False
     target, source = node, inviter
@@ -133,7 +133,7 @@ def _node_facts(interaction: str, node: _Node, left_seq: int | None, provisional
         if source.kind == "agent":
             origin = target.first.intent or "inbound"
             break
-        target, source = source, source.inviter
+        target, source = source, (nodes[source.by] if source.by is not None else None)
     kind = node.kind
     children = node.children
     delivered = _delivered(node) if children and kind in _MEDIATION else []
@@ -147,7 +147,8 @@ def _node_facts(interaction: str, node: _Node, left_seq: int | None, provisional
         at_left = delivered_at_left = "stayed"
     else:
         at_left = node.state_at(left_seq)
-        delivered_at_left = summarize_delivered({agent.state_at(left_seq) for agent in delivered}, left_seq)
+        delivered_at_left = (summarize_delivered({agent.state_at(left_seq) for agent in delivered}, left_seq)
+                             if delivered else "not_started")
     end_seq = node.end_seq
     transfer_completed = bool(children) and any(
         child.first.intent == "transfer" and child.accepted is not None and child.accepted.seq < end_seq
