@@ -51,6 +51,9 @@ class CompiledRule:
     #: per slot, the ids of the rules that may tie with this one (`check.possible_ties`);
     #: once this rule wins a slot, only these can still disagree with it
     rivals: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    #: `test` as the source of one Python expression over `f`, and the names it uses
+    source: str = "True"
+    namespace: Mapping[str, object] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -67,14 +70,15 @@ def compile_rules(rules: Sequence[ast.Rule], params: Mapping[str, Param],
     for tie in ties:
         rivals.setdefault((tie.first.id.text, tie.slot), set()).add(tie.second.id.text)
         rivals.setdefault((tie.second.id.text, tie.slot), set()).add(tie.first.id.text)
+    translator = _Translator(params)  # one namespace, so that pickers can join rules' sources
     return tuple(
-        compile_rule(rule, params, {slot: frozenset(rivals.get((rule.id.text, slot), ())) for slot in OUTCOME_SLOTS})
+        compile_rule(rule, translator,
+                     {slot: frozenset(rivals.get((rule.id.text, slot), ())) for slot in OUTCOME_SLOTS})
         for rule in sorted(rules, key=lambda r: r.id.text))
 
 
-def compile_rule(rule: ast.Rule, params: Mapping[str, Param],
+def compile_rule(rule: ast.Rule, translator: _Translator,
                  rivals: Mapping[str, frozenset[str]]) -> CompiledRule:
-    translator = _Translator(params)
     parts: list[tuple[str, str, tuple[str, ...]]] = []  # (text, python source, facts)
     if rule.pattern is not None:
         parts.append((f"match {ast.show(rule.pattern)}", translator.pattern(rule.pattern), ("steps",)))
@@ -92,7 +96,43 @@ def compile_rule(rule: ast.Rule, params: Mapping[str, Param],
         test=translator.function(whole),
         conditions=conditions,
         rivals=rivals,
+        source=whole,
+        namespace=translator.namespace,
     )
+
+
+Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
+Picker = Callable[[PartyFacts], Pick]
+
+
+def compile_picker(candidates: Sequence[CompiledRule], slot: str) -> Picker:
+    """One Python function that decides `slot` among `candidates` (strongest first).
+
+    It returns the winning rule, or the two tied rules when a rival of equal priority
+    matches too and sets the slot differently. The rules' conditions are joined into
+    one `if` chain, so deciding a party calls no function per rule; after a match only
+    the winner's rivals (`CompiledRule.rivals`) of the same priority are tested.
+    """
+    namespace: dict[str, object] = {"__builtins__": {}, "_undecided": (None, None)}
+    for rule in candidates:
+        for name, value in rule.namespace.items():
+            if not name.startswith("__") and namespace.setdefault(name, value) is not value:
+                raise ValueError(f"rules '{rule.id}' and others were compiled apart; compile them together")
+    lines = ["def pick(f):"]
+    for place, winner in enumerate(candidates):
+        namespace[f"_won{place}"] = (winner, None)
+        lines.append(f"    if {winner.source}:")
+        for index, rule in enumerate(candidates[place + 1:], start=place + 1):
+            if rule.priority < winner.priority:
+                break
+            if rule.id in winner.rivals[slot]:
+                namespace[f"_tie{place}_{index}"] = (None, (winner, rule))
+                lines.append(f"        if {rule.source}:")
+                lines.append(f"            return _tie{place}_{index}")
+        lines.append(f"        return _won{place}")
+    lines.append("    return _undecided")
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built from checked rules
+    return namespace["pick"]
 
 
 def _conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
@@ -123,6 +163,7 @@ class _Translator:
         self.namespace: dict[str, object] = {"__builtins__": {}}
 
     def function(self, source: str) -> Test:
+        """A function of `f` (the party's facts) that evaluates `source`."""
         return eval(f"lambda f: {source}", self.namespace)  # noqa: S307 - source built from a checked tree
 
     def pattern(self, pattern: ast.Pattern) -> str:

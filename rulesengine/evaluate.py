@@ -3,9 +3,10 @@
 Role and result are decided separately. For each kind and slot the rules that set
 that slot are kept sorted by priority (highest first, then id), so a decision
 tests rules until one matches and then only those of the same priority that
-`check` could not prove exclusive with it (its rivals). A rival that matches too is
-a tie: the slot stays Unspecified and the decision carries an R310 problem naming
-both rules. Decisions without problems are shared between
+`check` could not prove exclusive with it (its rivals), all in one compiled `if`
+chain per kind and slot (`compile.compile_picker`). A rival that matches too is a
+tie: the slot stays Unspecified and the decision carries an R310 problem naming both
+rules. Decisions without problems are shared between
 parties decided by the same rules.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rulesengine.check import show_outcome
-from rulesengine.compile import CompiledRule
+from rulesengine.compile import CompiledRule, Pick, compile_picker
 from rulesengine.decision import UNSPECIFIED, Decision
 from rulesengine.diagnostics import Diagnostic, error
 from rulesengine.events import KINDS
@@ -28,11 +29,13 @@ class CompiledRules:
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(sorted(rules, key=lambda r: r.id))
-        self._role = {kind: self._candidates(kind, "role") for kind in KINDS}
-        self._result = {kind: self._candidates(kind, "result") for kind in KINDS}
+        self._candidates = {(kind, slot): self._strongest_first(kind, slot)
+                            for kind in KINDS for slot in ("role", "result")}
+        self._role = {kind: compile_picker(self._candidates[kind, "role"], "role") for kind in KINDS}
+        self._result = {kind: compile_picker(self._candidates[kind, "result"], "result") for kind in KINDS}
         self._decisions: dict[tuple, Decision] = {}
 
-    def _candidates(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
+    def _strongest_first(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
         chosen = [r for r in self.rules if kind in r.kinds and getattr(r, slot) is not None]
         return tuple(sorted(chosen, key=lambda r: (-r.priority, r.id)))
 
@@ -42,11 +45,15 @@ class CompiledRules:
 
     def candidates(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
         """The rules that may decide `slot` for this kind, strongest first."""
-        return (self._role if slot == "role" else self._result).get(kind, ())
+        return self._candidates.get((kind, slot), ())
+
+    def pick(self, facts: PartyFacts, slot: str) -> Pick:
+        """The rule that decides `slot` for this party, or (None, the two tied rules)."""
+        return (self._role if slot == "role" else self._result).get(facts.kind, _nobody)(facts)
 
     def decide(self, facts: PartyFacts) -> Decision:
-        role_rule, role_tie = pick(self._role.get(facts.kind, ()), "role", facts)
-        result_rule, result_tie = pick(self._result.get(facts.kind, ()), "result", facts)
+        role_rule, role_tie = self._role.get(facts.kind, _nobody)(facts)
+        result_rule, result_tie = self._result.get(facts.kind, _nobody)(facts)
         if role_tie is None and result_tie is None:
             key = (id(role_rule), id(result_rule))  # the rules live as long as self.rules
             decision = self._decisions.get(key)
@@ -58,23 +65,8 @@ class CompiledRules:
         return _decision(role_rule, result_rule, problems)
 
 
-def pick(candidates: Sequence[CompiledRule], slot: str,
-         facts: PartyFacts) -> tuple[CompiledRule | None, tuple[CompiledRule, CompiledRule] | None]:
-    """The winning rule for one slot, or (None, the two tied rules) when equals disagree.
-
-    After the first match only the winner's rivals of the same priority are tested:
-    no other rule can match alongside it and set the slot differently.
-    """
-    for place, winner in enumerate(candidates):
-        if winner.test(facts):
-            rivals = winner.rivals[slot]
-            if rivals:
-                for rule in candidates[place + 1:]:
-                    if rule.priority < winner.priority:
-                        break
-                    if rule.id in rivals and rule.test(facts):
-                        return None, (winner, rule)
-            return winner, None
+def _nobody(facts: PartyFacts) -> Pick:
+    """The picker for a kind no rule is about."""
     return None, None
 
 

@@ -15,7 +15,7 @@ import orjson
 from rulesengine.check import show_outcome
 from rulesengine.compile import CompiledRule, Condition
 from rulesengine.decision import Decision, RuleRef
-from rulesengine.evaluate import CompiledRules, pick
+from rulesengine.evaluate import CompiledRules
 from rulesengine.facts import FACTS, PartyFacts
 
 PASS, FAIL = "✓", "✗"
@@ -71,7 +71,7 @@ def explain(compiled: CompiledRules, facts: PartyFacts) -> PartyExplanation:
 
 def _slot(compiled: CompiledRules, facts: PartyFacts, slot: str) -> SlotExplanation:
     candidates = compiled.candidates(facts.kind, slot)
-    winner, tie = pick(candidates, slot, facts)
+    winner, tie = compiled.pick(facts, slot)
     others = [_other(rule, slot, facts, winner, tie) for rule in candidates if rule is not winner]
     if winner is None:
         return SlotExplanation(slot, "Unspecified", None, None, None, (), others)
