@@ -26,7 +26,7 @@ from benchmarks.measure import run_child
 from rulesengine.assemble import assemble
 from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import read_lines
-from rulesengine.output import JsonLinesWriter
+from rulesengine.output import OUTPUT_BUFFER, JsonLinesWriter
 from rulesengine.pipeline import evaluate, iter_facts
 from rulesengine.ruleset import load_rules
 
@@ -42,8 +42,9 @@ def drain(items: Iterable[object]) -> None:
 
 
 def engine(path: str, rules: CompiledRules, target: Path) -> None:
-    """What `rulesengine run PATH --output TARGET` does, minus argument parsing and the summary."""
-    with open(target, "wb") as out:
+    """What `rulesengine run PATH --output TARGET` does, minus argument parsing, the summary
+    and the final sync to disk (the baseline does not sync either)."""
+    with open(target, "wb", buffering=OUTPUT_BUFFER) as out:
         writer = JsonLinesWriter(out)
         for item in evaluate([path], rules):
             if hasattr(item, "rows"):

@@ -114,8 +114,13 @@ class Assembler:
 
     def take(self, line: LoadedLine) -> Interaction | Rejection | None:
         """Take one line; return what it completes, if anything (`feed` without a generator)."""
-        stats = self.stats
         interaction = line.interaction
+        state = self._open.get(interaction)
+        if state is not None and line.event is not None:  # the usual line: one more event
+            self.stats.events += 1
+            state.lines.append(line)
+            return self._close(interaction, state) if line.closes else None
+        stats = self.stats
         if line.event is None:
             stats.bad_lines += 1
             if interaction is None:
@@ -123,7 +128,6 @@ class Assembler:
                 return Rejection(None, line.diagnostics)
         else:
             stats.events += 1
-        state = self._open.get(interaction)
         if state is None:
             mark = fingerprint(interaction)
             if mark in self._done:
@@ -135,11 +139,12 @@ class Assembler:
             state.poison.extend(line.diagnostics)
         else:
             state.lines.append(line)
-        if line.closes:
-            del self._open[interaction]
-            self._done.add(state.mark)
-            return self._verdict(interaction, state, ended=True)
-        return None
+        return self._close(interaction, state) if line.closes else None
+
+    def _close(self, interaction: str, state: _Open) -> Interaction | Rejection:
+        del self._open[interaction]
+        self._done.add(state.mark)
+        return self._verdict(interaction, state, ended=True)
 
     def finish(self) -> Iterator[Interaction | Rejection]:
         """End of input: produce what is still open, in interaction id order."""

@@ -108,17 +108,29 @@ def field_problem(raw: bytes, position: Position, code: str, field: str, message
 def timestamp_ms(ts: str) -> int | None:
     """Epoch milliseconds of an RFC 3339 timestamp with a zone, or None if it is not one.
 
-    The common UTC shapes (`...T10:00:07Z`, `...T10:00:07.250Z`) take a short cut:
-    the minute is parsed once and remembered, the seconds and milliseconds are read
-    as one number (`07250`).
+    Events of one moment share their timestamp, so recent answers are remembered
+    whole; the common UTC shapes (`...T10:00:07Z`, `...T10:00:07.250Z`) then take a
+    short cut: the minute is parsed once and remembered, the seconds and milliseconds
+    are read as one number (`07250`).
     """
+    ms = _RECENT.get(ts)
+    if ms is None:
+        ms = _uncached_ms(ts)
+        if ms is not None:
+            if len(_RECENT) >= _KEPT:
+                _RECENT.clear()
+            _RECENT[ts] = ms
+    return ms
+
+
+def _uncached_ms(ts: str) -> int | None:
     size = len(ts)
     if (size == 24 and ts[19] == "." or size == 20) and ts[-1] == "Z" and ts[16] == ":":
         minute = _MINUTES.get(ts[:16])
         if minute is None:
             minute = _parse_ms(ts[:16] + ":00Z")
             if minute is not None:
-                if len(_MINUTES) >= _MINUTES_KEPT:
+                if len(_MINUTES) >= _KEPT:
                     _MINUTES.clear()
                 _MINUTES[ts[:16]] = minute
         clock = ts[17:19] + (ts[20:23] if size == 24 else "000")
@@ -127,9 +139,11 @@ def timestamp_ms(ts: str) -> int | None:
     return _parse_ms(ts)
 
 
-#: epoch ms of recently seen `YYYY-MM-DDTHH:MM` prefixes; cleared when full, so it stays small
+#: epoch ms of recently seen timestamps and `YYYY-MM-DDTHH:MM` prefixes; each cleared
+#: when full, so they stay small
+_RECENT: dict[str, int] = {}
 _MINUTES: dict[str, int] = {}
-_MINUTES_KEPT = 4096
+_KEPT = 4096
 
 
 def _parse_ms(ts: str) -> int | None:

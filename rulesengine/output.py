@@ -161,6 +161,11 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+#: bytes gathered before each write to an output file: a system call per megabyte,
+#: not per 8 KiB
+OUTPUT_BUFFER = 1 << 20
+
+
 class AtomicFile:
     """A binary file that appears under its final name only once completely written.
 
@@ -173,11 +178,11 @@ class AtomicFile:
         self.path = path
         self._temporary: str | None = None
         if os.path.exists(path) and not os.path.isfile(path):
-            self.stream: IO[bytes] = open(path, "wb")
+            self.stream: IO[bytes] = open(path, "wb", buffering=OUTPUT_BUFFER)
             return
         folder = os.path.dirname(os.path.abspath(path))
         handle, self._temporary = tempfile.mkstemp(dir=folder, prefix=".rulesengine-", suffix=".part")
-        self.stream = os.fdopen(handle, "wb")
+        self.stream = os.fdopen(handle, "wb", buffering=OUTPUT_BUFFER)
 
     def commit(self) -> None:
         self.stream.flush()
