@@ -24,7 +24,7 @@ import msgspec
 
 from rulesengine.diagnostics import Diagnostic, did_you_mean
 from rulesengine.events import PARTY_EVENT_TYPES, Event
-from rulesengine.loader import LoadedLine, ReadCounts, read_lines
+from rulesengine.loader import LoadedLine, ReadCounts, field_problem, read_lines
 
 REJECTED = "rejected"
 LATE = "late"
@@ -79,7 +79,7 @@ class _Open(msgspec.Struct, gc=False):
     """What is known so far about one interaction that has not ended (one per interaction)."""
 
     mark: int  # the id's `fingerprint`, remembered once the interaction is done
-    lines: list[LoadedLine]
+    events: list[Event]
     poison: list[Diagnostic]
 
 
@@ -106,40 +106,46 @@ class Assembler:
         """How many completed interaction ids are kept for spotting late events."""
         return len(self._done)
 
-    def feed(self, line: LoadedLine) -> Iterator[Interaction | Rejection]:
+    def feed(self, line: Event | LoadedLine) -> Iterator[Interaction | Rejection]:
         """Take one line; produce whatever it completes."""
         item = self.take(line)
         if item is not None:
             yield item
 
-    def take(self, line: LoadedLine) -> Interaction | Rejection | None:
-        """Take one line; return what it completes, if anything (`feed` without a generator)."""
+    def take(self, line: Event | LoadedLine) -> Interaction | Rejection | None:
+        """Take one line, as `loader.read_line` or `parse_line` gives it; return what it
+        completes, if anything (`feed` without a generator)."""
+        if type(line) is LoadedLine and line.event is not None:
+            line = line.event
         interaction = line.interaction
         state = self._open.get(interaction)
-        if state is not None and line.event is not None:  # the usual line: one more event
+        if state is not None and type(line) is Event:  # the usual line: one more event
             self.stats.events += 1
-            state.lines.append(line)
-            return self._close(interaction, state) if line.closes else None
+            state.events.append(line)
+            return self._close(interaction, state) if line.event == _ENDED else None
         stats = self.stats
-        if line.event is None:
+        if type(line) is Event:
+            stats.events += 1
+            diagnostics: tuple[Diagnostic, ...] = ()
+            closes = line.event == _ENDED
+        else:
             stats.bad_lines += 1
+            diagnostics, closes = line.diagnostics, line.closes
             if interaction is None:
                 stats.rejected += 1
-                return Rejection(None, line.diagnostics)
-        else:
-            stats.events += 1
+                return Rejection(None, diagnostics)
         if state is None:
             mark = fingerprint(interaction)
             if mark in self._done:
                 stats.late_events += 1
-                return Rejection(interaction, (self._late(line), *line.diagnostics), LATE)
+                return Rejection(interaction, (_late(line), *diagnostics), LATE)
             state = self._open[interaction] = _Open(mark, [], [])
             stats.interactions += 1
-        if line.event is None:
-            state.poison.extend(line.diagnostics)
+        if diagnostics:
+            state.poison.extend(diagnostics)
         else:
-            state.lines.append(line)
-        return self._close(interaction, state) if line.closes else None
+            state.events.append(line)
+        return self._close(interaction, state) if closes else None
 
     def _close(self, interaction: str, state: _Open) -> Interaction | Rejection:
         del self._open[interaction]
@@ -156,24 +162,26 @@ class Assembler:
                 self.stats.held_open += 1
 
     def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
-        lines = sorted(state.lines, key=_SEQ)
-        problems = state.poison or problems_of(lines)
+        events = sorted(state.events, key=_SEQ)
+        problems = state.poison or problems_of(events)
         if problems:
-            if len({line.event.seq for line in lines}) < len(lines):
+            if len({event.seq for event in events}) < len(events):
                 # equal seqs, already an error: order them by text, so arrival order never matters
-                lines.sort(key=_line_order)
-                problems = state.poison or problems_of(lines)
+                events.sort(key=_line_order)
+                problems = state.poison or problems_of(events)
             self.stats.rejected += 1
             return Rejection(interaction, sorted(problems, key=attrgetter("sort_key")))
         self.stats.evaluated += 1
-        return Interaction(interaction, tuple(map(_EVENT, lines)), provisional=not ended)
+        return Interaction(interaction, tuple(events), provisional=not ended)
 
-    def _late(self, line: LoadedLine) -> Diagnostic:
-        return line.problem(
-            "E130", "interaction",
-            f"late event: interaction '{line.interaction}' was already evaluated",
-            "every event of an interaction must arrive before its interaction.ended",
-        )
+
+def _late(line: Event | LoadedLine) -> Diagnostic:
+    position = line.source if type(line) is Event else line.position
+    return field_problem(
+        line.raw, position, "E130", "interaction",
+        f"late event: interaction '{line.interaction}' was already evaluated",
+        "every event of an interaction must arrive before its interaction.ended",
+    )
 
 
 class RecentIds:
@@ -264,7 +272,7 @@ def assemble(sources: Sequence[str], *, include_open: bool = False,
     yield from assemble_lines(read_lines(sources, counts), assembler, counts)
 
 
-def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
+def assemble_lines(lines: Iterable[Event | LoadedLine], assembler: Assembler,
                    counts: ReadCounts | None = None) -> Iterator[Interaction | Rejection]:
     """Drive `assembler` over already loaded lines, then finish it.
 
@@ -283,13 +291,13 @@ def assemble_lines(lines: Iterable[LoadedLine], assembler: Assembler,
     yield from assembler.finish()
 
 
-_SEQ = attrgetter("event.seq")
-_EVENT = attrgetter("event")
+_SEQ = attrgetter("seq")
+_ENDED = "interaction.ended"
 
 
-def _line_order(line: LoadedLine) -> tuple:
+def _line_order(event: Event) -> tuple:
     """By seq, then by text and place."""
-    return (line.event.seq, line.raw, line.position)
+    return (event.seq, event.raw, event.source)
 
 
 
@@ -305,13 +313,18 @@ class _Party(msgspec.Struct, gc=False):
     """A party as the well-formedness walk has seen it so far."""
 
     kind: str
-    first: LoadedLine
-    outcome: LoadedLine | None = None
-    ended: LoadedLine | None = None  # left, rejected or revoked: no longer open
+    first: Event
+    outcome: Event | None = None
+    ended: Event | None = None  # left, rejected or revoked: no longer open
 
 
-def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
-    """Every broken well-formedness rule of one interaction (lines sorted by `seq`).
+def _problem(event: Event, code: str, field: str, message: str, hint: str) -> Diagnostic:
+    """A diagnostic about `field` of the line an event was read from, the caret under its key."""
+    return field_problem(event.raw, event.source, code, field, message, hint)
+
+
+def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
+    """Every broken well-formedness rule of one interaction (events sorted by `seq`).
 
     Every interaction passes through here, nearly all of them well formed: one walk
     in seq order tests each rule with plain comparisons and builds a diagnostic only
@@ -320,148 +333,141 @@ def problems_of(lines: Sequence[LoadedLine]) -> list[Diagnostic]:
     """
     problems: list[Diagnostic] = []
     parties: dict[str, _Party] = {}
-    created: LoadedLine | None = None
-    ended: LoadedLine | None = None
-    previous: LoadedLine | None = None
-    before_created: list[LoadedLine] = []
-    for line in lines:
-        event = line.event
+    created: Event | None = None
+    ended: Event | None = None
+    previous: Event | None = None
+    before_created: list[Event] = []
+    for event in events:
         name, seq = event.event, event.seq
         if created is None:
             if name == _CREATED:
-                created = line
-                problems.extend(_before_created(early, line) for early in before_created
-                                if early.event.seq < seq)
+                created = event
+                problems.extend(_before_created(early, event) for early in before_created if early.seq < seq)
             else:
-                before_created.append(line)
+                before_created.append(event)
         elif name == _CREATED:
-            problems.append(line.problem(
-                "E111", "event", f"second interaction.created (the first is at {_where(created, line)})",
+            problems.append(_problem(
+                event, "E111", "event", f"second interaction.created (the first is at {_where(created, event)})",
                 "an interaction is created once"))
         if ended is None:
-            if line.closes:
-                ended = line
-        elif seq > ended.event.seq:
-            problems.append(line.problem(
-                "E113", "seq", f"{name} (seq {seq}) comes after interaction.ended "
-                f"(seq {ended.event.seq})", "interaction.ended has the highest seq"))
+            if name == _ENDED:
+                ended = event
+        elif seq > ended.seq:
+            problems.append(_problem(
+                event, "E113", "seq", f"{name} (seq {seq}) comes after interaction.ended (seq {ended.seq})",
+                "interaction.ended has the highest seq"))
         if previous is not None:
-            before = previous.event
-            if seq == before.seq:
-                problems.append(line.problem(
-                    "E114", "seq", f"seq {seq} is already used at {_where(previous, line)}",
+            if seq == previous.seq:
+                problems.append(_problem(
+                    event, "E114", "seq", f"seq {seq} is already used at {_where(previous, event)}",
                     "seq is unique inside an interaction"))
-            elif event.ms < before.ms:
-                problems.append(line.problem(
-                    "E115", "ts", f"ts {event.ts} (seq {seq}) is earlier than {before.ts} "
-                    f"(seq {before.seq})", "ts never goes backwards as seq grows"))
-        previous = line
-        _walk_party(line, parties, lines, problems)
+            elif event.ms < previous.ms:
+                problems.append(_problem(
+                    event, "E115", "ts", f"ts {event.ts} (seq {seq}) is earlier than {previous.ts} "
+                    f"(seq {previous.seq})", "ts never goes backwards as seq grows"))
+        previous = event
+        _walk_party(event, parties, events, problems)
     if created is None:
-        problems.append(lines[0].problem(
-            "E110", "event", f"interaction '{lines[0].interaction}' has no interaction.created",
+        problems.append(_problem(
+            events[0], "E110", "event", f"interaction '{events[0].interaction}' has no interaction.created",
             "the first event of every interaction is interaction.created"))
     return problems
 
 
-def _before_created(line: LoadedLine, created: LoadedLine) -> Diagnostic:
-    event = line.event
-    return line.problem(
-        "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
-        f"(seq {created.event.seq})", "interaction.created has the lowest seq")
+def _before_created(event: Event, created: Event) -> Diagnostic:
+    return _problem(
+        event, "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
+        f"(seq {created.seq})", "interaction.created has the lowest seq")
 
 
-def _walk_party(line: LoadedLine, parties: dict[str, _Party], lines: Sequence[LoadedLine],
+def _walk_party(event: Event, parties: dict[str, _Party], events: Sequence[Event],
                 problems: list[Diagnostic]) -> None:
     """One step of the parties' lives in seq order: first event, outcomes, leaving, `by`."""
-    event = line.event
     by = event.by
     if by is not None:
         inviter = parties.get(by)
         if inviter is None or inviter.ended is not None:
-            problems.append(_by_problem(line, inviter, lines))
+            problems.append(_by_problem(event, inviter, events))
     name = event.event
     if event.party is None or name not in _PARTY_EVENTS:
         return
     party = parties.get(event.party)
     if name in _FIRSTS:
         if party is not None:
-            problems.append(line.problem(
-                "E117", "party", f"party id '{event.party}' is reused (first at "
-                f"{_where(party.first, line)})", "a new participation needs a new party id"))
-        parties[event.party] = _Party(event.kind, line)
+            problems.append(_problem(
+                event, "E117", "party", f"party id '{event.party}' is reused (first at "
+                f"{_where(party.first, event)})", "a new participation needs a new party id"))
+        parties[event.party] = _Party(event.kind, event)
     elif party is None:
-        hint = (did_you_mean(event.party, _first_lines(lines))
+        hint = (did_you_mean(event.party, _first_events(events))
                 or "a party's first event is party.entered or party.invited")
-        problems.append(line.problem("E116", "party", f"{name} for unknown party '{event.party}'", hint))
+        problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
     elif name in _OUTCOMES:
         if party.kind != "agent" or party.outcome is not None or party.ended is not None:
-            problems.append(_outcome_problem(line, party))
+            problems.append(_outcome_problem(event, party))
         else:
-            party.outcome = line
+            party.outcome = event
             if name != _ACCEPTED:
-                party.ended = line
+                party.ended = event
     else:
         ended = party.ended
-        if ended is not None and ended.event.event == _LEFT:
-            problems.append(_gone(line, party))
-        elif party.kind == "agent" and (party.outcome is None or party.outcome.event.event != _ACCEPTED):
-            problems.append(_left_unaccepted(line, party))
-        party.ended = ended or line
+        if ended is not None and ended.event == _LEFT:
+            problems.append(_gone(event, party))
+        elif party.kind == "agent" and (party.outcome is None or party.outcome.event != _ACCEPTED):
+            problems.append(_left_unaccepted(event, party))
+        party.ended = ended or event
 
 
-def _first_lines(lines: Sequence[LoadedLine]) -> dict[str, LoadedLine]:
-    """Each party id's first `party.entered` or `party.invited` line, for messages and hints."""
-    return {line.event.party: line for line in reversed(lines) if line.event.event in _FIRSTS}
+def _first_events(events: Sequence[Event]) -> dict[str, Event]:
+    """Each party id's first `party.entered` or `party.invited`, for messages and hints."""
+    return {event.party: event for event in reversed(events) if event.event in _FIRSTS}
 
 
-def _outcome_problem(line: LoadedLine, party: _Party) -> Diagnostic:
-    event = line.event
+def _outcome_problem(event: Event, party: _Party) -> Diagnostic:
     if party.kind != "agent":
-        return line.problem("E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
-                            "only invited agents accept, reject or have their invitation revoked")
+        return _problem(event, "E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
+                        "only invited agents accept, reject or have their invitation revoked")
     if party.outcome is not None:
-        return line.problem(
-            "E119", "event", f"party '{event.party}' already had {party.outcome.event.event} at "
-            f"{_where(party.outcome, line)}", "an invitation ends in one of accepted, rejected, revoked")
-    return _gone(line, party)
+        return _problem(
+            event, "E119", "event", f"party '{event.party}' already had {party.outcome.event} at "
+            f"{_where(party.outcome, event)}", "an invitation ends in one of accepted, rejected, revoked")
+    return _gone(event, party)
 
 
-def _left_unaccepted(line: LoadedLine, party: _Party) -> Diagnostic:
-    how = (f"its invitation ended with {party.outcome.event.event}" if party.outcome
-           else "it never accepted")
-    return line.problem("E120", "event", f"agent party '{line.event.party}' left but {how}",
-                        "an agent leaves only after party.accepted; an unanswered invitation "
-                        "ends with party.rejected or party.revoked")
+def _left_unaccepted(event: Event, party: _Party) -> Diagnostic:
+    how = f"its invitation ended with {party.outcome.event}" if party.outcome else "it never accepted"
+    return _problem(event, "E120", "event", f"agent party '{event.party}' left but {how}",
+                    "an agent leaves only after party.accepted; an unanswered invitation "
+                    "ends with party.rejected or party.revoked")
 
 
-def _gone(line: LoadedLine, party: _Party) -> Diagnostic:
-    return line.problem(
-        "E121", "event", f"{line.event.event} for party '{line.event.party}', which already ended "
-        f"({party.ended.event.event} at {_where(party.ended, line)})",
+def _gone(event: Event, party: _Party) -> Diagnostic:
+    return _problem(
+        event, "E121", "event", f"{event.event} for party '{event.party}', which already ended "
+        f"({party.ended.event} at {_where(party.ended, event)})",
         "nothing happens to a party after it left, was rejected or was revoked")
 
 
-def _by_problem(line: LoadedLine, inviter: _Party | None, lines: Sequence[LoadedLine]) -> Diagnostic:
+def _by_problem(event: Event, inviter: _Party | None, events: Sequence[Event]) -> Diagnostic:
     """`by` names a party that is unknown, not open yet or already ended."""
-    by = line.event.by
+    by = event.by
     if inviter is not None:
-        return line.problem(
-            "E123", "by", f"'by' names party '{by}', which already ended "
-            f"({inviter.ended.event.event} at {_where(inviter.ended, line)})",
+        return _problem(
+            event, "E123", "by", f"'by' names party '{by}', which already ended "
+            f"({inviter.ended.event} at {_where(inviter.ended, event)})",
             "the party that causes an event must still be there")
-    named = _first_lines(lines)
+    named = _first_events(events)
     if by not in named:
         hint = did_you_mean(by, named) or "'by' names a party of the same interaction"
-        return line.problem("E122", "by", f"'by' names unknown party '{by}'", hint)
-    return line.problem(
-        "E123", "by", f"'by' names party '{by}', which is not open yet "
-        f"(it starts at {_where(named[by], line)}, seq {named[by].event.seq})",
+        return _problem(event, "E122", "by", f"'by' names unknown party '{by}'", hint)
+    return _problem(
+        event, "E123", "by", f"'by' names party '{by}', which is not open yet "
+        f"(it starts at {_where(named[by], event)}, seq {named[by].seq})",
         "the party that causes an event must already be there")
 
 
-def _where(target: LoadedLine, seen_from: LoadedLine) -> str:
+def _where(target: Event, seen_from: Event) -> str:
     """`line N` within the same file, `path:N` across files."""
-    if target.position.path == seen_from.position.path:
-        return f"line {target.position.line}"
-    return f"{target.position.path}:{target.position.line}"
+    if target.source.path == seen_from.source.path:
+        return f"line {target.source.line}"
+    return f"{target.source.path}:{target.source.line}"

@@ -62,9 +62,8 @@ class LoadedLine(msgspec.Struct, frozen=True, gc=False):
 
     `interaction` is the interaction id whenever it could be read, even from an
     invalid line, so that the bad line can reject its own interaction. `closes`
-    says the line is an `interaction.ended`, valid or not. `raw` is kept so later
-    diagnostics about this line can show it with a caret under the field. One is
-    made per input line, hence a `msgspec.Struct` (see `Event`).
+    says the line is an `interaction.ended`, valid or not. The main job reads valid
+    lines as bare `Event`s (`read_line`), which carry their place and text too.
     """
 
     position: Position
@@ -73,10 +72,6 @@ class LoadedLine(msgspec.Struct, frozen=True, gc=False):
     interaction: str | None
     diagnostics: tuple[Diagnostic, ...] = ()
     closes: bool = False
-
-    def problem(self, code: str, field: str, message: str, hint: str | None = None) -> Diagnostic:
-        """A diagnostic about `field` of this line, with the caret under its key."""
-        return field_problem(self.raw, self.position, code, field, message, hint)
 
 
 @attrs.define
@@ -165,11 +160,20 @@ def _parse_ms(ts: str) -> int | None:
 
 def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
     """Validate one non-blank line (without its line ending) into an event or diagnostics."""
+    read = read_line(raw, path, line)
+    if type(read) is LoadedLine:
+        return read
+    return LoadedLine(read.source, raw, read, read.interaction, (), read.event == "interaction.ended")
+
+
+def read_line(raw: bytes, path: str, line: int) -> Event | LoadedLine:
+    """`parse_line` for the main job: a valid line is its `Event` alone, a bad one a `LoadedLine`."""
     position = Position(path, line)
     event = _decoded_event(raw, position)
     if event is not None:
-        return LoadedLine(position, raw, event, event.interaction, (), event.event == "interaction.ended")
-    return _checked_line(raw, position)
+        return event
+    checked = _checked_line(raw, position)
+    return checked.event if checked.event is not None else checked
 
 
 def _checked_line(raw: bytes, position: Position) -> LoadedLine:
@@ -259,7 +263,7 @@ def _checked_line(raw: bytes, position: Position) -> LoadedLine:
         interaction=interaction, seq=seq, ts=ts, ms=ms, event=name,
         party=text.get("party"), kind=kind, resource=text.get("resource"), by=text.get("by"),
         intent=intent, visibility=visibility, reason=text.get("reason"), media=text.get("media"),
-        data=MappingProxyType(data) if data else NO_DATA, source=position,
+        data=MappingProxyType(data) if data else NO_DATA, source=position, raw=raw,
     )
     return LoadedLine(position, raw, event, interaction, (), closes)
 
@@ -301,7 +305,7 @@ def _decoded_event(raw: bytes, position: Position) -> Event | None:
     if ms is None:
         return None
     return Event(line.interaction, line.seq, line.ts, ms, name, line.party, kind, line.resource, line.by,
-                 line.intent, line.visibility, line.reason, line.media, data, position)
+                 line.intent, line.visibility, line.reason, line.media, data, position, raw)
 
 
 _Text = Annotated[str, msgspec.Meta(min_length=1)]
@@ -417,8 +421,8 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
 
 
 def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
-               keep: Callable[[bytes], bool] | None = None) -> Iterator[LoadedLine]:
-    """Every event line of every source, in order; `-` is stdin.
+               keep: Callable[[bytes], bool] | None = None) -> Iterator[Event | LoadedLine]:
+    """Every event line of every source, in order, as `read_line` gives it; `-` is stdin.
 
     All paths are checked before the first line is read, so an unreadable one
     raises `InputError` before anything is produced. With `keep`, only the lines
@@ -444,7 +448,7 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
 
 
 def _parquet_lines(source: str, counts: ReadCounts,
-                   keep: Callable[[bytes], bool] | None) -> Iterator[LoadedLine]:
+                   keep: Callable[[bytes], bool] | None) -> Iterator[Event | LoadedLine]:
     """A Parquet file's rows as event lines (row N is line N); unreadable files are input errors."""
     try:
         yield from _lines_of(event_lines(source), source, counts, keep)
@@ -466,7 +470,7 @@ def _check_readable(source: str) -> None:
 
 
 def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
-              keep: Callable[[bytes], bool] | None) -> Iterator[LoadedLine]:
+              keep: Callable[[bytes], bool] | None) -> Iterator[Event | LoadedLine]:
     first = counts.lines
     try:
         for number, raw in enumerate(handle, start=1):
@@ -479,6 +483,6 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
                     continue
             raw = raw.rstrip(b"\r\n")
             if keep is None or keep(raw):
-                yield parse_line(raw, path, number)
+                yield read_line(raw, path, number)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None

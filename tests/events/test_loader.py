@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulesengine import loader
+from rulesengine.events import Event
 from rulesengine.loader import InputError, ReadCounts, field_column, parse_line, read_lines, timestamp_ms
 
 from .builders import line, record, routed, transfer, write
@@ -221,8 +222,8 @@ def test_read_lines_skips_blank_and_comment_lines_and_counts_all(tmp_path):
     path = write(tmp_path / "e.jsonl", ["# a comment", "", *items[:2], "   ", "  # indented", items[2]])
     counts = ReadCounts()
     got = list(read_lines([str(path)], counts))
-    assert [item.position.line for item in got] == [3, 4, 7]
-    assert all(item.diagnostics == () for item in got)
+    assert [item.source.line for item in got] == [3, 4, 7]
+    assert all(isinstance(item, Event) for item in got)
     assert counts.lines == 7
 
 
@@ -231,7 +232,8 @@ def test_crlf_line_endings_and_a_byte_order_mark(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(line(item) for item in routed()) + b"\r\n")
     got = list(read_lines([str(path)]))
     assert len(got) == len(routed())
-    assert all(item.event is not None for item in got)
+    assert all(isinstance(item, Event) for item in got)
+    assert got[0].raw == line(routed()[0])
 
 
 def test_several_sources_in_order(tmp_path):
@@ -239,7 +241,7 @@ def test_several_sources_in_order(tmp_path):
     second = write(tmp_path / "b.jsonl", routed("b"))
     got = list(read_lines([str(first), str(second)]))
     assert [item.interaction for item in got] == ["a"] * 9 + ["b"] * 9
-    assert got[9].position.path == str(second) and got[9].position.line == 1
+    assert got[9].source.path == str(second) and got[9].source.line == 1
 
 
 def test_dash_reads_stdin(monkeypatch):
@@ -247,7 +249,7 @@ def test_dash_reads_stdin(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     got = list(read_lines(["-"]))
     assert len(got) == 9
-    assert got[0].position.path == "<stdin>"
+    assert got[0].source.path == "<stdin>"
 
 
 @pytest.mark.parametrize("make, said", [

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rulesengine.graph import InteractionGraph
 from rulesengine.graph_export import to_mermaid
+from rulesengine.events import Event
 from rulesengine.loader import read_lines
 
 FLOWS = Path(__file__).parent
@@ -37,7 +38,7 @@ def _story(fixture: Path) -> str:
 
 
 def _graph(fixture: Path) -> InteractionGraph:
-    events = [loaded.event for loaded in read_lines([str(fixture)]) if loaded.event is not None]
+    events = [item for item in read_lines([str(fixture)]) if isinstance(item, Event)]
     return InteractionGraph(fixture.stem, events)
 
 
