@@ -37,7 +37,7 @@ _EMPTY: Mapping = MappingProxyType({})
 NO_DATA: Mapping = _EMPTY
 
 
-class Event(msgspec.Struct, frozen=True, gc=False):
+class Event(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """One validated event line. `ms` is `ts` as epoch milliseconds, for durations.
 
     A frozen `msgspec.Struct`: one is built per input line, and a Struct is built

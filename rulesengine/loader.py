@@ -426,8 +426,9 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
 
     All paths are checked before the first line is read, so an unreadable one
     raises `InputError` before anything is produced. With `keep`, only the lines
-    it accepts (raw, without line ending) are parsed and produced; every line is
-    still counted, so line numbers stay those of the file.
+    it accepts (raw, line ending included) are parsed and produced; every line is
+    still counted, so line numbers stay those of the file. `counts` reaches the
+    line just produced, and the total at the end of each source.
     """
     for source in sources:
         _check_readable(source)
@@ -471,18 +472,19 @@ def _check_readable(source: str) -> None:
 
 def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
               keep: Callable[[bytes], bool] | None) -> Iterator[Event | LoadedLine]:
-    first = counts.lines
+    first = number = counts.lines
     try:
         for number, raw in enumerate(handle, start=1):
-            counts.lines = first + number
+            if keep is not None and not keep(raw):
+                continue
             if raw[:1] != b"{":
                 if number == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
                 stripped = raw.strip()
                 if not stripped or stripped[:1] == b"#":
                     continue
-            raw = raw.rstrip(b"\r\n")
-            if keep is None or keep(raw):
-                yield read_line(raw, path, number)
+            counts.lines = first + number
+            yield read_line(raw.rstrip(b"\r\n"), path, number)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    counts.lines = first + number

@@ -24,8 +24,10 @@ import heapq
 import io
 import multiprocessing
 import os
+import queue
 import signal
 import sys
+import threading
 import traceback
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +45,8 @@ from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
 
 #: interactions a worker collects before sending them in one message
 BATCH = 200
+#: messages received ahead from one worker while the merge waits on another
+INBOX_BATCHES = 16
 _PREFIX = b'{"interaction":"'
 _KEY = b'"interaction"'
 
@@ -74,8 +78,13 @@ def owner(raw: bytes, jobs: int) -> int:
 
     The key is the interaction id exactly as the loader will read it. Most lines
     start with it, unescaped and alone; any other line is parsed to find it. Lines
-    with no readable id stand alone (they reject only themselves) and go to worker 0.
+    with no readable id stand alone (they reject only themselves) and go to worker 0,
+    as do blank and comment lines, which worker 0 then skips like any reader.
     """
+    stripped = raw.strip()
+    if not stripped or stripped[:1] == b"#":
+        return 0
+    raw = raw.rstrip(b"\r\n")
     if raw.startswith(_PREFIX) and raw.count(b'"interaction"') == 1:
         end = raw.find(b'"', len(_PREFIX))
         if end > len(_PREFIX) and b"\\" not in raw[len(_PREFIX):end]:
@@ -150,7 +159,8 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             receivers.append(receiver)
             workers.append(process)
         finished: list[RunStats] = []
-        for _, sent in heapq.merge(*(_results_of(receiver, finished) for receiver in receivers)):
+        inboxes = [_inbox(receiver) for receiver in receivers]
+        for _, sent in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
             yield _item(sent)
         merge_stats(stats, finished)
     finally:
@@ -162,17 +172,39 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             receiver.close()
 
 
-def _results_of(receiver: Connection, finished: list[RunStats]) -> Iterator[tuple]:
+def _inbox(receiver: Connection) -> queue.Queue:
+    """A worker's messages, received as soon as they are sent by a thread of their own.
+
+    The merge needs the workers' results in input order, so it waits on one worker
+    at a time; receiving eagerly keeps the others from waiting on a full pipe
+    meanwhile. The queue holds a few batches at most, so a worker far ahead waits.
+    """
+    inbox: queue.Queue = queue.Queue(maxsize=INBOX_BATCHES)
+
+    def receive() -> None:
+        while True:
+            try:
+                message = receiver.recv()
+            except (EOFError, OSError):
+                message = ("lost", None)
+            inbox.put(message)
+            if message[0] != "items":
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    return inbox
+
+
+def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]:
     """One worker's `(place, result)` pairs as they arrive; its counts go to `finished` at the end.
 
     Places are unique across workers (an interaction belongs to one), so merging
     never compares two results.
     """
     while True:
-        try:
-            tag, payload = receiver.recv()
-        except EOFError:
-            raise RuntimeError("a worker process ended without finishing its share") from None
+        tag, payload = inbox.get()
+        if tag == "lost":
+            raise RuntimeError("a worker process ended without finishing its share")
         if tag == "items":
             yield from payload
         elif tag == "done":
