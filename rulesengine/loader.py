@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
@@ -420,39 +421,42 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
                  source_line=text, hint="each line holds exactly one JSON object")
 
 
+#: which lines of a block one reader takes: `(index in the block, raw line)` pairs, in order
+Select = Callable[[list[bytes]], Iterable[tuple[int, bytes]]]
+
+
 def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
-               keep: Callable[[bytes], bool] | None = None) -> Iterator[Event | LoadedLine]:
+               select: Select | None = None) -> Iterator[Event | LoadedLine]:
     """Every event line of every source, in order, as `read_line` gives it; `-` is stdin.
 
     All paths are checked before the first line is read, so an unreadable one
-    raises `InputError` before anything is produced. With `keep`, only the lines
-    it accepts (raw, line ending included) are parsed and produced; every line is
-    still counted, so line numbers stay those of the file. `counts` reaches the
-    line just produced, and the total at the end of each source.
+    raises `InputError` before anything is produced. With `select`, only the lines
+    it picks from each block (raw, line ending included) are parsed and produced;
+    every line is still counted, so line numbers stay those of the file. `counts`
+    reaches the line just produced, and the total at the end of each source.
     """
     for source in sources:
         _check_readable(source)
     counts = counts if counts is not None else ReadCounts()
     for source in sources:
         if source == STDIN:
-            yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts, keep)
+            yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts, select)
             continue
         if is_parquet(source):
-            yield from _parquet_lines(source, counts, keep)
+            yield from _parquet_lines(source, counts, select)
             continue
         try:
             handle = open(source, "rb")
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         with handle:
-            yield from _lines_of(handle, source, counts, keep)
+            yield from _lines_of(handle, source, counts, select)
 
 
-def _parquet_lines(source: str, counts: ReadCounts,
-                   keep: Callable[[bytes], bool] | None) -> Iterator[Event | LoadedLine]:
+def _parquet_lines(source: str, counts: ReadCounts, select: Select | None) -> Iterator[Event | LoadedLine]:
     """A Parquet file's rows as event lines (row N is line N); unreadable files are input errors."""
     try:
-        yield from _lines_of(event_lines(source), source, counts, keep)
+        yield from _lines_of(event_lines(source), source, counts, select)
     except ParquetUnavailable as problem:
         raise InputError(f"cannot read {source}: {problem}") from None
     except (OSError, ValueError) as problem:  # pyarrow's errors for files that are not Parquet
@@ -471,20 +475,35 @@ def _check_readable(source: str) -> None:
 
 
 def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
-              keep: Callable[[bytes], bool] | None) -> Iterator[Event | LoadedLine]:
-    first = number = counts.lines
+              select: Select | None) -> Iterator[Event | LoadedLine]:
+    first = counts.lines
+    number = 0
     try:
-        for number, raw in enumerate(handle, start=1):
-            if keep is not None and not keep(raw):
-                continue
-            if raw[:1] != b"{":
-                if number == 1 and raw.startswith(_BOM):
-                    raw = raw[len(_BOM):]
-                stripped = raw.strip()
-                if not stripped or stripped[:1] == b"#":
-                    continue
-            counts.lines = first + number
-            yield read_line(raw.rstrip(b"\r\n"), path, number)
+        for block in _blocks(handle):
+            chosen = enumerate(block) if select is None else select(block)
+            for index, raw in chosen:
+                if raw[:1] != b"{":
+                    if number + index == 0 and raw.startswith(_BOM):
+                        raw = raw[len(_BOM):]
+                    stripped = raw.strip()
+                    if not stripped or stripped[:1] == b"#":
+                        continue
+                counts.lines = first + number + index + 1
+                yield read_line(raw.rstrip(b"\r\n"), path, number + index + 1)
+            number += len(block)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     counts.lines = first + number
+
+
+#: bytes of lines read at a time
+_BLOCK = 1 << 16
+
+
+def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """Lines in lists of about `_BLOCK` bytes (a file) or 1,000 lines (any other iterable)."""
+    if hasattr(lines, "readlines"):
+        yield from iter(lambda: lines.readlines(_BLOCK), [])
+        return
+    lines = iter(lines)
+    yield from iter(lambda: list(islice(lines, 1000)), [])

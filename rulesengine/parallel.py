@@ -35,11 +35,12 @@ from multiprocessing.connection import Connection
 from typing import IO
 
 import attrs
+import msgspec
 
 from rulesengine.assemble import Assembler, Rejection, StreamStats
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.loader import STDIN, InputError, ReadCounts, parse_line, read_lines
+from rulesengine.loader import STDIN, InputError, ReadCounts, Select, parse_line, read_lines
 from rulesengine.output import Row, RowWriter, row_values
 from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
 
@@ -48,17 +49,16 @@ BATCH = 200
 #: messages received ahead from one worker while the merge waits on another
 INBOX_BATCHES = 16
 _PREFIX = b'{"interaction":"'
+_LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
 
 WriterFactory = Callable[[IO[bytes]], RowWriter]
 
 
-@attrs.frozen
-class Rendered:
+class Rendered(msgspec.Struct, frozen=True, gc=False):
     """One interaction's rows, already written in the output format, and what went wrong.
 
-    Made only from an `Evaluated`, whose sequences are tuples already: no converters,
-    because the parent makes one per interaction while every worker waits on it.
+    A `msgspec.Struct`: the parent makes one per interaction while every worker waits on it.
     """
 
     interaction: str
@@ -100,26 +100,28 @@ def owner(raw: bytes, jobs: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
 
 
-def share(worker: int, jobs: int) -> Callable[[bytes], bool]:
-    """Whether a raw line belongs to `worker`: `owner` with its common case inlined.
+def share(worker: int, jobs: int) -> Select:
+    """The lines of a block that belong to `worker`: `owner` of each, most of it done in C.
 
-    Every worker runs this on every line of the input, so the usual line costs a
-    prefix test, two finds and a checksum, and no further call: an ASCII id without
-    escapes that is the line's only `"interaction"` key is its own bytes.
+    Every worker runs this on every line of the input. When every line of a block
+    starts with its id (`{"interaction":"...`), holds one `"interaction"` key, and
+    the ids are ASCII without escapes, each id is its own bytes: the checks run once
+    over the whole block and the checksums in one `map`. Any other block is shared
+    out line by line with `owner`.
     """
     start = len(_PREFIX)
     crc32 = zlib.crc32
 
-    def keep(raw: bytes) -> bool:
-        if raw.startswith(_PREFIX):
-            end = raw.find(b'"', start)
-            key = raw[start:end]
-            # 92 is a backslash: an int test is several times cheaper than a bytes one
-            if end > start and key.isascii() and 92 not in key and raw.find(_KEY, start) < 0:
-                return crc32(key) % jobs == worker
-        return owner(raw, jobs) == worker
+    def select(lines: list[bytes]) -> list[tuple[int, bytes]]:
+        keys = [raw[start:raw.find(b'"', start)] for raw in lines]
+        ids = b"".join(keys)
+        joined = b"".join(lines)
+        if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
+                and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)):
+            return [(index, lines[index]) for index, crc in enumerate(map(crc32, keys)) if crc % jobs == worker]
+        return [(index, raw) for index, raw in enumerate(lines) if owner(raw, jobs) == worker]
 
-    return keep
+    return select
 
 
 def default_jobs() -> int:
@@ -238,7 +240,7 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
     total.stream.lines = max((part.stream.lines for part in parts), default=0)
 
 
-def _work(sender: Connection, keep: Callable[[bytes], bool], sources: Sequence[str],
+def _work(sender: Connection, select: Select, sources: Sequence[str],
           evaluator: Evaluator, writer: WriterFactory | None, include_open: bool) -> None:
     """One worker: evaluate its share and send results in batches, each with its place, then counts.
 
@@ -266,10 +268,10 @@ def _work(sender: Connection, keep: Callable[[bytes], bool], sources: Sequence[s
 
         assembler = Assembler(include_open=include_open, stats=stats.stream)
         counts = ReadCounts()
-        for line in read_lines(sources, counts, keep):
-            stats.stream.lines = counts.lines
+        for line in read_lines(sources, counts, select):
             item = assembler.take(line)
             if item is not None:
+                stats.stream.lines = counts.lines
                 send((0, counts.lines), item)
         stats.stream.lines = counts.lines
         for item in assembler.finish():

@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rulesengine.assemble import Rejection
@@ -45,14 +45,25 @@ SHAPES = st.sampled_from([
 ])
 
 
+PLAIN = '{{"interaction":"{id}","seq":1,"ts":"2026-03-02T10:00:00Z","event":"customer.left"}}'
+LINES = st.tuples(st.one_of(SHAPES, st.just(PLAIN)), IDS | st.sampled_from(["c3", "c4", "c5"]),
+                  st.sampled_from(["utf-8", "latin-1"]), st.sampled_from(["\n", "\r\n", ""]))
+
+
 @settings(max_examples=300, deadline=None)
-@given(shape=SHAPES, key=IDS, jobs=st.integers(1, 5), encoding=st.sampled_from(["utf-8", "latin-1"]))
-def test_every_line_goes_to_the_worker_of_its_interaction(shape: str, key: str, jobs: int, encoding: str) -> None:
-    """Latin-1 makes `é` invalid UTF-8: the loader salvages such an id from the broken line."""
-    raw = shape.format(id=key, id_raw=7).encode(encoding)
-    assert owner(raw, jobs) == expected_owner(raw, jobs)
-    assert [share(worker, jobs)(raw) for worker in range(jobs)] == [
-        worker == expected_owner(raw, jobs) for worker in range(jobs)]
+@given(lines=st.lists(LINES, min_size=1, max_size=12), jobs=st.integers(1, 5), plain=st.booleans())
+def test_every_line_goes_to_the_worker_of_its_interaction(lines: list, jobs: int, plain: bool) -> None:
+    """Blocks of plain lines take the block-wide short cut, any other block goes line by line.
+    Latin-1 makes `é` invalid UTF-8: the loader salvages such an id from the broken line."""
+    if plain:
+        lines = [(PLAIN, key, "utf-8", "\n") for _, key, _, _ in lines if "\\" not in key]
+    block = [(shape.format(id=key, id_raw=7) + end).encode(encoding) for shape, key, encoding, end in lines]
+    assume(block)
+    for raw in block:
+        assert owner(raw, jobs) == expected_owner(raw.rstrip(b"\r\n"), jobs)
+    for worker in range(jobs):
+        assert share(worker, jobs)(block) == [
+            (index, raw) for index, raw in enumerate(block) if expected_owner(raw.rstrip(b"\r\n"), jobs) == worker]
 
 
 def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False) -> tuple[list, RunStats]:
