@@ -87,15 +87,22 @@ class RowWriter(Protocol):
     def close(self) -> None: ...
 
 
+class StreamWriter(RowWriter, Protocol):
+    """A writer whose rows become bytes one batch at a time (JSON lines, CSV): `write`
+    writes what `render` gives, after whatever the writer wrote when made (a header)."""
+
+    def render(self, rows: Sequence[Row]) -> bytes: ...
+
+
 class JsonLinesWriter:
     """One JSON object per row, keys in contract order: the default, and streamable."""
 
     def __init__(self, stream: IO[bytes]):
         self._stream = stream
-        self._encode_lines = msgspec.json.Encoder().encode_lines
+        self.render: Callable[[Sequence[Row]], bytes] = msgspec.json.Encoder().encode_lines
 
     def write(self, rows: Sequence[Row]) -> None:
-        self._stream.write(self._encode_lines(rows))
+        self._stream.write(self.render(rows))
 
     def close(self) -> None:
         self._stream.flush()
@@ -109,17 +116,22 @@ class CsvWriter:
         self._text = io.StringIO()
         self._csv = csv.writer(self._text, lineterminator="\n")
         self._csv.writerow(FIELDS)
-        self._flush_text()
+        self._stream.write(self._taken())
 
-    def write(self, rows: Sequence[Row]) -> None:
+    def render(self, rows: Sequence[Row]) -> bytes:
+        """The bytes `write` would write for these rows."""
         for row in rows:
             self._csv.writerow(_cell(value) for value in row_values(row))
-        self._flush_text()
+        return self._taken()
 
-    def _flush_text(self) -> None:
-        self._stream.write(self._text.getvalue().encode())
+    def write(self, rows: Sequence[Row]) -> None:
+        self._stream.write(self.render(rows))
+
+    def _taken(self) -> bytes:
+        text = self._text.getvalue()
         self._text.seek(0)
         self._text.truncate()
+        return text.encode()
 
     def close(self) -> None:
         self._stream.flush()

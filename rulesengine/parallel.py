@@ -41,7 +41,7 @@ from rulesengine.assemble import Assembler, Rejection, StreamStats
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.loader import STDIN, InputError, ReadCounts, Select, parse_line, read_lines
-from rulesengine.output import Row, RowWriter, row_values
+from rulesengine.output import StreamWriter
 from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
 
 #: interactions a worker collects before sending them in one message
@@ -52,14 +52,11 @@ _PREFIX = b'{"interaction":"'
 _LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
 
-WriterFactory = Callable[[IO[bytes]], RowWriter]
+WriterFactory = Callable[[IO[bytes]], StreamWriter]
 
 
 class Rendered(msgspec.Struct, frozen=True, gc=False):
-    """One interaction's rows, already written in the output format, and what went wrong.
-
-    A `msgspec.Struct`: the parent makes one per interaction while every worker waits on it.
-    """
+    """One interaction's rows, already written in the output format, and what went wrong."""
 
     interaction: str
     data: bytes
@@ -162,8 +159,8 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             workers.append(process)
         finished: list[RunStats] = []
         inboxes = [_inbox(receiver) for receiver in receivers]
-        for _, sent in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
-            yield _item(sent)
+        for _, item in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
+            yield item
         merge_stats(stats, finished)
     finally:
         for process in workers:
@@ -218,15 +215,6 @@ def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]
             raise RuntimeError(f"a worker process failed:\n{payload}")
 
 
-def _item(sent: tuple | Rejection) -> Rendered | Evaluated | Rejection:
-    if isinstance(sent, Rejection):
-        return sent
-    interaction, rows, count, problems, undecided = sent
-    if isinstance(rows, bytes):
-        return Rendered(interaction, rows, count, problems, undecided)
-    return Evaluated(interaction, tuple(Row(*values) for values in rows), problems, undecided)
-
-
 def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
     """Add the workers' counts into `total`; lines were read by every worker, so count them once."""
     for part in parts:
@@ -251,16 +239,16 @@ def _work(sender: Connection, select: Select, sources: Sequence[str],
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     try:
         stats = RunStats()
-        render = _Renderer(writer) if writer is not None else None
+        render = writer(io.BytesIO()).render if writer is not None else None  # a header is the parent's
         batch: list = []
 
         def send(place: tuple, item: object) -> None:
             nonlocal batch
             if not isinstance(item, Rejection):
-                evaluated = decide_interaction(item, evaluator, stats)
-                rows = render(evaluated.rows) if render else tuple(map(row_values, evaluated.rows))
-                item = (evaluated.interaction, rows, len(evaluated.rows), evaluated.problems,
-                        evaluated.undecided)
+                item = decide_interaction(item, evaluator, stats)
+                if render is not None:
+                    item = Rendered(item.interaction, render(item.rows), len(item.rows), item.problems,
+                                    item.undecided)
             batch.append((place, item))
             if len(batch) >= BATCH:
                 sender.send(("items", batch))
@@ -284,22 +272,3 @@ def _work(sender: Connection, select: Select, sources: Sequence[str],
         sender.send(("failed", traceback.format_exc()))
     finally:
         sender.close()
-
-
-class _Renderer:
-    """A worker's writer over a buffer: rows in, their bytes in the output format out."""
-
-    def __init__(self, writer: WriterFactory) -> None:
-        self._buffer = io.BytesIO()
-        self._writer = writer(self._buffer)
-        self._take()  # a header belongs to the parent's output, once
-
-    def _take(self) -> bytes:
-        data = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return data
-
-    def __call__(self, rows: Sequence[Row]) -> bytes:
-        self._writer.write(rows)
-        return self._take()
