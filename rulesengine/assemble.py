@@ -366,7 +366,39 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
                     event, "E115", "ts", f"ts {event.ts} (seq {seq}) is earlier than {previous.ts} "
                     f"(seq {previous.seq})", "ts never goes backwards as seq grows"))
         previous = event
-        _walk_party(event, parties, events, problems)
+        # the parties' lives, in the same walk: `by`, first event, outcomes, leaving
+        by = event.by
+        if by is not None:
+            inviter = parties.get(by)
+            if inviter is None or inviter.ended is not None:
+                problems.append(_by_problem(event, inviter, events))
+        if event.party is None or name not in _PARTY_EVENTS:
+            continue
+        party = parties.get(event.party)
+        if name in _FIRSTS:
+            if party is not None:
+                problems.append(_problem(
+                    event, "E117", "party", f"party id '{event.party}' is reused (first at "
+                    f"{_where(party.first, event)})", "a new participation needs a new party id"))
+            parties[event.party] = _Party(event.kind, event)
+        elif party is None:
+            hint = (did_you_mean(event.party, _first_events(events))
+                    or "a party's first event is party.entered or party.invited")
+            problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
+        elif name in _OUTCOMES:
+            if party.kind != "agent" or party.outcome is not None or party.ended is not None:
+                problems.append(_outcome_problem(event, party))
+            else:
+                party.outcome = event
+                if name != _ACCEPTED:
+                    party.ended = event
+        else:
+            left = party.ended
+            if left is not None and left.event == _LEFT:
+                problems.append(_gone(event, party))
+            elif party.kind == "agent" and (party.outcome is None or party.outcome.event != _ACCEPTED):
+                problems.append(_left_unaccepted(event, party))
+            party.ended = left or event
     if created is None:
         problems.append(_problem(
             events[0], "E110", "event", f"interaction '{events[0].interaction}' has no interaction.created",
@@ -378,44 +410,6 @@ def _before_created(event: Event, created: Event) -> Diagnostic:
     return _problem(
         event, "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
         f"(seq {created.seq})", "interaction.created has the lowest seq")
-
-
-def _walk_party(event: Event, parties: dict[str, _Party], events: Sequence[Event],
-                problems: list[Diagnostic]) -> None:
-    """One step of the parties' lives in seq order: first event, outcomes, leaving, `by`."""
-    by = event.by
-    if by is not None:
-        inviter = parties.get(by)
-        if inviter is None or inviter.ended is not None:
-            problems.append(_by_problem(event, inviter, events))
-    name = event.event
-    if event.party is None or name not in _PARTY_EVENTS:
-        return
-    party = parties.get(event.party)
-    if name in _FIRSTS:
-        if party is not None:
-            problems.append(_problem(
-                event, "E117", "party", f"party id '{event.party}' is reused (first at "
-                f"{_where(party.first, event)})", "a new participation needs a new party id"))
-        parties[event.party] = _Party(event.kind, event)
-    elif party is None:
-        hint = (did_you_mean(event.party, _first_events(events))
-                or "a party's first event is party.entered or party.invited")
-        problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
-    elif name in _OUTCOMES:
-        if party.kind != "agent" or party.outcome is not None or party.ended is not None:
-            problems.append(_outcome_problem(event, party))
-        else:
-            party.outcome = event
-            if name != _ACCEPTED:
-                party.ended = event
-    else:
-        ended = party.ended
-        if ended is not None and ended.event == _LEFT:
-            problems.append(_gone(event, party))
-        elif party.kind == "agent" and (party.outcome is None or party.outcome.event != _ACCEPTED):
-            problems.append(_left_unaccepted(event, party))
-        party.ended = ended or event
 
 
 def _first_events(events: Sequence[Event]) -> dict[str, Event]:
