@@ -66,7 +66,7 @@ class StreamStats:
     """Running counts of one stream, updated as items are produced."""
 
     lines: int = 0          # physical lines read, blank and comment lines included
-    events: int = 0         # lines that held a valid event
+    events: int = 0         # lines that held a valid event, counted as their interaction is done
     interactions: int = 0   # distinct interactions opened
     evaluated: int = 0      # `Interaction`s produced
     rejected: int = 0       # `Rejection`s of kind `rejected` produced
@@ -120,12 +120,10 @@ class Assembler:
         interaction = line.interaction
         state = self._open.get(interaction)
         if state is not None and type(line) is Event:  # the usual line: one more event
-            self.stats.events += 1
             state.events.append(line)
             return self._close(interaction, state) if line.event == _ENDED else None
         stats = self.stats
         if type(line) is Event:
-            stats.events += 1
             diagnostics: tuple[Diagnostic, ...] = ()
             closes = line.event == _ENDED
         else:
@@ -138,6 +136,7 @@ class Assembler:
             mark = fingerprint(interaction)
             if mark in self._done:
                 stats.late_events += 1
+                stats.events += type(line) is Event
                 return Rejection(interaction, (_late(line), *diagnostics), LATE)
             state = self._open[interaction] = _Open(mark, [], [])
             stats.interactions += 1
@@ -160,8 +159,10 @@ class Assembler:
                 yield self._verdict(interaction, state, ended=False)
             else:
                 self.stats.held_open += 1
+                self.stats.events += len(state.events)
 
     def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
+        self.stats.events += len(state.events)  # counted here rather than line by line
         events = sorted(state.events, key=_SEQ)
         problems = state.poison or problems_of(events)
         if problems:

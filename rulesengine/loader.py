@@ -482,14 +482,15 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
         for block in _blocks(handle):
             chosen = enumerate(block) if select is None else select(block)
             for index, raw in chosen:
+                line = number + index + 1
                 if raw[:1] != b"{":
-                    if number + index == 0 and raw.startswith(_BOM):
+                    if line == 1 and raw.startswith(_BOM):
                         raw = raw[len(_BOM):]
                     stripped = raw.strip()
                     if not stripped or stripped[:1] == b"#":
                         continue
-                counts.lines = first + number + index + 1
-                yield read_line(raw.rstrip(b"\r\n"), path, number + index + 1)
+                counts.lines = first + line
+                yield read_line(raw.rstrip(b"\r\n"), path, line)
             number += len(block)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None

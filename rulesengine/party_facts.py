@@ -9,8 +9,7 @@ input (the performance tests check it); the two answers they share live here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from operator import attrgetter
+from collections.abc import Iterable, Sequence
 
 from rulesengine.events import MEDIATION_KINDS, PARTY_EVENT_TYPES, Event
 from rulesengine.facts import PartyFacts, PartyStep
@@ -76,7 +75,6 @@ _ANSWERS = frozenset({"party.accepted", "party.revoked", "party.rejected"})
 _STEP_NAMES = {name: name.removeprefix("party.") for name in PARTY_EVENT_TYPES}
 _HOLDING_KINDS = frozenset({"queue", "workbin"})
 _MEDIATION = frozenset(MEDIATION_KINDS)
-_SEQ = attrgetter("seq")
 
 
 def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool = False) -> list[PartyFacts]:
@@ -85,10 +83,11 @@ def party_facts(interaction: str, events: Iterable[Event], *, provisional: bool 
     The main job needs only the facts, and a networkx graph per interaction costs more
     than everything else it does; this walks the events once into plain nodes linked
     by `by`. Both must agree on every input (the performance tests check it). The
-    events are those of a well-formed interaction, so each party starts with its
-    first event (`party.entered` or `party.invited`).
+    events are those of a well-formed interaction in seq order, as `Interaction`
+    holds them, so each party starts with its first event (`party.entered` or
+    `party.invited`).
     """
-    ordered = sorted(events, key=_SEQ)
+    ordered = events if isinstance(events, Sequence) else list(events)
     ended = left = None
     nodes: dict[str, _Node] = {}
     for e in ordered:
