@@ -135,30 +135,38 @@ def _node_facts(interaction: str, node: _Node, nodes: dict[str, _Node], left_seq
         target, source = source, (nodes[source.by] if source.by is not None else None)
     kind = node.kind
     children = node.children
-    delivered = _delivered(node) if children and kind in _MEDIATION else []
+    end_seq = node.end_seq
     accepted = node.accepted
     alert_ms = engage_ms = None
     if kind == "agent":
         answered = node.answered
         alert_ms = (answered.ms if answered else node.end_ms) - first.ms
         engage_ms = node.end_ms - accepted.ms if accepted else None
+    # plain loops rather than any(...) over generators: this runs for every party
+    transfer_completed = delivered_accepted = False
+    for child in children:
+        taken = child.accepted
+        if taken is not None and taken.seq < end_seq and child.first.intent == "transfer":
+            transfer_completed = True
+            break
+    delivered = _delivered(node) if children and kind in _MEDIATION else ()
+    for agent in delivered:
+        if agent.accepted is not None:
+            delivered_accepted = True
+            break
     if left_seq is None:
         at_left = delivered_at_left = "stayed"
     else:
-        at_left = node.state_at(left_seq)
+        at_left = state_at(kind, node.start_seq, end_seq, accepted.seq if accepted else None, left_seq)
         delivered_at_left = (summarize_delivered({agent.state_at(left_seq) for agent in delivered}, left_seq)
                              if delivered else "not_started")
-    end_seq = node.end_seq
-    transfer_completed = bool(children) and any(
-        child.first.intent == "transfer" and child.accepted is not None and child.accepted.seq < end_seq
-        for child in children)
     # positional, in PartyFacts' field order: keywords cost a third of the call on this hot path
     return PartyFacts(
         interaction, node.id, kind, node.resource, tuple(node.steps), first.intent or "none", origin,
         through_queue, inviter.kind if inviter else "none", first.visibility or "unknown",
-        left_seq is not None, at_left, transfer_completed, bool(children),
-        bool(delivered) and any(agent.accepted for agent in delivered), delivered_at_left, alert_ms,
-        engage_ms, node.end_ms - node.first.ms, node.first.ts, node.last.ts, node.start_seq, provisional,
+        left_seq is not None, at_left, transfer_completed, bool(children), delivered_accepted,
+        delivered_at_left, alert_ms, engage_ms, node.end_ms - node.first.ms, node.first.ts, node.last.ts,
+        node.start_seq, provisional,
     )
 
 
