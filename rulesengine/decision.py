@@ -6,6 +6,7 @@ into a `Decision`; the output stage joins the two into a descriptor row.
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 import attrs
@@ -15,6 +16,8 @@ from rulesengine.diagnostics import Diagnostic
 from rulesengine.facts import PartyFacts
 
 UNSPECIFIED = "Unspecified"
+#: between the rules of a row's `rule` and `rule_at` columns
+RULE_SEPARATOR = " + "
 
 
 class RuleRef(msgspec.Struct, frozen=True, order=True, gc=False):
@@ -47,6 +50,18 @@ class Decision:
     incomplete: bool = False
     #: problems found while deciding, e.g. two equal-priority rules disagreeing
     problems: tuple[Diagnostic, ...] = attrs.field(default=(), converter=tuple)
+
+    @functools.cached_property
+    def rule_columns(self) -> tuple[str | None, str | None]:
+        """The deciding rules' ids and their `path:line`s, each joined by ` + ` (None if none).
+
+        Worked out once per decision: the rule set shares one decision among every
+        party decided by the same rules, and each of their rows shows these.
+        """
+        if not self.rules:
+            return None, None
+        return (RULE_SEPARATOR.join(r.id for r in self.rules),
+                RULE_SEPARATOR.join(r.at for r in self.rules))
 
 
 class Evaluator(Protocol):

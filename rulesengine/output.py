@@ -9,7 +9,6 @@ the final name.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import os
 import tempfile
@@ -19,11 +18,10 @@ from typing import IO, Protocol
 
 import msgspec
 
-from rulesengine.decision import Decision, RuleRef
+from rulesengine.decision import Decision
 from rulesengine.events import MEDIATION_KINDS
 from rulesengine.facts import PartyFacts
 
-RULE_SEPARATOR = " + "
 
 
 class Row(msgspec.Struct, frozen=True, gc=False):
@@ -53,7 +51,7 @@ class Row(msgspec.Struct, frozen=True, gc=False):
     @classmethod
     def of(cls, facts: PartyFacts, decision: Decision) -> Row:
         is_msf = facts.kind in MEDIATION_KINDS and facts.handed_on
-        rule, rule_at = _rule_columns(decision.rules)
+        rule, rule_at = decision.rule_columns
         # positional, in field order: keywords cost a third of the call, once per row
         return cls(
             facts.interaction, facts.party, facts.kind, facts.resource, "MSF" if is_msf else "IRF",
@@ -67,14 +65,6 @@ class Row(msgspec.Struct, frozen=True, gc=False):
         """`Role/Result [Reason]`, the way the warehouse documentation writes it."""
         text = f"{self.resource_role}/{self.technical_result}"
         return text if self.result_reason == "Unspecified" else f"{text} [{self.result_reason}]"
-
-
-@functools.lru_cache(maxsize=1024)
-def _rule_columns(rules: tuple[RuleRef, ...]) -> tuple[str | None, str | None]:
-    """The `rule` and `rule_at` cells: a few rule sets decide every party, so they are cached."""
-    if not rules:
-        return None, None
-    return RULE_SEPARATOR.join(r.id for r in rules), RULE_SEPARATOR.join(r.at for r in rules)
 
 
 FIELDS: tuple[str, ...] = Row.__struct_fields__
