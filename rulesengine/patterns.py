@@ -137,16 +137,21 @@ def can_both_match(first: Nfa, second: Nfa) -> bool:
 
 
 class Matcher:
-    """Runs one pattern over a party's steps, growing its DFA as new steps are seen."""
+    """Runs one pattern over a party's steps, growing its DFA as new steps are seen.
 
-    __slots__ = ("_nfa", "_ids", "_sets", "_accepting", "_moves")
+    A pattern that tests no step attribute only ever needs the step's name, so its
+    DFA moves on names: a string hashes once, a tuple of four on every lookup.
+    """
+
+    __slots__ = ("_nfa", "_ids", "_sets", "_accepting", "_moves", "_by_name")
 
     def __init__(self, nfa: Nfa) -> None:
         self._nfa = nfa
         self._ids: dict[frozenset[int], int] = {}
         self._sets: list[frozenset[int]] = []
         self._accepting: list[bool] = []
-        self._moves: dict[tuple[int, tuple], int] = {}
+        self._moves: dict[tuple[int, object], int] = {}
+        self._by_name = not any(check.attributes for edges in nfa.edges for check, _ in edges)
         self._state(nfa.closure([nfa.start]))
 
     def _state(self, states: frozenset[int]) -> int:
@@ -157,18 +162,19 @@ class Matcher:
             self._accepting.append(self._nfa.accept in states)
         return known
 
-    def _move(self, state: int, symbol: tuple) -> int:
+    def _move(self, state: int, key: object, step: PartyStep) -> int:
+        symbol = step_symbol(step)
         targets = [target for source in self._sets[state]
                    for check, target in self._nfa.edges[source] if check.accepts(symbol)]
         target = self._state(self._nfa.closure(targets))
-        self._moves[state, symbol] = target
+        self._moves[state, key] = target
         return target
 
     def __call__(self, steps: Sequence[PartyStep]) -> bool:
         state = 0
-        moves = self._moves
+        moves, by_name = self._moves, self._by_name
         for step in steps:
-            symbol = (step.step, step.reason, step.intent, step.visibility)
-            following = moves.get((state, symbol))
-            state = self._move(state, symbol) if following is None else following
+            key = step.step if by_name else (step.step, step.reason, step.intent, step.visibility)
+            following = moves.get((state, key))
+            state = self._move(state, key, step) if following is None else following
         return self._accepting[state]
