@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import tracemalloc
 from collections.abc import Iterator
 
 from rulesengine.assemble import Assembler, Interaction, StreamStats
 from rulesengine.loader import LoadedLine, parse_line
+from rulesengine.output import JsonLinesWriter, Row
 
 from .builders import line, routed
 
@@ -53,3 +56,26 @@ def test_a_completed_interaction_is_forgotten():
     for loaded in lines:
         list(assembler.feed(loaded))
     assert (assembler.open_count, assembler.remembered_count) == (0, 1)
+
+
+def test_writing_rows_keeps_no_memory():
+    """Rows come in tuples; the JSON lines writer must not keep anything of them.
+
+    msgspec 0.22's `encode_lines` leaks on every call given a tuple, which once made
+    the peak of a million-interaction run grow by 45 MB.
+    """
+    rows = [Row(f"i{n}", "p", "agent", "A", "IRF", "t0", "t1", 1, 2, "RoutedTo", "Unspecified", "Completed",
+                "Unspecified", "r", "r.rules:1", False) for n in range(4)]
+    writer = JsonLinesWriter(io.BytesIO())
+    tracemalloc.start()
+    try:
+        writer.write(tuple(rows))
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(20_000):
+            writer.write(tuple(rows))
+            writer._stream.seek(0)
+            writer._stream.truncate()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000
