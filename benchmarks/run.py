@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base_out, engine_out = DATA / "baseline.jsonl", DATA / "engine.jsonl"
     base_times, engine_times = [], []
     for number in range(1, args.rounds + 1):
-        with open(base_out, "wb") as out:
+        with open(base_out, "wb", buffering=OUTPUT_BUFFER) as out:
             base_times.append(timed(lambda: baseline.run(path, out)))
         engine_times.append(timed(lambda: engine(path, rules, engine_out)))
         if not filecmp.cmp(base_out, engine_out, shallow=False):
