@@ -12,10 +12,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from types import MappingProxyType
-
 from typing import Annotated, Literal
 
 import attrs
@@ -304,11 +303,9 @@ def _decoded_event(raw: bytes, position: Position) -> Event | None:
             data = MappingProxyType(record) if record else NO_DATA
         elif record is not None:
             return None
-    ms = _RECENT.get(line.ts)  # `timestamp_ms`'s first question, asked here for one call less
+    ms = timestamp_ms(line.ts)
     if ms is None:
-        ms = timestamp_ms(line.ts)
-        if ms is None:
-            return None
+        return None
     return Event(line.interaction, line.seq, line.ts, ms, name, line.party, kind, line.resource, line.by,
                  line.intent, line.visibility, line.reason, line.media, data, position, raw)
 
