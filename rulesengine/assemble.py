@@ -136,7 +136,8 @@ class Assembler:
             mark = fingerprint(interaction)
             if mark in self._done:
                 stats.late_events += 1
-                stats.events += type(line) is Event
+                if type(line) is Event:
+                    stats.events += 1  # a late event is still a valid line
                 return Rejection(interaction, (_late(line), *diagnostics), LATE)
             state = self._open[interaction] = _Open(mark, [], [])
             stats.interactions += 1
