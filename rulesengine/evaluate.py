@@ -66,7 +66,7 @@ class CompiledRules:
 
 
 def _nobody(facts: PartyFacts) -> Pick:
-    """The picker for a kind no rule is about."""
+    """The picker for a kind outside the contract's (no rule can be about it)."""
     return None, None
 
 
