@@ -491,10 +491,7 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
                     if not stripped or stripped[:1] == b"#":
                         continue
                 counts.lines = first + line
-                raw = raw.rstrip(b"\r\n")
-                position = Position(path, line)
-                # `read_line` written out: one call less for every line of the input
-                yield _decoded_event(raw, position) or _checked(raw, position)
+                yield read_line(raw.rstrip(b"\r\n"), path, line)
             number += len(block)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
