@@ -422,8 +422,9 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
                  source_line=text, hint="each line holds exactly one JSON object")
 
 
-#: which lines of a block one reader takes: `(index in the block, raw line)` pairs, in order
-Select = Callable[[list[bytes]], Iterable[tuple[int, bytes]]]
+#: which lines of each block one reader takes: per block, in order, its number of lines and
+#: the `(index in the block, raw line)` pairs taken
+Select = Callable[[Iterator[list[bytes]]], Iterator[tuple[int, Iterable[tuple[int, bytes]]]]]
 
 
 def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
@@ -432,7 +433,7 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
 
     All paths are checked before the first line is read, so an unreadable one
     raises `InputError` before anything is produced. With `select`, only the lines
-    it picks from each block (raw, line ending included) are parsed and produced;
+    takes from each block (raw, line ending included) are parsed and produced;
     every line is still counted, so line numbers stay those of the file. `counts`
     reaches the line just produced, and the total at the end of each source.
     """
@@ -480,8 +481,9 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
     first = counts.lines
     number = 0
     try:
-        for block in _blocks(handle):
-            chosen = enumerate(block) if select is None else select(block)
+        blocks = _blocks(handle)
+        taken = ((len(block), enumerate(block)) for block in blocks) if select is None else select(blocks)
+        for size, chosen in taken:
             for index, raw in chosen:
                 line = number + index + 1
                 if raw[:1] != b"{":
@@ -492,7 +494,7 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
                         continue
                 counts.lines = first + line
                 yield read_line(raw.rstrip(b"\r\n"), path, line)
-            number += len(block)
+            number += size
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     counts.lines = first + number

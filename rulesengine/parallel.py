@@ -1,11 +1,13 @@
 """The main job on all cores: interactions shared out among worker processes by their id.
 
 Every worker reads every input file but parses only the lines of its own
-interactions (`owner`: a CRC-32 of the interaction id, modulo the number of
-workers), so an interaction is assembled and evaluated whole by one worker and
-nothing but results crosses a process boundary. Reading a line just to skip it
-costs a fraction of parsing it, and no process feeds the others, so the work
-divides evenly. For streamable formats (JSON lines, CSV) workers write their rows
+interactions (`sharing.owner`: a CRC-32 of the interaction id, modulo the number
+of workers), so an interaction is assembled and evaluated whole by one worker.
+Who owns each line is worked out once, by the worker each block is dealt to, and
+sent to the others as one byte per line (`sharing.SharedScan`); apart from that,
+only results cross a process boundary. Reading a line just to skip it costs a
+fraction of parsing it, and no process feeds the others, so the work divides
+evenly. For streamable formats (JSON lines, CSV) workers write their rows
 themselves and send bytes, so the parent only forwards them.
 
 The output is that of one process, in the same order: each result carries the
@@ -29,7 +31,6 @@ import signal
 import sys
 import threading
 import traceback
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import IO
@@ -40,17 +41,15 @@ import msgspec
 from rulesengine.assemble import Assembler, Rejection, StreamStats
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.loader import STDIN, InputError, ReadCounts, Select, parse_line, read_lines
+from rulesengine.loader import STDIN, InputError, ReadCounts, read_lines
 from rulesengine.output import StreamWriter
 from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
+from rulesengine.sharing import MAX_JOBS, PeerLost, SharedScan
 
 #: interactions a worker collects before sending them in one message
 BATCH = 200
 #: messages received ahead from one worker while the merge waits on another
 INBOX_BATCHES = 16
-_PREFIX = b'{"interaction":"'
-_LINE_START = b"\n" + _PREFIX
-_KEY = b'"interaction"'
 
 WriterFactory = Callable[[IO[bytes]], StreamWriter]
 
@@ -70,63 +69,13 @@ def can_share(sources: Sequence[str]) -> bool:
     return STDIN not in sources and "fork" in multiprocessing.get_all_start_methods()
 
 
-def owner(raw: bytes, jobs: int) -> int:
-    """The worker that owns a raw line: the same for every line of one interaction.
-
-    The key is the interaction id exactly as the loader will read it. Most lines
-    start with it, unescaped and alone; any other line is parsed to find it. Lines
-    with no readable id stand alone (they reject only themselves) and go to worker 0,
-    as do blank and comment lines, which worker 0 then skips like any reader.
-    """
-    stripped = raw.strip()
-    if not stripped or stripped[:1] == b"#":
-        return 0
-    raw = raw.rstrip(b"\r\n")
-    if raw.startswith(_PREFIX) and raw.count(b'"interaction"') == 1:
-        end = raw.find(b'"', len(_PREFIX))
-        if end > len(_PREFIX) and b"\\" not in raw[len(_PREFIX):end]:
-            key: str | None = raw[len(_PREFIX):end].decode("utf-8", "replace")
-        elif end == len(_PREFIX):
-            key = None
-        else:
-            key = parse_line(raw, "", 0).interaction
-    else:
-        key = parse_line(raw, "", 0).interaction
-    if key is None:
-        return 0
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
-
-
-def share(worker: int, jobs: int) -> Select:
-    """The lines of a block that belong to `worker`: `owner` of each, most of it done in C.
-
-    Every worker runs this on every line of the input. When every line of a block
-    starts with its id (`{"interaction":"...`), holds one `"interaction"` key, and
-    the ids are ASCII without escapes, each id is its own bytes: the checks run once
-    over the whole block and the checksums in one `map`. Any other block is shared
-    out line by line with `owner`.
-    """
-    start = len(_PREFIX)
-    crc32 = zlib.crc32
-
-    def select(lines: list[bytes]) -> list[tuple[int, bytes]]:
-        keys = [raw[start:raw.find(b'"', start)] for raw in lines]
-        ids = b"".join(keys)
-        joined = b"".join(lines)
-        if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
-                and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)):
-            return [(index, lines[index]) for index, crc in enumerate(map(crc32, keys)) if crc % jobs == worker]
-        return [(index, raw) for index, raw in enumerate(lines) if owner(raw, jobs) == worker]
-
-    return select
-
-
 def default_jobs() -> int:
-    """All the cores this process may run on."""
+    """All the cores this process may run on, up to the most workers that can share a scan."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_JOBS)
 
 
 def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, *,
@@ -147,28 +96,41 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
     sys.stderr.flush()  # they must be empty, or what they hold is written twice
     receivers: list[Connection] = []
     workers = []
+    peers = {(dealer, worker): os.pipe() for dealer in range(jobs) for worker in range(jobs) if dealer != worker}
     try:
         for worker in range(jobs):
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, share(worker, jobs), sources, evaluator, writer, include_open))
+                args=(sender, worker, jobs, peers, sources, evaluator, writer, include_open))
             process.start()
             sender.close()
             receivers.append(receiver)
             workers.append(process)
+        _close_all(peers)
         finished: list[RunStats] = []
         inboxes = [_inbox(receiver) for receiver in receivers]
         for _, item in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
             yield item
         merge_stats(stats, finished)
     finally:
+        _close_all(peers)
         for process in workers:
             if process.is_alive():
                 process.terminate()
             process.join()
         for receiver in receivers:
             receiver.close()
+
+
+def _close_all(pipes: dict[tuple[int, int], tuple[int, int]]) -> None:
+    """Close both ends of every pipe between workers, in the parent once they are forked."""
+    for ends in pipes.values():
+        for fd in ends:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def _inbox(receiver: Connection) -> queue.Queue:
@@ -211,6 +173,8 @@ def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]
             return
         elif tag == "input":
             raise InputError(payload)
+        elif tag == "peer lost":  # another worker failed, and says why in its own messages
+            return
         else:
             raise RuntimeError(f"a worker process failed:\n{payload}")
 
@@ -228,16 +192,24 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
     total.stream.lines = max((part.stream.lines for part in parts), default=0)
 
 
-def _work(sender: Connection, select: Select, sources: Sequence[str],
-          evaluator: Evaluator, writer: WriterFactory | None, include_open: bool) -> None:
+def _work(sender: Connection, worker: int, jobs: int, peers: dict[tuple[int, int], tuple[int, int]],
+          sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, include_open: bool) -> None:
     """One worker: evaluate its share and send results in batches, each with its place, then counts.
 
     A result's place is `(0, line)` for one completed by the input line numbered
     `line` (counted across all sources) and `(1, interaction)` for one produced at
-    the end of input, which is the order one process produces them in.
+    the end of input, which is the order one process produces them in. `peers`
+    holds the pipes between every two workers, `(dealer, taker)`: this worker
+    keeps the ends it reads and writes and closes the others, so that a peer that
+    stops is seen to have stopped.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    receiving = {dealer: ends[0] for (dealer, taker), ends in peers.items() if taker == worker}
+    sending = {taker: ends[1] for (dealer, taker), ends in peers.items() if dealer == worker}
+    for fd in {fd for ends in peers.values() for fd in ends} - {*receiving.values(), *sending.values()}:
+        os.close(fd)
     try:
+        scan = SharedScan(worker, jobs, receiving, sending)
         stats = RunStats()
         render = writer(io.BytesIO()).render if writer is not None else None  # a header is the parent's
         batch: list = []
@@ -256,11 +228,12 @@ def _work(sender: Connection, select: Select, sources: Sequence[str],
 
         assembler = Assembler(include_open=include_open, stats=stats.stream)
         counts = ReadCounts()
-        for line in read_lines(sources, counts, select):
+        for line in read_lines(sources, counts, scan):
             item = assembler.take(line)
             if item is not None:
                 stats.stream.lines = counts.lines
                 send((0, counts.lines), item)
+        scan.finish()
         stats.stream.lines = counts.lines
         for item in assembler.finish():
             send((1, item.interaction if isinstance(item, Rejection) else item.id), item)
@@ -268,6 +241,8 @@ def _work(sender: Connection, select: Select, sources: Sequence[str],
         sender.send(("done", stats))
     except InputError as problem:
         sender.send(("input", str(problem)))
+    except PeerLost:
+        sender.send(("peer lost", None))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         sender.send(("failed", traceback.format_exc()))
     finally:

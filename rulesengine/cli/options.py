@@ -8,8 +8,8 @@ from importlib import resources
 SAMPLE = "sample.jsonl"
 
 
-def whole_number(minimum: int, what: str):
-    """An argparse type: a whole number of at least `minimum`, `what` naming it in errors."""
+def whole_number(minimum: int, what: str, maximum: int | None = None):
+    """An argparse type: a whole number from `minimum` to `maximum`, `what` naming it in errors."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -17,6 +17,8 @@ def whole_number(minimum: int, what: str):
             raise argparse.ArgumentTypeError(f"expected a whole number of {what}, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"the number of {what} must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"the number of {what} must be at most {maximum}, got {value}")
         return value
     return parse
 

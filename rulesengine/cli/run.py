@@ -22,6 +22,7 @@ from rulesengine.parallel import Rendered, can_share, default_jobs, evaluate_par
 from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
 from rulesengine.progress import Progress
+from rulesengine.sharing import MAX_JOBS
 
 #: formats whose rows workers can write themselves, as bytes the parent appends
 STREAMED = ("jsonl", "csv")
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write rejected interactions and late events, with reasons, as JSON lines")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
-    parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes"), metavar="N",
+    parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes", MAX_JOBS), metavar="N",
                         help=f"worker processes (default: all cores, here {default_jobs()}); "
                              "the output is the same as with --jobs 1")
     parser.set_defaults(handler=handle)

@@ -54,12 +54,14 @@ def test_stdin_runs_on_one_process(capsysbinary, monkeypatch, corpus) -> None:
     assert out == run(capsysbinary, corpus[0], "--jobs", "1")[1]
 
 
-@pytest.mark.parametrize("jobs", ["0", "-1", "many"])
-def test_jobs_must_be_a_positive_number(capsysbinary, jobs: str) -> None:
+@pytest.mark.parametrize(("jobs", "says"), [("0", "at least 1"), ("-1", "at least 1"), ("many", "whole number"),
+                                            ("257", "at most 256")])
+def test_jobs_must_be_a_number_of_workers_that_can_share_a_scan(capsysbinary, jobs: str, says: str) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["run", "--jobs", jobs])
     assert exit_.value.code == 2
-    assert "--jobs" in capsysbinary.readouterr()[1].decode()
+    err = capsysbinary.readouterr()[1].decode()
+    assert "--jobs" in err and says in err
 
 
 def test_a_table_with_jobs_is_the_table_of_one_process(capsysbinary, corpus) -> None:

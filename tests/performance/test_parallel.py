@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import io
-import zlib
 from pathlib import Path
 
 import attrs
 import orjson
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from rulesengine.assemble import Rejection
 from rulesengine.generate import generate_lines
-from rulesengine.loader import InputError, parse_line
+from rulesengine.loader import InputError
 from rulesengine.output import CsvWriter, JsonLinesWriter
-from rulesengine.parallel import Rendered, evaluate_parallel, owner, share
+from rulesengine.parallel import Rendered, evaluate_parallel
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
 from rulesengine.ruleset import load_rules
 
@@ -25,45 +22,6 @@ FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
 BROKEN = sorted((ROOT / "tests" / "events" / "broken").glob("*.jsonl"))
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
 RULES = load_rules().evaluator
-
-
-def expected_owner(raw: bytes, jobs: int) -> int:
-    key = parse_line(raw, "", 0).interaction
-    return 0 if key is None else zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
-
-
-IDS = st.sampled_from(["c1", "c2", "é1", "", "a\\u00e91", "a\\\"b", "\\ud800x"])
-SHAPES = st.sampled_from([
-    '{{"interaction":"{id}","seq":1,"ts":"2026-03-02T10:00:00Z","event":"customer.left"}}',
-    '{{"seq":1,"interaction":"{id}","event":"customer.left"}}',
-    '{{ "interaction" : "{id}", "seq": 1}}',
-    '{{"interaction":"{id}","data":{{"interaction":"other"}}}}',
-    '{{"interaction":"{id}","interaction":"second"}}',
-    '{{"interaction":"{id}","seq":1,',
-    '{{"interaction":{id_raw}}}',
-    '["interaction","{id}"]',
-])
-
-
-PLAIN = '{{"interaction":"{id}","seq":1,"ts":"2026-03-02T10:00:00Z","event":"customer.left"}}'
-LINES = st.tuples(st.one_of(SHAPES, st.just(PLAIN)), IDS | st.sampled_from(["c3", "c4", "c5"]),
-                  st.sampled_from(["utf-8", "latin-1"]), st.sampled_from(["\n", "\r\n", ""]))
-
-
-@settings(max_examples=300, deadline=None)
-@given(lines=st.lists(LINES, min_size=1, max_size=12), jobs=st.integers(1, 5), plain=st.booleans())
-def test_every_line_goes_to_the_worker_of_its_interaction(lines: list, jobs: int, plain: bool) -> None:
-    """Blocks of plain lines take the block-wide short cut, any other block goes line by line.
-    Latin-1 makes `é` invalid UTF-8: the loader salvages such an id from the broken line."""
-    if plain:
-        lines = [(PLAIN, key, "utf-8", "\n") for _, key, _, _ in lines if "\\" not in key]
-    block = [(shape.format(id=key, id_raw=7) + end).encode(encoding) for shape, key, encoding, end in lines]
-    assume(block)
-    for raw in block:
-        assert owner(raw, jobs) == expected_owner(raw.rstrip(b"\r\n"), jobs)
-    for worker in range(jobs):
-        assert share(worker, jobs)(block) == [
-            (index, raw) for index, raw in enumerate(block) if expected_owner(raw.rstrip(b"\r\n"), jobs) == worker]
 
 
 def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False) -> tuple[list, RunStats]:
@@ -146,3 +104,24 @@ def test_without_a_writer_workers_send_rows(generated: str) -> None:
 def test_an_unreadable_source_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         list(evaluate_parallel([str(tmp_path / "missing.jsonl")], RULES, JsonLinesWriter, jobs=2))
+
+
+class FailsOn:
+    """Rules that break down on one interaction, as a bug in a worker would."""
+
+    def __init__(self, interaction: str) -> None:
+        self.interaction = interaction
+
+    def decide(self, facts):
+        if facts.interaction == self.interaction:
+            raise ZeroDivisionError(f"cannot decide {facts.interaction}")
+        return RULES.decide(facts)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_failing_worker_stops_the_run_with_its_own_error(generated: str, jobs: int) -> None:
+    """The other workers stop too, for want of the owners it deals; its error is the one raised."""
+    first = next(item for item in evaluate([generated], RULES) if isinstance(item, Evaluated))
+    raised = f"(?s)a worker process failed.*ZeroDivisionError: cannot decide {first.interaction}"
+    with pytest.raises(RuntimeError, match=raised):
+        list(evaluate_parallel([generated], FailsOn(first.interaction), JsonLinesWriter, jobs=jobs))

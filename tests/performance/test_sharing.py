@@ -1,0 +1,153 @@
+"""Which worker takes which line: owners worked out once per block and shared among workers."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from rulesengine.loader import parse_line
+from rulesengine.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
+
+
+def expected_owner(raw: bytes, jobs: int) -> int:
+    key = parse_line(raw, "", 0).interaction
+    return 0 if key is None else zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
+
+
+IDS = st.sampled_from(["c1", "c2", "é1", "", "a\\u00e91", "a\\\"b", "\\ud800x"])
+SHAPES = st.sampled_from([
+    '{{"interaction":"{id}","seq":1,"ts":"2026-03-02T10:00:00Z","event":"customer.left"}}',
+    '{{"seq":1,"interaction":"{id}","event":"customer.left"}}',
+    '{{ "interaction" : "{id}", "seq": 1}}',
+    '{{"interaction":"{id}","data":{{"interaction":"other"}}}}',
+    '{{"interaction":"{id}","interaction":"second"}}',
+    '{{"interaction":"{id}","seq":1,',
+    '{{"interaction":{id_raw}}}',
+    '["interaction","{id}"]',
+])
+
+
+PLAIN = '{{"interaction":"{id}","seq":1,"ts":"2026-03-02T10:00:00Z","event":"customer.left"}}'
+LINES = st.tuples(st.one_of(SHAPES, st.just(PLAIN)), IDS | st.sampled_from(["c3", "c4", "c5"]),
+                  st.sampled_from(["utf-8", "latin-1"]), st.sampled_from(["\n", "\r\n", ""]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(LINES, min_size=1, max_size=12), jobs=st.integers(1, 5), plain=st.booleans())
+def test_every_line_goes_to_the_worker_of_its_interaction(lines: list, jobs: int, plain: bool) -> None:
+    """Blocks of plain lines take the block-wide short cut, any other block goes line by line.
+    Latin-1 makes `é` invalid UTF-8: the loader salvages such an id from the broken line."""
+    if plain:
+        lines = [(PLAIN, key, "utf-8", "\n") for _, key, _, _ in lines if "\\" not in key]
+    block = [(shape.format(id=key, id_raw=7) + end).encode(encoding) for shape, key, encoding, end in lines]
+    assume(block)
+    for raw in block:
+        assert owner(raw, jobs) == expected_owner(raw.rstrip(b"\r\n"), jobs)
+    assert owners(block, jobs) == bytes(expected_owner(raw.rstrip(b"\r\n"), jobs) for raw in block)
+
+
+
+
+def scans(jobs: int) -> list[SharedScan]:
+    """The scans of `jobs` workers, joined by pipes as `evaluate_parallel` joins them."""
+    pipes = {(dealer, taker): os.pipe() for dealer in range(jobs) for taker in range(jobs) if dealer != taker}
+    return [SharedScan(worker, jobs,
+                       {dealer: ends[0] for (dealer, taker), ends in pipes.items() if taker == worker},
+                       {taker: ends[1] for (dealer, taker), ends in pipes.items() if dealer == worker})
+            for worker in range(jobs)]
+
+
+def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
+                  slow: float = 0.0) -> list[list[tuple[int, int, bytes]]]:
+    """What every worker takes, `(block, index, line)`, each worker on a thread of its own.
+
+    The blocks are read as `sources` files in a row, the way `read_lines` calls a
+    scan once per source. The last worker takes `slow` seconds over each block."""
+    taken: list[list[tuple[int, int, bytes]]] = [[] for _ in range(jobs)]
+    errors: list[BaseException] = []
+    cut = max(1, len(blocks) // sources)
+    files = [blocks[start:start + cut] for start in range(0, len(blocks), cut)]
+
+    def work(scan: SharedScan) -> None:
+        try:
+            number = 0
+            for source in files:
+                for size, chosen in scan(iter(source)):
+                    assert size == len(blocks[number])
+                    taken[scan.worker].extend((number, index, raw) for index, raw in chosen)
+                    number += 1
+                    if scan.worker == jobs - 1:
+                        time.sleep(slow)
+            scan.finish()
+        except BaseException as problem:  # noqa: BLE001 - raised again in the test's thread
+            errors.append(problem)
+
+    threads = [threading.Thread(target=work, args=(scan,)) for scan in scans(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "a scan waited for ever"
+    if errors:
+        raise errors[0]
+    return taken
+
+
+def plain(interaction: str) -> bytes:
+    return f'{{"interaction":"{interaction}","seq":1,"event":"customer.left"}}\n'.encode()
+
+
+@settings(max_examples=40, deadline=None)
+@given(blocks=st.lists(st.lists(st.sampled_from([plain("c1"), plain("c2"), plain("c3"), plain("é4"), b"\n",
+                                                 b'{"seq":1,"interaction":"c2"}\n']),
+                                min_size=1, max_size=6), min_size=1, max_size=12),
+       jobs=st.integers(1, 4), sources=st.integers(1, 3))
+def test_every_worker_takes_exactly_the_lines_it_owns(blocks: list[list[bytes]], jobs: int, sources: int) -> None:
+    taken = taken_by_each(blocks, jobs, sources)
+    for worker in range(jobs):
+        assert taken[worker] == [(number, index, raw) for number, block in enumerate(blocks)
+                                 for index, raw in enumerate(block) if owner(raw, jobs) == worker]
+
+
+def test_owners_larger_than_a_pipe_wait_in_the_outbox(monkeypatch) -> None:
+    """Blocks of 50,000 lines make messages of 50 KB: a few read ahead of a slow worker fill its pipe."""
+    short_writes = []
+    write = os.write
+
+    def counted(fd: int, data: memoryview) -> int:
+        try:
+            written = write(fd, data)
+        except BlockingIOError:
+            short_writes.append(0)
+            raise
+        if written < len(data):
+            short_writes.append(written)
+        return written
+
+    monkeypatch.setattr(os, "write", counted)
+    lines = [plain(f"c{number}") for number in range(50_000)]
+    blocks = [lines] * (2 * READ_AHEAD + 6)
+    taken = taken_by_each(blocks, 2, slow=0.05)
+    assert short_writes
+    assert sum(map(len, taken)) == len(blocks) * len(lines)
+    assert {raw for _, _, raw in taken[0]}.isdisjoint(raw for _, _, raw in taken[1])
+
+
+def test_a_peer_that_stops_is_seen_to_stop() -> None:
+    first, second = scans(2)
+    os.close(first._outboxes[0].fileno())  # worker 0 ends without dealing block 0
+    blocks: Iterator[list[bytes]] = iter([[plain("c1")], [plain("c2")]])
+    with pytest.raises(PeerLost):
+        list(second(blocks))
+
+
+def test_more_workers_than_one_byte_can_name_are_refused() -> None:
+    with pytest.raises(ValueError, match="at most 256"):
+        SharedScan(0, 257, {}, {})
