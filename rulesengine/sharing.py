@@ -97,6 +97,7 @@ class SharedScan:
             raise ValueError(f"at most {MAX_JOBS} workers can share a scan, not {jobs}")
         self.worker = worker
         self.jobs = jobs
+        self._is_mine = bytes(owner == worker for owner in range(MAX_JOBS))  # owners.translate: 1 where mine
         self._dealt = 0
         self._inboxes = {peer: _Inbox(fd) for peer, fd in receiving.items()}
         self._outboxes = [_Outbox(fd) for fd in sending.values()]
@@ -132,7 +133,7 @@ class SharedScan:
             inbox = self._inboxes[dealer]
             while (found := inbox.take()) is None:
                 self._wait(inbox)
-        return len(lines), compress(enumerate(lines), map(self.worker.__eq__, found))
+        return len(lines), compress(enumerate(lines), found.translate(self._is_mine))
 
     def _wait(self, inbox: _Inbox | None) -> None:
         """Block until `inbox` has more to read or an outbox with something pending can be written."""
