@@ -17,6 +17,21 @@ from benchmarks.measure import run_child
 from rulesengine.parallel import default_jobs
 
 
+def jobs_table(path: str, count: int, rounds: int) -> list[str]:
+    """The table in markdown: per `--jobs` value, the best of `rounds` whole runs over `path`."""
+    table = ["| --jobs | wall (s) | interactions/s | speed-up | peak RSS (MiB) |", "|---:|---:|---:|---:|---:|"]
+    one = None
+    for jobs in range(1, default_jobs() + 1):
+        runs = [run_child(["run", path, "--output", "/dev/null", "--jobs", str(jobs)]) for _ in range(rounds)]
+        if any(run.status not in (0, 1) for run in runs):
+            raise SystemExit(f"rulesengine run --jobs {jobs} failed")
+        best = min(runs, key=lambda run: run.seconds)
+        one = one or best.seconds
+        table.append(f"| {jobs} | {best.seconds:.2f} | {count / best.seconds:,.0f} | {one / best.seconds:.2f} "
+                     f"| {max(run.peak_kib for run in runs) / 1024:.1f} |")
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cores", description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=200_000, help="interactions in the corpus (default 200000)")
@@ -25,18 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = str(corpus(args.count))
     print(f"corpus: {path} ({args.count:,} interactions), {default_jobs()} cores; best of {args.rounds}")
     print()
-    print("| --jobs | wall (s) | interactions/s | speed-up | peak RSS (MiB) |")
-    print("|---:|---:|---:|---:|---:|")
-    one = None
-    for jobs in range(1, default_jobs() + 1):
-        runs = [run_child(["run", path, "--output", "/dev/null", "--jobs", str(jobs)])
-                for _ in range(args.rounds)]
-        if any(run.status not in (0, 1) for run in runs):
-            raise SystemExit(f"rulesengine run --jobs {jobs} failed")
-        best = min(runs, key=lambda run: run.seconds)
-        one = one or best.seconds
-        print(f"| {jobs} | {best.seconds:.2f} | {args.count / best.seconds:,.0f} | {one / best.seconds:.2f} "
-              f"| {max(run.peak_kib for run in runs) / 1024:.1f} |", flush=True)
+    print("\n".join(jobs_table(path, args.count, args.rounds)))
     return 0
 
 

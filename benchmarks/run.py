@@ -9,6 +9,8 @@ and checks that both wrote the same bytes. It reports the best round of each, th
 engine/baseline time ratio, the engine's cost per interaction by stage (each stage
 timed as the difference between running the pipeline up to it and up to the one
 before), and the peak RSS of each as a child process (the engine with `--jobs 1`).
+Last, the whole `rulesengine run` command with `--jobs 1` up to every core, best
+of `--rounds` each, and the speed-up over one job (`benchmarks.cores`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from benchmarks import baseline
+from benchmarks.cores import jobs_table
 from benchmarks.corpus import DATA, corpus
 from benchmarks.measure import run_child
 from rulesengine.assemble import assemble
 from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import read_lines
 from rulesengine.output import OUTPUT_BUFFER, JsonLinesWriter
+from rulesengine.parallel import default_jobs
 from rulesengine.pipeline import evaluate, iter_facts
 from rulesengine.ruleset import load_rules
 
@@ -104,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---:|")
     for name, seconds in spent.items():
         print(f"| {name} | {seconds * per:.1f} |")
+    print()
+    print(f"whole command, {default_jobs()} cores:")
+    print()
+    print("\n".join(jobs_table(path, args.count, args.rounds)))
     return 0
 
 
