@@ -4,12 +4,13 @@ Events of many interactions interleave; one interaction's events may come in any
 order until its `interaction.ended`. When that arrives the interaction is checked
 against the contract's well-formedness rules (`problems_of`), handed on at once and
 forgotten, so memory is bounded by the interactions still open, never by the size
-of the input. The ids of the last
-`late_window` completed interactions are remembered (first in, first out) so an
-event that arrives after its interaction was evaluated is reported as late
-instead of silently opening a new, broken interaction. They are kept as
-fingerprints in arrays allocated once (`RecentIds`), so that memory is the same
-after ten thousand interactions as after ten million.
+of the input. A completed interaction's id is remembered for the next
+`late_window` input lines, so an event that arrives after its interaction was
+evaluated is reported as late instead of silently opening a new, broken
+interaction. Ids are kept as fingerprints in arrays (`RecentIds`), at most one per
+line of the window, so memory is bounded whatever the length of the input; and
+the window is counted in lines, the same for every `--jobs` worker, so that
+each worker judges lateness exactly as one process would.
 """
 
 from __future__ import annotations
@@ -83,16 +84,26 @@ class _Open(msgspec.Struct, gc=False):
     poison: list[Diagnostic]
 
 
-class Assembler:
-    """The assembly state machine: feed it lines, then finish it at end of input."""
+#: input lines for which a completed interaction is remembered, to recognise its late events
+LATE_WINDOW = 1_000_000
 
-    def __init__(self, *, include_open: bool = False, late_window: int = 100_000,
-                 stats: StreamStats | None = None) -> None:
+
+class Assembler:
+    """The assembly state machine: feed it lines, then finish it at end of input.
+
+    `counts` tells which input line is being taken (`loader.read_lines` keeps it,
+    numbering lines across all sources); without it, `feed` counts the lines fed.
+    """
+
+    def __init__(self, *, include_open: bool = False, late_window: int = LATE_WINDOW,
+                 stats: StreamStats | None = None, counts: ReadCounts | None = None) -> None:
         if late_window < 0:
             raise ValueError("late_window must be >= 0")
         self.include_open = include_open
         self.late_window = late_window
         self.stats = stats if stats is not None else StreamStats()
+        self.counts_fed = counts is None
+        self.counts = counts if counts is not None else ReadCounts()
         self._open: dict[str, _Open] = {}
         self._done = RecentIds(late_window)
 
@@ -108,6 +119,8 @@ class Assembler:
 
     def feed(self, line: Event | LoadedLine) -> Iterator[Interaction | Rejection]:
         """Take one line; produce whatever it completes."""
+        if self.counts_fed:
+            self.counts.lines += 1
         item = self.take(line)
         if item is not None:
             yield item
@@ -134,6 +147,7 @@ class Assembler:
                 return Rejection(None, diagnostics)
         if state is None:
             mark = fingerprint(interaction)
+            self._done.forget(self.counts.lines)
             if mark in self._done:
                 stats.late_events += 1
                 if type(line) is Event:
@@ -149,7 +163,7 @@ class Assembler:
 
     def _close(self, interaction: str, state: _Open) -> Interaction | Rejection:
         del self._open[interaction]
-        self._done.add(state.mark)
+        self._done.add(state.mark, self.counts.lines)
         return self._verdict(interaction, state, ended=True)
 
     def finish(self) -> Iterator[Interaction | Rejection]:
@@ -187,33 +201,33 @@ def _late(line: Event | LoadedLine) -> Diagnostic:
 
 
 class RecentIds:
-    """The last `capacity` ids added (first in, first out), in memory fixed at creation.
+    """The interactions completed within the last `window` lines, as fingerprints.
 
-    Ids are given as their `fingerprint`, a 64-bit number, and kept in a ring (for
-    the order) and in an open-addressing table (for lookups), both arrays allocated
-    up front: memory does not grow with the number of ids seen, and is a tenth of a
-    dict of the ids themselves. A new interaction whose id shared a fingerprint with
-    a remembered one would be taken for late: odds of about capacity / 2**64 per new
-    interaction.
+    Ids are given as their `fingerprint`, a 64-bit number, with the number of the
+    line that completed them, and kept in arrays: a first-in, first-out queue (the
+    order) and an open-addressing table (lookups), at most a third full, grown as
+    needed. `forget(line)` drops the ids completed more than `window` lines before
+    `line`; what is remembered therefore depends only on the lines in between,
+    never on how many other interactions ended there. At most one id per line of
+    the window, about a tenth of the memory of a dict of the ids themselves. A new
+    interaction whose id shared a fingerprint with a remembered one would be taken
+    for late: odds of about (ids remembered) / 2**64 per new interaction.
     """
 
-    __slots__ = ("capacity", "_ring", "_next", "_count", "_slots", "_mask")
+    __slots__ = ("window", "_marks", "_lines", "_head", "_slots", "_mask")
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._ring = array("Q", bytes(8 * capacity))
-        self._next = 0
-        self._count = 0
-        size = 1 << (2 * capacity).bit_length()  # at most a quarter full: short probes
-        self._slots = array("Q", bytes(8 * size))
-        self._mask = size - 1
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self._marks = array("Q")
+        self._lines = array("Q")
+        self._head = 0  # the oldest entry of the queue still remembered
+        self._slots = array("Q", bytes(8 * _FIRST_SLOTS))
+        self._mask = _FIRST_SLOTS - 1
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._marks) - self._head
 
     def __contains__(self, mark: int) -> bool:
-        if not self._count:
-            return False
         slots, mask = self._slots, self._mask
         index = mark & mask
         while found := slots[index]:
@@ -222,21 +236,44 @@ class RecentIds:
             index = (index + 1) & mask
         return False
 
-    def add(self, mark: int) -> None:
-        """Remember an id's fingerprint, forgetting the oldest when full."""
-        if not self.capacity:
+    def add(self, mark: int, line: int) -> None:
+        """Remember an id's fingerprint, completed by input line `line` (lines never go back)."""
+        if not self.window:
             return
-        if self._count == self.capacity:
-            self._discard(self._ring[self._next])
+        self._marks.append(mark)
+        self._lines.append(line)
+        if 3 * len(self) > len(self._slots):
+            self._rebuild(2 * len(self._slots))
         else:
-            self._count += 1
-        self._ring[self._next] = mark
-        self._next = (self._next + 1) % self.capacity
+            self._insert(mark)
+
+    def forget(self, line: int) -> None:
+        """Forget the ids completed more than `window` lines before `line`."""
+        lines, head = self._lines, self._head
+        if head == len(lines) or lines[head] + self.window >= line:
+            return
+        marks = self._marks
+        while head < len(lines) and lines[head] + self.window < line:
+            self._discard(marks[head])
+            head += 1
+        if 2 * head > len(lines):  # most of the queue is forgotten: drop that part
+            del marks[:head], lines[:head]
+            head = 0
+        self._head = head
+
+    def _insert(self, mark: int) -> None:
         slots, mask = self._slots, self._mask
         index = mark & mask
         while slots[index]:
             index = (index + 1) & mask
         slots[index] = mark
+
+    def _rebuild(self, size: int) -> None:
+        """A table of `size` slots holding every id remembered."""
+        self._slots = array("Q", bytes(8 * size))
+        self._mask = size - 1
+        for mark in self._marks[self._head:]:
+            self._insert(mark)
 
     def _discard(self, mark: int) -> None:
         """Remove one copy of a fingerprint, shifting later probes back (no tombstones)."""
@@ -257,40 +294,50 @@ class RecentIds:
         slots[hole] = 0
 
 
+#: slots of a new `RecentIds` table (a power of two)
+_FIRST_SLOTS = 1024
+
+
 def fingerprint(key: str) -> int:
     """A non-zero 64-bit fingerprint, the same in every process (unlike `hash`)."""
     return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "little") or 1
 
 
 def assemble(sources: Sequence[str], *, include_open: bool = False,
-             late_window: int = 100_000, stats: StreamStats | None = None,
+             late_window: int = LATE_WINDOW, stats: StreamStats | None = None,
              ) -> Iterator[Interaction | Rejection]:
     """Complete interactions and rejections from event files (`-` is stdin), as they complete.
 
     Raises `loader.InputError` before producing anything if a source cannot be read.
     """
-    assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats)
     counts = ReadCounts()
-    yield from assemble_lines(read_lines(sources, counts), assembler, counts)
+    assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats, counts=counts)
+    yield from assemble_lines(read_lines(sources, counts), assembler)
 
 
-def assemble_lines(lines: Iterable[Event | LoadedLine], assembler: Assembler,
-                   counts: ReadCounts | None = None) -> Iterator[Interaction | Rejection]:
+def assemble_lines(lines: Iterable[Event | LoadedLine], assembler: Assembler) -> Iterator[Interaction | Rejection]:
     """Drive `assembler` over already loaded lines, then finish it.
 
-    `stats.lines` is brought up to date whenever something is produced. Without
-    `counts` it counts the event lines fed (no blank lines to see).
+    `stats.lines` is brought up to date whenever something is produced, from the
+    assembler's `counts`: kept by the reader, or else counting the lines fed here
+    (there are no blank lines to see).
     """
-    stats = assembler.stats
-    take = assembler.take
-    fed = stats.lines
-    for fed, line in enumerate(lines, start=stats.lines + 1):
+    stats, counts, take = assembler.stats, assembler.counts, assembler.take
+    if assembler.counts_fed:
+        lines = _counted(lines, counts)
+    for line in lines:
         item = take(line)
         if item is not None:
-            stats.lines = counts.lines if counts is not None else fed
+            stats.lines = counts.lines
             yield item
-    stats.lines = counts.lines if counts is not None else fed
+    stats.lines = counts.lines
     yield from assembler.finish()
+
+
+def _counted(lines: Iterable[Event | LoadedLine], counts: ReadCounts) -> Iterator[Event | LoadedLine]:
+    for line in lines:
+        counts.lines += 1
+        yield line
 
 
 _SEQ = attrgetter("seq")

@@ -13,11 +13,11 @@ themselves and send bytes, so the parent only forwards them.
 The output is that of one process, in the same order: each result carries the
 place in the input of the line that completed it, and the parent merges the
 workers' results by that place (what is still open at the end comes last, by
-interaction id, as the assembler's `finish` gives it). The one difference: each
-worker remembers the last `late_window` interactions of its own share, so a late
-event is recognised at least as long after as by one process. Workers are forked,
-so they share the compiled rules without pickling them; stdin cannot be read
-twice, and platforms without `fork` run on one process.
+interaction id, as the assembler's `finish` gives it). Late events are judged by
+the number of input lines since their interaction ended, which every worker
+counts like one process, so they too are the same. Workers are forked, so they
+share the compiled rules without pickling them; stdin cannot be read twice, and
+platforms without `fork` run on one process.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import IO
 import attrs
 import msgspec
 
-from rulesengine.assemble import Assembler, Rejection, StreamStats
+from rulesengine.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.loader import STDIN, InputError, ReadCounts, read_lines
@@ -81,8 +81,8 @@ def default_jobs() -> int:
 
 
 def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, *,
-                      jobs: int, include_open: bool = False,
-                      stats: RunStats | None = None) -> Iterator[Rendered | Evaluated | Rejection]:
+                      jobs: int, include_open: bool = False, stats: RunStats | None = None,
+                      late_window: int = LATE_WINDOW) -> Iterator[Rendered | Evaluated | Rejection]:
     """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
 
     With a `writer` (a streamable format's writer over a stream) interactions come
@@ -104,7 +104,7 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, worker, jobs, peers, sources, evaluator, writer, include_open))
+                args=(sender, worker, jobs, peers, sources, evaluator, writer, include_open, late_window))
             process.start()
             sender.close()
             receivers.append(receiver)
@@ -198,7 +198,8 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 
 def _work(sender: Connection, worker: int, jobs: int, peers: dict[tuple[int, int], tuple[int, int]],
-          sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, include_open: bool) -> None:
+          sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, include_open: bool,
+          late_window: int) -> None:
     """One worker: evaluate its share and send results in batches, each with its place, then counts.
 
     A result's place is `(0, line)` for one completed by the input line numbered
@@ -230,8 +231,8 @@ def _work(sender: Connection, worker: int, jobs: int, peers: dict[tuple[int, int
                 outgoing.rendered(place, evaluated.interaction, render(evaluated.rows), len(evaluated.rows),
                                   evaluated.problems, evaluated.undecided)
 
-        assembler = Assembler(include_open=include_open, stats=stats.stream)
         counts = ReadCounts()
+        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts)
         for line in read_lines(sources, counts, scan):
             item = assembler.take(line)
             if item is not None:

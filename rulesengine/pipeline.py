@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import attrs
 import msgspec
 
-from rulesengine.assemble import Interaction, Rejection, StreamStats, assemble
+from rulesengine.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.facts import PartyFacts
@@ -50,10 +50,10 @@ def iter_facts(sources: Sequence[str], *, include_open: bool = False,
 
 
 def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,
-             stats: RunStats | None = None) -> Iterator[Evaluated | Rejection]:
+             stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Iterator[Evaluated | Rejection]:
     """Rows for every complete interaction, in the order interactions complete."""
     stats = stats if stats is not None else RunStats()
-    for item in assemble(sources, include_open=include_open, stats=stats.stream):
+    for item in assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window):
         yield item if isinstance(item, Rejection) else decide_interaction(item, evaluator, stats)
 
 

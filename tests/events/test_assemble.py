@@ -66,13 +66,27 @@ def test_late_bad_line_carries_its_own_problems_too():
     assert (stats.late_events, stats.bad_lines) == (1, 1)
 
 
-def test_late_window_forgets_the_oldest_ids():
+@pytest.mark.parametrize(("window", "a_is_late"), [(10, True), (9, False)])
+def test_late_window_counts_the_lines_since_an_interaction_ended(window: int, a_is_late: bool):
+    """'a' ends on line 9, 'b' on line 18; their late lines are lines 19 and 20."""
     items = [*routed("a"), *routed("b"), record("a", 10, "customer.left", at=10),
              record("b", 10, "customer.left", at=10)]
-    out, stats = run(items, late_window=1)
-    assert summary(out) == [("Interaction", "a", "ended"), ("Interaction", "b", "ended"),
+    assert len(routed("a")) == 9
+    out, stats = run(items, late_window=window)
+    late_a = [("Rejection", "a", "late")] if a_is_late else []
+    assert summary(out) == [("Interaction", "a", "ended"), ("Interaction", "b", "ended"), *late_a,
                             ("Rejection", "b", "late")]
-    assert stats.held_open == 1  # the forgotten 'a' came back as a new, open interaction
+    assert stats.held_open == (0 if a_is_late else 1)  # a forgotten 'a' comes back as a new, open interaction
+
+
+def test_the_late_window_is_counted_in_lines_read_not_in_interactions_ended():
+    """Between 'a' ending and its late line, 20 interactions end on 3 lines each: all within 100 lines."""
+    short = [[record(f"s{number}", 1, "interaction.created"), record(f"s{number}", 2, "customer.left", at=1),
+              record(f"s{number}", 3, "interaction.ended", at=2)] for number in range(20)]
+    items = [*routed("a"), *[item for lines in short for item in lines], record("a", 10, "customer.left", at=10)]
+    out, stats = run(items, late_window=100)
+    assert summary(out)[-1] == ("Rejection", "a", "late")
+    assert stats.late_events == 1
 
 
 def test_late_window_zero_remembers_nothing():

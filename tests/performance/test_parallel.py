@@ -9,7 +9,7 @@ import attrs
 import orjson
 import pytest
 
-from rulesengine.assemble import Rejection
+from rulesengine.assemble import LATE_WINDOW, Rejection
 from rulesengine.generate import generate_lines
 from rulesengine.loader import InputError
 from rulesengine.output import CsvWriter, JsonLinesWriter
@@ -24,11 +24,12 @@ SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
 RULES = load_rules().evaluator
 
 
-def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False) -> tuple[list, RunStats]:
+def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False,
+           late_window: int = LATE_WINDOW) -> tuple[list, RunStats]:
     """Results of one process, in order: rendered rows, or rejections as their JSON."""
     stats = RunStats()
     results = []
-    for item in evaluate(paths, RULES, stats=stats, include_open=include_open):
+    for item in evaluate(paths, RULES, stats=stats, include_open=include_open, late_window=late_window):
         if isinstance(item, Rejection):
             results.append(orjson.dumps(item.to_json()))
             continue
@@ -41,11 +42,12 @@ def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False)
     return results, stats
 
 
-def shared(paths: list[str], jobs: int, writer=JsonLinesWriter,
-           include_open: bool = False) -> tuple[list, RunStats]:
+def shared(paths: list[str], jobs: int, writer=JsonLinesWriter, include_open: bool = False,
+           late_window: int = LATE_WINDOW) -> tuple[list, RunStats]:
     stats = RunStats()
     results = []
-    for item in evaluate_parallel(paths, RULES, writer, jobs=jobs, stats=stats, include_open=include_open):
+    for item in evaluate_parallel(paths, RULES, writer, jobs=jobs, stats=stats, include_open=include_open,
+                                  late_window=late_window):
         if isinstance(item, Rejection):
             results.append(orjson.dumps(item.to_json()))
         else:
@@ -125,3 +127,26 @@ def test_a_failing_worker_stops_the_run_with_its_own_error(generated: str, jobs:
     raised = f"(?s)a worker process failed.*ZeroDivisionError: cannot decide {first.interaction}"
     with pytest.raises(RuntimeError, match=raised):
         list(evaluate_parallel([generated], FailsOn(first.interaction), JsonLinesWriter, jobs=jobs))
+
+
+@pytest.fixture(scope="module")
+def late(tmp_path_factory) -> str:
+    """Generated chats, then a late `customer.left` for one interaction in ten, oldest first."""
+    lines = list(generate_lines(300, 13))
+    ended = [orjson.loads(line) for line in lines if '"interaction.ended"' in line]
+    lines += [orjson.dumps({"interaction": event["interaction"], "seq": 99, "ts": event["ts"],
+                            "event": "customer.left"}).decode() for event in ended[::10]]
+    path = tmp_path_factory.mktemp("late") / "late.jsonl"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_late_events_are_judged_as_one_process_judges_them(late: str, jobs: int) -> None:
+    """With a window of 1,500 lines, the late lines of the older interactions come too late to be
+    recognised (they open new interactions, held open); the newer ones are late events."""
+    one, one_stats = single([late], late_window=1_500)
+    assert one_stats.stream.late_events >= 5 and one_stats.stream.held_open >= 5
+    results, stats = shared([late], jobs, late_window=1_500)
+    assert results == one
+    assert attrs.asdict(stats) == attrs.asdict(one_stats)

@@ -1,8 +1,6 @@
-"""`RecentIds` remembers exactly what a first-in, first-out dict of the last N ids would."""
+"""`RecentIds` remembers exactly the ids completed within the last `window` lines."""
 
 from __future__ import annotations
-
-from collections import OrderedDict
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,25 +11,33 @@ IDS = st.text(alphabet="abcdefgh", min_size=1, max_size=3)
 
 
 @settings(max_examples=300, deadline=None)
-@given(capacity=st.integers(0, 12), ops=st.lists(st.tuples(st.booleans(), IDS), max_size=200))
-def test_matches_a_bounded_ordered_dict(capacity: int, ops: list[tuple[bool, str]]) -> None:
-    model: OrderedDict[str, None] = OrderedDict()
-    recent = RecentIds(capacity)
-    for adding, key in ops:
+@given(window=st.integers(0, 12),
+       steps=st.lists(st.tuples(st.integers(0, 4), st.booleans(), IDS), max_size=200))
+def test_matches_a_dict_of_ids_and_the_lines_that_completed_them(window: int, steps: list) -> None:
+    """Each step moves on some lines, forgets what is too old, then adds an id the way the
+    assembler does (only one it does not remember) or looks one up."""
+    model: dict[str, int] = {}
+    recent = RecentIds(window)
+    line = 0
+    for skipped, adding, key in steps:
+        line += skipped + 1
+        recent.forget(line)
+        model = {known: ended for known, ended in model.items() if line - ended <= window}
         if adding and key not in model:
-            recent.add(fingerprint(key))
-            if capacity:
-                model[key] = None
-                if len(model) > capacity:
-                    model.popitem(last=False)
+            recent.add(fingerprint(key), line)
+            if window:
+                model[key] = line
         assert (fingerprint(key) in recent) == (key in model)
         assert len(recent) == len(model)
 
 
 def test_many_ids_through_a_small_window() -> None:
+    """One id a line: the table grows to the window, and what is forgotten is dropped for good."""
     recent = RecentIds(1000)
-    for number in range(20_000):
-        recent.add(fingerprint(f"i{number}"))
-    assert len(recent) == 1000
-    assert all(fingerprint(f"i{number}") in recent for number in range(19_000, 20_000))
-    assert not any(fingerprint(f"i{number}") in recent for number in range(19_000))
+    for line in range(1, 20_001):
+        recent.forget(line)
+        recent.add(fingerprint(f"i{line}"), line)
+    assert len(recent) == 1001  # lines 19,000 to 20,000: within 1,000 lines of the last
+    assert all(fingerprint(f"i{line}") in recent for line in range(19_000, 20_001))
+    assert not any(fingerprint(f"i{line}") in recent for line in range(1, 19_000))
+    assert len(recent._marks) < 2 * 1001  # the forgotten part of the queue is let go
