@@ -147,8 +147,10 @@ class Assembler:
                 return Rejection(None, diagnostics)
         if state is None:
             mark = fingerprint(interaction)
-            self._done.forget(self.counts.lines)
-            if mark in self._done:
+            done = self._done
+            if self.counts.lines >= done.due:
+                done.forget(self.counts.lines)
+            if mark in done:
                 stats.late_events += 1
                 if type(line) is Event:
                     stats.events += 1  # a late event is still a valid line
@@ -207,17 +209,19 @@ class RecentIds:
     line that completed them, and kept in arrays: a first-in, first-out queue (the
     order) and an open-addressing table (lookups), at most a third full, grown as
     needed. `forget(line)` drops the ids completed more than `window` lines before
-    `line`; what is remembered therefore depends only on the lines in between,
-    never on how many other interactions ended there. At most one id per line of
-    the window, about a tenth of the memory of a dict of the ids themselves. A new
-    interaction whose id shared a fingerprint with a remembered one would be taken
-    for late: odds of about (ids remembered) / 2**64 per new interaction.
+    `line` (`due` says from which line there is something to forget); what is
+    remembered therefore depends only on the lines in between, never on how many
+    other interactions ended there. At most one id per line of the window, about a
+    tenth of the memory of a dict of the ids themselves. A new interaction whose id
+    shared a fingerprint with a remembered one would be taken for late: odds of
+    about (ids remembered) / 2**64 per new interaction.
     """
 
-    __slots__ = ("window", "_marks", "_lines", "_head", "_slots", "_mask")
+    __slots__ = ("window", "due", "_marks", "_lines", "_head", "_slots", "_mask")
 
     def __init__(self, window: int) -> None:
         self.window = window
+        self.due = _NEVER
         self._marks = array("Q")
         self._lines = array("Q")
         self._head = 0  # the oldest entry of the queue still remembered
@@ -240,40 +244,41 @@ class RecentIds:
         """Remember an id's fingerprint, completed by input line `line` (lines never go back)."""
         if not self.window:
             return
+        if self._head == len(self._marks):
+            self.due = line + self.window + 1
         self._marks.append(mark)
         self._lines.append(line)
         if 3 * len(self) > len(self._slots):
-            self._rebuild(2 * len(self._slots))
-        else:
-            self._insert(mark)
-
-    def forget(self, line: int) -> None:
-        """Forget the ids completed more than `window` lines before `line`."""
-        lines, head = self._lines, self._head
-        if head == len(lines) or lines[head] + self.window >= line:
+            self._grow()
             return
-        marks = self._marks
-        while head < len(lines) and lines[head] + self.window < line:
-            self._discard(marks[head])
-            head += 1
-        if 2 * head > len(lines):  # most of the queue is forgotten: drop that part
-            del marks[:head], lines[:head]
-            head = 0
-        self._head = head
-
-    def _insert(self, mark: int) -> None:
         slots, mask = self._slots, self._mask
         index = mark & mask
         while slots[index]:
             index = (index + 1) & mask
         slots[index] = mark
 
-    def _rebuild(self, size: int) -> None:
-        """A table of `size` slots holding every id remembered."""
-        self._slots = array("Q", bytes(8 * size))
-        self._mask = size - 1
+    def forget(self, line: int) -> None:
+        """Forget the ids completed more than `window` lines before `line`."""
+        marks, lines, head, oldest = self._marks, self._lines, self._head, line - self.window
+        while head < len(lines) and lines[head] < oldest:
+            self._discard(marks[head])
+            head += 1
+        self.due = lines[head] + self.window + 1 if head < len(lines) else _NEVER
+        if 2 * head > len(lines):  # most of the queue is forgotten: drop that part
+            del marks[:head], lines[:head]
+            head = 0
+        self._head = head
+
+    def _grow(self) -> None:
+        """A table twice as large, holding every id remembered."""
+        size = 2 * len(self._slots)
+        slots, mask = array("Q", bytes(8 * size)), size - 1
         for mark in self._marks[self._head:]:
-            self._insert(mark)
+            index = mark & mask
+            while slots[index]:
+                index = (index + 1) & mask
+            slots[index] = mark
+        self._slots, self._mask = slots, mask
 
     def _discard(self, mark: int) -> None:
         """Remove one copy of a fingerprint, shifting later probes back (no tombstones)."""
@@ -295,11 +300,14 @@ class RecentIds:
 
 
 #: slots of a new `RecentIds` table (a power of two)
-_FIRST_SLOTS = 1024
+_FIRST_SLOTS = 1 << 12
+#: `RecentIds.due` with nothing to forget
+_NEVER = 1 << 63
 
 
 def fingerprint(key: str) -> int:
-    """A non-zero 64-bit fingerprint, the same in every process (unlike `hash`)."""
+    """A non-zero 64-bit fingerprint (0 marks a free slot of `RecentIds`), the same in every
+    process (unlike `hash`)."""
     return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "little") or 1
 
 

@@ -14,13 +14,15 @@ IDS = st.text(alphabet="abcdefgh", min_size=1, max_size=3)
 @given(window=st.integers(0, 12),
        steps=st.lists(st.tuples(st.integers(0, 4), st.booleans(), IDS), max_size=200))
 def test_matches_a_dict_of_ids_and_the_lines_that_completed_them(window: int, steps: list) -> None:
-    """Each step moves on some lines, forgets what is too old, then adds an id the way the
-    assembler does (only one it does not remember) or looks one up."""
+    """Each step moves on some lines, forgets what is too old (`due` saying whether there is
+    anything to forget), then adds an id the way the assembler does (only one it does not
+    remember) or looks one up."""
     model: dict[str, int] = {}
     recent = RecentIds(window)
     line = 0
     for skipped, adding, key in steps:
         line += skipped + 1
+        assert (line >= recent.due) == any(line - ended > window for ended in model.values())
         recent.forget(line)
         model = {known: ended for known, ended in model.items() if line - ended <= window}
         if adding and key not in model:
