@@ -501,7 +501,7 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
 
 
 #: bytes of lines read at a time
-_BLOCK = 1 << 16
+_BLOCK = 1 << 18
 
 
 def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:

@@ -25,7 +25,7 @@ from itertools import compress
 
 from rulesengine.loader import parse_line
 
-#: blocks (of about 64 KiB) a worker reads ahead of the one it hands on
+#: blocks (of about 256 KiB) a worker reads ahead of the one it hands on
 READ_AHEAD = 2
 #: the most workers `owners` can name in its one byte per line
 MAX_JOBS = 256
