@@ -127,7 +127,8 @@ class Assembler:
 
     def take(self, line: Event | LoadedLine) -> Interaction | Rejection | None:
         """Take one line, as `loader.read_line` or `parse_line` gives it; return what it
-        completes, if anything (`feed` without a generator)."""
+        completes, if anything (`feed` without a generator, and without counting the line:
+        `counts` must already say which line this is)."""
         if type(line) is LoadedLine and line.event is not None:
             line = line.event
         interaction = line.interaction
