@@ -432,7 +432,7 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
     """Every event line of every source, in order, as `read_line` gives it; `-` is stdin.
 
     All paths are checked before the first line is read, so an unreadable one
-    raises `InputError` before anything is produced. With `select`, only the lines
+    raises `InputError` before anything is produced. With `select`, only the lines it
     takes from each block (raw, line ending included) are parsed and produced;
     every line is still counted, so line numbers stay those of the file. `counts`
     reaches the line just produced, and the total at the end of each source.

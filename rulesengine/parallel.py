@@ -126,13 +126,15 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
 
 
 def _close_all(pipes: dict[tuple[int, int], tuple[int, int]]) -> None:
-    """Close both ends of every pipe between workers, in the parent once they are forked."""
-    for ends in pipes.values():
-        for fd in ends:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    """Close both ends of every pipe between workers, in the parent once they are forked.
+
+    The pipes are taken out of `pipes` as they are closed, so that calling this again
+    (it runs once more on the way out, for when forking failed half way) never
+    closes a descriptor number the process has since opened for something else.
+    """
+    while pipes:
+        for fd in pipes.popitem()[1]:
+            os.close(fd)
 
 
 def _inbox(receiver: Connection) -> queue.Queue:
