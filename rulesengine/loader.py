@@ -48,7 +48,8 @@ _OPTIONAL_TEXT = ("party", "kind", "resource", "by", "intent", "visibility", "re
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
 _BOM = b"\xef\xbb\xbf"
-_INTERACTION_ID = re.compile(rb'"interaction"\s*:\s*"([^"\\]*)"')
+#: an `"interaction"` key and its value, unescaped, found in the raw text of a line
+INTERACTION_ID = re.compile(rb'"interaction"\s*:\s*"([^"\\]*)"')
 _INTERACTION_ENDED = b'"interaction.ended"'
 _TS_HINT = "write RFC 3339 with a zone, e.g. 2026-03-02T10:00:07.250Z or 2026-03-02T11:00:07+01:00"
 
@@ -275,14 +276,23 @@ def _decoded_event(raw: bytes, position: Position) -> Event | None:
 
     Nearly every line is valid, so msgspec decodes it straight into `_ValidLine`,
     checking types, enumerations and non-empty strings in C, and only what a type
-    cannot say is checked here. Any doubt (an unknown or extra field, a wrong type, a
-    missing field) returns None and the line goes through the full checks, which say
-    exactly what is wrong. It must never accept a line the full checks would refuse
-    (the performance tests compare them).
+    cannot say is checked here. Fields outside the contract are kept and ignored, as
+    the contract says: such a line is decoded again allowing them, and read whole by
+    orjson too, since msgspec only skims the values it ignores. Any doubt (a wrong
+    type, a missing field, a line orjson refuses) returns None and the line goes
+    through the full checks, which say exactly what is wrong. It must never accept
+    a line the full checks would refuse (the performance tests compare them).
     """
+    record = None
     try:
         line = _decode(raw)
-    except ValueError:  # msgspec's errors, and UnicodeDecodeError, are ValueErrors
+    except msgspec.ValidationError:  # a wrong value, or a field outside the contract
+        try:
+            line = _decode_with_extras(raw)
+            record = orjson.loads(raw)
+        except ValueError:
+            return None
+    except ValueError:  # msgspec's other errors, and UnicodeDecodeError, are ValueErrors
         return None
     name = line.event
     for field in _NEEDED[name]:
@@ -295,13 +305,15 @@ def _decoded_event(raw: bytes, position: Position) -> Event | None:
     if line.data:
         # msgspec only skims a raw value (and any earlier copy of its key): the whole
         # line is read by orjson too, exactly as the full checks read it
-        try:
-            record = orjson.loads(raw)["data"]
-        except orjson.JSONDecodeError:
-            return None
-        if type(record) is dict:
-            data = MappingProxyType(record) if record else NO_DATA
-        elif record is not None:
+        if record is None:
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+        value = record["data"]
+        if type(value) is dict:
+            data = MappingProxyType(value) if value else NO_DATA
+        elif value is not None:
             return None
     ms = timestamp_ms(line.ts)
     if ms is None:
@@ -316,9 +328,10 @@ _Text = Annotated[str, msgspec.Meta(min_length=1)]
 class _ValidLine(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
     """An event line as the contract allows it, for msgspec to decode and check at once.
 
-    Extra fields are forbidden here only so that such lines take the full checks,
-    which read every value (an extra field still has to be valid JSON). `data` stays
-    raw: a line that has it is read with orjson as well, as the full checks read it.
+    Extra fields are forbidden here only so that such lines are noticed: they are
+    decoded again as `_ValidLineWithExtras` and read whole by orjson as well (an
+    extra field still has to be valid JSON). `data` stays raw: a line that has it is
+    read with orjson as well, as the full checks read it.
     """
 
     interaction: _Text
@@ -336,7 +349,12 @@ class _ValidLine(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=Tr
     data: msgspec.Raw = msgspec.Raw()
 
 
+class _ValidLineWithExtras(_ValidLine, forbid_unknown_fields=False):
+    """A valid event line that also has fields outside the contract, which msgspec skips."""
+
+
 _decode = msgspec.json.Decoder(_ValidLine).decode
+_decode_with_extras = msgspec.json.Decoder(_ValidLineWithExtras).decode
 
 
 #: Fields an event type needs beyond the four every event has.
@@ -404,7 +422,7 @@ def _salvaged_interaction(raw: bytes) -> str | None:
     Only broken lines pay for the regex. With the id known, the line rejects its own
     interaction instead of silently leaving a hole in it.
     """
-    found = _INTERACTION_ID.search(raw)
+    found = INTERACTION_ID.search(raw)
     if found is None:
         return None
     return found.group(1).decode("utf-8", "replace") or None

@@ -157,6 +157,21 @@ def test_valid_line_short_cut_takes_valid_lines() -> None:
     assert parse_line(raw, "events.jsonl", 5).event == event
 
 
+def test_fields_outside_the_contract_are_kept_out_of_the_way_on_the_short_cut() -> None:
+    """The contract keeps and ignores unknown fields: such a line is still valid, and still
+    quick; an unknown field orjson cannot read sends the line to the full checks (E101)."""
+    raw = (b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
+           b'"media":"chat","source":{"system":"gw-2","n":[1,2]},"data":{"flow":"c01"}}')
+    position = loader.Position("events.jsonl", 1)
+    event = loader._decoded_event(raw, position)
+    assert event is not None
+    assert (event.media, dict(event.data)) == ("chat", {"flow": "c01"})
+    assert parse_line(raw, "events.jsonl", 1).event == event
+    unreadable = raw.replace(b'"n":[1,2]', b'"n":1e999')
+    assert loader._decoded_event(unreadable, position) is None
+    assert [problem.code for problem in parse_line(unreadable, "events.jsonl", 1).diagnostics] == ["E101"]
+
+
 def test_every_line_of_the_sample_takes_the_short_cut() -> None:
     """Valid lines, `data` included, must not pay for the full checks."""
     lines = SAMPLE.read_bytes().splitlines()
