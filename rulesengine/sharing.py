@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import compress
 
-from rulesengine.loader import parse_line
+from rulesengine.loader import INTERACTION_ID, parse_line
 
 #: blocks (of about 256 KiB) a worker reads ahead of the one it hands on
 READ_AHEAD = 2
@@ -32,6 +32,7 @@ MAX_JOBS = 256
 _PREFIX = b'{"interaction":"'
 _LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
+_UNICODE_ESCAPE = b"\\u"  # the one way JSON can spell a key "interaction" other than plainly
 _LENGTH = struct.Struct("<I")
 
 
@@ -43,7 +44,8 @@ def owner(raw: bytes, jobs: int) -> int:
     """The worker that owns a raw line: the same for every line of one interaction.
 
     The key is the interaction id exactly as the loader will read it. Most lines
-    start with it, unescaped and alone; any other line is parsed to find it. Lines
+    hold it unescaped, under the only `"interaction"` key of the line (and no `\\u`
+    escape could spell a second one); any other line is parsed to find it. Lines
     with no readable id stand alone (they reject only themselves) and go to worker 0,
     as do blank and comment lines, which worker 0 then skips like any reader.
     """
@@ -51,14 +53,11 @@ def owner(raw: bytes, jobs: int) -> int:
     if not stripped or stripped[:1] == b"#":
         return 0
     raw = raw.rstrip(b"\r\n")
-    if raw.startswith(_PREFIX) and raw.count(_KEY) == 1:
-        end = raw.find(b'"', len(_PREFIX))
-        if end > len(_PREFIX) and b"\\" not in raw[len(_PREFIX):end]:
-            key: str | None = raw[len(_PREFIX):end].decode("utf-8", "replace")
-        elif end == len(_PREFIX):
-            key = None
-        else:
-            key = parse_line(raw, "", 0).interaction
+    plain = INTERACTION_ID.search(raw) if raw.count(_KEY) == 1 and _UNICODE_ESCAPE not in raw else None
+    if plain is not None:
+        # the one "interaction" key (no \u escape spells another), its value unescaped:
+        # a valid line's id, or what the loader salvages from a broken one (the same pattern)
+        key: str | None = plain.group(1).decode("utf-8", "replace") or None
     else:
         key = parse_line(raw, "", 0).interaction
     if key is None:
@@ -70,8 +69,8 @@ def owners(lines: list[bytes], jobs: int) -> bytes:
     """`owner` of every line of a block, one byte each, most of it done in C.
 
     When every line starts with its id (`{"interaction":"...`), holds one
-    `"interaction"` key, and the ids are ASCII without escapes, each id is its own
-    bytes: the checks run once over the whole block and the checksums in one `map`.
+    `"interaction"` key and no `\\u` escape, and the ids are ASCII without escapes,
+    each id is its own bytes: the checks run once over the whole block and the checksums in one `map`.
     Any other block goes line by line.
     """
     start = len(_PREFIX)
@@ -79,7 +78,8 @@ def owners(lines: list[bytes], jobs: int) -> bytes:
     ids = b"".join(keys)
     joined = b"".join(lines)
     if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
-            and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)):
+            and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)
+            and _UNICODE_ESCAPE not in joined):
         return bytes(map(jobs.__rmod__, map(zlib.crc32, keys)))
     return bytes([owner(raw, jobs) for raw in lines])
 

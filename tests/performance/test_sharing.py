@@ -28,6 +28,8 @@ SHAPES = st.sampled_from([
     '{{ "interaction" : "{id}", "seq": 1}}',
     '{{"interaction":"{id}","data":{{"interaction":"other"}}}}',
     '{{"interaction":"{id}","interaction":"second"}}',
+    '{{"interaction":"{id}","\\u0069nteraction":"second"}}',
+    '{{"source":"gw","interaction":"{id}","seq":1}}',
     '{{"interaction":"{id}","seq":1,',
     '{{"interaction":{id_raw}}}',
     '["interaction","{id}"]',
