@@ -32,7 +32,6 @@ MAX_JOBS = 256
 _PREFIX = b'{"interaction":"'
 _LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
-_UNICODE_ESCAPE = b"\\u"  # the one way JSON can spell a key "interaction" other than plainly
 _LENGTH = struct.Struct("<I")
 
 
@@ -53,7 +52,7 @@ def owner(raw: bytes, jobs: int) -> int:
     if not stripped or stripped[:1] == b"#":
         return 0
     raw = raw.rstrip(b"\r\n")
-    plain = INTERACTION_ID.search(raw) if raw.count(_KEY) == 1 and _UNICODE_ESCAPE not in raw else None
+    plain = INTERACTION_ID.search(raw) if raw.count(_KEY) == 1 and not _unicode_escape_in(raw) else None
     if plain is not None:
         # the one "interaction" key (no \u escape spells another), its value unescaped:
         # a valid line's id, or what the loader salvages from a broken one (the same pattern)
@@ -63,6 +62,18 @@ def owner(raw: bytes, jobs: int) -> int:
     if key is None:
         return 0
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
+
+
+def _unicode_escape_in(text: bytes) -> bool:
+    """Whether `text` holds a `\\u` escape: the one way JSON can spell a key "interaction"
+    other than plainly. Backslashes are found with `find` (memchr), which is fast
+    where `in` with two bytes is not."""
+    at = text.find(b"\\")
+    while at >= 0:
+        if text[at + 1:at + 2] == b"u":
+            return True
+        at = text.find(b"\\", at + 2)
+    return False
 
 
 def owners(lines: list[bytes], jobs: int) -> bytes:
@@ -79,7 +90,7 @@ def owners(lines: list[bytes], jobs: int) -> bytes:
     joined = b"".join(lines)
     if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
             and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)
-            and _UNICODE_ESCAPE not in joined):
+            and not _unicode_escape_in(joined)):
         return bytes(map(jobs.__rmod__, map(zlib.crc32, keys)))
     return bytes([owner(raw, jobs) for raw in lines])
 

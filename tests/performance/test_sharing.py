@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rulesengine.loader import parse_line
-from rulesengine.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
+from rulesengine.sharing import READ_AHEAD, PeerLost, SharedScan, _unicode_escape_in, owner, owners
 
 
 def expected_owner(raw: bytes, jobs: int) -> int:
@@ -153,3 +153,15 @@ def test_a_peer_that_stops_is_seen_to_stop() -> None:
 def test_more_workers_than_one_byte_can_name_are_refused() -> None:
     with pytest.raises(ValueError, match="at most 256"):
         SharedScan(0, 257, {}, {})
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    (rb'{"interaction":"c1"}', False),
+    (rb'{"\u0069nteraction":"c1"}', True),
+    (rb'{"note":"a\\u"}', False),        # an escaped backslash, then a plain u
+    (rb'{"note":"a\\\u00e9"}', True),   # an escaped backslash, then an escape
+    (rb'{"note":"a\"b"}', False),
+    (b"ends with \\", False),
+])
+def test_a_unicode_escape_is_told_from_an_escaped_backslash(text: bytes, found: bool) -> None:
+    assert _unicode_escape_in(text) is found
