@@ -362,6 +362,8 @@ def _line_order(event: Event) -> tuple:
 _CREATED = "interaction.created"
 _ACCEPTED = "party.accepted"
 _LEFT = "party.left"
+_HELD = "party.held"
+_RETRIEVED = "party.retrieved"
 _OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
 _FIRSTS = frozenset({"party.entered", "party.invited"})
 _PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
@@ -374,6 +376,7 @@ class _Party(msgspec.Struct, gc=False):
     first: Event
     outcome: Event | None = None
     ended: Event | None = None  # left, rejected or revoked: no longer open
+    held: Event | None = None  # the party.held of a hold still going on
 
 
 def _problem(event: Event, code: str, field: str, message: str, hint: str) -> Diagnostic:
@@ -450,6 +453,12 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
                 party.outcome = event
                 if name != _ACCEPTED:
                     party.ended = event
+        elif name == _HELD or name == _RETRIEVED:
+            problem = _hold_problem(event, party)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                party.held = event if name == _HELD else None
         else:
             left = party.ended
             if left is not None and left.event == _LEFT:
@@ -484,6 +493,26 @@ def _outcome_problem(event: Event, party: _Party) -> Diagnostic:
             event, "E119", "event", f"party '{event.party}' already had {party.outcome.event} at "
             f"{_where(party.outcome, event)}", "an invitation ends in one of accepted, rejected, revoked")
     return _gone(event, party)
+
+
+def _hold_problem(event: Event, party: _Party) -> Diagnostic | None:
+    """A hold that starts while the agent is not connected, or ends while there is none."""
+    if party.ended is not None:
+        return _gone(event, party)
+    if event.event == _HELD:
+        if party.kind != "agent" or party.outcome is None or party.outcome.event != _ACCEPTED:
+            what = "it never accepted" if party.kind == "agent" else f"it is a {party.kind}"
+            return _problem(event, "E124", "event", f"party.held for party '{event.party}', but {what}",
+                            "only an agent who accepted puts the customer on hold")
+        if party.held is not None:
+            return _problem(event, "E124", "event", f"party.held for party '{event.party}', which is "
+                            f"already on hold (since {_where(party.held, event)})",
+                            "a hold ends with party.retrieved before the next party.held")
+        return None
+    if party.held is None:
+        return _problem(event, "E125", "event", f"party.retrieved for party '{event.party}', which is "
+                        "not on hold", "party.retrieved ends a hold that party.held started")
+    return None
 
 
 def _left_unaccepted(event: Event, party: _Party) -> Diagnostic:

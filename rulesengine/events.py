@@ -1,4 +1,4 @@
-"""The event contract (version 1) as data: the `Event` record and its vocabularies.
+"""The event contract (version 1.1) as data: the `Event` record and its vocabularies.
 
 Loading and validating lines lives in `rulesengine.loader`; grouping events into
 complete interactions in `rulesengine.assemble`. This module only says what a
@@ -22,6 +22,8 @@ EVENT_TYPES = (
     "party.accepted",
     "party.rejected",
     "party.revoked",
+    "party.held",
+    "party.retrieved",
     "party.left",
     "customer.left",
     "interaction.ended",

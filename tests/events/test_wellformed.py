@@ -211,3 +211,56 @@ def test_open_interactions_are_checked_too_when_included():
     result = verdict(items, include_open=True)
     assert [d.code for d in result.diagnostics] == ["E123"]
     assert isinstance(verdict(routed(ended=False), include_open=True), Interaction)
+
+
+def _with(items: list[dict], at: int, *inserted: tuple[str, dict]) -> list[dict]:
+    """The records with events inserted before index `at`, seqs and times renumbered."""
+    added = [record(items[0]["interaction"], 0, name, **fields) for name, fields in inserted]
+    result = [*items[:at], *added, *items[at:]]
+    for seq, item in enumerate(result, start=1):
+        item["seq"], item["ts"] = seq, ts(seq)
+    return result
+
+
+def _hold(event: str, party: str = "r1.a1") -> tuple[str, dict]:
+    return (event, {"party": party})
+
+
+def test_holds_of_an_accepted_agent_are_well_formed():
+    items = _with(routed(), 7, _hold("party.held"), _hold("party.retrieved"), _hold("party.held"),
+                  _hold("party.retrieved"))
+    assert isinstance(verdict(items), Interaction)
+
+
+def test_an_agent_may_leave_while_on_hold():
+    assert isinstance(verdict(_with(routed(), 7, _hold("party.held"))), Interaction)
+
+
+def test_hold_before_accepting():
+    items = _with(routed(), 6, _hold("party.held"))
+    assert found(items)[0] == ("E124", 7, col(items, 7, "event"))
+    assert messages(items)[0] == "party.held for party 'r1.a1', but it never accepted"
+
+
+def test_hold_of_a_queue():
+    items = _with(routed(), 3, _hold("party.held", "r1.q1"))
+    assert found(items) == [("E124", 4, col(items, 4, "event"))]
+    assert messages(items) == ["party.held for party 'r1.q1', but it is a queue"]
+
+
+def test_hold_while_on_hold():
+    items = _with(routed(), 7, _hold("party.held"), _hold("party.held"))
+    assert found(items) == [("E124", 9, col(items, 9, "event"))]
+    assert messages(items) == ["party.held for party 'r1.a1', which is already on hold (since line 8)"]
+
+
+def test_retrieved_without_hold():
+    items = _with(routed(), 7, _hold("party.held"), _hold("party.retrieved"), _hold("party.retrieved"))
+    assert found(items) == [("E125", 10, col(items, 10, "event"))]
+    assert messages(items) == ["party.retrieved for party 'r1.a1', which is not on hold"]
+
+
+def test_no_hold_after_the_agent_left():
+    items = _with(routed(), 8, _hold("party.held"))
+    assert found(items) == [("E121", 9, col(items, 9, "event"))]
+    assert messages(items) == ["party.held for party 'r1.a1', which already ended (party.left at line 8)"]
