@@ -8,7 +8,7 @@ then evaluate as many interactions with it as you like.
     for item in engine.run(["events.jsonl"]):  # files, streamed: a Row or a Rejection
         ...
 
-Everything here delegates to the stages (`ruleset`, `loader`, `assemble`, `graph`,
+Everything here delegates to the stages (`ruleset`, `loader`, `assemble`, `model`,
 `evaluate`, `explain`); bad rules and bad events raise an error carrying the same
 diagnostics the command line prints.
 """
@@ -29,16 +29,15 @@ from rulesengine.assemble import Assembler, Interaction, Rejection, assemble_lin
 from rulesengine.decision import Decision, RuleRef
 from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
 from rulesengine.evaluate import CompiledRules
-from rulesengine.explain import PartyExplanation
-from rulesengine.explain import explain as _explain
+from rulesengine.explain import ParamValue, PartyExplanation, explain_interaction, parameters
 from rulesengine.explain import render_json as explain_json
 from rulesengine.explain import render_text as explain_text
-from rulesengine.facts import PartyFacts
 from rulesengine.loader import InputError, LoadedLine, parse_line
+from rulesengine.model import InteractionModel
 from rulesengine.output import Row
-from rulesengine.party_facts import party_facts
-from rulesengine.pipeline import RunStats
+from rulesengine.pipeline import RunStats, model_of
 from rulesengine.ruleset import load_rules
+from rulesengine.vocabulary import Param
 
 try:
     __version__ = version("rulesengine")
@@ -79,6 +78,8 @@ class Engine:
     _compiled: CompiledRules
     #: warnings found while loading (errors raise `RulesError` instead)
     warnings: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    #: the parameters in force, by name, each with where its value comes from
+    params: Mapping[str, Param] = attrs.field(factory=dict)
 
     @classmethod
     def from_rules(cls, paths: PathArg | Sequence[PathArg] = (),
@@ -93,11 +94,11 @@ class Engine:
         loaded = load_rules(_paths(paths), settings, defaults=defaults)
         if loaded.evaluator is None:
             raise RulesError(loaded.diagnostics)
-        return cls(loaded.evaluator, loaded.diagnostics)
+        return cls(loaded.evaluator, loaded.diagnostics, loaded.params)
 
-    def decide(self, facts: PartyFacts) -> Decision:
-        """The descriptor of one party whose facts you already have."""
-        return self._compiled.decide(facts)
+    def decide(self, model: InteractionModel) -> list[Decision]:
+        """The decision for each party of one interaction's model, in the order of its parties."""
+        return self._compiled.decide(model)
 
     def evaluate_events(self, events: Iterable[Mapping[str, object]]) -> list[Row]:
         """One row per party of the interactions these event dicts describe.
@@ -108,7 +109,11 @@ class Engine:
         id, then by each party's first event. Raises `EventsError` for events that
         break the contract, naming the Nth event given as `<events>:N`.
         """
-        return [Row.of(facts, self.decide(facts)) for facts in _party_facts(events)]
+        rows = []
+        for model in _models(events):
+            rows += [Row.of(model, party, decision)
+                     for party, decision in zip(model.parties, self._compiled.decide(model))]
+        return rows
 
     def run(self, paths: PathArg | Sequence[PathArg], *, include_open: bool = False,
             stats: RunStats | None = None) -> Iterator[Row | Rejection]:
@@ -126,20 +131,26 @@ class Engine:
             else:
                 yield from item.rows
 
-    def explain(self, events: Iterable[Mapping[str, object]], *,
-                party: str | None = None) -> list[PartyExplanation]:
+    def explain(self, events: Iterable[Mapping[str, object]], *, party: str | None = None,
+                derivation: bool = False) -> list[PartyExplanation]:
         """Why each party (or only `party`) of these event dicts got its descriptor.
 
+        With `derivation`, each fact the rules read also says how it was derived.
         Render an explanation with `explain_text` or `explain_json`. Raises
         `EventsError` as `evaluate_events` does, and `ValueError` when no party has
         the id `party`.
         """
-        parties = _party_facts(events)
-        chosen = [facts for facts in parties if party is None or facts.party == party]
+        explained = [explanation for model in _models(events)
+                     for explanation in explain_interaction(self._compiled, model, derivation=derivation)]
+        chosen = [item for item in explained if party is None or item.party == party]
         if party is not None and not chosen:
-            hint = did_you_mean(party, [facts.party for facts in parties])
+            hint = did_you_mean(party, [item.party for item in explained])
             raise ValueError(f"no party {party!r} in these events" + (f"; {hint}" if hint else ""))
-        return [_explain(self._compiled, facts) for facts in chosen]
+        return chosen
+
+    def parameters(self) -> list[ParamValue]:
+        """Every parameter with its value in force and where that value comes from."""
+        return parameters(self.params)
 
 
 def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
@@ -149,11 +160,9 @@ def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
     return [os.fspath(path) for path in paths]
 
 
-def _party_facts(events: Iterable[Mapping[str, object]]) -> list[PartyFacts]:
-    """The facts of every party of these event dicts, by interaction id, then first event."""
-    return [facts for interaction in _interactions(events)
-            for facts in party_facts(interaction.id, interaction.events,
-                                     provisional=interaction.provisional)]
+def _models(events: Iterable[Mapping[str, object]]) -> list[InteractionModel]:
+    """The model of each interaction of these event dicts, by interaction id."""
+    return [model_of(interaction) for interaction in _interactions(events)]
 
 
 def _interactions(events: Iterable[Mapping[str, object]]) -> list[Interaction]:
@@ -188,8 +197,9 @@ __all__ = [
     "Engine",
     "EventsError",
     "InputError",
+    "InteractionModel",
+    "ParamValue",
     "PartyExplanation",
-    "PartyFacts",
     "Position",
     "Rejection",
     "Row",

@@ -3,8 +3,8 @@
 Every node carries a `Span` (where it was written) that is left out of equality, so
 two trees that say the same thing compare equal wherever they sit: tests compare
 trees, diagnostics point at spans. `show()` prints any node back in the language's
-own words (explain quotes conditions that way, and a parse of the result gives an
-equal tree).
+own words (explain quotes conditions and definitions that way, and a parse of the
+result gives an equal tree).
 """
 
 from __future__ import annotations
@@ -38,11 +38,15 @@ def _span() -> Span:
     return attrs.field(default=NOWHERE, eq=False, order=False, kw_only=True, repr=False)
 
 
+def _nodes():
+    return attrs.field(converter=tuple)
+
+
 # ---- literals and names -------------------------------------------------------
 
 @attrs.frozen
 class Word:
-    """A bare name as written: a fact value, a parameter, a vocabulary value, a kind..."""
+    """A bare name as written: a fact, a primitive, a value, a parameter, a kind..."""
 
     text: str
     span: Span = _span()
@@ -50,7 +54,7 @@ class Word:
 
 @attrs.frozen
 class Number:
-    """A numeric literal as written (`30s`, `500ms`, `10`); the checker gives it a type."""
+    """A numeric literal as written (`30s`, `500ms`, `10`, `-2.5`); the checker gives it a type."""
 
     text: str
     span: Span = _span()
@@ -64,6 +68,21 @@ class Text:
     span: Span = _span()
 
 
+@attrs.frozen
+class Bool:
+    """`true` or `false`."""
+
+    value: bool
+    span: Span = _span()
+
+
+@attrs.frozen
+class Nothing:
+    """`none`: no value."""
+
+    span: Span = _span()
+
+
 Literal = Union[Word, Number, Text]
 
 
@@ -71,10 +90,10 @@ Literal = Union[Word, Number, Text]
 
 @attrs.frozen
 class VocabularyDecl:
-    """`vocabulary SLOT: A, B` or, in a later layer, `extend vocabulary SLOT: C`."""
+    """`vocabulary NAME: A, B` or, in a later layer, `extend vocabulary NAME: C`."""
 
     slot: Word
-    values: tuple[Word, ...] = attrs.field(converter=tuple)
+    values: tuple[Word, ...] = _nodes()
     extend: bool = False
     span: Span = _span()
 
@@ -87,6 +106,37 @@ class ParamDecl:
     type: Word
     default: Literal
     doc: str | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class ParamSetting:
+    """`set param NAME = VALUE "why"`: a later layer's value for an earlier layer's parameter."""
+
+    name: Word
+    value: Literal
+    doc: str | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class FactDecl:
+    """`fact NAME: TYPE "description" = EXPR`: a derived fact about any party."""
+
+    name: Word
+    type: Word
+    description: str
+    definition: Expr
+    override: bool = False
+    span: Span = _span()
+
+
+@attrs.frozen
+class DisableRule:
+    """`disable rule ID "why"`: an earlier layer's rule taken out of the rule set."""
+
+    id: Word
+    reason: str | None = None
     span: Span = _span()
 
 
@@ -114,7 +164,7 @@ class StepTest:
 class Sequence:
     """Patterns one after the other."""
 
-    items: tuple[Pattern, ...] = attrs.field(converter=tuple)
+    items: tuple[Pattern, ...] = _nodes()
     span: Span = _span()
 
 
@@ -122,7 +172,7 @@ class Sequence:
 class Alternatives:
     """`a | b`: any one of the options."""
 
-    options: tuple[Pattern, ...] = attrs.field(converter=tuple)
+    options: tuple[Pattern, ...] = _nodes()
     span: Span = _span()
 
 
@@ -138,32 +188,84 @@ class Repeat:
 Pattern = Union[StepTest, Sequence, Alternatives, Repeat]
 
 
-# ---- conditions over facts ---------------------------------------------------------
+# ---- expressions: conditions and definitions ---------------------------------------
 
 @attrs.frozen
-class Flag:
-    """A bool fact alone (`transfer_completed`), or a bool parameter."""
+class Ref:
+    """A name, or a path of names: `origin`, `by.kind`, `target.accepted`, `data.segment`."""
 
-    name: Word
+    names: tuple[Word, ...] = _nodes()
     span: Span = _span()
+
+    @property
+    def text(self) -> str:
+        return ".".join(name.text for name in self.names)
 
 
 @attrs.frozen
 class Comparison:
-    """`fact OP operand`: `origin == route`, `alert >= 30s`, `engage < short_engagement`."""
+    """`left OP right`: `origin == route`, `alert >= 30s`, `by.resource != resource`."""
 
-    fact: Word
+    left: Expr
     op: str
-    operand: Word | Number
+    right: Expr
     span: Span = _span()
 
 
 @attrs.frozen
 class Membership:
-    """`fact in (a, b)`."""
+    """`x in (a, b)`, or `x not in (a, b)`."""
 
-    fact: Word
-    operands: tuple[Word | Number, ...] = attrs.field(converter=tuple)
+    item: Expr
+    options: tuple[Expr, ...] = _nodes()
+    negated: bool = False
+    span: Span = _span()
+
+
+@attrs.frozen
+class Contained:
+    """`p in reached`: a party among a list of parties."""
+
+    item: Expr
+    collection: Ref
+    span: Span = _span()
+
+
+@attrs.frozen
+class IsNone:
+    """`x is none`, or `x is not none`."""
+
+    item: Expr
+    negated: bool = False
+    span: Span = _span()
+
+
+@attrs.frozen
+class Matches:
+    """`resource matches "VQ_*"`: a glob pattern (`*`, `?`, `[abc]`) over the whole text."""
+
+    item: Expr
+    pattern: Text
+    span: Span = _span()
+
+
+@attrs.frozen
+class Temporal:
+    """`a before b`, `a after b` (moments), `m during phase`."""
+
+    left: Expr
+    op: str
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Arithmetic:
+    """`a - b` (two moments: the time between; two durations), `a + b` (durations)."""
+
+    left: Expr
+    op: str
+    right: Expr
     span: Span = _span()
 
 
@@ -177,7 +279,7 @@ class Not:
 class AllOf:
     """`a and b and ...`"""
 
-    exprs: tuple[Expr, ...] = attrs.field(converter=tuple)
+    exprs: tuple[Expr, ...] = _nodes()
     span: Span = _span()
 
 
@@ -185,20 +287,70 @@ class AllOf:
 class AnyOf:
     """`a or b or ...`"""
 
-    exprs: tuple[Expr, ...] = attrs.field(converter=tuple)
+    exprs: tuple[Expr, ...] = _nodes()
     span: Span = _span()
 
 
-Expr = Union[Flag, Comparison, Membership, Not, AllOf, AnyOf]
+@attrs.frozen
+class Quantifier:
+    """`some(p in COLLECTION: CONDITION)`, `no(...)`, `all(...)`; without a condition,
+    `some(p in c)` says the list is not empty and `no(p in c)` that it is."""
+
+    kind: str  # "some" | "no" | "all"
+    var: Word
+    collection: Expr
+    condition: Expr | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Count:
+    """`count(p in COLLECTION: CONDITION)`: how many parties of the list meet the condition."""
+
+    var: Word
+    collection: Expr
+    condition: Expr | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Call:
+    """`NAME(a, b, ...)`: a built-in function such as `coalesce`."""
+
+    name: Word
+    args: tuple[Expr, ...] = _nodes()
+    span: Span = _span()
+
+
+@attrs.frozen
+class Branch:
+    """`when CONDITION then VALUE` inside a `case`."""
+
+    condition: Expr
+    value: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Case:
+    """`case when C then V ... else V`: the value of the first branch whose condition holds."""
+
+    branches: tuple[Branch, ...] = _nodes()
+    default: Expr = None
+    span: Span = _span()
+
+
+Expr = Union[Ref, Number, Text, Bool, Nothing, Comparison, Membership, Contained, IsNone, Matches,
+             Temporal, Arithmetic, Not, AllOf, AnyOf, Quantifier, Count, Call, Case]
 
 
 # ---- rules ----------------------------------------------------------------------------
 
 @attrs.frozen
 class Outcome:
-    """`role X [reason Y]` or `result X [reason Y]`."""
+    """`role X [reason Y]`, `result X [reason Y]` or `record X`."""
 
-    slot: str  # "role" | "result"
+    slot: str  # "role" | "result" | "record"
     value: Word
     reason: Word | None = None
     span: Span = _span()
@@ -210,10 +362,10 @@ class Rule:
 
     id: Word
     description: str
-    kinds: tuple[Word, ...] = attrs.field(converter=tuple)
-    pattern: Pattern | None
-    condition: Expr | None
-    outcomes: tuple[Outcome, ...] = attrs.field(converter=tuple)
+    kinds: tuple[Word, ...] = _nodes()
+    pattern: Pattern | None = None
+    condition: Expr | None = None
+    outcomes: tuple[Outcome, ...] = attrs.field(default=(), converter=tuple)
     priority: int = 0
     override: bool = False
     span: Span = _span()
@@ -221,18 +373,37 @@ class Rule:
 
 @attrs.frozen
 class RuleFile:
-    """Everything one file declares, in the order written."""
+    """Everything one file declares, by sort, each in the order written."""
 
     path: str
-    vocabularies: tuple[VocabularyDecl, ...] = attrs.field(converter=tuple)
-    params: tuple[ParamDecl, ...] = attrs.field(converter=tuple)
-    rules: tuple[Rule, ...] = attrs.field(converter=tuple)
+    vocabularies: tuple[VocabularyDecl, ...] = attrs.field(default=(), converter=tuple)
+    params: tuple[ParamDecl, ...] = attrs.field(default=(), converter=tuple)
+    settings: tuple[ParamSetting, ...] = attrs.field(default=(), converter=tuple)
+    facts: tuple[FactDecl, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
+    disabled: tuple[DisableRule, ...] = attrs.field(default=(), converter=tuple)
 
 
 # ---- printing back -------------------------------------------------------------------
 
 def _quote(text: str) -> str:
     return f'"{text}"'
+
+
+#: how tightly each expression binds, to know where printing needs parentheses
+_BINDING = {AnyOf: 1, AllOf: 2, Not: 3, Comparison: 4, Membership: 4, Contained: 4, IsNone: 4,
+            Matches: 4, Temporal: 4, Arithmetic: 5}
+_ATOM = 6
+
+
+def _binding(node) -> int:
+    return _BINDING.get(type(node), _ATOM)
+
+
+def _wrapped(node, at_least: int) -> str:
+    """The node printed, in parentheses when it binds less tightly than its place needs."""
+    text = show(node)
+    return f"({text})" if _binding(node) < at_least else text
 
 
 def show(node) -> str:
@@ -242,6 +413,12 @@ def show(node) -> str:
             return text
         case Text(value=value):
             return _quote(value)
+        case Bool(value=value):
+            return "true" if value else "false"
+        case Nothing():
+            return "none"
+        case Ref():
+            return node.text
         case AttrTest(name=name, value=value):
             return f"{name.text}: {show(value)}"
         case StepTest(step=None):
@@ -251,23 +428,41 @@ def show(node) -> str:
         case StepTest(step=step, tests=tests):
             return f"{step.text}({', '.join(show(t) for t in tests)})"
         case Sequence(items=items):
-            return " ".join(_show_in(item, (Alternatives,)) for item in items)
+            return " ".join(_show_step_in(item, (Alternatives,)) for item in items)
         case Alternatives(options=options):
             return " | ".join(show(option) for option in options)
         case Repeat(item=item, op=op):
-            return _show_in(item, (Alternatives, Sequence, Repeat)) + op
-        case Flag(name=name):
-            return name.text
-        case Comparison(fact=fact, op=op, operand=operand):
-            return f"{fact.text} {op} {show(operand)}"
-        case Membership(fact=fact, operands=operands):
-            return f"{fact.text} in ({', '.join(show(o) for o in operands)})"
+            return _show_step_in(item, (Alternatives, Sequence, Repeat)) + op
+        case Comparison(left=left, op=op, right=right) | Temporal(left=left, op=op, right=right):
+            return f"{_wrapped(left, 5)} {op} {_wrapped(right, 5)}"
+        case Arithmetic(left=left, op=op, right=right):
+            return f"{_wrapped(left, 5)} {op} {_wrapped(right, 6)}"
+        case Membership(item=item, options=options, negated=negated):
+            listed = ", ".join(_wrapped(o, 5) for o in options)
+            return f"{_wrapped(item, 5)} {'not in' if negated else 'in'} ({listed})"
+        case Contained(item=item, collection=collection):
+            return f"{_wrapped(item, 5)} in {collection.text}"
+        case IsNone(item=item, negated=negated):
+            return f"{_wrapped(item, 5)} is {'not none' if negated else 'none'}"
+        case Matches(item=item, pattern=pattern):
+            return f"{_wrapped(item, 5)} matches {show(pattern)}"
         case Not(expr=expr):
-            return "not " + _show_in(expr, (AllOf, AnyOf))
+            return "not " + _wrapped(expr, 3)
         case AllOf(exprs=exprs):
-            return " and ".join(_show_in(e, (AnyOf,)) for e in exprs)
-        case AnyOf(exprs=exprs):
-            return " or ".join(_show_in(e, (AllOf,)) for e in exprs)
+            return " and ".join(_wrapped(e, 3) for e in exprs)
+        case AnyOf(exprs=exprs):  # `and` inside `or` in parentheses, for the reader
+            return " or ".join(_wrapped(e, 3) for e in exprs)
+        case Quantifier(kind=kind, var=var, collection=collection, condition=condition):
+            body = "" if condition is None else f": {show(condition)}"
+            return f"{kind}({var.text} in {show(collection)}{body})"
+        case Count(var=var, collection=collection, condition=condition):
+            body = "" if condition is None else f": {show(condition)}"
+            return f"count({var.text} in {show(collection)}{body})"
+        case Call(name=name, args=args):
+            return f"{name.text}({', '.join(show(a) for a in args)})"
+        case Case(branches=branches, default=default):
+            parts = [f"when {show(b.condition)} then {_wrapped(b.value, _ATOM)}" for b in branches]
+            return f"case {' '.join(parts)} else {_wrapped(default, _ATOM)}"
         case Outcome(slot=slot, value=value, reason=None):
             return f"{slot} {value.text}"
         case Outcome(slot=slot, value=value, reason=reason):
@@ -275,7 +470,7 @@ def show(node) -> str:
     raise TypeError(f"cannot show {type(node).__name__}")
 
 
-def _show_in(node, needs_parentheses: tuple[type, ...]) -> str:
+def _show_step_in(node, needs_parentheses: tuple[type, ...]) -> str:
     text = show(node)
     return f"({text})" if isinstance(node, needs_parentheses) else text
 
@@ -292,3 +487,9 @@ def show_rule(rule: Rule) -> str:
     if rule.priority:
         lines.append(f"  priority {rule.priority}")
     return "\n".join(lines)
+
+
+def show_fact(fact: FactDecl) -> str:
+    """A whole fact declaration, its definition on the next line."""
+    head = f"{'override ' if fact.override else ''}fact {fact.name.text}: {fact.type.text}"
+    return f"{head}  {_quote(fact.description)}\n  = {show(fact.definition)}"

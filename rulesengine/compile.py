@@ -1,197 +1,422 @@
-"""Checked rules → plain Python functions over `PartyFacts`.
+"""Checked facts and rules → plain Python functions over the interaction model, made once.
 
-Each rule's conditions are translated once into the source of one Python
-expression (`f.origin == 'route' and _match0(f.steps)`), compiled by Python itself,
-so deciding a party runs no tree walk at all: parameters are already values,
-durations already milliseconds, patterns already automata. Explain needs each
-condition on its own, so every top-level `and` part is also compiled alone, from
-the same translation.
+Each expression is translated into the source of one Python expression over the
+party (`p`) and the interaction (`m`): `p.f_origin in ('route', 'inbound')`, and
+Python compiles it. Deciding a party therefore walks no syntax tree: parameters are
+already values, durations milliseconds, patterns automata, and the facts the rules
+read were worked out for the whole interaction, in the passes the fact plan chose,
+by one generated function. `none` follows the language's rule: every comparison with
+it is false, which the translation writes inline where a value may be none and
+leaves out where it never is.
+
+For each kind and slot, one generated function tests the rules that may decide it,
+strongest first, in one `if` chain (`compile_picker`); explain also gets each
+condition of a rule as a function of its own, from the same translation.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from rulesengine import ast
-from rulesengine.check import Tie, operand_value, outcome_of
+from rulesengine import ir
+from rulesengine.check import CheckedFact, CheckedRule
 from rulesengine.decision import RuleRef
-from rulesengine.facts import FACTS, PartyFacts
-from rulesengine.patterns import Matcher, build_nfa
-from rulesengine.vocabulary import OUTCOME_SLOTS, Param
+from rulesengine.patterns import Matcher
+from rulesengine.plan import ALL_KINDS, FactPlan
+from rulesengine.valuetypes import DATA, MOMENT, PHASE
 
-Test = Callable[[PartyFacts], bool]
+#: a compiled test or value: a function of a party and its interaction
+Test = Callable[[object, object], object]
 
 
-@attrs.frozen
+# ---- what the generated code calls: the language's semantics of none --------------------
+
+def _eq(a, b) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def _ne(a, b) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _lt(a, b) -> bool:
+    return a is not None and b is not None and a < b
+
+
+def _le(a, b) -> bool:
+    return a is not None and b is not None and a <= b
+
+
+def _gt(a, b) -> bool:
+    return a is not None and b is not None and a > b
+
+
+def _ge(a, b) -> bool:
+    return a is not None and b is not None and a >= b
+
+
+def _not_in(a, options) -> bool:
+    return a is not None and a not in options
+
+
+def _scalar(value) -> tuple | None:
+    """An attached data value as (kind, value): booleans are not numbers, objects are nothing."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    return ("string", value)
+
+
+def _same(a, b) -> bool:
+    left, right = _scalar(a), _scalar(b)
+    return left is not None and left == right
+
+
+def _differs(a, b) -> bool:
+    left, right = _scalar(a), _scalar(b)
+    return left is not None and right is not None and left != right
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _data_in(value, options) -> bool:
+    return any(_same(value, option) for option in options)
+
+
+def _data_not_in(value, options) -> bool:
+    return _scalar(value) is not None and not _data_in(value, options)
+
+
+def _glob(match, value) -> bool:
+    return isinstance(value, str) and match(value) is not None
+
+
+def _before(a, b) -> bool:
+    return a is not None and b is not None and a.seq < b.seq
+
+
+def _after(a, b) -> bool:
+    return a is not None and b is not None and a.seq > b.seq
+
+
+def _during(moment, phase) -> bool:
+    if moment is None:
+        return False
+    seq = moment.seq
+    return any(start.seq < seq < end.seq for start, end in phase)
+
+
+def _between(later, earlier) -> int | None:
+    return None if later is None or earlier is None else later.ms - earlier.ms
+
+
+def _plus(a, b):
+    return None if a is None or b is None else a + b
+
+
+def _minus(a, b):
+    return None if a is None or b is None else a - b
+
+
+_HELPERS = {name: value for name, value in globals().items()
+            if name.startswith("_") and callable(value) and not name.startswith("__")}
+_BUILTINS = {"any": any, "all": all, "sum": sum, "len": len, "bool": bool, "reversed": reversed}
+_ORDER_HELPERS = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+
+
+# ---- translation --------------------------------------------------------------------------
+
+class Translator:
+    """Turns checked expressions into Python source; automata and patterns it needs become
+    names in its namespace, which every function it makes shares."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, object] = {"__builtins__": {}, **_BUILTINS, **_HELPERS}
+        self._temps = 0
+
+    def _name(self, stem: str, value: object) -> str:
+        name = f"_{stem}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def _temp(self) -> str:
+        self._temps += 1
+        return f"_t{self._temps}"
+
+    def function(self, source: str, bound: tuple[str, ...] = ()) -> Test:
+        """A function of a party `p`, its interaction `m` (and the bound parties named in
+        `bound`) that evaluates `source`."""
+        parameters = ", ".join(("p", "m", *bound))
+        return eval(f"lambda {parameters}: {source}", self.namespace)  # noqa: S307 - source built from a checked tree
+
+    def define(self, source: str, name: str) -> Callable:
+        """Run the source of a `def NAME` in the namespace and return the function."""
+        exec(source, self.namespace)  # noqa: S102 - source built from a checked tree
+        return self.namespace.pop(name)
+
+    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None) -> str:
+        """The Python expression for `node`; `bound` maps bound parties to Python names."""
+        return _Expression(self, bound or {}).of(node)
+
+
+class _Expression:
+    def __init__(self, translator: Translator, bound: Mapping[str, str]) -> None:
+        self.translator = translator
+        self.bound = bound
+
+    def of(self, node: ir.Expr) -> str:
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        return method(node)
+
+    def _const(self, node: ir.Const) -> str:
+        return repr(node.value)
+
+    def _self(self, node: ir.Self) -> str:
+        return "p"
+
+    def _var(self, node: ir.Var) -> str:
+        return self.bound[node.name]
+
+    def _get(self, node: ir.Get) -> str:
+        if node.source == "interaction":
+            return f"m.{node.attribute}"
+        subject = self.of(node.subject)
+        if node.source == "others":
+            return f"[_o for _o in m.parties if _o is not {subject}]"
+        if node.source == "data":
+            access = f".data.get({node.name!r})"
+        elif node.source == "fact":
+            access = f".f_{node.name}"
+        else:
+            access = f".{node.attribute}"
+        if node.subject.optional:
+            temp = self.translator._temp()
+            return f"(None if ({temp} := {subject}) is None else {temp}{access})"
+        return f"{subject}{access}"
+
+    def _compare(self, node: ir.Compare) -> str:
+        left, right, op = self.of(node.left), self.of(node.right), node.op
+        if DATA in (node.left.type, node.right.type):
+            if op in ("==", "!="):
+                return f"{'_same' if op == '==' else '_differs'}({left}, {right})"
+            return f"{_ORDER_HELPERS[op]}(_number({left}), _number({right}))"
+        optional = node.left.optional or node.right.optional
+        if op == "==":
+            both = node.left.optional and node.right.optional
+            return f"_eq({left}, {right})" if both else f"({left} == {right})"
+        if not optional:
+            return f"({left} {op} {right})"
+        return f"{_ORDER_HELPERS.get(op, '_ne')}({left}, {right})"
+
+    def _in(self, node: ir.In) -> str:
+        item = self.of(node.item)
+        if all(isinstance(option, ir.Const) for option in node.options):
+            options = repr(tuple(option.value for option in node.options))
+        else:
+            options = "(" + ", ".join(self.of(option) for option in node.options) + ",)"
+        if node.item.type == DATA:
+            return f"{'_data_not_in' if node.negated else '_data_in'}({item}, {options})"
+        if not node.negated:
+            return f"({item} in {options})"
+        return f"_not_in({item}, {options})" if node.item.optional else f"({item} not in {options})"
+
+    def _contains(self, node: ir.Contains) -> str:
+        return f"({self.of(node.item)} in {self.of(node.collection)})"
+
+    def _isnone(self, node: ir.IsNone) -> str:
+        return f"({self.of(node.item)} is {'not ' if node.negated else ''}None)"
+
+    def _match(self, node: ir.Match) -> str:
+        matcher = self.translator._name("glob", re.compile(node.regex, re.DOTALL).match)
+        return f"_glob({matcher}, {self.of(node.item)})"
+
+    def _temporal(self, node: ir.Temporal) -> str:
+        left, right = self.of(node.left), self.of(node.right)
+        if node.op == "during":
+            return f"_during({left}, {right})"
+        if node.left.optional or node.right.optional:
+            return f"_{node.op}({left}, {right})"
+        return f"({left}.seq {'<' if node.op == 'before' else '>'} {right}.seq)"
+
+    def _arith(self, node: ir.Arith) -> str:
+        left, right = self.of(node.left), self.of(node.right)
+        if node.left.type == MOMENT:
+            return f"_between({left}, {right})"
+        if node.left.optional or node.right.optional:
+            return f"{'_plus' if node.op == '+' else '_minus'}({left}, {right})"
+        return f"({left} {node.op} {right})"
+
+    def _not(self, node: ir.Not) -> str:
+        return f"(not {self.of(node.item)})"
+
+    def _and(self, node: ir.And) -> str:
+        return "(" + " and ".join(self.of(item) for item in node.items) + ")"
+
+    def _or(self, node: ir.Or) -> str:
+        return "(" + " or ".join(self.of(item) for item in node.items) + ")"
+
+    def _truthy(self, node: ir.Truthy) -> str:
+        value = self.of(node.item)
+        if node.item.type in (PHASE,) or node.item.type.name == "parties":
+            return f"bool({value})"
+        return f"({value} is not None)"
+
+    def _binding(self, var: str) -> tuple[str, _Expression]:
+        name = f"v_{var}"
+        return name, _Expression(self.translator, {**self.bound, var: name})
+
+    def _quant(self, node: ir.Quant) -> str:
+        collection = self.of(node.collection)
+        name, inner = self._binding(node.var)
+        body = inner.of(node.condition)
+        looped = f"{'all' if node.kind == 'all' else 'any'}({body} for {name} in {collection})"
+        return f"(not {looped})" if node.kind == "no" else looped
+
+    def _count(self, node: ir.Count) -> str:
+        collection = self.of(node.collection)
+        if node.condition is None:
+            return f"len({collection})"
+        name, inner = self._binding(node.var)
+        return f"sum(1 for {name} in {collection} if {inner.of(node.condition)})"
+
+    def _coalesce(self, node: ir.Coalesce) -> str:
+        text = self.of(node.items[-1])
+        for item in reversed(node.items[:-1]):
+            temp = self.translator._temp()
+            text = f"({temp} if ({temp} := {self.of(item)}) is not None else {text})"
+        return text
+
+    def _case(self, node: ir.Case) -> str:
+        text = self.of(node.default)
+        for condition, value in reversed(node.branches):
+            text = f"({self.of(value)} if {self.of(condition)} else {text})"
+        return text
+
+    def _steps(self, node: ir.Steps) -> str:
+        return f"{self.translator._name('steps', Matcher(node.nfa))}(p.events)"
+
+
+# ---- facts ----------------------------------------------------------------------------------
+
+def compile_facts(plan: FactPlan, facts: Mapping[str, CheckedFact], translator: Translator) -> Callable:
+    """One function that works out, on every party of an interaction, the facts of the plan."""
+    lines = ["def facts(m):"]
+    for step in plan.passes:
+        order = "reversed(m.parties)" if step.backward else "m.parties"
+        lines.append(f"    for p in {order}:")
+        if any(kinds != ALL_KINDS for _, kinds in step.steps):
+            lines.append("        k = p.kind")
+        for name, kinds in step.steps:
+            assignment = f"p.f_{name} = {translator.value(facts[name].definition)}"
+            if kinds == ALL_KINDS:
+                lines.append(f"        {assignment}")
+            else:
+                lines.append(f"        if k in {tuple(sorted(kinds))!r}:")
+                lines.append(f"            {assignment}")
+    if len(lines) == 1:
+        lines.append("    pass")
+    return translator.define("\n".join(lines), "facts")
+
+
+# ---- rules ----------------------------------------------------------------------------------
+
+@attrs.frozen(eq=False)
 class Condition:
-    """One condition of a rule, for explain: its text, its test, the facts it reads."""
+    """One condition of a rule, for explain: its text, its test, and the expression."""
 
     text: str
-    test: Test = attrs.field(eq=False)
-    facts: tuple[str, ...] = attrs.field(converter=tuple)
+    test: Test
+    node: ir.Expr
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class CompiledRule:
-    """A rule ready to run: what it is for, what it sets, one function that says if it matches."""
+    """A rule ready to run: what it is for, what it sets, and its conditions as Python.
+
+    Compared by identity: the rule set holds each compiled rule once.
+    """
 
     ref: RuleRef
     description: str
     kinds: frozenset[str]
     priority: int
-    #: (value, reason) per slot; None where the rule does not set that slot
-    role: tuple[str, str] | None
-    result: tuple[str, str] | None
-    #: all conditions at once (the kind is checked by the table the rule sits in)
-    test: Test = attrs.field(eq=False)
+    #: (value, reason) per slot it sets
+    outcomes: Mapping[str, tuple[str, str]]
     #: the `match` pattern, then each top-level part of `when`
-    conditions: tuple[Condition, ...] = attrs.field(converter=tuple)
-    #: per slot, the ids of the rules that may tie with this one (`check.possible_ties`);
-    #: once this rule wins a slot, only these can still disagree with it
-    rivals: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
-    #: `test` as the source of one Python expression over `f`, and the names it uses
-    source: str = "True"
-    namespace: Mapping[str, object] = attrs.field(factory=dict, eq=False, repr=False)
+    conditions: tuple[Condition, ...]
+    #: per slot, the ids of the rules that may tie with this one; once this rule wins a
+    #: slot, only these can still disagree with it
+    rivals: Mapping[str, frozenset[str]]
+    #: all conditions at once, as the source of one Python expression over `p` and `m`
+    source: str
 
     @property
     def id(self) -> str:
         return self.ref.id
 
-
-def compile_rules(rules: Sequence[ast.Rule], params: Mapping[str, Param],
-                  ties: Sequence[Tie]) -> tuple[CompiledRule, ...]:
-    """Compile checked rules, sorted by id (the order rules are written never matters).
-
-    `ties` are the rules' `check.possible_ties`: each rule learns its rivals from them.
-    """
-    rivals: dict[tuple[str, str], set[str]] = {}
-    for tie in ties:
-        rivals.setdefault((tie.first.id.text, tie.slot), set()).add(tie.second.id.text)
-        rivals.setdefault((tie.second.id.text, tie.slot), set()).add(tie.first.id.text)
-    translator = _Translator(params)  # one namespace, so that pickers can join rules' sources
-    return tuple(
-        compile_rule(rule, translator,
-                     {slot: frozenset(rivals.get((rule.id.text, slot), ())) for slot in OUTCOME_SLOTS})
-        for rule in sorted(rules, key=lambda r: r.id.text))
+    def sets(self, slot: str) -> tuple[str, str] | None:
+        return self.outcomes.get(slot)
 
 
-def compile_rule(rule: ast.Rule, translator: _Translator,
+def compile_rule(rule: CheckedRule, translator: Translator,
                  rivals: Mapping[str, frozenset[str]]) -> CompiledRule:
-    parts: list[tuple[str, str, tuple[str, ...]]] = []  # (text, python source, facts)
-    if rule.pattern is not None:
-        parts.append((f"match {ast.show(rule.pattern)}", translator.pattern(rule.pattern), ("steps",)))
-    for expr in _conjuncts(rule.condition):
-        parts.append((ast.show(expr), translator.expr(expr), _facts_read(expr)))
-    whole = " and ".join(f"({source})" for _, source, _ in parts) or "True"
-    conditions = [Condition(text, translator.function(source), facts) for text, source, facts in parts]
+    parts = [(condition.text, translator.value(condition), condition) for condition in rule.conditions]
+    source = " and ".join(f"({text})" for _, text, _ in parts) or "True"
+    span = rule.rule.span
     return CompiledRule(
-        ref=RuleRef(rule.id.text, rule.span.path, rule.span.line),
-        description=rule.description,
-        kinds=frozenset(kind.text for kind in rule.kinds),
+        ref=RuleRef(rule.id, span.path, span.line),
+        description=rule.rule.description,
+        kinds=rule.kinds,
         priority=rule.priority,
-        role=outcome_of(rule, "role"),
-        result=outcome_of(rule, "result"),
-        test=translator.function(whole),
-        conditions=conditions,
+        outcomes=dict(rule.outcomes),
+        conditions=tuple(Condition(text, translator.function(python), node) for text, python, node in parts),
         rivals=rivals,
-        source=whole,
-        namespace=translator.namespace,
+        source=source,
     )
 
 
 Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
-Picker = Callable[[PartyFacts], Pick]
+Picker = Callable[[object, object], Pick]
 
 
-def compile_picker(candidates: Sequence[CompiledRule], slot: str) -> Picker:
-    """One Python function that decides `slot` among `candidates` (strongest first).
+def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator) -> Picker:
+    """One function that decides `slot` among `candidates` (strongest first).
 
     It returns the winning rule, or the two tied rules when a rival of equal priority
     matches too and sets the slot differently. The rules' conditions are joined into
     one `if` chain, so deciding a party calls no function per rule; after a match only
     the winner's rivals (`CompiledRule.rivals`) of the same priority are tested.
     """
-    namespace: dict[str, object] = {"__builtins__": {}, "_undecided": (None, None)}
-    for rule in candidates:
-        for name, value in rule.namespace.items():
-            if not name.startswith("__") and namespace.setdefault(name, value) is not value:
-                raise ValueError(f"rules '{rule.id}' and others were compiled apart; compile them together")
-    lines = ["def pick(f):"]
+    lines = ["def pick(p, m):"]
     for place, winner in enumerate(candidates):
-        namespace[f"_won{place}"] = (winner, None)
+        won = translator._name("won", (winner, None))
         lines.append(f"    if {winner.source}:")
-        for index, rule in enumerate(candidates[place + 1:], start=place + 1):
+        for rule in candidates[place + 1:]:
             if rule.priority < winner.priority:
                 break
-            if rule.id in winner.rivals[slot]:
-                namespace[f"_tie{place}_{index}"] = (None, (winner, rule))
+            if rule.id in winner.rivals.get(slot, ()):
+                tie = translator._name("tie", (None, (winner, rule)))
                 lines.append(f"        if {rule.source}:")
-                lines.append(f"            return _tie{place}_{index}")
-        lines.append(f"        return _won{place}")
+                lines.append(f"            return {tie}")
+        lines.append(f"        return {won}")
     lines.append("    return _undecided")
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built from checked rules
-    return namespace["pick"]
+    translator.namespace["_undecided"] = (None, None)
+    return translator.define("\n".join(lines), "pick")
 
 
-def _conjuncts(expr: ast.Expr | None) -> tuple[ast.Expr, ...]:
-    if expr is None:
-        return ()
-    return expr.exprs if isinstance(expr, ast.AllOf) else (expr,)
-
-
-def _facts_read(expr: ast.Expr) -> tuple[str, ...]:
-    """Fact names a condition reads, in order of first mention (no parameters)."""
-    match expr:
-        case ast.Flag(name=name):
-            return (name.text,) if name.text in FACTS else ()
-        case ast.Comparison(fact=fact) | ast.Membership(fact=fact):
-            return (fact.text,)
-        case ast.Not(expr=inner):
-            return _facts_read(inner)
-        case ast.AllOf(exprs=exprs) | ast.AnyOf(exprs=exprs):
-            return tuple(dict.fromkeys(name for e in exprs for name in _facts_read(e)))
-    raise TypeError(type(expr).__name__)
-
-
-class _Translator:
-    """Turns conditions into Python source; pattern matchers become names in its namespace."""
-
-    def __init__(self, params: Mapping[str, Param]) -> None:
-        self.params = params
-        self.namespace: dict[str, object] = {"__builtins__": {}}
-
-    def function(self, source: str) -> Test:
-        """A function of `f` (the party's facts) that evaluates `source`."""
-        return eval(f"lambda f: {source}", self.namespace)  # noqa: S307 - source built from a checked tree
-
-    def pattern(self, pattern: ast.Pattern) -> str:
-        name = f"_match{len(self.namespace)}"
-        self.namespace[name] = Matcher(build_nfa(pattern))
-        return f"{name}(f.steps)"
-
-    def expr(self, expr: ast.Expr) -> str:
-        match expr:
-            case ast.Flag(name=name) if name.text in FACTS:
-                return f"f.{FACTS[name.text].attribute}"
-            case ast.Flag(name=name):
-                return repr(bool(self.params[name.text].value))
-            case ast.Not(expr=inner):
-                return f"not ({self.expr(inner)})"
-            case ast.AllOf(exprs=exprs):
-                return " and ".join(f"({self.expr(e)})" for e in exprs)
-            case ast.AnyOf(exprs=exprs):
-                return " or ".join(f"({self.expr(e)})" for e in exprs)
-            case ast.Membership(fact=fact, operands=operands):
-                spec = FACTS[fact.text]
-                values = tuple(sorted({operand_value(spec, o, self.params) for o in operands}))
-                return f"f.{spec.attribute} in {values!r}"
-            case ast.Comparison(fact=fact, op=op, operand=operand):
-                spec = FACTS[fact.text]
-                value = operand_value(spec, operand, self.params)
-                attribute = f"f.{spec.attribute}"
-                if spec.type == "duration":
-                    return f"{attribute} is not None and {attribute} {op} {value!r}"
-                return f"{attribute} {op} {value!r}"
-        raise TypeError(type(expr).__name__)
+def rivals_by_rule(ties) -> dict[str, dict[str, frozenset[str]]]:
+    """Per rule id and slot, the ids of the rules the overlap analysis could not prove
+    exclusive with it."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for tie in ties:
+        for mine, theirs in ((tie.first, tie.second), (tie.second, tie.first)):
+            found.setdefault(mine.id, {}).setdefault(tie.slot, set()).add(theirs.id)
+    return {rule: {slot: frozenset(ids) for slot, ids in slots.items()} for rule, slots in found.items()}

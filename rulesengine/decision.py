@@ -1,7 +1,7 @@
-"""What the rules decided for one party: the four descriptor parts and the rules behind them.
+"""What the rules decided for one party: the descriptor, the record type, the rules behind them.
 
-This is the seam between evaluation and output: an evaluator turns `PartyFacts`
-into a `Decision`; the output stage joins the two into a descriptor row.
+This is the seam between evaluation and output: an evaluator turns an interaction's
+model into one `Decision` per party; the output stage joins the two into rows.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import attrs
 import msgspec
 
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.facts import PartyFacts
+from rulesengine.model import InteractionModel
 
 UNSPECIFIED = "Unspecified"
 #: between the rules of a row's `rule` and `rule_at` columns
@@ -38,13 +38,15 @@ class RuleRef(msgspec.Struct, frozen=True, order=True, gc=False):
 
 @attrs.frozen
 class Decision:
-    """The descriptor parts for one party; parts no rule decided stay Unspecified."""
+    """The descriptor parts and the record type of one party; what no rule decided stays Unspecified."""
 
     resource_role: str = UNSPECIFIED
     role_reason: str = UNSPECIFIED
     technical_result: str = UNSPECIFIED
     result_reason: str = UNSPECIFIED
-    #: the rules that decided, in a stable order (role rule first); empty when none did
+    #: the record type: IRF or MSF with the default rules
+    record: str = UNSPECIFIED
+    #: the rules that decided, in a stable order (role, result, record); empty when none did
     rules: tuple[RuleRef, ...] = attrs.field(default=(), converter=tuple)
     #: some part was left undecided (counted and warned about in the run summary)
     incomplete: bool = False
@@ -67,4 +69,4 @@ class Decision:
 class Evaluator(Protocol):
     """Anything that decides descriptors: the compiled rule set implements it."""
 
-    def decide(self, facts: PartyFacts) -> Decision: ...
+    def decide(self, model: InteractionModel) -> list[Decision]: ...

@@ -1,43 +1,75 @@
-"""Deciding one party: for each slot, the strongest matching rule of its kind wins.
+"""Deciding an interaction: facts first, then for each party and slot the strongest rule.
 
-Role and result are decided separately. For each kind and slot the rules that set
-that slot are kept sorted by priority (highest first, then id), so a decision
-tests rules until one matches and then only those of the same priority that
-`check` could not prove exclusive with it (its rivals), all in one compiled `if`
-chain per kind and slot (`compile.compile_picker`). A rival that matches too is a
+Role, result and record are decided separately. For each kind and slot the rules that
+set it are kept sorted by priority (highest first, then id), and one compiled `if`
+chain tests them until one matches, then only the rivals the overlap analysis could
+not prove exclusive with it (`compile.compile_picker`). A rival that matches too is a
 tie: the slot stays Unspecified and the decision carries an R310 problem naming both
-rules. Decisions without problems are shared between
-parties decided by the same rules.
+rules. Decisions without problems are shared between parties decided by the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
-from rulesengine.check import show_outcome
-from rulesengine.compile import CompiledRule, Pick, compile_picker
+from rulesengine import ir
+from rulesengine.check import CheckedFact
+from rulesengine.compile import CompiledRule, Pick, Picker, Test, Translator, compile_picker
 from rulesengine.decision import UNSPECIFIED, Decision
 from rulesengine.diagnostics import Diagnostic, error
 from rulesengine.events import KINDS
-from rulesengine.facts import PartyFacts
+from rulesengine.model import InteractionModel, Party
+from rulesengine.overlap import show_outcome
+from rulesengine.vocabulary import OUTCOME_SLOTS, Param
 
 _UNDECIDED = (UNSPECIFIED, UNSPECIFIED)
 
 
-class CompiledRules:
-    """The compiled rule set: implements `rulesengine.decision.Evaluator`."""
+def _nobody(party: Party, model: InteractionModel) -> Pick:
+    """The picker for a kind or slot no rule is about."""
+    return None, None
 
-    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+
+class CompiledRules:
+    """The compiled rule set: decides every party of an interaction."""
+
+    def __init__(self, rules: Sequence[CompiledRule], facts: Callable[[InteractionModel], None],
+                 translator: Translator, *, all_facts: Callable[[InteractionModel], None] | None = None,
+                 definitions: Mapping[str, CheckedFact] = MappingProxyType({}),
+                 params: Mapping[str, Param] = MappingProxyType({})) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(sorted(rules, key=lambda r: r.id))
+        #: works out the facts the rules read, on every party of an interaction
+        self.facts = facts
+        #: every fact for every party (explain shows them all)
+        self.all_facts = all_facts or facts
+        #: the facts in effect, checked, by name
+        self.definitions = definitions
+        #: the parameters, with the values the rules were compiled with
+        self.params = params
+        self._translator = translator
+        self._functions: dict[tuple[int, tuple[str, ...]], Test] = {}
         self._candidates = {(kind, slot): self._strongest_first(kind, slot)
-                            for kind in KINDS for slot in ("role", "result")}
-        self._role = {kind: compile_picker(self._candidates[kind, "role"], "role") for kind in KINDS}
-        self._result = {kind: compile_picker(self._candidates[kind, "result"], "result") for kind in KINDS}
-        self._decisions: dict[tuple, Decision] = {}
+                            for kind in KINDS for slot in OUTCOME_SLOTS}
+        self._pickers: dict[str, tuple[Picker, Picker, Picker]] = {
+            kind: tuple(compile_picker(self._candidates[kind, slot], slot, translator)
+                        if self._candidates[kind, slot] else _nobody for slot in OUTCOME_SLOTS)
+            for kind in KINDS}
+        self._decisions: dict[tuple[int, int, int], Decision] = {}
 
     def _strongest_first(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
-        chosen = [r for r in self.rules if kind in r.kinds and getattr(r, slot) is not None]
+        chosen = [r for r in self.rules if kind in r.kinds and r.sets(slot) is not None]
         return tuple(sorted(chosen, key=lambda r: (-r.priority, r.id)))
+
+    def function(self, node: ir.Expr, bound: tuple[str, ...] = ()) -> Callable:
+        """`node` as a function of a party, its interaction and the parties `bound` names
+        (`v_NAME`), compiled on first use: explain evaluates the parts of conditions and facts."""
+        key = (id(node), bound)
+        function = self._functions.get(key)
+        if function is None:
+            source = self._translator.value(node, {name[2:]: name for name in bound})
+            function = self._functions[key] = self._translator.function(source, bound)
+        return function
 
     def rules_for(self, kind: str) -> tuple[CompiledRule, ...]:
         """Every rule about this kind of party, by id."""
@@ -47,45 +79,61 @@ class CompiledRules:
         """The rules that may decide `slot` for this kind, strongest first."""
         return self._candidates.get((kind, slot), ())
 
-    def pick(self, facts: PartyFacts, slot: str) -> Pick:
-        """The rule that decides `slot` for this party, or (None, the two tied rules)."""
-        return (self._role if slot == "role" else self._result).get(facts.kind, _nobody)(facts)
+    def pick(self, party: Party, model: InteractionModel, slot: str) -> Pick:
+        """The rule that decides `slot` for this party, or (None, the two tied rules);
+        the facts of the interaction must be worked out already."""
+        pickers = self._pickers.get(party.kind)
+        if pickers is None:
+            return None, None
+        return pickers[list(OUTCOME_SLOTS).index(slot)](party, model)
 
-    def decide(self, facts: PartyFacts) -> Decision:
-        role_rule, role_tie = self._role.get(facts.kind, _nobody)(facts)
-        result_rule, result_tie = self._result.get(facts.kind, _nobody)(facts)
-        if role_tie is None and result_tie is None:
-            key = (id(role_rule), id(result_rule))  # the rules live as long as self.rules
-            decision = self._decisions.get(key)
-            if decision is None:
-                decision = self._decisions[key] = _decision(role_rule, result_rule, ())
-            return decision
-        problems = [_tie_problem(facts, slot, tie) for slot, tie in
-                    (("role", role_tie), ("result", result_tie)) if tie is not None]
-        return _decision(role_rule, result_rule, problems)
-
-
-def _nobody(facts: PartyFacts) -> Pick:
-    """The picker for a kind outside the contract's (no rule can be about it)."""
-    return None, None
+    def decide(self, model: InteractionModel) -> list[Decision]:
+        """One decision per party of the interaction, in the order of `model.parties`."""
+        self.facts(model)
+        decisions = []
+        known, pickers = self._decisions, self._pickers
+        for party in model.parties:
+            chosen = pickers.get(party.kind)
+            if chosen is None:
+                decisions.append(_decision(None, None, None, ()))
+                continue
+            role_pick, result_pick, record_pick = chosen
+            role, role_tie = role_pick(party, model)
+            result, result_tie = result_pick(party, model)
+            record, record_tie = record_pick(party, model)
+            if role_tie is None and result_tie is None and record_tie is None:
+                key = (id(role), id(result), id(record))  # the rules live as long as self.rules
+                decision = known.get(key)
+                if decision is None:
+                    decision = known[key] = _decision(role, result, record, ())
+                decisions.append(decision)
+                continue
+            problems = [_tie_problem(model, party, slot, tie) for slot, tie in
+                        (("role", role_tie), ("result", result_tie), ("record", record_tie)) if tie is not None]
+            decisions.append(_decision(role, result, record, problems))
+        return decisions
 
 
 def _decision(role_rule: CompiledRule | None, result_rule: CompiledRule | None,
-              problems: Sequence[Diagnostic]) -> Decision:
-    role, role_reason = role_rule.role if role_rule else _UNDECIDED
-    result, result_reason = result_rule.result if result_rule else _UNDECIDED
-    refs = tuple(dict.fromkeys(r.ref for r in (role_rule, result_rule) if r is not None))
-    return Decision(role, role_reason, result, result_reason, rules=refs,
-                    incomplete=role_rule is None or result_rule is None, problems=problems)
+              record_rule: CompiledRule | None, problems: Sequence[Diagnostic]) -> Decision:
+    role, role_reason = role_rule.outcomes["role"] if role_rule else _UNDECIDED
+    result, result_reason = result_rule.outcomes["result"] if result_rule else _UNDECIDED
+    record = record_rule.outcomes["record"][0] if record_rule else UNSPECIFIED
+    refs = tuple(dict.fromkeys(r.ref for r in (role_rule, result_rule, record_rule) if r is not None))
+    return Decision(role, role_reason, result, result_reason, record, rules=refs,
+                    incomplete=role_rule is None or result_rule is None or record_rule is None,
+                    problems=problems)
 
 
-def _tie_problem(facts: PartyFacts, slot: str, tie: tuple[CompiledRule, CompiledRule]) -> Diagnostic:
+def _tie_problem(model: InteractionModel, party: Party, slot: str,
+                 tie: tuple[CompiledRule, CompiledRule]) -> Diagnostic:
     first, second = tie
     return error(
         "R310",
-        f"rules '{first.id}' and '{second.id}' both match party '{facts.party}' of interaction "
-        f"'{facts.interaction}' at priority {first.priority} and set its {slot} differently "
-        f"({show_outcome(getattr(first, slot))} vs {show_outcome(getattr(second, slot))}); {slot} left Unspecified",
+        f"rules '{first.id}' and '{second.id}' both match party '{party.id}' of interaction "
+        f"'{model.id}' at priority {first.priority} and set its {slot} differently "
+        f"({show_outcome(first.outcomes[slot])} vs {show_outcome(second.outcomes[slot])}); "
+        f"{slot} left Unspecified",
         hint=f"see {first.ref.at} and {second.ref.at}: make them exclusive or give one a higher priority",
     )
 

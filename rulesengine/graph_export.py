@@ -1,4 +1,4 @@
-"""Drawing an interaction graph: a Mermaid sequence diagram, Graphviz DOT, or JSON.
+"""Drawing an interaction's model: a Mermaid sequence diagram, Graphviz DOT, or JSON.
 
 The Mermaid output mirrors the vendor's flow pictures: one lane per party (customer,
 queues, strategies, agents), an arrow for each time one party brings in another, a
@@ -7,14 +7,9 @@ note for what happens to a party on its own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import attrs
-import msgspec
 import orjson
 
-if TYPE_CHECKING:  # the drawings only read the graph; importing networkx is the caller's cost
-    from rulesengine.graph import InteractionGraph
+from rulesengine.model import InteractionModel, Party, relation_into
 
 
 _VERBS = {
@@ -26,9 +21,9 @@ _VERBS = {
 }
 
 
-def _lane_ids(graph: InteractionGraph) -> dict[str, str]:
+def _lane_ids(model: InteractionModel) -> dict[str, str]:
     """Short, always-valid participant names (P1, P2, ...) in order of appearance."""
-    return {party.id: f"P{number}" for number, party in enumerate(graph.parties(), start=1)}
+    return {party.id: f"P{number}" for number, party in enumerate(model.parties, start=1)}
 
 
 _MERMAID_ESCAPES = str.maketrans({"#": "#35;", ";": "#59;", ":": "#58;", "\n": " ", "\r": " "})
@@ -45,12 +40,12 @@ def _qualifiers(*values: str | None) -> str:
     return f" ({', '.join(present)})" if present else ""
 
 
-def to_mermaid(graph: InteractionGraph) -> str:
-    lanes = _lane_ids(graph)
-    lines = ["sequenceDiagram", f"    %% interaction {graph.interaction}", "    participant C as Customer"]
-    for party in graph.parties():
+def to_mermaid(model: InteractionModel) -> str:
+    lanes = _lane_ids(model)
+    lines = ["sequenceDiagram", f"    %% interaction {model.id}", "    participant C as Customer"]
+    for party in model.parties:
         lines.append(f"    participant {lanes[party.id]} as {_text(party.resource)} ({party.kind})")
-    for event in graph.events:
+    for event in model.events:
         if event.event == "interaction.created":
             lines.append(f"    Note over C: starts a {_text(event.media or 'chat')}")
         elif event.event == "customer.left":
@@ -59,7 +54,7 @@ def to_mermaid(graph: InteractionGraph) -> str:
             lines.append("    Note over C: interaction ended")
         elif event.event in ("party.entered", "party.invited"):
             source = lanes[event.by] if event.by else "C"
-            verb = _VERBS[graph.relation_into(event.party)]
+            verb = _VERBS[relation_into(model.party(event.party))]
             qualifiers = _qualifiers(event.intent, event.visibility)
             lines.append(f"    {source}->>{lanes[event.party]}: {verb}{qualifiers}")
         else:
@@ -74,31 +69,44 @@ def _dot_text(value: str) -> str:
     return f'"{escaped}"'
 
 
-def to_dot(graph: InteractionGraph) -> str:
-    lines = [f"digraph {_dot_text(graph.interaction)} {{", "    rankdir=LR;"]
-    for party in graph.parties():
+def _brought_in(model: InteractionModel) -> list[Party]:
+    """The parties another party brought in, in order of appearance."""
+    return [party for party in model.parties if party.by is not None]
+
+
+def to_dot(model: InteractionModel) -> str:
+    lines = [f"digraph {_dot_text(model.id)} {{", "    rankdir=LR;"]
+    for party in model.parties:
         label = f"{party.resource}\n{party.kind} {party.id}"
         shape = "box" if party.kind == "agent" else "ellipse"
         lines.append(f"    {_dot_text(party.id)} [label={_dot_text(label)}, shape={shape}];")
-    for source, target, edge in sorted(graph.graph.edges(data=True), key=lambda e: e[2]["seq"]):
-        label = edge["relation"] + _qualifiers(edge["intent"], edge["visibility"])
-        lines.append(f"    {_dot_text(source)} -> {_dot_text(target)} [label={_dot_text(label)}];")
+    for party in _brought_in(model):
+        label = relation_into(party) + _qualifiers(party.start.intent, party.start.visibility)
+        lines.append(f"    {_dot_text(party.by.id)} -> {_dot_text(party.id)} [label={_dot_text(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def to_json(graph: InteractionGraph) -> str:
+def _step_json(event) -> dict:
+    return {"step": event.event.removeprefix("party."), "seq": event.seq, "ms": event.ms, "reason": event.reason,
+            "intent": event.intent, "visibility": event.visibility, "by": event.by}
+
+
+def to_json(model: InteractionModel) -> str:
     document = {
-        "interaction": graph.interaction,
-        "customer_left_at": graph.customer_left_ts,
+        "interaction": model.id,
+        "customer_left_at": model.customer_left.ts if model.customer_left else None,
         "parties": [
-            {**attrs.asdict(party, filter=lambda a, _: a.name != "steps"),
-             "steps": [msgspec.structs.asdict(step) for step in party.steps]}
-            for party in graph.parties()
+            {"id": party.id, "kind": party.kind, "resource": party.resource,
+             "start_seq": party.start.seq, "start_ms": party.start.ms, "start_ts": party.start.ts,
+             "end_seq": party.end.seq, "end_ms": party.end.ms, "end_ts": party.end.ts,
+             "steps": [_step_json(event) for event in party.events]}
+            for party in model.parties
         ],
         "relations": [
-            {"source": source, "target": target, **edge}
-            for source, target, edge in sorted(graph.graph.edges(data=True), key=lambda e: e[2]["seq"])
+            {"source": party.by.id, "target": party.id, "relation": relation_into(party),
+             "intent": party.start.intent, "visibility": party.start.visibility, "seq": party.start.seq}
+            for party in _brought_in(model)
         ],
     }
     return orjson.dumps(document).decode() + "\n"

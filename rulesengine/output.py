@@ -1,7 +1,7 @@
 """Descriptor rows and the writers that put them out (JSON lines, CSV, a table).
 
-A `Row` joins what the graph knows of a party (`PartyFacts`) with what the rules
-decided (`Decision`). Writers get rows one interaction at a time, so the main job
+A `Row` joins what the interaction model knows of a party with what the rules
+decided for it (`Decision`). Writers get rows one interaction at a time, so the main job
 streams; `AtomicFile` makes sure a crash never leaves a half-written file under
 the final name.
 """
@@ -19,8 +19,7 @@ from typing import IO, Protocol
 import msgspec
 
 from rulesengine.decision import Decision
-from rulesengine.events import MEDIATION_KINDS
-from rulesengine.facts import PartyFacts
+from rulesengine.model import InteractionModel, Party
 
 
 
@@ -49,15 +48,13 @@ class Row(msgspec.Struct, frozen=True, gc=False):
     provisional: bool
 
     @classmethod
-    def of(cls, facts: PartyFacts, decision: Decision) -> Row:
-        is_msf = facts.kind in MEDIATION_KINDS and facts.handed_on
+    def of(cls, model: InteractionModel, party: Party, decision: Decision) -> Row:
         rule, rule_at = decision.rule_columns
         # positional, in field order: keywords cost a third of the call, once per row
         return cls(
-            facts.interaction, facts.party, facts.kind, facts.resource, "MSF" if is_msf else "IRF",
-            facts.start_ts, facts.end_ts, facts.alert_ms, facts.engage_ms, decision.resource_role,
-            decision.role_reason, decision.technical_result, decision.result_reason, rule, rule_at,
-            facts.provisional,
+            model.id, party.id, party.kind, party.resource, decision.record, party.start.ts, party.end.ts,
+            party.alert_ms, party.engage_ms, decision.resource_role, decision.role_reason,
+            decision.technical_result, decision.result_reason, rule, rule_at, model.provisional,
         )
 
     @property

@@ -113,12 +113,11 @@ class _ToAst(Transformer):
 
     # ---- file and declarations
     def start(self, meta, *items) -> ast.RuleFile:
-        return ast.RuleFile(
-            self.path,
-            vocabularies=[i for i in items if isinstance(i, ast.VocabularyDecl)],
-            params=[i for i in items if isinstance(i, ast.ParamDecl)],
-            rules=[i for i in items if isinstance(i, ast.Rule)],
-        )
+        def of(kind):
+            return [item for item in items if isinstance(item, kind)]
+        return ast.RuleFile(self.path, vocabularies=of(ast.VocabularyDecl), params=of(ast.ParamDecl),
+                            settings=of(ast.ParamSetting), facts=of(ast.FactDecl), rules=of(ast.Rule),
+                            disabled=of(ast.DisableRule))
 
     def vocabulary(self, meta, *children) -> ast.VocabularyDecl:
         extend = isinstance(children[0], Token) and children[0].type == "EXTEND"
@@ -130,14 +129,37 @@ class _ToAst(Transformer):
         return ast.ParamDecl(self._word(name), self._word(type_), default,
                              _unquote(doc) if doc is not None else None, span=self._span(meta))
 
+    def set_param(self, meta, name, value, doc=None) -> ast.ParamSetting:
+        return ast.ParamSetting(self._word(name), value, _unquote(doc) if doc is not None else None,
+                                span=self._span(meta))
+
+    def fact(self, meta, *children) -> ast.FactDecl:
+        override = isinstance(children[0], Token) and children[0].type == "OVERRIDE"
+        name, type_, description, definition = children[1:] if override else children
+        return ast.FactDecl(self._word(name), self._word(type_), _unquote(description), definition,
+                            override=override, span=self._span(meta))
+
+    def disable(self, meta, rule_id, reason=None) -> ast.DisableRule:
+        return ast.DisableRule(rule_id, _unquote(reason) if reason is not None else None,
+                               span=self._span(meta))
+
     def number(self, meta, token) -> ast.Number:
         return ast.Number(str(token), span=self._span(meta))
+
+    def negative(self, meta, token) -> ast.Number:
+        return ast.Number(f"-{token}", span=self._span(meta))
 
     def word(self, meta, token) -> ast.Word:
         return ast.Word(str(token), span=self._span(meta))
 
     def text(self, meta, token) -> ast.Text:
         return ast.Text(_unquote(token), span=self._span(meta))
+
+    def boolean(self, meta, token) -> ast.Bool:
+        return ast.Bool(str(token) == "true", span=self._span(meta))
+
+    def nothing(self, meta) -> ast.Nothing:
+        return ast.Nothing(span=self._span(meta))
 
     # ---- rules
     def rule(self, meta, *children) -> ast.Rule:
@@ -204,7 +226,7 @@ class _ToAst(Transformer):
     def attr_test(self, meta, name, value) -> ast.AttrTest:
         return ast.AttrTest(self._word(name), value, span=self._span(meta))
 
-    # ---- conditions
+    # ---- expressions
     def any_of(self, meta, *exprs) -> ast.Expr:
         return exprs[0] if len(exprs) == 1 else ast.AnyOf(exprs, span=self._span(meta))
 
@@ -214,14 +236,54 @@ class _ToAst(Transformer):
     def negation(self, meta, expr) -> ast.Not:
         return ast.Not(expr, span=self._span(meta))
 
-    def flag(self, meta, name) -> ast.Flag:
-        return ast.Flag(self._word(name), span=self._span(meta))
+    def reference(self, meta, *names) -> ast.Ref:
+        return ast.Ref([self._word(name) for name in names], span=self._span(meta))
 
-    def comparison(self, meta, fact, op, operand) -> ast.Comparison:
-        return ast.Comparison(self._word(fact), str(op), operand, span=self._span(meta))
+    def comparison(self, meta, left, op, right) -> ast.Comparison:
+        return ast.Comparison(left, str(op), right, span=self._span(meta))
 
-    def membership(self, meta, fact, *operands) -> ast.Membership:
-        return ast.Membership(self._word(fact), operands, span=self._span(meta))
+    def membership(self, meta, item, *options) -> ast.Membership:
+        return ast.Membership(item, options, span=self._span(meta))
+
+    def non_membership(self, meta, item, *options) -> ast.Membership:
+        return ast.Membership(item, options, negated=True, span=self._span(meta))
+
+    def contained(self, meta, item, collection) -> ast.Contained:
+        return ast.Contained(item, collection, span=self._span(meta))
+
+    def is_none(self, meta, item) -> ast.IsNone:
+        return ast.IsNone(item, span=self._span(meta))
+
+    def is_not_none(self, meta, item) -> ast.IsNone:
+        return ast.IsNone(item, negated=True, span=self._span(meta))
+
+    def matches(self, meta, item, pattern) -> ast.Matches:
+        return ast.Matches(item, ast.Text(_unquote(pattern), span=self._token_span(pattern)),
+                           span=self._span(meta))
+
+    def temporal(self, meta, left, op, right) -> ast.Temporal:
+        return ast.Temporal(left, str(op), right, span=self._span(meta))
+
+    def subtract(self, meta, left, right) -> ast.Arithmetic:
+        return ast.Arithmetic(left, "-", right, span=self._span(meta))
+
+    def add(self, meta, left, right) -> ast.Arithmetic:
+        return ast.Arithmetic(left, "+", right, span=self._span(meta))
+
+    def quantifier(self, meta, kind, var, collection, condition=None) -> ast.Quantifier:
+        return ast.Quantifier(str(kind), self._word(var), collection, condition, span=self._span(meta))
+
+    def count(self, meta, var, collection, condition=None) -> ast.Count:
+        return ast.Count(self._word(var), collection, condition, span=self._span(meta))
+
+    def call(self, meta, name, *args) -> ast.Call:
+        return ast.Call(self._word(name), args, span=self._span(meta))
+
+    def case_branch(self, meta, condition, value) -> ast.Branch:
+        return ast.Branch(condition, value, span=self._span(meta))
+
+    def case(self, meta, *parts) -> ast.Case:
+        return ast.Case(parts[:-1], parts[-1], span=self._span(meta))
 
 
 def _unquote(token) -> str:

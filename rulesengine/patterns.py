@@ -1,10 +1,10 @@
 """Step patterns as automata: one construction for checking and for running.
 
 A `match` pattern is anchored on the party's whole step sequence. It becomes a
-small NFA (Thompson construction) whose edges are `StepCheck`s. The checker asks
-whether two patterns can match the same sequence (a product walk); the compiled
-rules run it as a DFA built lazily, one state set per distinct step seen, so a
-party's steps cost a few dictionary lookups.
+small NFA (Thompson construction) whose edges are `StepCheck`s. The overlap
+analysis asks whether two patterns can match the same sequence (a product walk); the
+compiled rules run it over the party's own events as a DFA built lazily, one state
+set per distinct step seen, so a party's steps cost a few dictionary lookups.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from collections.abc import Sequence
 import attrs
 
 from rulesengine import ast
-from rulesengine.facts import PartyStep
+from rulesengine.events import Event
 
-#: attributes a step test may name, as `PartyStep` attributes
+#: attributes a step test may name, as `Event` attributes
 STEP_ATTRIBUTES = ("reason", "intent", "visibility")
+#: `party.` before a step's name in an event type
+_PREFIX = len("party.")
 
 
 @attrs.frozen
@@ -42,8 +44,9 @@ class StepCheck:
         return all(mine.get(name, value) == value for name, value in other.attributes)
 
 
-def step_symbol(step: PartyStep) -> tuple:
-    return (step.step, step.reason, step.intent, step.visibility)
+def step_symbol(event: Event) -> tuple:
+    """A party's event as patterns see it: (step, reason, intent, visibility)."""
+    return (event.event[_PREFIX:], event.reason, event.intent, event.visibility)
 
 
 @attrs.frozen
@@ -137,10 +140,13 @@ def can_both_match(first: Nfa, second: Nfa) -> bool:
 
 
 class Matcher:
-    """Runs one pattern over a party's steps, growing its DFA as new steps are seen.
+    """Runs one pattern over a party's own events, growing its DFA as new steps are seen.
 
-    A pattern that tests no step attribute only ever needs the step's name, so its
-    DFA moves on names: a string hashes once, a tuple of four on every lookup.
+    A pattern that tests no step attribute only ever needs the event type, so its
+    DFA moves on that string: a string hashes once, a tuple of four on every lookup.
+    The moves it learns are bounded by the pattern's states times the distinct steps
+    seen, so a pattern that tests `reason` (free text) keeps at most `MAX_MOVES` of
+    them and works the rest out each time.
     """
 
     __slots__ = ("_nfa", "_ids", "_sets", "_accepting", "_moves", "_by_name")
@@ -162,19 +168,24 @@ class Matcher:
             self._accepting.append(self._nfa.accept in states)
         return known
 
-    def _move(self, state: int, key: object, step: PartyStep) -> int:
-        symbol = step_symbol(step)
+    def _move(self, state: int, key: object, event: Event) -> int:
+        symbol = step_symbol(event)
         targets = [target for source in self._sets[state]
                    for check, target in self._nfa.edges[source] if check.accepts(symbol)]
         target = self._state(self._nfa.closure(targets))
-        self._moves[state, key] = target
+        if len(self._moves) < MAX_MOVES:
+            self._moves[state, key] = target
         return target
 
-    def __call__(self, steps: Sequence[PartyStep]) -> bool:
+    def __call__(self, events: Sequence[Event]) -> bool:
         state = 0
         moves, by_name = self._moves, self._by_name
-        for step in steps:
-            key = step.step if by_name else (step.step, step.reason, step.intent, step.visibility)
+        for event in events:
+            key = event.event if by_name else (event.event, event.reason, event.intent, event.visibility)
             following = moves.get((state, key))
-            state = self._move(state, key, step) if following is None else following
+            state = self._move(state, key, event) if following is None else following
         return self._accepting[state]
+
+
+#: moves a `Matcher` remembers at most (its DFA states are bounded by the pattern's)
+MAX_MOVES = 4096

@@ -1,4 +1,4 @@
-"""The main job as a stream: events → complete interactions → graphs → decisions → rows.
+"""The main job as a stream: events → complete interactions → models → decisions → rows.
 
 Each interaction is evaluated as soon as it is complete and then forgotten, so memory
 follows the interactions still open, not the size of the input.
@@ -14,9 +14,8 @@ import msgspec
 from rulesengine.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.decision import Evaluator
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.facts import PartyFacts
+from rulesengine.model import InteractionModel
 from rulesengine.output import Row
-from rulesengine.party_facts import party_facts
 
 
 class Evaluated(msgspec.Struct, frozen=True, gc=False):
@@ -38,15 +37,15 @@ class RunStats:
     problems: int = 0
 
 
-def iter_facts(sources: Sequence[str], *, include_open: bool = False,
-               stats: StreamStats | None = None,
-               ) -> Iterator[tuple[Interaction, list[PartyFacts]] | Rejection]:
-    """Every complete interaction with the facts of its parties, or its rejection."""
+def iter_models(sources: Sequence[str], *, include_open: bool = False,
+                stats: StreamStats | None = None) -> Iterator[InteractionModel | Rejection]:
+    """The model of every complete interaction, or its rejection."""
     for item in assemble(sources, include_open=include_open, stats=stats):
-        if isinstance(item, Rejection):
-            yield item
-        else:
-            yield item, party_facts(item.id, item.events, provisional=item.provisional)
+        yield item if isinstance(item, Rejection) else model_of(item)
+
+
+def model_of(interaction: Interaction) -> InteractionModel:
+    return InteractionModel(interaction.id, interaction.events, provisional=interaction.provisional)
 
 
 def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,
@@ -59,15 +58,16 @@ def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool
 
 def decide_interaction(interaction: Interaction, evaluator: Evaluator, stats: RunStats) -> Evaluated:
     """One complete interaction's rows, counted into `stats`."""
-    decide, row_of = evaluator.decide, Row.of
+    model = model_of(interaction)
+    row_of = Row.of
     rows, problems, undecided = [], [], []
-    for facts in party_facts(interaction.id, interaction.events, provisional=interaction.provisional):
-        decision = decide(facts)
-        rows.append(row_of(facts, decision))
+    for party, decision in zip(model.parties, evaluator.decide(model)):
+        rows.append(row_of(model, party, decision))
         if decision.problems:
             problems.extend(decision.problems)
         if decision.incomplete:
-            undecided.append(facts.party)
+            undecided.append(party.id)
+    model.dispose()
     stats.rows += len(rows)
     if problems or undecided:
         stats.undecided += len(undecided)

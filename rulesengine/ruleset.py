@@ -1,10 +1,11 @@
-"""Loading a rule set: layers of files, parsed, checked and compiled, every problem at once.
+"""Loading a rule set: layers of files, parsed, checked, planned and compiled, every problem at once.
 
 The default layer is the package's own rule folder (shown as `rules/<file>`); each
 path the user gives (a file, or a folder of `*.rules` in sorted order) is a later
-layer. A later layer adds rules and vocabulary values; it replaces a rule only when
-it says so with `override rule ID`. When anything is wrong the result carries all
-the diagnostics, sorted, and no evaluator.
+layer. A later layer adds rules, facts and vocabulary values, sets parameters of
+earlier layers, replaces a rule or a fact only when it says so with `override`, and
+takes an earlier rule out with `disable rule ID`. When anything is wrong the result
+carries all the diagnostics, sorted, and no evaluator.
 """
 
 from __future__ import annotations
@@ -16,12 +17,22 @@ from types import MappingProxyType
 
 import attrs
 
-from rulesengine import ast
-from rulesengine.check import check_rule, find_conflicts, possible_ties
-from rulesengine.compile import compile_rules
-from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean, error
+from rulesengine import ast, ir
+from rulesengine.check import (
+    CheckedFact,
+    CheckedRule,
+    Environment,
+    check_fact,
+    check_rule,
+    fact_infos,
+    param_clashes,
+)
+from rulesengine.compile import Translator, compile_facts, compile_rule, rivals_by_rule
+from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean, error, warning
 from rulesengine.evaluate import CompiledRules
+from rulesengine.overlap import find_conflicts, possible_ties
 from rulesengine.parse import parse
+from rulesengine.plan import plan_facts, reads
 from rulesengine.vocabulary import Param, Vocabulary, build_params, build_vocabulary
 
 DEFAULTS_FOLDER = "rules"
@@ -40,6 +51,8 @@ class LoadedRules:
     rules: tuple[ast.Rule, ...] = attrs.field(default=(), converter=tuple)
     params: Mapping[str, Param] = MappingProxyType({})
     vocabulary: Vocabulary | None = None
+    #: the facts in effect after layering, checked, by name
+    facts: Mapping[str, CheckedFact] = MappingProxyType({})
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -88,7 +101,7 @@ def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
 
 
 def load_layers(layers: Sequence[Layer], settings: Mapping[str, str]) -> LoadedRules:
-    """Parse, layer, check and compile already-read files."""
+    """Parse, layer, check, plan and compile already-read files."""
     texts = {path: text for layer in layers for path, text in layer}
     problems: list[Diagnostic] = []
     parsed: list[list[ast.RuleFile]] = []
@@ -103,62 +116,144 @@ def load_layers(layers: Sequence[Layer], settings: Mapping[str, str]) -> LoadedR
     vocabulary, found = build_vocabulary(parsed)
     problems += found
     params, found = build_params(parsed, settings)
+    problems += found + param_clashes(params)
+    rules, found = _layered(parsed, "rule")
     problems += found
-    rules, found = _layer_rules(parsed)
+    fact_decls, found = _layered(parsed, "fact")
     problems += found
-    sound = []
-    for rule in rules:
-        found = check_rule(rule, vocabulary, params)
+    infos, found = fact_infos(fact_decls, vocabulary, params)
+    problems += found
+    env = Environment(vocabulary, params, infos)
+    facts: dict[str, CheckedFact] = {}
+    for info in infos.values():
+        fact, found = check_fact(info, env)
         problems += found
-        if not found:
-            sound.append(rule)
-    ties = possible_ties(sound, params)
-    problems += find_conflicts(sound, ties)
+        if fact is not None:
+            facts[info.name] = fact
+    checked: list[CheckedRule] = []
+    for rule in rules:
+        sound, found = check_rule(rule, env)
+        problems += found
+        if sound is not None:
+            checked.append(sound)
+    plan, found = plan_facts(facts, checked)
+    problems += found
+    ties = possible_ties(checked)
+    problems += find_conflicts(checked, ties)
+    if len(checked) == len(rules) and len(facts) == len(infos):  # else a param may be unread by mistake
+        problems += _unread_params(params, checked, facts)
     diagnostics = sorted((_with_source(p, texts) for p in problems), key=_sort_key)
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
-    # without errors every rule is sound
-    evaluator = None if has_errors else CompiledRules(compile_rules(sound, params, ties))
-    return LoadedRules(evaluator, diagnostics, rules, params, vocabulary)
+    evaluator = None if has_errors else _compiled(checked, facts, plan, ties, params)
+    return LoadedRules(evaluator, diagnostics, rules, params, vocabulary, MappingProxyType(facts))
 
 
-def _layer_rules(layers: Sequence[Sequence[ast.RuleFile]]) -> tuple[list[ast.Rule], list[Diagnostic]]:
-    """The rules in effect, in layer order: later layers add, and replace only with `override`."""
-    effective: dict[str, ast.Rule] = {}
+def _compiled(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFact], plan, ties,
+              params: Mapping[str, Param]) -> CompiledRules:
+    """The rule set as Python: the facts the rules read, every fact (for explain), the rules."""
+    translator = Translator()
+    everything, _ = plan_facts(facts, rules, everything=True)
+    rivals = rivals_by_rule(ties)
+    compiled = [compile_rule(rule, translator, rivals.get(rule.id, {}))
+                for rule in sorted(rules, key=lambda r: r.id)]
+    return CompiledRules(compiled, compile_facts(plan, facts, translator), translator,
+                         all_facts=compile_facts(everything, facts, translator), definitions=MappingProxyType(facts),
+                         params=params)
+
+
+def _unread_params(params: Mapping[str, Param], rules: Sequence[CheckedRule],
+                   facts: Mapping[str, CheckedFact]) -> list[Diagnostic]:
+    """R303 for each parameter that no rule reads, directly or through the facts it reads."""
+    wanted = [condition for rule in rules for condition in rule.conditions]
+    seen: set[str] = set()
+    read: set[str] = set()
+    while wanted:
+        node = wanted.pop()
+        for part in ir.walk(node):
+            if isinstance(part, ir.Const) and part.param:
+                read.add(part.param)
+        for name, _ in reads(node):
+            if name not in seen and name in facts:
+                seen.add(name)
+                wanted.append(facts[name].definition)
+    return [warning("R303", f"param '{name}' is read by no rule", param.span.position,
+                    hint="use it in a condition or a fact the rules read, or remove it")
+            for name, param in params.items() if name not in read]
+
+
+def _layered(layers: Sequence[Sequence[ast.RuleFile]], what: str) -> tuple[list, list[Diagnostic]]:
+    """The rules (or facts) in effect, in layer order: later layers add, replace only with
+    `override`, and take rules out with `disable rule`."""
+    effective: dict[str, ast.Rule | ast.FactDecl] = {}
     layer_of: dict[str, int] = {}
+    disabled_at: dict[str, ast.DisableRule] = {}
     problems: list[Diagnostic] = []
     for number, layer in enumerate(layers):
-        in_layer: dict[str, ast.Rule] = {}
-        for rule in sorted((r for f in layer for r in f.rules), key=_written_at):
-            rule_id = rule.id.text
-            if rule_id in in_layer:
-                problems.append(error("R403", f"rule id '{rule_id}' is already used at "
-                                      f"{_where(in_layer[rule_id])}", rule.id.span.position,
-                                      hint="give each rule its own id"))
+        declared = [item for f in layer for item in (f.rules if what == "rule" else f.facts)]
+        in_layer: dict[str, ast.Rule | ast.FactDecl] = {}
+        for item in sorted(declared, key=_written_at):
+            name = _key(item)
+            if name in in_layer:
+                problems.append(error("R403", f"{what} {'id ' if what == 'rule' else ''}'{name}' is already "
+                                      f"used at {_where(in_layer[name])}", _name_of(item).span.position,
+                                      hint=f"give each {what} its own {'id' if what == 'rule' else 'name'}"))
                 continue
-            in_layer[rule_id] = rule
-            if rule.override and rule_id not in effective:
-                problems.append(error("R402", f"`override rule {rule_id}`: no earlier rule has "
-                                      f"this id", rule.id.span.position,
-                                      hint=did_you_mean(rule_id, effective)
-                                      or "remove `override` to add a new rule"))
-            elif not rule.override and rule_id in effective:
-                problems.append(error("R401", f"rule '{rule_id}' is already defined at "
-                                      f"{_where(effective[rule_id])}", rule.id.span.position,
-                                      hint=f"write `override rule {rule_id}` to replace it, "
-                                           f"or choose another id"))
+            in_layer[name] = item
+            if item.override and name not in effective:
+                gone = disabled_at.get(name)
+                problems.append(error("R402", f"`override {what} {name}`: no earlier {what} has this "
+                                      f"{'id' if what == 'rule' else 'name'}", _name_of(item).span.position,
+                                      hint=(f"it was disabled at {_where(gone)}" if gone else
+                                            did_you_mean(name, effective) or f"remove `override` to add a new {what}")))
+            elif not item.override and name in effective:
+                problems.append(error("R401", f"{what} '{name}' is already defined at "
+                                      f"{_where(effective[name])}", _name_of(item).span.position,
+                                      hint=f"write `override {what} {name}` to replace it, "
+                                           f"or choose another {'id' if what == 'rule' else 'name'}"))
             else:
-                effective[rule_id] = rule
-                layer_of[rule_id] = number
-    in_order = sorted(effective.values(), key=lambda r: (layer_of[r.id.text], _written_at(r)))
+                effective[name] = item
+                layer_of[name] = number
+        if what == "rule":
+            problems += _disable(layer, effective, in_layer, disabled_at)
+    in_order = sorted(effective.values(), key=lambda r: (layer_of[_key(r)], _written_at(r)))
     return in_order, problems
 
 
-def _written_at(rule: ast.Rule) -> tuple[str, int, int]:
-    return (rule.span.path, rule.span.line, rule.span.col)
+def _disable(layer: Sequence[ast.RuleFile], effective: dict, in_layer: Mapping,
+             disabled_at: dict[str, ast.DisableRule]) -> list[Diagnostic]:
+    problems = []
+    for disable in sorted((d for f in layer for d in f.disabled), key=_written_at):
+        name = disable.id.text
+        if name in in_layer:
+            problems.append(error("R409", f"`disable rule {name}`: the rule is defined in this same layer "
+                                  f"({_where(in_layer[name])})", disable.id.span.position,
+                                  hint="remove the rule instead of disabling it"))
+        elif name not in effective:
+            gone = disabled_at.get(name)
+            problems.append(error("R409", f"`disable rule {name}`: no earlier rule has this id",
+                                  disable.id.span.position,
+                                  hint=(f"it is already disabled at {_where(gone)}" if gone else
+                                        did_you_mean(name, effective))))
+        else:
+            del effective[name]
+            disabled_at[name] = disable
+    return problems
 
 
-def _where(rule: ast.Rule) -> str:
-    return f"{rule.span.path}:{rule.span.line}"
+def _key(item: ast.Rule | ast.FactDecl) -> str:
+    return _name_of(item).text
+
+
+def _name_of(item: ast.Rule | ast.FactDecl) -> ast.Word:
+    return item.id if isinstance(item, ast.Rule) else item.name
+
+
+def _written_at(item) -> tuple[str, int, int]:
+    return (item.span.path, item.span.line, item.span.col)
+
+
+def _where(item) -> str:
+    return f"{item.span.path}:{item.span.line}"
 
 
 def _with_source(diagnostic: Diagnostic, texts: Mapping[str, str]) -> Diagnostic:

@@ -37,8 +37,8 @@ def handle(args: argparse.Namespace) -> int:
         print(FORMATS[args.format](diagnostic))
     errors = len(loaded.errors)
     warnings = len(loaded.diagnostics) - errors
-    print(f"rulesengine check: {_count(len(loaded.rules), 'rule')}, {_count(errors, 'error')}, "
-          f"{_count(warnings, 'warning')}", file=sys.stderr)
+    print(f"rulesengine check: {_count(len(loaded.rules), 'rule')}, {_count(len(loaded.facts), 'fact')}, "
+          f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", file=sys.stderr)
     return 1 if errors else 0
 
 

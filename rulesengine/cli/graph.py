@@ -11,6 +11,7 @@ from rulesengine.cli.report import print_diagnostics
 from rulesengine.diagnostics import did_you_mean
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
+from rulesengine.pipeline import model_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,9 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    # networkx loads here, not when the command line starts: `run` never needs it
-    from rulesengine.graph import InteractionGraph
-
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0
@@ -44,7 +42,7 @@ def handle(args: argparse.Namespace) -> int:
             if args.interaction in (None, item.id):
                 if printed and args.format != "json":
                     sys.stdout.write("\n")
-                sys.stdout.write(export(InteractionGraph.of(item)))
+                sys.stdout.write(export(model_of(item)))
                 printed += 1
     except InputError as problem:
         print(f"rulesengine: error: {problem}", file=sys.stderr)

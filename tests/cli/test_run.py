@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.builders import record, routed, transfer, write
+from tests.events.builders import record, routed, transfer, write
 from rulesengine.cli import main
 from rulesengine.output import FIELDS
 

@@ -25,7 +25,7 @@ from rulesengine import (
     explain_text,
 )
 from rulesengine.cli import main
-from rulesengine.pipeline import iter_facts
+from rulesengine.pipeline import iter_models
 
 from . import chats
 from .page import rule_files
@@ -179,10 +179,16 @@ def test_no_events_no_rows(engine):
 
 def test_decide_is_the_decision_behind_a_row(engine, tmp_path):
     events = [e for e in chats.events() if e["interaction"] == "chat-2"]
-    [(_, facts)] = iter_facts([str(chats.write(tmp_path / "chat-2.jsonl", events))])
-    decisions = [engine.decide(f) for f in facts]
+    [model] = iter_models([str(chats.write(tmp_path / "chat-2.jsonl", events))])
+    decisions = engine.decide(model)
     assert all(isinstance(d, Decision) for d in decisions)
-    assert engine.evaluate_events(events) == [Row.of(f, d) for f, d in zip(facts, decisions)]
+    assert engine.evaluate_events(events) == [Row.of(model, p, d) for p, d in zip(model.parties, decisions)]
+
+
+def test_parameters_say_where_their_values_come_from(workspace):
+    engine = Engine.from_rules("site/", {"short_engagement": "30s"})
+    [param] = engine.parameters()
+    assert (param.name, param.value, param.source) == ("short_engagement", "30s", "--set")
 
 
 # ---- files, streamed ------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rulesengine.graph import InteractionGraph
-from rulesengine.graph_export import to_mermaid
 from rulesengine.events import Event
+from rulesengine.graph_export import to_mermaid
 from rulesengine.loader import read_lines
+from rulesengine.model import InteractionModel
 
 FLOWS = Path(__file__).parent
 DOCS = FLOWS.parents[1] / "docs" / "flows"
@@ -37,12 +37,12 @@ def _story(fixture: Path) -> str:
     return " ".join(lines)
 
 
-def _graph(fixture: Path) -> InteractionGraph:
-    events = [item for item in read_lines([str(fixture)]) if isinstance(item, Event)]
-    return InteractionGraph(fixture.stem, events)
+def _graph(fixture: Path) -> InteractionModel:
+    events = sorted((item for item in read_lines([str(fixture)]) if isinstance(item, Event)), key=lambda e: e.seq)
+    return InteractionModel(fixture.stem, events)
 
 
-def _table(rows: list[dict], graph: InteractionGraph) -> str:
+def _table(rows: list[dict], graph: InteractionModel) -> str:
     body = "".join(
         f"| `{row['party']}` | {graph.party(row['party']).resource} | {row['resource_role']} "
         f"| {row['role_reason']} | {row['technical_result']} | {row['result_reason']} |\n"

@@ -14,8 +14,8 @@ import orjson
 
 from rulesengine.events import Event
 from rulesengine.generate import SHAPES, generate_lines
-from rulesengine.graph import InteractionGraph
 from rulesengine.loader import parse_line
+from rulesengine.model import InteractionModel
 from rulesengine.ruleset import load_rules
 
 FLOWS = Path(__file__).parents[1] / "flows"
@@ -33,12 +33,10 @@ def _interactions(count: int, seed: int) -> dict[str, list[Event]]:
 
 
 def _descriptors(interaction: str, events: list[Event]) -> dict[str, tuple[str, str, str, str]]:
-    decided = {}
-    for facts in InteractionGraph(interaction, events).facts():
-        decision = EVALUATOR.decide(facts)
-        decided[facts.party] = (decision.resource_role, decision.role_reason,
-                                decision.technical_result, decision.result_reason)
-    return decided
+    model = InteractionModel(interaction, sorted(events, key=lambda event: event.seq))
+    return {party.id: (decision.resource_role, decision.role_reason, decision.technical_result,
+                       decision.result_reason)
+            for party, decision in zip(model.parties, EVALUATOR.decide(model))}
 
 
 def test_generated_interactions_get_their_documented_descriptors() -> None:

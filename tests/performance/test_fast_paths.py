@@ -1,7 +1,9 @@
 """The main job's short cuts give exactly what the reference code gives.
 
-`party_facts` against `InteractionGraph.facts`, the loader's valid-line short cut
-against its full checks, and the UTC timestamp short cut against `datetime`.
+The loader's valid-line short cut against its full checks, the UTC timestamp short
+cut against `datetime`, and the facts of generated streams cut short (open
+interactions, evaluated as provisional) against the second derivation in
+`tests/model/oracle.py`.
 """
 
 from __future__ import annotations
@@ -16,29 +18,22 @@ from hypothesis import strategies as st
 from rulesengine import loader
 from rulesengine.assemble import Interaction, assemble
 from rulesengine.generate import generate_lines
-from rulesengine.graph import InteractionGraph
-from rulesengine.party_facts import party_facts
 from rulesengine.loader import parse_line, timestamp_ms
+from rulesengine.pipeline import model_of
+from rulesengine.ruleset import load_rules
+from tests.model import oracle
+from tests.model.test_oracle import COMPARED
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
+DEFAULTS = load_rules().evaluator
 
 
-def both_facts(interaction: Interaction) -> tuple[list, list]:
-    graph = InteractionGraph(interaction.id, interaction.events, provisional=interaction.provisional)
-    fast = party_facts(interaction.id, interaction.events, provisional=interaction.provisional)
-    return list(graph.facts()), fast
-
-
-@pytest.mark.parametrize("path", [*FLOWS, SAMPLE], ids=lambda p: p.name)
-def test_party_facts_match_the_graph_on_every_fixture(path: Path) -> None:
-    interactions = [item for item in assemble([str(path)], include_open=True)
-                    if isinstance(item, Interaction)]
-    assert interactions
-    for interaction in interactions:
-        slow, fast = both_facts(interaction)
-        assert fast == slow, interaction.id
+def decided(interaction: Interaction) -> list[tuple]:
+    model = model_of(interaction)
+    return [(party.id, decision.resource_role, decision.technical_result, decision.result_reason, decision.record)
+            for party, decision in zip(model.parties, DEFAULTS.decide(model))]
 
 
 def test_a_party_field_on_an_interaction_event_names_no_step(tmp_path) -> None:
@@ -52,13 +47,12 @@ def test_a_party_field_on_an_interaction_event_names_no_step(tmp_path) -> None:
     [interaction] = [item for item in assemble([str(odd)]) if isinstance(item, Interaction)]
     [expected] = [item for item in assemble([str(ROOT / "tests" / "flows" / "c03_transfer.jsonl")])
                   if isinstance(item, Interaction)]
-    slow, fast = both_facts(interaction)
-    assert fast == slow == both_facts(expected)[1]
+    assert decided(interaction) == decided(expected)
 
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), cut=st.integers(0, 400))
-def test_party_facts_match_the_graph_on_generated_streams(tmp_path_factory, seed: int, cut: int) -> None:
+def test_facts_of_generated_streams_cut_short_match_the_oracle(tmp_path_factory, seed: int, cut: int) -> None:
     """Cutting the stream short leaves open interactions, evaluated as provisional."""
     lines = list(generate_lines(60, seed))[:cut or None]
     path = tmp_path_factory.mktemp("gen") / "events.jsonl"
@@ -66,8 +60,10 @@ def test_party_facts_match_the_graph_on_generated_streams(tmp_path_factory, seed
     checked = 0
     for item in assemble([str(path)], include_open=True):
         if isinstance(item, Interaction):
-            slow, fast = both_facts(item)
-            assert fast == slow, item.id
+            model = model_of(item)
+            DEFAULTS.all_facts(model)
+            derived = {p.id: {name: getattr(p, f"f_{name}") for name in COMPARED} for p in model.parties}
+            assert derived == oracle.facts([orjson.loads(event.raw) for event in item.events]), item.id
             checked += 1
     assert checked or not lines
 

@@ -32,7 +32,19 @@ EXPECTED = {
     "unknown_fact": [("R101", 3, 8)],
     "unknown_fact_value": [("R105", 3, 18)],
     "unknown_kind": [("R102", 2, 7)],
-    "unknown_param": [("R107", 3, 17)],
+    "unknown_param": [("R101", 3, 17)],
+    "fact_cycle": [("R208", 1, 6)],
+    "fact_recursion_both_ways": [("R208", 1, 6)],
+    "compared_with_none": [("R209", 3, 8)],
+    "fact_named_like_a_primitive": [("R210", 1, 6)],
+    "fact_of_the_wrong_type": [("R211", 2, 5)],
+    "unknown_function": [("R212", 2, 5)],
+    "unknown_attribute": [("R214", 3, 11)],
+    "unknown_fact_type": [("R109", 1, 12)],
+    "override_missing_fact": [("R402", 1, 15)],
+    "disable_unknown_rule": [("R409", 1, 14)],
+    "set_param_unknown": [("R107", 1, 11)],
+    "unread_param": [("R303", 1, 1)],
     "unknown_step": [("R103", 3, 17)],
     "unknown_step_attribute": [("R104", 3, 25)],
     "unknown_vocabulary_value": [("R106", 3, 29)],
@@ -48,7 +60,13 @@ SAYS = {
     "syntax_eof": "missing value after the slot",
     "unknown_fact": "did you mean 'origin'?",
     "unknown_fact_value": "did you mean 'route'?",
-    "unknown_param": "did you mean 'delivering_timeout'?",
+    "unknown_param": "did you mean 'slow_alert'?",
+    "unknown_fact_type": "did you mean 'state'?",
+    "override_missing_fact": "did you mean 'origin'?",
+    "disable_unknown_rule": "did you mean 'agent.completed'?",
+    "unknown_function": "did you mean 'coalesce'?",
+    "unknown_attribute": "did you mean 'kind'?",
+    "fact_cycle": "depend on each other on the same party",
     "unknown_vocabulary_value": "did you mean 'Completed'?",
     "override_missing": "did you mean 'agent.completed'?",
 }
@@ -76,16 +94,29 @@ def test_broken_file(name, snapshot):
 def test_all_problems_of_all_files_at_once_sorted():
     names = ["unknown_param", "unknown_fact", "syntax_missing_set"]
     loaded = load_rules([str(BROKEN / f"{name}.rules") for name in names])
-    assert [d.code for d in loaded.diagnostics] == ["R001", "R101", "R107"]
+    assert [d.code for d in loaded.diagnostics] == ["R001", "R101", "R101"]
     assert loaded.diagnostics == tuple(sorted(loaded.diagnostics, key=lambda d: d.sort_key))
+
+
+#: a layer with a parameter its rule reads, for the settings tests
+TIMEOUT = ('param delivering_timeout: duration = 30s "Interaction Server delivering-timeout"\n'
+           'rule agent.slow "d" for agent when alert >= delivering_timeout '
+           'set result Abandoned priority 15\n')
+
+
+@pytest.fixture
+def timeout_layer(tmp_path) -> str:
+    path = tmp_path / "timeout.rules"
+    path.write_text(TIMEOUT, encoding="utf-8")
+    return str(path)
 
 
 @pytest.mark.parametrize(("settings", "code", "says"), [
     ({"delivering_timeout": "30 seconds"}, "R205", "not a duration"),
     ({"delivering_timout": "45s"}, "R107", "did you mean 'delivering_timeout'?"),
 ])
-def test_bad_setting(settings, code, says, snapshot):
-    loaded = load_rules(settings=settings)
+def test_bad_setting(settings, code, says, snapshot, timeout_layer):
+    loaded = load_rules([timeout_layer], settings=settings)
     assert [d.code for d in loaded.diagnostics] == [code]
     rendered = loaded.diagnostics[0].render()
     assert says in rendered
@@ -93,10 +124,11 @@ def test_bad_setting(settings, code, says, snapshot):
     assert rendered == snapshot
 
 
-def test_good_setting_changes_the_value():
-    loaded = load_rules(settings={"delivering_timeout": "1m30s"})
+def test_good_setting_changes_the_value(timeout_layer):
+    loaded = load_rules([timeout_layer], settings={"delivering_timeout": "1m30s"})
     assert loaded.diagnostics == ()
     assert loaded.params["delivering_timeout"].value == 90_000
+    assert loaded.params["delivering_timeout"].source_text == "--set"
 
 
 def test_missing_path_is_a_diagnostic():

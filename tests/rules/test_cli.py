@@ -18,7 +18,7 @@ def test_check_defaults_is_clean(capsys):
     assert main(["check"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == "rulesengine check: 23 rules, 0 errors, 0 warnings\n"
+    assert err == "rulesengine check: 26 rules, 8 facts, 0 errors, 0 warnings\n"
 
 
 def test_check_text_lists_every_problem(capsys, snapshot):
@@ -39,26 +39,27 @@ def test_check_github_format(capsys):
     assert main(["check", "--rules", str(BROKEN / "unknown_fact.rules"), "--format", "github"]) == 1
     out, _ = capsys.readouterr()
     assert out == (f"::error file={BROKEN}/unknown_fact.rules,line=3,col=8,title=R101::"
-                   "unknown fact 'orign' (did you mean 'origin'?)\n")
+                   "unknown name 'orign' (did you mean 'origin'?)\n")
 
 
 def test_check_json_format_and_bad_setting(capsys):
-    assert main(["check", "--set", "delivering_timeout=5x", "--format", "json"]) == 1
+    assert main(["check", "--rules", str(BROKEN / "unknown_param.rules"), "--set", "slow_alert=5x",
+                 "--format", "json"]) == 1
     out, _ = capsys.readouterr()
-    assert [json.loads(line)["code"] for line in out.splitlines()] == ["R205"]
+    assert [json.loads(line)["code"] for line in out.splitlines()] == ["R205", "R101"]
 
 
 def test_check_without_defaults(capsys, tmp_path):
     (tmp_path / "only.rules").write_text('vocabulary role: A\nrule a "d" for agent set role A\n')
     assert main(["check", "--no-defaults", "--rules", str(tmp_path)]) == 0
-    assert "1 rule, 0 errors" in capsys.readouterr().err
+    assert "1 rule, 0 facts, 0 errors" in capsys.readouterr().err
 
 
 def test_explain_one_party_as_text(capsys, snapshot):
     code = main(["explain", str(FLOWS / "c03_transfer.jsonl"), "--party", "c03_transfer.a1"])
     out, _ = capsys.readouterr()
     assert code == 0
-    assert out.startswith("c03_transfer c03_transfer.a1 (agent Agent1): RoutedTo/Transferred\n")
+    assert out.startswith("c03_transfer c03_transfer.a1 (agent Agent1): RoutedTo/Transferred  IRF\n")
     assert "    ✓ transfer_completed  (transfer_completed is true)\n" in out
     assert out == snapshot
 

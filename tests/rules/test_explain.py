@@ -1,22 +1,33 @@
-"""Explain: the deciding rule per slot with its conditions, and why not the others."""
+"""Explain: the deciding rule per slot with its conditions, why not the others, the facts."""
 
 from __future__ import annotations
 
 import json
 
-from rulesengine.explain import explain, render_json, render_text
+from rulesengine.explain import explain_interaction, parameters, render_json, render_parameters_text, render_text
 from rulesengine.ruleset import load_rules
-
-from .conftest import build_party as party
+from tests.interactions import Script
 
 DEFAULTS = load_rules()
 
 
+def _explained(script: Script, party: str, *, evaluator=None, derivation: bool = False):
+    model = script.model()
+    for explanation in explain_interaction(evaluator or DEFAULTS.evaluator, model, derivation=derivation):
+        if explanation.party == f"{model.id}.{party}":
+            return explanation
+    raise AssertionError(f"no party {party}")
+
+
+def _transfer() -> Script:
+    return (Script().routed("a1").accept("a1").invite("a2", "a1", "transfer").accept("a2").leave("a1")
+            .customer_leaves().leave("a2").end())
+
+
 def test_text_for_a_transfer_initiator(snapshot):
-    explanation = explain(DEFAULTS.evaluator, party(transfer_completed=True))
-    text = render_text(explanation)
+    text = render_text(_explained(_transfer(), "a1"))
     lines = text.splitlines()
-    assert lines[0] == "i1 i1.a1 (agent Agent): RoutedTo/Transferred"
+    assert lines[0] == "i1 i1.a1 (agent Agent_a1): RoutedTo/Transferred  IRF"
     assert "  role RoutedTo  by agent.routed_to (rules/chat.rules:" in text
     assert "    ✓ origin in (route, inbound)  (origin is route)" in lines
     assert "    ✓ transfer_completed  (transfer_completed is true)" in lines
@@ -24,16 +35,45 @@ def test_text_for_a_transfer_initiator(snapshot):
                for line in lines)
     assert any(line.startswith("      agent.received_transfer (ReceivedTransfer, priority 0): "
                                "✗ origin == transfer  (origin is route)") for line in lines)
+    assert "  facts:" in lines and "    transfer_completed = true" in lines
+    assert "    at_customer_left = finished" in lines
     assert text == snapshot
 
 
+def test_derivation_shows_definitions_and_the_values_of_their_parts():
+    text = render_text(_explained(_transfer(), "a1", derivation=True))
+    assert "      = left and some(target in reached: target.kind == agent and target.origin == transfer " \
+           "and target.accepted before left)" in text
+    assert "        left: party.left at 2026-03-02T10:00:09.000Z (seq 10)" in text
+    assert "        some(target in reached: target.kind == agent and target.origin == transfer and " \
+           "target.accepted before left): true" in text
+    origin = _explained(_transfer(), "a2", derivation=True)
+    shown = render_text(origin)
+    assert "    origin = transfer" in shown
+    assert "        requested: transfer" in shown and "        intent: transfer" in shown
+    at_left = render_text(_explained(_transfer(), "a2", derivation=True))
+    assert "        when not customer_left: ✗" in at_left
+    assert "        when customer_left during alerting: ✗" in at_left
+    assert "        else connected: connected" in at_left
+
+
+def test_a_quantifier_shows_each_party_it_looked_at():
+    queue = _explained(Script().enter("q1").enter("s1", "q1").invite("a1", "s1").revoke("a1")
+                       .invite("a2", "s1").accept("a2").leave("s1").leave("q1").leave("a2").end(),
+                       "q1", derivation=True)
+    fact = {f.name: f for f in queue.facts}["delivered_accepted"]
+    assert fact.value == "true"
+    assert [(part.text, part.value) for part in fact.parts] == [
+        ("target = i1.s1", "✗"), ("target = i1.a1", "✗"), ("target = i1.a2", "✓")]
+
+
 def test_json_for_an_abandoned_queue(snapshot):
-    facts = party("queue", steps=("entered",), customer_left=True, at_customer_left="waiting")
-    line = render_json(explain(DEFAULTS.evaluator, facts))
+    explanation = _explained(Script().enter("q1").customer_leaves().end(), "q1")
+    line = render_json(explanation, parameters(DEFAULTS.params))
     data = json.loads(line)
-    assert (data["resource_role"], data["technical_result"], data["result_reason"]) == (
-        "Received", "CustomerAbandoned", "AbandonedWhileQueued")
-    role, result = data["slots"]
+    assert (data["resource_role"], data["technical_result"], data["result_reason"], data["record"]) == (
+        "Received", "CustomerAbandoned", "AbandonedWhileQueued", "IRF")
+    role, result, record = data["slots"]
     assert role["rule"]["id"] == "queue.received" and role["conditions"] == []
     assert result["rule"]["id"] == "queue.customer_abandoned" and result["priority"] == 20
     assert result["conditions"] == [{"text": "at_customer_left == waiting", "passed": True,
@@ -41,6 +81,8 @@ def test_json_for_an_abandoned_queue(snapshot):
     why_not = {o["rule"]["id"]: o["why_not"] for o in result["others"]}
     assert why_not == {"queue.cleared": "lower priority", "queue.diverted": "failed",
                        "queue.diverted_answered": "failed", "queue.diverted_ringing": "failed"}
+    assert record["rule"]["id"] == "record.handling"
+    assert {fact["name"]: fact["value"] for fact in data["facts"]}["handed_on"] == "false"
     assert line == snapshot
 
 
@@ -48,8 +90,18 @@ def test_undecided_slot_and_tie_are_explained(load):
     loaded = load('vocabulary result: Completed, Abandoned\nvocabulary result_reason: Unspecified\n'
                   'rule a "d" for agent set result Completed\n'
                   'rule b "d" for agent match invited _* set result Abandoned\n')
-    text = render_text(explain(loaded.evaluator, party(alert_ms=None)))
+    text = render_text(_explained(Script().routed("a1").end(), "a1", evaluator=loaded.evaluator))
     assert "  role Unspecified: no rule decided it" in text
+    assert "  record Unspecified: no rule decided it" in text
     assert "  result Unspecified: no rule decided it" in text
     assert "a (Completed, priority 0): matched, tied with another rule of the same priority" in text
     assert "  problem: error: R310 rules 'a' and 'b' both match" in text
+
+
+def test_parameters_say_where_each_value_comes_from(load):
+    loaded = load('param quick: duration = 10s "q"\nparam label: string = x "l"',
+                  'set param quick = 45s', settings={"label": "y"})
+    assert render_parameters_text(parameters(loaded.params)) == (
+        "parameters:\n  label = y  (--set)\n  quick = 45s  (set at layer1.rules:1)")
+    assert render_parameters_text(parameters(load('param n: int = 3 "n"').params)) == (
+        "parameters:\n  n = 3  (default at layer0.rules:1)")

@@ -52,11 +52,53 @@ def test_parse_builds_the_tree():
     ])
     assert rule.condition == ast.AllOf([
         ast.Not(ast.AnyOf([
-            ast.Membership(ast.Word("origin"), [ast.Word("route"), ast.Word("pull")]),
-            ast.Comparison(ast.Word("visibility"), "==", ast.Word("coach")),
+            ast.Membership(_ref("origin"), [_ref("route"), _ref("pull")]),
+            ast.Comparison(_ref("visibility"), "==", _ref("coach")),
         ])),
-        ast.Comparison(ast.Word("engage"), "<", ast.Word("short_engagement")),
+        ast.Comparison(_ref("engage"), "<", _ref("short_engagement")),
     ])
+
+
+def _ref(*names: str) -> ast.Ref:
+    return ast.Ref([ast.Word(name) for name in names])
+
+
+FACTS = '''
+set param short_engagement = 45s "our own"
+disable rule agent.completed "we count completions ourselves"
+override fact origin: request "How the party came"
+  = case when by is none then inbound when by.kind == agent then coalesce(intent, inbound) else by.origin
+fact busy: bool "Another agent was connected when this one left"
+  = some(other in others: other.kind == agent and left during other.connected) and data.tier > -2.5
+fact gap: duration "From accepting to the customer leaving" = customer_left - accepted
+'''
+
+
+def test_parse_builds_facts_settings_and_disabled_rules():
+    tree, problems = parse(FACTS, "x.rules")
+    assert problems == ()
+    (setting,) = tree.settings
+    assert (setting.name.text, setting.value, setting.doc) == ("short_engagement", ast.Number("45s"), "our own")
+    (disabled,) = tree.disabled
+    assert (disabled.id.text, disabled.reason) == ("agent.completed", "we count completions ourselves")
+    origin, busy, gap = tree.facts
+    assert origin.override and (origin.name.text, origin.type.text) == ("origin", "request")
+    assert origin.definition == ast.Case([
+        ast.Branch(ast.IsNone(_ref("by")), _ref("inbound")),
+        ast.Branch(ast.Comparison(_ref("by", "kind"), "==", _ref("agent")),
+                   ast.Call(ast.Word("coalesce"), [_ref("intent"), _ref("inbound")])),
+    ], _ref("by", "origin"))
+    assert busy.definition == ast.AllOf([
+        ast.Quantifier("some", ast.Word("other"), _ref("others"), ast.AllOf([
+            ast.Comparison(_ref("other", "kind"), "==", _ref("agent")),
+            ast.Temporal(_ref("left"), "during", _ref("other", "connected")),
+        ])),
+        ast.Comparison(_ref("data", "tier"), ">", ast.Number("-2.5")),
+    ])
+    assert gap.definition == ast.Arithmetic(_ref("customer_left"), "-", _ref("accepted"))
+    for fact in tree.facts:  # printed back, each parses to an equal tree
+        again, problems = parse(ast.show_fact(fact), "again.rules")
+        assert problems == () and again.facts == (fact,)
 
 
 def test_spans_point_at_the_source_but_do_not_count_for_equality():
