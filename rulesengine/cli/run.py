@@ -23,6 +23,7 @@ from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
 from rulesengine.progress import Progress
 from rulesengine.sharing import MAX_JOBS
+from rulesengine.wording import counted
 
 #: formats whose rows workers can write themselves, as bytes the parent appends
 STREAMED = ("jsonl", "csv")
@@ -149,20 +150,22 @@ def _open(stack: ExitStack, files: list[AtomicFile], path: str | None) -> IO[byt
 def _print_summary(stats: RunStats, seconds: float) -> None:
     stream = stats.stream
     parts = [
-        f"{stream.interactions} interactions read",
+        f"{counted(stream.interactions, 'interaction')} read",
         f"{stream.evaluated} evaluated",
         f"{stream.rejected} rejected",
         f"{stream.held_open} held open",
     ]
     if stream.late_events:
-        parts.append(f"{stream.late_events} late events")
+        parts.append(counted(stream.late_events, "late event"))
     if stream.bad_lines:
-        parts.append(f"{stream.bad_lines} unreadable lines")
-    summary = f"rulesengine: {', '.join(parts)}; {stats.rows} rows written in {seconds:.2f}s"
+        parts.append(counted(stream.bad_lines, "unreadable line"))
+    summary = f"rulesengine: {', '.join(parts)}; {counted(stats.rows, 'row')} written in {seconds:.2f}s"
     print(summary, file=sys.stderr)
     if stats.undecided:
-        print(f"rulesengine: warning: {stats.undecided} parties not fully decided by any rule "
-              "(rows with Unspecified parts)", file=sys.stderr)
+        print(f"rulesengine: warning: {counted(stats.undecided, 'party', 'parties')} not fully decided "
+              "by any rule (rows with Unspecified parts)", file=sys.stderr)
     if stream.held_open:
-        print(f"rulesengine: note: {stream.held_open} interactions have no interaction.ended yet; "
-              "--include-open evaluates them as provisional", file=sys.stderr)
+        one = stream.held_open == 1
+        print(f"rulesengine: note: {counted(stream.held_open, 'interaction')} "
+              f"{'has' if one else 'have'} no interaction.ended yet; "
+              f"--include-open evaluates {'it' if one else 'them'} as provisional", file=sys.stderr)
