@@ -17,6 +17,7 @@ from operator import attrgetter
 from typing import IO, Protocol
 
 import msgspec
+import msgspec.structs
 
 from rulesengine.decision import Decision
 from rulesengine.events import MEDIATION_KINDS
@@ -59,6 +60,10 @@ class Row(msgspec.Struct, frozen=True, gc=False):
             decision.role_reason, decision.technical_result, decision.result_reason, rule, rule_at,
             facts.provisional,
         )
+
+    def to_dict(self) -> dict[str, str | int | bool | None]:
+        """The row as a dict, keys in contract order: what one JSON line of `run` holds."""
+        return msgspec.structs.asdict(self)
 
     @property
     def descriptor(self) -> str:
