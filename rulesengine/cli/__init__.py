@@ -16,12 +16,27 @@ from rulesengine.cli import check, explain, generate, graph, run
 SUBCOMMANDS = (run, check, explain, graph, generate)
 
 
+class SubcommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: an argument it does not know is its own usage error.
+
+    argparse hands a subcommand's unknown arguments back to the main parser, which
+    would answer `run x --party y` with the usage of `rulesengine` instead of `run`'s.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulesengine",
         description="Turn contact-center interaction events into technical descriptors.",
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                       parser_class=SubcommandParser)
     for module in SUBCOMMANDS:
         module.register(subparsers)
     return parser

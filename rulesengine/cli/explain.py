@@ -7,7 +7,7 @@ import sys
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics, rules_or_exit
+from rulesengine.cli.report import not_found, print_diagnostics, rules_or_exit
 from rulesengine.explain import explain, render_json, render_text
 from rulesengine.loader import InputError
 from rulesengine.pipeline import iter_facts
@@ -37,14 +37,20 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     render = RENDERERS[args.format]
     shown = 0
+    interactions: list[str] = []
+    #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
+    near: list[str] = []
     try:
         for item in iter_facts(options.event_sources(args), include_open=args.include_open):
             if isinstance(item, Rejection):
                 print_diagnostics(item.diagnostics)
                 continue
             interaction, parties = item
+            interactions.append(interaction.id)
             if args.interaction is not None and interaction.id != args.interaction:
                 continue
+            if args.party is not None and (args.interaction or args.party.startswith(interaction.id)):
+                near.extend(facts.party for facts in parties)
             for facts in sorted(parties, key=lambda f: f.first_seq):
                 if args.party is None or facts.party == args.party:
                     if shown and args.format == "text":
@@ -55,6 +61,21 @@ def handle(args: argparse.Namespace) -> int:
         print(f"rulesengine explain: error: {problem}", file=sys.stderr)
         return 2
     if not shown:
-        print("rulesengine explain: no matching party", file=sys.stderr)
+        print(f"rulesengine explain: error: {_nothing_found(args, interactions, near)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _nothing_found(args: argparse.Namespace, interactions: list[str], near: list[str]) -> str:
+    """Why nothing was explained, naming what was asked for and the closest thing there is.
+
+    Only the parties of the interactions a party id starts with (or of `--interaction`)
+    are candidates for the did-you-mean: remembering every party of a long input would
+    undo streaming.
+    """
+    if args.interaction is not None and args.interaction not in interactions:
+        return not_found("interaction", args.interaction, "the input", interactions)
+    if args.party is not None:
+        where = f"interaction {args.interaction!r}" if args.interaction else "the input"
+        return not_found("party", args.party, where, near)
+    return "no interaction in the input was evaluated"

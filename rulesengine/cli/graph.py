@@ -7,8 +7,7 @@ import sys
 
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics
-from rulesengine.diagnostics import did_you_mean
+from rulesengine.cli.report import not_found, print_diagnostics
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
 
@@ -21,7 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     options.add_event_sources(parser)
     parser.add_argument("--interaction", metavar="ID", help="draw only this interaction")
-    parser.add_argument("--format", choices=sorted(EXPORTERS), default="mermaid")
+    parser.add_argument("--format", choices=sorted(EXPORTERS), default="mermaid",
+                        help="mermaid (default): a sequence diagram, one lane per party; dot: a "
+                             "Graphviz graph of who brought whom in; json: one object per "
+                             "interaction and line")
     parser.set_defaults(handler=handle)
 
 
@@ -50,8 +52,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"rulesengine: error: {problem}", file=sys.stderr)
         return 2
     if args.interaction is not None and args.interaction not in seen and status == 0:
-        hint = did_you_mean(args.interaction, seen)
-        print(f"rulesengine: error: no interaction {args.interaction!r} in the input"
-              + (f"; {hint}" if hint else ""), file=sys.stderr)
+        print(f"rulesengine: error: {not_found('interaction', args.interaction, 'the input', seen)}",
+              file=sys.stderr)
         return 1
     return status
