@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from rulesengine import __version__
 from rulesengine.cli import check, explain, generate, graph, run
 
 SUBCOMMANDS = (run, check, explain, graph, generate)
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rulesengine",
         description="Turn contact-center interaction events into technical descriptors.",
     )
+    parser.add_argument("--version", action="version", version=f"rulesengine {__version__}",
+                        help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=SubcommandParser)
     for module in SUBCOMMANDS:

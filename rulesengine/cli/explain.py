@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
+from rulesengine.cli.destination import add_output, write_output
 from rulesengine.cli.report import not_found, print_diagnostics, rules_or_exit
+from rulesengine.evaluate import CompiledRules
 from rulesengine.explain import explain, render_json, render_text
 from rulesengine.loader import InputError
 from rulesengine.pipeline import iter_facts
@@ -28,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--party", metavar="P", help="only this party")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
                         help="text (default) or json (one object per party and line)")
+    add_output(parser, "the explanations")
     parser.set_defaults(handler=handle)
 
 
@@ -35,6 +39,10 @@ def handle(args: argparse.Namespace) -> int:
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
+    return write_output(args.output, "explain", lambda out: _explain(args, evaluator, out))
+
+
+def _explain(args: argparse.Namespace, evaluator: CompiledRules, out: TextIO) -> int:
     render = RENDERERS[args.format]
     shown = 0
     interactions: list[str] = []
@@ -54,8 +62,8 @@ def handle(args: argparse.Namespace) -> int:
             for facts in sorted(parties, key=lambda f: f.first_seq):
                 if args.party is None or facts.party == args.party:
                     if shown and args.format == "text":
-                        print()
-                    print(render(explain(evaluator, facts)))
+                        out.write("\n")
+                    out.write(render(explain(evaluator, facts)) + "\n")
                     shown += 1
     except InputError as problem:
         print(f"rulesengine explain: error: {problem}", file=sys.stderr)

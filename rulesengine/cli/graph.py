@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
+from rulesengine.cli.destination import add_output, write_output
 from rulesengine.cli.report import not_found, print_diagnostics
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
@@ -24,10 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="mermaid (default): a sequence diagram, one lane per party; dot: a "
                              "Graphviz graph of who brought whom in; json: one object per "
                              "interaction and line")
+    add_output(parser, "the drawings")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    return write_output(args.output, "graph", lambda out: _draw(args, out))
+
+
+def _draw(args: argparse.Namespace, out: TextIO) -> int:
     # networkx loads here, not when the command line starts: `run` never needs it
     from rulesengine.graph import InteractionGraph
 
@@ -45,8 +52,8 @@ def handle(args: argparse.Namespace) -> int:
             seen.append(item.id)
             if args.interaction in (None, item.id):
                 if printed and args.format != "json":
-                    sys.stdout.write("\n")
-                sys.stdout.write(export(InteractionGraph.of(item)))
+                    out.write("\n")
+                out.write(export(InteractionGraph.of(item)))
                 printed += 1
     except InputError as problem:
         print(f"rulesengine: error: {problem}", file=sys.stderr)
