@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -23,10 +25,13 @@ from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
 from rulesengine.progress import Progress
 from rulesengine.sharing import MAX_JOBS
+from rulesengine.table import TableWriter
 from rulesengine.wording import counted
 
 #: formats whose rows workers can write themselves, as bytes the parent appends
 STREAMED = ("jsonl", "csv")
+#: the width a table is fitted to when COLUMNS is not a number and stdout's width is unknown
+FALLBACK_WIDTH = 80
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write rows to FILE (atomically) instead of stdout")
     parser.add_argument("--rejects", metavar="FILE",
                         help="write rejected interactions and late events, with reasons, as JSON lines")
+    parser.add_argument("--wide", action="store_true",
+                        help="with --format table: every column in full, however wide the terminal")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
     parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes", MAX_JOBS), metavar="N",
@@ -55,17 +62,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
+    if args.wide and output_format != "table":
+        print("rulesengine run: error: --wide applies to --format table only", file=sys.stderr)
+        return 2
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
     stats = RunStats()
-    output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
     with ExitStack() as stack:
         files: list[AtomicFile] = []
         rows_out = _open(stack, files, args.output) or sys.stdout.buffer
         rejects_out = _open(stack, files, args.rejects)
         try:
-            writer = _writer(output_format, rows_out)
+            writer = _writer(output_format, rows_out, wide=args.wide)
         except ParquetUnavailable as problem:
             print(f"rulesengine run: error: {problem}", file=sys.stderr)
             return 2
@@ -115,10 +125,23 @@ def handle(args: argparse.Namespace) -> int:
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
 
 
-def _writer(output_format: str, stream: IO[bytes]) -> RowWriter:
+def _writer(output_format: str, stream: IO[bytes], *, wide: bool) -> RowWriter:
     if output_format == "parquet":
         return ParquetWriter(stream, FIELDS)
+    if output_format == "table":
+        return TableWriter(stream, None if wide else _table_width(stream))
     return WRITERS[output_format](stream)
+
+
+def _table_width(stream: IO[bytes]) -> int | None:
+    """The width to fit a table to: COLUMNS, else the terminal's; None shows every column.
+
+    A table going to a pipe or a file is fitted only when COLUMNS asks for it, so that
+    what a script or a document captures does not depend on the window it ran in.
+    """
+    if "COLUMNS" in os.environ or stream.isatty():
+        return shutil.get_terminal_size((FALLBACK_WIDTH, 24)).columns
+    return None
 
 
 def _results(args: argparse.Namespace, evaluator: CompiledRules, output_format: str,
