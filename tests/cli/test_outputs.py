@@ -63,3 +63,16 @@ def test_an_output_in_a_missing_folder_is_a_usage_error(capsys, tmp_path, comman
     assert main([command, TRANSFER, "-o", str(target)]) == 2
     assert capsys.readouterr().err == (f"rulesengine {command}: error: cannot write {target}: "
                                        "No such file or directory\n")
+
+
+def test_sample_writes_the_events_that_sample_reads(capsysbinary, tmp_path):
+    assert main(["sample"]) == 0
+    shown = capsysbinary.readouterr().out
+    assert shown.startswith(b"# C1 ") and shown.count(b"\n") > 3000
+    target = tmp_path / "events.jsonl"
+    assert main(["sample", "-o", str(target)]) == 0
+    assert target.read_bytes() == shown
+    assert main(["run", "--sample"]) == 0
+    from_flag = capsysbinary.readouterr().out
+    assert main(["run", str(target)]) == 0
+    assert capsysbinary.readouterr().out == from_flag
