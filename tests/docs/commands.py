@@ -8,6 +8,8 @@ A command is expected to exit 0, unless its comment says otherwise with `(exit N
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
@@ -70,3 +72,11 @@ def commands(page: Path) -> list[Command]:
             found.append(Command(page_name(page), start, " ".join([*pending, line]).strip()))
             pending = []
     return found
+
+
+def run_in_order(steps: Iterable[Command], folder: Path, env: Mapping[str, str]) -> None:
+    """Run commands one after the other in `folder`, as a reader would, checking each exit code."""
+    for command in steps:
+        done = subprocess.run(["bash", "-o", "pipefail", "-c", command.text], cwd=folder, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == command.exit_code, f"{command}\n{done.stderr[-2000:]}"

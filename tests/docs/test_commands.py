@@ -8,20 +8,19 @@ stands in for them, and the list must match the pages.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .commands import COMMAND_BLOCKS, PAGES, Command, blocks, commands, page_name
+from .commands import COMMAND_BLOCKS, PAGES, Command, blocks, commands, page_name, run_in_order
 
 #: pages whose commands another test replays, output included
 REPLAYED = {
     "docs/customizing.md": "tests/customizing/test_page.py writes the page's rule files and "
                            "events, runs every command and compares what it prints",
+    "docs/output.md": "tests/docs/test_output_page.py runs its commands and compares the rejects "
+                      "file they write with the page",
 }
 _BENCHMARK = ("a benchmark: runs from a clone (the benchmarks package is not installed) for "
               "minutes on purpose; its figures are in the page")
@@ -57,24 +56,9 @@ def runnable(page: Path) -> list[Command]:
 TOURS = [page for page in PAGES if runnable(page)]
 
 
-@pytest.fixture(scope="module")
-def environment(tmp_path_factory) -> dict[str, str]:
-    """PATH with a `rulesengine` that is this interpreter running this checkout's package."""
-    bin_dir = tmp_path_factory.mktemp("bin")
-    script = bin_dir / "rulesengine"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m rulesengine "$@"\n', encoding="utf-8")
-    script.chmod(0o755)
-    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
 @pytest.mark.parametrize("page", TOURS, ids=page_name)
 def test_the_page_runs_as_written(page, tmp_path, environment):
-    for command in runnable(page):
-        done = subprocess.run(["bash", "-o", "pipefail", "-c", command.text], cwd=tmp_path,
-                              env=environment, capture_output=True, text=True, timeout=300)
-        assert done.returncode == command.exit_code, f"{command}\n{done.stderr[-2000:]}"
+    run_in_order(runnable(page), tmp_path, environment)
 
 
 def test_the_readme_tour_is_among_them():
