@@ -24,7 +24,9 @@ class SubcommandParser(argparse.ArgumentParser):
     would answer `run x --party y` with the usage of `rulesengine` instead of `run`'s.
     """
 
-    def parse_known_args(self, args=None, namespace=None):
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None,
+                         ) -> tuple[argparse.Namespace, list[str]]:
         namespace, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")

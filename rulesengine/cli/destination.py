@@ -15,6 +15,7 @@ USAGE_OR_INPUT_ERROR = 2
 
 
 def add_output(parser: argparse.ArgumentParser, what: str) -> None:
+    """The `--output FILE` option, worded alike for every subcommand that has one."""
     parser.add_argument("--output", "-o", metavar="FILE",
                         help=f"write {what} to FILE (atomically) instead of stdout")
 

@@ -16,6 +16,7 @@ import orjson
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
+from rulesengine.cli.destination import add_output
 from rulesengine.cli.report import print_diagnostics, rules_or_exit
 from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import InputError
@@ -46,8 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
                         help="output format (default: jsonl, or parquet when --output ends in .parquet; "
                              "parquet needs the parquet extra)")
-    parser.add_argument("--output", "-o", metavar="FILE",
-                        help="write rows to FILE (atomically) instead of stdout")
+    add_output(parser, "rows")
     parser.add_argument("--rejects", metavar="FILE",
                         help="write rejected interactions and late events, with reasons, as JSON lines")
     parser.add_argument("--wide", action="store_true",
