@@ -15,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rulesengine import Engine
 from rulesengine.cli import main
+from rulesengine.cli.options import sample_path
 from rulesengine.output import Row
 from rulesengine.table import HEADERS, render
 
@@ -102,6 +104,11 @@ def test_the_table_fits_the_width_it_is_given(capsysbinary, monkeypatch, events,
     assert shown == snapshot
 
 
+@pytest.fixture(scope="module")
+def sample_rows() -> list[Row]:
+    return [item for item in Engine.from_rules().run(sample_path()) if isinstance(item, Row)]
+
+
 @settings(max_examples=60, deadline=None)
 @given(width=st.integers(min_value=0, max_value=260))
 def test_a_narrower_width_never_shows_more(sample_rows, width):
@@ -113,14 +120,6 @@ def test_a_narrower_width_never_shows_more(sample_rows, width):
     assert len(fitted) == len(sample_rows) + 1
     floor = len("interaction  party  resource") + 2 + 20  # nothing is cut further
     assert max(len(line) for line in fitted) <= max(width, floor)
-
-
-@pytest.fixture(scope="module")
-def sample_rows() -> list[Row]:
-    from rulesengine import Engine
-    from rulesengine.cli.options import sample_path
-
-    return [item for item in Engine.from_rules().run(sample_path()) if isinstance(item, Row)]
 
 
 def test_a_width_that_holds_everything_cuts_nothing(sample_rows):
