@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from operator import attrgetter
 from types import MappingProxyType
@@ -49,6 +50,8 @@ EVENTS_PATH = "<events>"
 
 #: a rules path or an events path: a string or a path-like object
 PathArg = str | os.PathLike
+#: a parameter setting: text as on the command line, or a value that has one spelling there
+SettingValue = str | bool | int | timedelta
 
 
 class DiagnosticsError(Exception):
@@ -83,17 +86,19 @@ class Engine:
 
     @classmethod
     def from_rules(cls, paths: PathArg | Sequence[PathArg] = (),
-                   settings: Mapping[str, str] = MappingProxyType({}), *,
+                   settings: Mapping[str, SettingValue] = MappingProxyType({}), *,
                    defaults: bool = True) -> Engine:
         """Load the default rules (unless `defaults=False`), then each path as a later layer.
 
         A path is a rules file or a folder of `*.rules` files; `settings` overrides
-        parameter defaults as `--set NAME=VALUE` does (values are written as on the
-        command line: `"30s"`, `"true"`). Raises `RulesError` when anything is wrong.
+        parameter defaults as `--set NAME=VALUE` does: values are written as on the
+        command line (`"30s"`, `"true"`), or given as a bool, an int or a `timedelta`.
+        Raises `RulesError` when anything is wrong, a value of another type included.
         """
-        loaded = load_rules(_paths(paths), settings, defaults=defaults)
-        if loaded.evaluator is None:
-            raise RulesError(loaded.diagnostics)
+        texts, unusable = _setting_texts(settings)
+        loaded = load_rules(_paths(paths), texts, defaults=defaults)
+        if unusable or loaded.evaluator is None:
+            raise RulesError(sorted([*loaded.diagnostics, *unusable], key=attrgetter("sort_key")))
         return cls(loaded.evaluator, loaded.diagnostics, loaded.params)
 
     def decide(self, model: InteractionModel) -> list[Decision]:
@@ -160,6 +165,44 @@ def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
     return [os.fspath(path) for path in paths]
 
 
+_SETTING_HINT = ('write the value as on the command line ("45s", "true", "10"), '
+                 "or give a bool, an int or a datetime.timedelta")
+
+
+def _setting_texts(settings: Mapping[str, SettingValue]) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Settings written as `--set` takes them, and an R205 for each value that has no spelling.
+
+    A bool or an int reads one way only, and the loader then checks it against the
+    parameter's type as it checks command-line text (an int is no duration: its unit
+    is unknown). A `timedelta` is a duration in whole milliseconds. Anything else, a
+    float or None, would be a guess.
+    """
+    texts: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for name, value in settings.items():
+        try:
+            texts[str(name)] = _setting_text(value)
+        except ValueError as unusable:
+            problems.append(error("R205", f"setting {name}={value!r}: {unusable}", hint=_SETTING_HINT))
+    return texts, problems
+
+
+def _setting_text(value: object) -> str:
+    """`value` as the command line would write it; ValueError when it has no single spelling."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):  # before int: a bool is an int too
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, timedelta):
+        milliseconds, rest = divmod(value, timedelta(milliseconds=1))
+        if rest or milliseconds < 0:
+            raise ValueError("a duration is a whole number of milliseconds, 0 or more")
+        return f"{milliseconds}ms"
+    raise ValueError(f"a {type(value).__name__} is not a setting value")
+
+
 def _models(events: Iterable[Mapping[str, object]]) -> list[InteractionModel]:
     """The model of each interaction of these event dicts, by interaction id."""
     return [model_of(interaction) for interaction in _interactions(events)]
@@ -206,6 +249,7 @@ __all__ = [
     "RuleRef",
     "RulesError",
     "RunStats",
+    "SettingValue",
     "Severity",
     "__version__",
     "explain_json",

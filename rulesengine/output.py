@@ -1,4 +1,4 @@
-"""Descriptor rows and the writers that put them out (JSON lines, CSV, a table).
+"""Descriptor rows and the writers that put them out (JSON lines, CSV; the table is in `table`).
 
 A `Row` joins what the interaction model knows of a party with what the rules
 decided for it (`Decision`). Writers get rows one interaction at a time, so the main job
@@ -17,9 +17,11 @@ from operator import attrgetter
 from typing import IO, Protocol
 
 import msgspec
+import msgspec.structs
 
-from rulesengine.decision import Decision
+from rulesengine.decision import UNSPECIFIED, Decision
 from rulesengine.model import InteractionModel, Party
+from rulesengine.table import TableWriter
 
 
 
@@ -57,11 +59,24 @@ class Row(msgspec.Struct, frozen=True, gc=False):
             decision.technical_result, decision.result_reason, rule, rule_at, model.provisional,
         )
 
+    def to_dict(self) -> dict[str, str | int | bool | None]:
+        """The row as a dict, keys in contract order: what one JSON line of `run` holds."""
+        return msgspec.structs.asdict(self)
+
     @property
     def descriptor(self) -> str:
-        """`Role/Result [Reason]`, the way the warehouse documentation writes it."""
-        text = f"{self.resource_role}/{self.technical_result}"
-        return text if self.result_reason == "Unspecified" else f"{text} [{self.result_reason}]"
+        """`Role [Reason]/Result [Reason]`, the way the warehouse documentation writes it.
+
+        A reason is shown only when it is not Unspecified, so the usual descriptor reads
+        `RoutedTo/Redirected [Revoked]`, and a role reason shows as
+        `InConference [ConferenceJoined]/None`.
+        """
+        return (f"{_part(self.resource_role, self.role_reason)}/"
+                f"{_part(self.technical_result, self.result_reason)}")
+
+
+def _part(value: str, reason: str) -> str:
+    return value if reason == UNSPECIFIED else f"{value} [{reason}]"
 
 
 FIELDS: tuple[str, ...] = Row.__struct_fields__
@@ -126,31 +141,6 @@ class CsvWriter:
         return text.encode()
 
     def close(self) -> None:
-        self._stream.flush()
-
-
-class TableWriter:
-    """An aligned table for people; it needs every row to size its columns, so it buffers."""
-
-    COLUMNS = ("interaction", "party", "kind", "resource", "fact", "descriptor", "rule")
-
-    def __init__(self, stream: IO[bytes]):
-        self._stream = stream
-        self._cells: list[tuple[str, ...]] = []
-
-    def write(self, rows: Sequence[Row]) -> None:
-        for row in rows:
-            self._cells.append((row.interaction, row.party, row.kind, row.resource, row.fact,
-                                row.descriptor, row.rule or "-"))
-
-    def close(self) -> None:
-        lines = [self.COLUMNS, *self._cells]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(self.COLUMNS))]
-        text = "".join(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() + "\n"
-            for line in lines
-        )
-        self._stream.write(text.encode())
         self._stream.flush()
 
 

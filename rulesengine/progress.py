@@ -12,13 +12,16 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from rulesengine.wording import counted
+
 ERASE = "\r\x1b[K"
 
 
 def render(interactions: int, rows: int, seconds: float) -> str:
     """The progress text, e.g. `rulesengine: 120,000 interactions, 455,210 rows, 9,870 interactions/s`."""
     rate = interactions / seconds if seconds > 0 else 0.0
-    return f"rulesengine: {interactions:,} interactions, {rows:,} rows, {rate:,.0f} interactions/s"
+    return (f"rulesengine: {counted(interactions, 'interaction', grouped=True)}, "
+            f"{counted(rows, 'row', grouped=True)}, {rate:,.0f} interactions/s")
 
 
 class Progress:

@@ -11,9 +11,26 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rulesengine.cli import check, explain, generate, graph, run
+from rulesengine import __version__
+from rulesengine.cli import check, explain, generate, graph, run, sample
 
-SUBCOMMANDS = (run, check, explain, graph, generate)
+SUBCOMMANDS = (run, check, explain, graph, generate, sample)
+
+
+class SubcommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: an argument it does not know is its own usage error.
+
+    argparse hands a subcommand's unknown arguments back to the main parser, which
+    would answer `run x --party y` with the usage of `rulesengine` instead of `run`'s.
+    """
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None,
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rulesengine",
         description="Turn contact-center interaction events into technical descriptors.",
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"rulesengine {__version__}",
+                        help="print the version and exit")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                       parser_class=SubcommandParser)
     for module in SUBCOMMANDS:
         module.register(subparsers)
     return parser

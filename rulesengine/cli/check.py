@@ -10,6 +10,7 @@ import orjson
 from rulesengine.cli import options
 from rulesengine.diagnostics import Diagnostic, Severity
 from rulesengine.ruleset import load_rules
+from rulesengine.wording import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,13 +38,9 @@ def handle(args: argparse.Namespace) -> int:
         print(FORMATS[args.format](diagnostic))
     errors = len(loaded.errors)
     warnings = len(loaded.diagnostics) - errors
-    print(f"rulesengine check: {_count(len(loaded.rules), 'rule')}, {_count(len(loaded.facts), 'fact')}, "
-          f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", file=sys.stderr)
+    print(f"rulesengine check: {counted(len(loaded.rules), 'rule')}, {counted(len(loaded.facts), 'fact')}, "
+          f"{counted(errors, 'error')}, {counted(warnings, 'warning')}", file=sys.stderr)
     return 1 if errors else 0
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def github(diagnostic: Diagnostic) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics, rules_or_exit
+from rulesengine.cli.destination import add_output, write_output
+from rulesengine.cli.report import not_found, print_diagnostics, rules_or_exit
+from rulesengine.evaluate import CompiledRules
 from rulesengine.explain import (
     explain_interaction,
     parameters,
@@ -37,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also show how each fact was derived: its definition and the value of each part")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
                         help="text (default) or json (one object per party and line)")
+    add_output(parser, "the explanations")
     parser.set_defaults(handler=handle)
 
 
@@ -44,28 +48,53 @@ def handle(args: argparse.Namespace) -> int:
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
+    return write_output(args.output, "explain", lambda out: _explain(args, evaluator, out))
+
+
+def _explain(args: argparse.Namespace, evaluator: CompiledRules, out: TextIO) -> int:
     params = parameters(evaluator.params)
     shown = 0
+    interactions: list[str] = []
+    #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
+    near: list[str] = []
     try:
         for item in iter_models(options.event_sources(args), include_open=args.include_open):
             if isinstance(item, Rejection):
                 print_diagnostics(item.diagnostics)
                 continue
+            interactions.append(item.id)
             if args.interaction is not None and item.id != args.interaction:
                 continue
+            if args.party is not None and (args.interaction or args.party.startswith(item.id)):
+                near.extend(party.id for party in item.parties)
             for explanation in explain_interaction(evaluator, item, derivation=args.derivation):
                 if args.party is None or explanation.party == args.party:
                     if args.format == "json":
-                        print(render_json(explanation, params))
+                        out.write(render_json(explanation, params) + "\n")
                     else:
-                        print(("\n" if shown else "") + render_text(explanation))
+                        out.write(("\n" if shown else "") + render_text(explanation) + "\n")
                     shown += 1
     except InputError as problem:
         print(f"rulesengine explain: error: {problem}", file=sys.stderr)
         return 2
     if not shown:
-        print("rulesengine explain: no matching party", file=sys.stderr)
+        print(f"rulesengine explain: error: {_nothing_found(args, interactions, near)}", file=sys.stderr)
         return 1
     if args.format == "text":
-        print("\n" + render_parameters_text(params))
+        out.write("\n" + render_parameters_text(params) + "\n")
     return 0
+
+
+def _nothing_found(args: argparse.Namespace, interactions: list[str], near: list[str]) -> str:
+    """Why nothing was explained, naming what was asked for and the closest thing there is.
+
+    Only the parties of the interactions a party id starts with (or of `--interaction`)
+    are candidates for the did-you-mean: remembering every party of a long input would
+    undo streaming.
+    """
+    if args.interaction is not None and args.interaction not in interactions:
+        return not_found("interaction", args.interaction, "the input", interactions)
+    if args.party is not None:
+        where = f"interaction {args.interaction!r}" if args.interaction else "the input"
+        return not_found("party", args.party, where, near)
+    return "no interaction in the input was evaluated"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics
-from rulesengine.diagnostics import did_you_mean
+from rulesengine.cli.destination import add_output, write_output
+from rulesengine.cli.report import not_found, print_diagnostics
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
 from rulesengine.pipeline import model_of
@@ -22,11 +23,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     options.add_event_sources(parser)
     parser.add_argument("--interaction", metavar="ID", help="draw only this interaction")
-    parser.add_argument("--format", choices=sorted(EXPORTERS), default="mermaid")
+    parser.add_argument("--format", choices=sorted(EXPORTERS), default="mermaid",
+                        help="mermaid (default): a sequence diagram, one lane per party; dot: a "
+                             "Graphviz graph of who brought whom in; json: one object per "
+                             "interaction and line")
+    add_output(parser, "the drawings")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    return write_output(args.output, "graph", lambda out: _draw(args, out))
+
+
+def _draw(args: argparse.Namespace, out: TextIO) -> int:
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0
@@ -41,15 +50,14 @@ def handle(args: argparse.Namespace) -> int:
             seen.append(item.id)
             if args.interaction in (None, item.id):
                 if printed and args.format != "json":
-                    sys.stdout.write("\n")
-                sys.stdout.write(export(model_of(item)))
+                    out.write("\n")
+                out.write(export(model_of(item)))
                 printed += 1
     except InputError as problem:
         print(f"rulesengine: error: {problem}", file=sys.stderr)
         return 2
     if args.interaction is not None and args.interaction not in seen and status == 0:
-        hint = did_you_mean(args.interaction, seen)
-        print(f"rulesengine: error: no interaction {args.interaction!r} in the input"
-              + (f"; {hint}" if hint else ""), file=sys.stderr)
+        print(f"rulesengine: error: {not_found('interaction', args.interaction, 'the input', seen)}",
+              file=sys.stderr)
         return 1
     return status

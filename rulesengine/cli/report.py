@@ -8,15 +8,21 @@ from collections.abc import Iterable
 
 from rulesengine.cli import options
 from rulesengine.evaluate import CompiledRules
-from rulesengine.diagnostics import Diagnostic
+from rulesengine.diagnostics import Diagnostic, did_you_mean
 from rulesengine.ruleset import load_rules
 
 #: more than this many diagnostics on stderr helps nobody; the rest go to --rejects
 MAX_SHOWN = 50
 
 
-def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int = 0) -> int:
-    """Print diagnostics to stderr up to `MAX_SHOWN` in all; returns how many were printed."""
+def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int = 0,
+                      program: str = "rulesengine") -> int:
+    """Print diagnostics to stderr up to `MAX_SHOWN` in all; returns how many were printed.
+
+    A diagnostic with a place starts with it (`path:line:col:`), the form editors and CI
+    read; one without a place (a `--set` value, a missing rules folder) starts with
+    `program:`, so that it still says where it comes from.
+    """
     printed = 0
     for diagnostic in diagnostics:
         if already_shown + printed == MAX_SHOWN:
@@ -25,7 +31,8 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int =
         if already_shown + printed >= MAX_SHOWN:
             printed += 1
             continue
-        print(diagnostic.render(), file=sys.stderr)
+        where = "" if diagnostic.position else f"{program}: "
+        print(where + diagnostic.render(), file=sys.stderr)
         printed += 1
     return printed
 
@@ -38,5 +45,11 @@ def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
         print(f"rulesengine {args.command}: error: {problem}", file=sys.stderr)
         return None
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
-    print_diagnostics(loaded.diagnostics)
+    print_diagnostics(loaded.diagnostics, program=f"rulesengine {args.command}")
     return loaded.evaluator
+
+
+def not_found(what: str, name: str, where: str, candidates: Iterable[str]) -> str:
+    """`no party 'x' in the input; did you mean 'y'?`: what was asked for, and the closest there is."""
+    hint = did_you_mean(name, candidates)
+    return f"no {what} {name!r} in {where}" + (f"; {hint}" if hint else "")

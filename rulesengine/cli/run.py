@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import orjson
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
+from rulesengine.cli.destination import add_output
 from rulesengine.cli.report import print_diagnostics, rules_or_exit
 from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import InputError
@@ -23,9 +26,13 @@ from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
 from rulesengine.progress import Progress
 from rulesengine.sharing import MAX_JOBS
+from rulesengine.table import TableWriter
+from rulesengine.wording import counted
 
 #: formats whose rows workers can write themselves, as bytes the parent appends
 STREAMED = ("jsonl", "csv")
+#: the width a table is fitted to when COLUMNS is not a number and stdout's width is unknown
+FALLBACK_WIDTH = 80
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,10 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
                         help="output format (default: jsonl, or parquet when --output ends in .parquet; "
                              "parquet needs the parquet extra)")
-    parser.add_argument("--output", "-o", metavar="FILE",
-                        help="write rows to FILE (atomically) instead of stdout")
+    add_output(parser, "rows")
     parser.add_argument("--rejects", metavar="FILE",
                         help="write rejected interactions and late events, with reasons, as JSON lines")
+    parser.add_argument("--wide", action="store_true",
+                        help="with --format table: every column in full, however wide the terminal")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
     parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes", MAX_JOBS), metavar="N",
@@ -54,17 +62,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
+    if args.wide and output_format != "table":
+        print("rulesengine run: error: --wide applies to --format table only", file=sys.stderr)
+        return 2
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
     stats = RunStats()
-    output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
     with ExitStack() as stack:
         files: list[AtomicFile] = []
         rows_out = _open(stack, files, args.output) or sys.stdout.buffer
         rejects_out = _open(stack, files, args.rejects)
         try:
-            writer = _writer(output_format, rows_out)
+            writer = _writer(output_format, rows_out, wide=args.wide)
         except ParquetUnavailable as problem:
             print(f"rulesengine run: error: {problem}", file=sys.stderr)
             return 2
@@ -114,10 +125,23 @@ def handle(args: argparse.Namespace) -> int:
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
 
 
-def _writer(output_format: str, stream: IO[bytes]) -> RowWriter:
+def _writer(output_format: str, stream: IO[bytes], *, wide: bool) -> RowWriter:
     if output_format == "parquet":
         return ParquetWriter(stream, FIELDS)
+    if output_format == "table":
+        return TableWriter(stream, None if wide else _table_width(stream))
     return WRITERS[output_format](stream)
+
+
+def _table_width(stream: IO[bytes]) -> int | None:
+    """The width to fit a table to: COLUMNS, else the terminal's; None shows every column.
+
+    A table going to a pipe or a file is fitted only when COLUMNS asks for it, so that
+    what a script or a document captures does not depend on the window it ran in.
+    """
+    if "COLUMNS" in os.environ or stream.isatty():
+        return shutil.get_terminal_size((FALLBACK_WIDTH, 24)).columns
+    return None
 
 
 def _results(args: argparse.Namespace, evaluator: CompiledRules, output_format: str,
@@ -149,20 +173,22 @@ def _open(stack: ExitStack, files: list[AtomicFile], path: str | None) -> IO[byt
 def _print_summary(stats: RunStats, seconds: float) -> None:
     stream = stats.stream
     parts = [
-        f"{stream.interactions} interactions read",
+        f"{counted(stream.interactions, 'interaction')} read",
         f"{stream.evaluated} evaluated",
         f"{stream.rejected} rejected",
         f"{stream.held_open} held open",
     ]
     if stream.late_events:
-        parts.append(f"{stream.late_events} late events")
+        parts.append(counted(stream.late_events, "late event"))
     if stream.bad_lines:
-        parts.append(f"{stream.bad_lines} unreadable lines")
-    summary = f"rulesengine: {', '.join(parts)}; {stats.rows} rows written in {seconds:.2f}s"
+        parts.append(counted(stream.bad_lines, "unreadable line"))
+    summary = f"rulesengine: {', '.join(parts)}; {counted(stats.rows, 'row')} written in {seconds:.2f}s"
     print(summary, file=sys.stderr)
     if stats.undecided:
-        print(f"rulesengine: warning: {stats.undecided} parties not fully decided by any rule "
-              "(rows with Unspecified parts)", file=sys.stderr)
+        print(f"rulesengine: warning: {counted(stats.undecided, 'party', 'parties')} not fully decided "
+              "by any rule (rows with Unspecified parts)", file=sys.stderr)
     if stream.held_open:
-        print(f"rulesengine: note: {stream.held_open} interactions have no interaction.ended yet; "
-              "--include-open evaluates them as provisional", file=sys.stderr)
+        one = stream.held_open == 1
+        print(f"rulesengine: note: {counted(stream.held_open, 'interaction')} "
+              f"{'has' if one else 'have'} no interaction.ended yet; "
+              f"--include-open evaluates {'it' if one else 'them'} as provisional", file=sys.stderr)

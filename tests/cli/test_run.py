@@ -146,7 +146,7 @@ def test_a_late_event_is_reported_and_exits_1(capsysbinary, tmp_path):
     code, out, err = run(capsysbinary, str(events))
     assert code == 1
     assert len(rows_of(out)) == 3
-    assert "E130" in err and "1 late events" in err
+    assert "E130" in err and ", 1 late event;" in err
 
 
 def test_stdin_is_read_with_a_dash(capsysbinary, monkeypatch):

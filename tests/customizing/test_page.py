@@ -125,7 +125,7 @@ def test_a_threshold_that_is_not_a_duration_stops_the_run(workspace, capsys, sna
     out, err = capsys.readouterr()
     assert code == 2
     assert out == ""
-    assert err.splitlines()[0] == "error: R205 --set short_engagement=abc: not a duration"
+    assert err.splitlines()[0] == "rulesengine run: error: R205 --set short_engagement=abc: not a duration"
     assert "hint: write a number with a unit" in err
     assert err == snapshot
 
@@ -217,7 +217,7 @@ def test_setting_an_undeclared_parameter_gets_a_did_you_mean(workspace, capsys):
     create(workspace, SITE_RULE)
     assert main(["run", "chats.jsonl", "--rules", "site/", "--set", "short_engagment=5s"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: R107 --set short_engagment: unknown param 'short_engagment'\n")
+    assert err.startswith("rulesengine run: error: R107 --set short_engagment: unknown param 'short_engagment'\n")
     assert "hint: did you mean 'short_engagement'?" in err
 
 

@@ -1,0 +1,97 @@
+"""The Python API takes what a program naturally passes, and answers anything else with a RulesError."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from events.builders import transfer, write
+from rulesengine import Engine, RulesError
+from rulesengine.cli import main
+from rulesengine.output import FIELDS
+
+PARAMS = 'param limit: int = 3  "a whole number"\nparam strict: bool = false  "a switch"\n'
+
+
+@pytest.fixture(scope="module")
+def params(tmp_path_factory) -> Path:
+    """A rules layer declaring an int and a bool parameter (the defaults have one duration)."""
+    path = tmp_path_factory.mktemp("params") / "params.rules"
+    path.write_text(PARAMS, encoding="utf-8")
+    return path
+
+
+def load_problems(**settings: object) -> list[tuple[str, str]]:
+    """The codes and messages of the RulesError these settings raise on the default rules."""
+    with pytest.raises(RulesError) as raised:
+        Engine.from_rules(settings=settings)
+    return [(d.code, d.message) for d in raised.value.diagnostics]
+
+
+# ---- settings of other types than text --------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "message"), [
+    (4.5, "setting delivering_timeout=4.5: a float is not a setting value"),
+    (None, "setting delivering_timeout=None: a NoneType is not a setting value"),
+    ([30], "setting delivering_timeout=[30]: a list is not a setting value"),
+    (timedelta(microseconds=1500),
+     "setting delivering_timeout=datetime.timedelta(microseconds=1500): "
+     "a duration is a whole number of milliseconds, 0 or more"),
+    (timedelta(seconds=-1),
+     "setting delivering_timeout=datetime.timedelta(days=-1, seconds=86399): "
+     "a duration is a whole number of milliseconds, 0 or more"),
+])
+def test_a_value_with_no_single_spelling_is_a_rules_error(value, message):
+    with pytest.raises(RulesError) as raised:
+        Engine.from_rules(settings={"delivering_timeout": value})
+    [problem] = raised.value.diagnostics
+    assert (problem.code, problem.message) == ("R205", message)
+    assert problem.hint == ('write the value as on the command line ("45s", "true", "10"), '
+                            "or give a bool, an int or a datetime.timedelta")
+
+
+@pytest.mark.parametrize(("value", "text"), [(45, "45"), (True, "true"), (False, "false")])
+def test_an_int_or_a_bool_for_a_duration_is_checked_as_its_text(value, text):
+    """No unit is a guess the loader refuses, exactly as for `--set delivering_timeout=45`."""
+    assert load_problems(delivering_timeout=value) == [
+        ("R205", f"--set delivering_timeout={text}: not a duration")]
+
+
+def test_every_bad_setting_is_reported_at_once():
+    assert sorted(load_problems(delivering_timeout=4.5, unknown_param="1")) == [
+        ("R107", "--set unknown_param: unknown param 'unknown_param'"),
+        ("R205", "setting delivering_timeout=4.5: a float is not a setting value"),
+    ]
+
+
+@pytest.mark.parametrize("settings", [
+    {"delivering_timeout": timedelta(seconds=45)},
+    {"delivering_timeout": timedelta(milliseconds=1)},
+    {"limit": 7, "strict": True},
+    {"limit": -7, "strict": False},
+    {"limit": "7", "strict": "true"},
+])
+def test_values_that_read_one_way_only_are_taken(params, settings):
+    assert Engine.from_rules(params, settings).warnings == ()
+
+
+def test_a_bool_is_not_an_int_parameter(params):
+    with pytest.raises(RulesError) as raised:
+        Engine.from_rules(params, {"limit": True})
+    [problem] = raised.value.diagnostics
+    assert problem.code == "R205" and problem.message.startswith("--set limit=true: not a")
+
+
+# ---- rows as dicts ----------------------------------------------------------------------------
+
+def test_a_row_as_a_dict_is_its_json_line(tmp_path, capsys):
+    events = transfer("c3")
+    rows = Engine.from_rules().evaluate_events(events)
+    assert main(["run", str(write(tmp_path / "c3.jsonl", events))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [row.to_dict() for row in rows] == [json.loads(line) for line in lines]
+    assert all(list(row.to_dict()) == list(FIELDS) for row in rows)
+    assert json.dumps(rows[2].to_dict(), separators=(",", ":")) == lines[2]

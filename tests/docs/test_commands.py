@@ -1,0 +1,81 @@
+"""Every shell command of README.md and docs/ runs as written, in page order, in an empty folder.
+
+Each page is a tour: a reader starts in an empty folder and runs its commands one after the
+other, so a command may read what an earlier one of the same page wrote, and nothing else.
+A few commands cannot run here; they are listed below with the reason and the test that
+stands in for them, and the list must match the pages.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .commands import COMMAND_BLOCKS, PAGES, Command, blocks, commands, page_name, run_in_order
+
+#: pages whose commands another test replays, output included
+REPLAYED = {
+    "docs/customizing.md": "tests/customizing/test_page.py writes the page's rule files and "
+                           "events, runs every command and compares what it prints",
+    "docs/output.md": "tests/docs/test_output_page.py runs its commands and compares the rejects "
+                      "file they write with the page",
+}
+_BENCHMARK = ("a benchmark: runs from a clone (the benchmarks package is not installed) for "
+              "minutes on purpose; its figures are in the page")
+#: commands that cannot run in an empty folder within a test, and why
+NOT_RUN = {
+    ("README.md", "python3 -m venv .venv && .venv/bin/pip install . && "
+                  ".venv/bin/rulesengine run --sample --format table"):
+        "installs from a clone: tests/cli/test_package.py builds and installs the wheel, and "
+        "tests/cli/test_run.py and test_table.py run the sample as a table",
+    ("README.md", "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
+                  ".venv/bin/python -m pytest"):
+        "this test suite itself: .ci/run runs it word for word",
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1"):
+        _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 2"):
+        _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.startup --rounds 15"): _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.run            # --count 200000 --rounds 3"):
+        _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.cores          # --count 200000 --rounds 3"):
+        _BENCHMARK,
+}
+#: the start of a line that is a command, were it in a block this test does not read
+_LOOKS_LIKE_A_COMMAND = re.compile(r"^(\$ |rulesengine |\.venv/bin/|python3? |pip |cat |cd )")
+
+
+def runnable(page: Path) -> list[Command]:
+    if page_name(page) in REPLAYED:
+        return []
+    return [command for command in commands(page) if (command.page, command.text) not in NOT_RUN]
+
+
+TOURS = [page for page in PAGES if runnable(page)]
+
+
+@pytest.mark.parametrize("page", TOURS, ids=page_name)
+def test_the_page_runs_as_written(page, tmp_path, environment):
+    run_in_order(runnable(page), tmp_path, environment)
+
+
+def test_the_readme_tour_is_among_them():
+    assert [page_name(page) for page in TOURS][:1] == ["README.md"]
+    assert len(runnable(PAGES[0])) >= 10
+
+
+def test_every_command_left_out_is_on_a_page():
+    written = {(command.page, command.text) for page in PAGES for command in commands(page)}
+    assert set(NOT_RUN) <= written, "a command left out is no longer on its page: update NOT_RUN"
+    for name in REPLAYED:
+        assert commands(PAGES[[page_name(p) for p in PAGES].index(name)]), name
+
+
+def test_commands_are_only_in_blocks_this_test_reads():
+    """A command in an untagged or `text` block would escape the tour: tag it `sh`."""
+    hidden = [f"{page_name(page)}:{first + n}: {line}"
+              for page in PAGES for tag, first, body in blocks(page) if tag not in COMMAND_BLOCKS
+              for n, line in enumerate(body.splitlines()) if _LOOKS_LIKE_A_COMMAND.match(line)]
+    assert hidden == []
