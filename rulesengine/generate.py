@@ -147,23 +147,32 @@ class _Chat:
         self._emit("party.revoked", party=agent, reason="timeout")
         del self.open[agent]
 
-    def leave(self, party: str) -> None:
-        self._emit("party.left", party=party)
+    def leave(self, party: str, reason: str | None = None) -> None:
+        self._emit("party.left", party=party, reason=reason)
         del self.open[party]
+
+    def hold(self, agent: str) -> None:
+        """The agent puts the customer on hold for a while, and maybe takes them back."""
+        self.wait(5, 120)
+        self._emit("party.held", party=agent)
+
+    def retrieve(self, agent: str) -> None:
+        self.wait(5, 90)
+        self._emit("party.retrieved", party=agent)
 
     def talk(self) -> None:
         """A stretch of conversation."""
         self.wait(20, 420)
 
-    def finish(self) -> None:
+    def finish(self, *, agents_may_end: bool = True) -> None:
         """The end of the chat: the customer leaves, every open party that can leave does.
 
-        When every open party is a connected agent, a quarter of the time the agents end
-        the chat first. An invitation still alerting cannot leave: `interaction.ended`
-        closes it.
+        When every open party is a connected agent, a quarter of the time (if
+        `agents_may_end`) the agents end the chat first. An invitation still alerting
+        cannot leave: `interaction.ended` closes it.
         """
         settled = all(state == "connected" for state in self.open.values())
-        agents_first = settled and self.rng.random() < 0.25
+        agents_first = agents_may_end and settled and self.rng.random() < 0.25
         if not agents_first:
             self._emit("customer.left")
         for party in [p for p, state in self.open.items() if state != "alerting"]:
@@ -292,6 +301,41 @@ def transfer_failed_then_transferred(chat: _Chat) -> None:
     chat.finish()
 
 
+def transfer_through_queue(chat: _Chat) -> None:
+    """Agent 1 places a transfer request in a queue; the target accepts, then Agent 1 leaves."""
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    _through_queue(chat, agent, "transfer")
+    chat.leave(agent, reason="transfer")
+    chat.talk()
+    chat.finish()
+
+
+def blind_transfer(chat: _Chat) -> None:
+    """Agent 1 places a transfer request in a queue and leaves before anyone is offered it."""
+    agent = chat.start()
+    chat.accept(agent)
+    chat.talk()
+    queue = chat.queue(chat.rng.choice(REQUEST_QUEUES), by=agent, intent="transfer")
+    chat.leave(agent, reason="transfer")
+    chat.accept(chat.route(queue, visibility=None))
+    chat.talk()
+    chat.finish()
+
+
+def customer_left_on_hold(chat: _Chat) -> None:
+    """Agent 1 holds the chat and takes it back; the customer leaves during a second hold."""
+    agent = chat.start()
+    chat.accept(agent)
+    chat.hold(agent)
+    chat.retrieve(agent)
+    chat.talk()
+    chat.hold(agent)
+    chat.wait(5, 120)
+    chat.finish(agents_may_end=False)
+
+
 def customer_left_during_transfer_alerting(chat: _Chat) -> None:
     agent = chat.start()
     chat.accept(agent)
@@ -323,6 +367,9 @@ SHAPES: dict[str, tuple[int, Callable[[_Chat], None]]] = {
     "x03_conference_through_queue_then_transfer": (2, conference_through_queue_then_transfer),
     "x04_transfer_failed_then_transferred": (2, transfer_failed_then_transferred),
     "x05_customer_left_during_transfer_alerting": (2, customer_left_during_transfer_alerting),
+    "x06_transfer_through_queue": (3, transfer_through_queue),
+    "x07_blind_transfer": (2, blind_transfer),
+    "x08_customer_left_on_hold": (2, customer_left_on_hold),
 }
 
 

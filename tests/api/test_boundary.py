@@ -8,27 +8,34 @@ from pathlib import Path
 
 import pytest
 
-from events.builders import transfer, write
+from tests.events.builders import transfer, write
 from rulesengine import Engine, RulesError
 from rulesengine.cli import main
 from rulesengine.output import FIELDS
 
-PARAMS = 'param limit: int = 3  "a whole number"\nparam strict: bool = false  "a switch"\n'
+PARAMS = ('param limit: int = 3  "a whole number"\nparam strict: bool = false  "a switch"\n'
+          'param delivering_timeout: duration = 30s  "Interaction Server delivering-timeout"\n'
+          'rule site.slow "d" for agent\n'
+          '  when strict and alert >= delivering_timeout and count(p in others) < limit\n'
+          '  set result Abandoned priority 30\n')
 
 
 @pytest.fixture(scope="module")
 def params(tmp_path_factory) -> Path:
-    """A rules layer declaring an int and a bool parameter (the defaults have one duration)."""
+    """A rules layer declaring a duration, an int and a bool parameter, and a rule reading them."""
     path = tmp_path_factory.mktemp("params") / "params.rules"
     path.write_text(PARAMS, encoding="utf-8")
     return path
 
 
-def load_problems(**settings: object) -> list[tuple[str, str]]:
-    """The codes and messages of the RulesError these settings raise on the default rules."""
-    with pytest.raises(RulesError) as raised:
-        Engine.from_rules(settings=settings)
-    return [(d.code, d.message) for d in raised.value.diagnostics]
+@pytest.fixture
+def load_problems(params):
+    """The codes and messages of the RulesError these settings raise on the parameters' layer."""
+    def problems(**settings: object) -> list[tuple[str, str]]:
+        with pytest.raises(RulesError) as raised:
+            Engine.from_rules(params, settings)
+        return [(d.code, d.message) for d in raised.value.diagnostics]
+    return problems
 
 
 # ---- settings of other types than text --------------------------------------------------------
@@ -44,9 +51,9 @@ def load_problems(**settings: object) -> list[tuple[str, str]]:
      "setting delivering_timeout=datetime.timedelta(days=-1, seconds=86399): "
      "a duration is a whole number of milliseconds, 0 or more"),
 ])
-def test_a_value_with_no_single_spelling_is_a_rules_error(value, message):
+def test_a_value_with_no_single_spelling_is_a_rules_error(value, message, params):
     with pytest.raises(RulesError) as raised:
-        Engine.from_rules(settings={"delivering_timeout": value})
+        Engine.from_rules(params, {"delivering_timeout": value})
     [problem] = raised.value.diagnostics
     assert (problem.code, problem.message) == ("R205", message)
     assert problem.hint == ('write the value as on the command line ("45s", "true", "10"), '
@@ -54,13 +61,13 @@ def test_a_value_with_no_single_spelling_is_a_rules_error(value, message):
 
 
 @pytest.mark.parametrize(("value", "text"), [(45, "45"), (True, "true"), (False, "false")])
-def test_an_int_or_a_bool_for_a_duration_is_checked_as_its_text(value, text):
+def test_an_int_or_a_bool_for_a_duration_is_checked_as_its_text(value, text, load_problems):
     """No unit is a guess the loader refuses, exactly as for `--set delivering_timeout=45`."""
     assert load_problems(delivering_timeout=value) == [
         ("R205", f"--set delivering_timeout={text}: not a duration")]
 
 
-def test_every_bad_setting_is_reported_at_once():
+def test_every_bad_setting_is_reported_at_once(load_problems):
     assert sorted(load_problems(delivering_timeout=4.5, unknown_param="1")) == [
         ("R107", "--set unknown_param: unknown param 'unknown_param'"),
         ("R205", "setting delivering_timeout=4.5: a float is not a setting value"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from events.builders import record, write
+from tests.events.builders import record, write
 from rulesengine.cli import build_parser, main
 from rulesengine.progress import render
 from rulesengine.wording import counted
@@ -121,8 +121,8 @@ def test_a_rule_problem_without_a_place_starts_with_the_program(capsys, tmp_path
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        f"rulesengine {command}: error: R205 --set delivering_timeout=soon: not a duration",
-        "    hint: write a number with a unit: 500ms, 30s, 2m, 1h, 1m30s",
+        f"rulesengine {command}: error: R107 --set delivering_timeout: unknown param 'delivering_timeout'",
+        "    hint: known params: none",
         f"rulesengine {command}: error: R407 no such rules file or folder: {missing}",
     ]
 

@@ -20,10 +20,11 @@ def test_grammar_rules_and_sample_are_loaded_from_the_installed_package():
     rules = resources.files("rulesengine.rules")
     assert grammar.joinpath("rules.lark").is_file()
     assert sorted(p.name for p in rules.iterdir() if p.name.endswith(".rules")) == [
-        "chat.rules", "vocabulary.rules"]
+        "chat.rules", "facts.rules", "vocabulary.rules"]
     assert resources.files("rulesengine.sample").joinpath("sample.jsonl").is_file()
     assert [text for _, text in default_layer()] == [
-        rules.joinpath(name).read_text(encoding="utf-8") for name in ("chat.rules", "vocabulary.rules")]
+        rules.joinpath(name).read_text(encoding="utf-8")
+        for name in ("chat.rules", "facts.rules", "vocabulary.rules")]
 
 
 def test_the_wheel_carries_grammar_rules_and_sample(tmp_path):
@@ -31,7 +32,7 @@ def test_the_wheel_carries_grammar_rules_and_sample(tmp_path):
                     "-q", "-w", str(tmp_path), str(TOP)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("rulesengine-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"rulesengine/grammar/rules.lark", "rulesengine/rules/chat.rules",
+    assert {"rulesengine/grammar/rules.lark", "rulesengine/rules/chat.rules", "rulesengine/rules/facts.rules",
             "rulesengine/rules/vocabulary.rules", "rulesengine/sample/sample.jsonl",
             "rulesengine/cli/__init__.py"} <= names
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)

@@ -2,8 +2,8 @@
 
 Two interactions have the same shape when their parties play the same parts: same
 local party ids (`q1`, `a2`...), kinds, intents, visibilities, who brought whom in,
-how each invitation was answered, who left, and which parties were still pending
-(waiting, routing, alerting) when the customer left. Used to check that every
+how each invitation was answered, who left and which agents had accepted by then, and
+which parties were still pending (waiting, routing, alerting) when the customer left. Used to check that every
 generated interaction follows the fixture its `data.flow` names.
 """
 
@@ -22,15 +22,21 @@ def signature(events: list[dict]) -> Signature:
     parties: dict[str, dict] = {}
     steps: dict[str, list[str]] = defaultdict(list)
     pending_at_customer_left: set[str] = set()
+    accepted: list[str] = []
+    accepted_when_left: dict[str, tuple[str, ...]] = {}
     for event in sorted(events, key=lambda e: e["seq"]):
         party = event.get("party")
         if event["event"] == "customer.left":
             pending_at_customer_left = {
                 p for p, done in steps.items()
-                if done[-1] in ("party.entered", "party.invited")
+                if done[-1] in ("entered", "invited")
             }
         if party is None:
             continue
+        if event["event"] == "party.accepted":
+            accepted.append(_local(party))
+        elif event["event"] == "party.left":
+            accepted_when_left[party] = tuple(sorted(accepted))
         if not steps[party]:
             parties[party] = {
                 "kind": event["kind"], "intent": event.get("intent"),
@@ -39,6 +45,6 @@ def signature(events: list[dict]) -> Signature:
         steps[party].append(event["event"].removeprefix("party."))
     return tuple(sorted(
         (_local(p), info["kind"], info["intent"], info["visibility"], info["by"],
-         tuple(steps[p][1:]), p in pending_at_customer_left)
+         tuple(steps[p][1:]), p in pending_at_customer_left, accepted_when_left.get(p))
         for p, info in parties.items()
     ))

@@ -114,10 +114,10 @@ class FailsOn:
     def __init__(self, interaction: str) -> None:
         self.interaction = interaction
 
-    def decide(self, facts):
-        if facts.interaction == self.interaction:
-            raise ZeroDivisionError(f"cannot decide {facts.interaction}")
-        return RULES.decide(facts)
+    def decide(self, model):
+        if model.id == self.interaction:
+            raise ZeroDivisionError(f"cannot decide {model.id}")
+        return RULES.decide(model)
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
