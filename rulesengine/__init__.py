@@ -32,6 +32,7 @@ from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean
 from rulesengine.evaluate import CompiledRules
 from rulesengine.explain import ParamValue, PartyExplanation, explain_interaction, parameters
 from rulesengine.explain import render_json as explain_json
+from rulesengine.explain import render_parameters_text as explain_parameters_text
 from rulesengine.explain import render_text as explain_text
 from rulesengine.loader import InputError, LoadedLine, parse_line
 from rulesengine.model import InteractionModel
@@ -253,5 +254,6 @@ __all__ = [
     "Severity",
     "__version__",
     "explain_json",
+    "explain_parameters_text",
     "explain_text",
 ]

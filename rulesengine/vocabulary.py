@@ -111,8 +111,7 @@ def build_vocabulary(layers: Iterable[Iterable[ast.RuleFile]]) -> tuple[Vocabula
                                   decl.slot.span.position, hint="choose another name"))
             continue
         if decl.extend and slot not in declared_at:
-            problems.append(error("R108", f"unknown vocabulary '{slot}'", decl.slot.span.position,
-                                  hint=did_you_mean(slot, [*declared_at, *SLOTS])))
+            problems.append(_undeclared(decl, declared_at))
             continue
         if not decl.extend:
             if slot in declared_at:
@@ -131,6 +130,18 @@ def build_vocabulary(layers: Iterable[Iterable[ast.RuleFile]]) -> tuple[Vocabula
     for slot in SLOTS:
         frozen.setdefault(slot, frozenset())
     return Vocabulary(MappingProxyType(frozen)), problems
+
+
+def _undeclared(decl: ast.VocabularyDecl, declared_at: Mapping[str, ast.Span]) -> Diagnostic:
+    """`extend vocabulary NAME` when no layer declares NAME: a typo, or defaults left out."""
+    slot = decl.slot.text
+    if slot in SLOTS:
+        return error("R108", f"`extend vocabulary {slot}`: no layer declares this vocabulary",
+                     decl.slot.span.position,
+                     hint=f"declare it with `vocabulary {slot}: ...` (the default rules do, in "
+                          "rules/vocabulary.rules)")
+    return error("R108", f"unknown vocabulary '{slot}'", decl.slot.span.position,
+                 hint=did_you_mean(slot, {*declared_at, *SLOTS}))
 
 
 def build_params(layers: Sequence[Sequence[ast.RuleFile]],

@@ -1,9 +1,20 @@
-"""The event file the customization page runs on: routed agents, a conference target, a decline.
+"""The event files the customization page runs on.
+
+`chats.jsonl`: routed agents, a conference target, a decline.
 
 - `chat-1`: Anna is routed the chat, accepts, and leaves 5 s later.
 - `chat-2`: Ben is routed the chat and stays 60 s; after 15 s he invites Carla to a
   conference, who accepts and leaves 5 s later.
 - `chat-3`: Dora declines the chat; the strategy routes it to Eve, who stays 20 s.
+
+`more.jsonl`: what conditions over the whole interaction are for.
+
+- `chat-4`: a VIP customer (attached data `segment`) waits in the queue Chat_VIP and leaves.
+- `chat-5`: Fay accepts, puts the customer on hold, and the customer leaves during the hold.
+- `chat-6`: Gus places the chat in the queue Chat_Escalation for a transfer and leaves at once
+  (a blind transfer); a strategy routes it to Hana, who accepts.
+- `chat-7`: Ivy accepts and invites the supervisor Sup_Jo to a conference; Sup_Jo accepts, Ivy
+  leaves, and Sup_Jo stays with the customer to the end.
 """
 
 from __future__ import annotations
@@ -68,6 +79,44 @@ def events() -> list[dict]:
                 (27, "party.left", {"party": "chat-3.a2"}),
                 (27, "interaction.ended", {})]
     return [*records("chat-1", short), *records("chat-2", long), *records("chat-3", declined)]
+
+
+def more_events() -> list[dict]:
+    """The four chats of `more.jsonl` as event records, in `seq` order."""
+    vip = [(0, "interaction.created", {"media": "chat", "data": {"segment": "VIP"}}),
+           (0, "party.entered", {"party": "chat-4.q1", "kind": "queue", "resource": "Chat_VIP"}),
+           (95, "customer.left", {"reason": "customer_left"}),
+           (95, "interaction.ended", {})]
+    held = [*routed_start("chat-5", "Fay"),
+            (40, "party.held", {"party": "chat-5.a1"}),
+            (100, "customer.left", {}),
+            (101, "party.left", {"party": "chat-5.a1"}),
+            (101, "interaction.ended", {})]
+    blind = [*routed_start("chat-6", "Gus"),
+             (30, "party.entered", {"party": "chat-6.q2", "kind": "queue", "resource": "Chat_Escalation",
+                                    "by": "chat-6.a1", "intent": "transfer"}),
+             (30, "party.left", {"party": "chat-6.a1", "reason": "transfer"}),
+             (45, "party.entered", {"party": "chat-6.s2", "kind": "strategy", "resource": "ChatRouting",
+                                    "by": "chat-6.q2"}),
+             (45, "party.left", {"party": "chat-6.q2"}),
+             (46, "party.invited", {"party": "chat-6.a2", "kind": "agent", "resource": "Hana",
+                                    "by": "chat-6.s2", "intent": "route"}),
+             (46, "party.left", {"party": "chat-6.s2"}),
+             (50, "party.accepted", {"party": "chat-6.a2"}),
+             (200, "customer.left", {}),
+             (201, "party.left", {"party": "chat-6.a2"}),
+             (201, "interaction.ended", {})]
+    supervised = [*routed_start("chat-7", "Ivy"),
+                  (60, "party.invited", {"party": "chat-7.a2", "kind": "agent", "resource": "Sup_Jo",
+                                         "by": "chat-7.a1", "intent": "conference",
+                                         "visibility": "conference"}),
+                  (64, "party.accepted", {"party": "chat-7.a2"}),
+                  (90, "party.left", {"party": "chat-7.a1"}),
+                  (300, "customer.left", {}),
+                  (301, "party.left", {"party": "chat-7.a2"}),
+                  (301, "interaction.ended", {})]
+    return [*records("chat-4", vip), *records("chat-5", held), *records("chat-6", blind),
+            *records("chat-7", supervised)]
 
 
 def records(chat: str, steps: list[tuple[int, str, dict]]) -> list[dict]:

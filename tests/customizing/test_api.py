@@ -22,6 +22,7 @@ from rulesengine import (
     RulesError,
     RunStats,
     explain_json,
+    explain_parameters_text,
     explain_text,
 )
 from rulesengine.cli import main
@@ -98,7 +99,8 @@ def test_one_path_a_list_of_paths_and_path_objects_all_work(workspace):
 
 def test_settings_change_parameters(workspace):
     rows = Engine.from_rules("site/", {"short_engagement": "120s"}).evaluate_events(chats.events())
-    assert {r.resource for r in rows if r.result_reason == "ShortEngagement"} == {"Anna", "Ben", "Eve"}
+    # Ben closed his chat: the page's `site.closer` (priority 6) beats a short engagement (5)
+    assert {r.resource for r in rows if r.result_reason == "ShortEngagement"} == {"Anna", "Eve"}
 
 
 def test_a_bad_setting_is_r205(workspace):
@@ -225,10 +227,11 @@ def test_explain_text_is_what_the_command_prints(workspace, capsys):
     [why] = engine.explain(chats.events(), party="chat-3.a2")
     assert why.decision.technical_result == "Completed"
     assert main(["explain", "chats.jsonl", "--rules", "site/", "--party", "chat-3.a2"]) == 0
-    assert explain_text(why) + "\n" == capsys.readouterr().out
+    parameters = engine.parameters()
+    assert explain_text(why) + "\n\n" + explain_parameters_text(parameters) + "\n" == capsys.readouterr().out
     assert main(["explain", "chats.jsonl", "--rules", "site/", "--party", "chat-3.a2",
                  "--format", "json"]) == 0
-    assert explain_json(why) + "\n" == capsys.readouterr().out
+    assert explain_json(why, parameters) + "\n" == capsys.readouterr().out
 
 
 def test_explain_every_party_in_order(engine):

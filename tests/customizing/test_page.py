@@ -15,6 +15,12 @@ from .page import Command, RuleFile, blocks, rule_files, same_run, steps
 SITE_RULE = "site/short_engagement.rules"
 OVERRIDES = "site/overrides.rules"
 TEAM_RULE = "team/declines.rules"
+SUPERVISORS = "site/supervisors.rules"
+VIP = "site/vip.rules"
+CLOSER = "site/closer.rules"
+BLIND = "site/blind_transfers.rules"
+QUEUES = "site/queues.rules"
+TUNED = "tuned/short_engagement.rules"
 
 #: every command of the page, in order, with the exit code a reader gets
 PAGE_COMMANDS = [
@@ -27,6 +33,11 @@ PAGE_COMMANDS = [
     ("rulesengine run chats.jsonl --rules site/ --format table", 0),
     ("rulesengine check --rules site/ --rules team/", 1),
     ("rulesengine check --no-default-rules --rules site/", 1),
+    ("rulesengine run more.jsonl --rules site/ --format table", 0),
+    ("rulesengine explain more.jsonl --party chat-5.a1 --derivation", 0),
+    ("rulesengine check --rules site/", 0),
+    ("rulesengine run more.jsonl --rules site/ --format table", 0),
+    ("rulesengine run chats.jsonl --rules site/ --rules tuned/ --format table", 0),
 ]
 
 
@@ -35,6 +46,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty folder holding `chats.jsonl`, made the current one as in the page."""
     monkeypatch.chdir(tmp_path)
     chats.write(tmp_path / "chats.jsonl")
+    chats.write(tmp_path / "more.jsonl", chats.more_events())
     return tmp_path
 
 
@@ -60,11 +72,12 @@ def short_engaged(rows: dict[str, dict]) -> set[str]:
 # ---- the page as a whole -------------------------------------------------------------
 
 def test_the_page_shows_the_events_the_tests_use():
-    assert blocks("jsonl") == [chats.text()]
+    assert blocks("jsonl") == [chats.text(), chats.text(chats.more_events())]
 
 
 def test_the_page_names_its_rule_files():
-    assert sorted(rule_files()) == [OVERRIDES, SITE_RULE, TEAM_RULE]
+    assert sorted(rule_files()) == sorted([BLIND, CLOSER, QUEUES, OVERRIDES, SITE_RULE, SUPERVISORS, VIP,
+                                           TEAM_RULE, TUNED])
 
 
 def test_every_command_prints_what_the_page_shows(workspace, capsys):
@@ -95,8 +108,9 @@ def test_default_threshold_marks_only_the_short_routed_agent(workspace, capsys, 
     anna, carla = rows["Anna"], rows["Carla"]
     assert (anna["resource_role"], anna["technical_result"]) == ("RoutedTo", "Completed")
     assert anna["engage_ms"] == 5_000 and carla["engage_ms"] == 5_000
-    assert anna["rule"] == "agent.routed_to + site.short_engagement"
-    assert anna["rule_at"] == "rules/chat.rules:14 + site/short_engagement.rules:7"
+    assert anna["rule"] == "agent.routed_to + site.short_engagement + record.handling"
+    assert anna["rule_at"] == ("rules/chat.rules:13 + site/short_engagement.rules:7 + "
+                               "rules/chat.rules:155")
     assert (carla["resource_role"], carla["result_reason"]) == ("InConference", "Unspecified")
     assert (rows["Ben"]["engage_ms"], rows["Ben"]["result_reason"]) == (60_000, "Unspecified")
     assert main(["run", "chats.jsonl", "--rules", "site/", "--format", "table"]) == 0
@@ -134,7 +148,7 @@ def test_explain_says_which_condition_kept_the_reason_away(workspace, capsys, sn
     create(workspace, SITE_RULE)
     assert main(["explain", "chats.jsonl", "--rules", "site/", "--party", "chat-2.a2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("chat-2 chat-2.a2 (agent Carla): InConference/Completed\n")
+    assert out.startswith("chat-2 chat-2.a2 (agent Carla): InConference/Completed  IRF\n")
     assert ("      site.short_engagement (Completed [ShortEngagement], priority 5): "
             "✗ origin in (route, inbound)  (origin is conference)\n") in out
     assert out == snapshot
@@ -147,7 +161,7 @@ def test_the_override_replaces_the_default_decline_rule(workspace, capsys):
     assert code == 0
     dora = rows["Dora"]
     assert (dora["technical_result"], dora["result_reason"]) == ("Redirected", "RouteOnNoAnswer")
-    assert dora["rule_at"] == "rules/chat.rules:14 + site/overrides.rules:3"
+    assert dora["rule_at"] == "rules/chat.rules:13 + site/overrides.rules:3 + rules/chat.rules:155"
     assert short_engaged(rows) == {"Anna"}
 
 
@@ -159,7 +173,7 @@ def test_an_accidental_replacement_is_r401(workspace, capsys, snapshot):
     assert out.splitlines()[0] == ("team/declines.rules:3:6: error: R401 rule "
                                    "'agent.redirected_rejected' is already defined at "
                                    "site/overrides.rules:3")
-    assert err == "rulesengine check: 24 rules, 1 error, 0 warnings\n"
+    assert err == "rulesengine check: 27 rules, 8 facts, 1 error, 0 warnings\n"
     assert out == snapshot
     assert main(["run", "chats.jsonl", "--rules", "site/", "--rules", "team/"]) == 2
     assert capsys.readouterr().out == ""
@@ -170,7 +184,7 @@ def test_forgetting_override_against_the_defaults_is_r401_too(workspace, capsys)
     assert main(["check", "--rules", "site/"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("site/overrides.rules:3:6: error: R401 rule 'agent.redirected_rejected' "
-                          "is already defined at rules/chat.rules:66\n")
+                          "is already defined at rules/chat.rules:65\n")
 
 
 # ---- the page's claims about the rule file ---------------------------------------------
@@ -226,5 +240,77 @@ def test_a_misspelt_parameter_gets_a_did_you_mean(workspace, capsys):
     create(workspace, SITE_RULE, text.replace("< short_engagement", "< short_engagment"))
     assert main(["check", "--rules", "site/"]) == 1
     out = capsys.readouterr().out
-    assert ": error: R107 unknown param 'short_engagment'" in out
+    assert ": error: R101 unknown name 'short_engagment'" in out
     assert "hint: did you mean 'short_engagement'?" in out
+
+
+# ---- the conditions over the whole interaction --------------------------------------------
+
+def _more(workspace, capsys, *layers: str) -> dict[str, dict]:
+    """`run more.jsonl` with the page's site rules (section 8 included) and these layers."""
+    for path in (SITE_RULE, OVERRIDES, SUPERVISORS, VIP, CLOSER, BLIND, QUEUES):
+        create(workspace, path)
+    code = main(["run", "more.jsonl", "--rules", "site/", *layers])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    return {row["party"]: row for row in map(json.loads, out.splitlines())}
+
+
+def _descriptor(row: dict) -> str:
+    reason = row["result_reason"]
+    return f"{row['resource_role']}/{row['technical_result']}" + ("" if reason == "Unspecified" else f" [{reason}]")
+
+
+def test_each_example_changes_the_rows_it_is_about(workspace, capsys):
+    rows = _more(workspace, capsys)
+    assert _descriptor(rows["chat-4.q1"]) == "Received/CustomerAbandoned [VipAbandonedWhileQueued]"
+    assert _descriptor(rows["chat-7.a2"]) == "ReceivedConsult/Completed [ClosedTheChat]"
+    assert rows["chat-7.a2"]["rule"] == "site.supervisor_joined + site.closer + record.handling"
+    assert _descriptor(rows["chat-6.a1"]) == "RoutedTo/Transferred"
+    assert _descriptor(rows["chat-6.a2"]) == "ReceivedTransfer/Completed [ClosedTheChat]"
+    assert _descriptor(rows["chat-5.a1"]) == "RoutedTo/CustomerAbandoned [AbandonedFromHold]"
+    assert {_descriptor(row) for party, row in rows.items() if row["kind"] == "queue" and party != "chat-4.q1"} \
+        == {"Received/Diverted"}
+
+
+def test_without_the_fact_override_a_blind_transfer_is_completed(workspace, capsys):
+    rows = _more(workspace, capsys)
+    (workspace / BLIND).unlink()
+    code = main(["run", "more.jsonl", "--rules", "site/"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    again = {row["party"]: row for row in map(json.loads, out.splitlines())}
+    assert _descriptor(again["chat-6.a1"]) == "RoutedTo/Completed"
+    assert _descriptor(rows["chat-6.a1"]) == "RoutedTo/Transferred"
+
+
+def test_the_blind_transfer_flow_is_transferred_with_the_site_fact(workspace, capsys):
+    """The composition fixture x07 (docs/flows) is the site's case: the page's fact makes it Transferred."""
+    create(workspace, BLIND)
+    flow = str(Path(__file__).parents[1] / "flows" / "x07_blind_transfer.jsonl")
+    assert main(["run", flow, "--rules", "site/"]) == 0
+    rows = {row["party"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert _descriptor(rows["x07_blind_transfer.a1"]) == "RoutedTo/Transferred"
+    assert main(["run", flow]) == 0
+    rows = {row["party"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert _descriptor(rows["x07_blind_transfer.a1"]) == "RoutedTo/Completed"
+
+
+def test_a_parameter_set_in_a_layer_says_where_its_value_comes_from(workspace, capsys):
+    create(workspace, SITE_RULE)
+    create(workspace, TUNED)
+    code, rows, _ = run_rows(capsys, "--rules", "site/", "--rules", "tuned/")
+    assert code == 0 and short_engaged(rows) == {"Anna", "Eve"}
+    code, rows, _ = run_rows(capsys, "--rules", "site/", "--rules", "tuned/", "--set", "short_engagement=5s")
+    assert code == 0 and short_engaged(rows) == set()
+    assert main(["explain", "chats.jsonl", "--rules", "site/", "--rules", "tuned/", "--party", "chat-3.a2"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "parameters:\n  short_engagement = 30s  (set at tuned/short_engagement.rules:3)\n")
+
+
+def test_disabling_an_unknown_rule_is_r409(workspace, capsys):
+    create(workspace, QUEUES, rule_files()[QUEUES].replace("queue.diverted_answered", "queue.diverted_answerd"))
+    assert main(["check", "--rules", "site/"]) == 1
+    out = capsys.readouterr().out
+    assert ": error: R409 `disable rule queue.diverted_answerd`: no earlier rule has this id" in out
+    assert "hint: did you mean 'queue.diverted_answered'?" in out
