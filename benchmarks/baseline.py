@@ -4,8 +4,8 @@ This is the yardstick for `benchmarks.run`: what a competent engineer would writ
 for this one job. It reads the same JSON lines with orjson, checks the essentials
 of each line (required fields, types, known event types, timestamps), groups the
 events by interaction until `interaction.ended`, orders them by `seq`, works out
-each party's situation from plain dicts, and picks the descriptor with `if`s that
-mirror `rules/chat.rules` one to one. The `rule`/`rule_at` columns name the same
+each party's situation from plain dicts (what `rules/facts.rules` defines), and picks
+the descriptor and record type with `if`s that mirror `rules/chat.rules` one to one. The `rule`/`rule_at` columns name the same
 rules, so its rows compare byte for byte with `rulesengine run`.
 
     .venv/bin/python -m benchmarks.baseline EVENTS.jsonl > rows.jsonl
@@ -24,7 +24,7 @@ import orjson
 
 EVENT_TYPES = frozenset({
     "interaction.created", "party.entered", "party.invited", "party.accepted", "party.rejected",
-    "party.revoked", "party.left", "customer.left", "interaction.ended",
+    "party.revoked", "party.held", "party.retrieved", "party.left", "customer.left", "interaction.ended",
 })
 MEDIATION = frozenset({"queue", "strategy", "workbin"})
 HOLDERS = frozenset({"queue", "workbin"})
@@ -107,7 +107,7 @@ def rows(key: str, events: list[dict]) -> list[bytes]:
             party = parties[e["party"]] = {
                 "id": e["party"], "kind": e["kind"], "resource": e["resource"], "first": e,
                 "by": e.get("by"), "children": [], "steps": [], "accepted": None, "answered": None,
-                "end": None,
+                "end": None, "left": None, "holds": [],
             }
             if party["by"] is not None:
                 parties[party["by"]]["children"].append(party)
@@ -116,8 +116,14 @@ def rows(key: str, events: list[dict]) -> list[bytes]:
             party["accepted"] = party["answered"] = e
         elif name in ("party.revoked", "party.rejected"):
             party["answered"] = e
+        elif name == "party.held":
+            party["holds"].append([e["seq"], None])
+        elif name == "party.retrieved":
+            party["holds"][-1][1] = e["seq"]
         if name in CLOSING:
             party["end"] = e
+            if name == "party.left":
+                party["left"] = e
     for party in parties.values():
         party["end"] = party["end"] or end
     return [row(key, party, parties, left_seq) for party in parties.values()]
@@ -146,16 +152,29 @@ def state_at(party: dict, seq: int | None) -> str:
         return "routing"
     if kind != "agent":
         return "waiting"
+    end = party["end"]["seq"]
+    if any(held < seq < (retrieved or end) for held, retrieved in party["holds"]):
+        return "held"
     accepted = party["accepted"]
     return "connected" if accepted is not None and accepted["seq"] < seq else "alerting"
 
 
-def delivered(party: dict) -> list[dict]:
-    """Agents reached from a mediation party through mediation parties only."""
+def reached(party: dict) -> list[dict]:
+    """The parties brought in by this one, directly or through the mediation parties it brought in."""
     found = []
     for child in party["children"]:
-        found.extend([child] if child["kind"] == "agent" else delivered(child))
+        found.append(child)
+        if child["kind"] != "agent":
+            found.extend(reached(child))
     return found
+
+
+def transfer_completed(party: dict, parties: dict[str, dict]) -> bool:
+    """It left after a transfer it asked for, directly or through a queue, was accepted."""
+    left = party["left"]
+    return left is not None and any(
+        target["kind"] == "agent" and origin(target, parties) == "transfer" and target["accepted"] is not None
+        and target["accepted"]["seq"] < left["seq"] for target in reached(party))
 
 
 def agent_outcome(party: dict, parties: dict[str, dict], left_seq: int | None) -> tuple:
@@ -174,11 +193,13 @@ def agent_outcome(party: dict, parties: dict[str, dict], left_seq: int | None) -
     else:
         role_rule, role = "agent.puller", "Puller"
     steps = party["steps"]
-    engaged = steps in (["party.invited", "party.accepted"], ["party.invited", "party.accepted", "party.left"])
-    if state_at(party, left_seq) == "alerting":
+    engaged = steps[:2] == ["party.invited", "party.accepted"]
+    state = state_at(party, left_seq)
+    if state == "alerting":
         return role_rule, role, "agent.customer_abandoned", "CustomerAbandoned", "AbandonedWhileRinging"
-    if engaged and any(child["first"].get("intent") == "transfer" and child["accepted"] is not None
-                       and child["accepted"]["seq"] < party["end"]["seq"] for child in party["children"]):
+    if state == "held":
+        return role_rule, role, "agent.abandoned_from_hold", "CustomerAbandoned", "AbandonedFromHold"
+    if engaged and transfer_completed(party, parties):
         return role_rule, role, "agent.transferred", "Transferred", "Unspecified"
     if engaged:
         return role_rule, role, "agent.completed", "Completed", "Unspecified"
@@ -207,13 +228,11 @@ def mediation_outcome(party: dict, left_seq: int | None) -> tuple:
         return "queue.received", "Received", "queue.customer_abandoned", "CustomerAbandoned", "AbandonedWhileQueued"
     if not handed_on:
         return "queue.received", "Received", "queue.cleared", "Cleared", "Unspecified"
-    agents = delivered(party)
+    agents = [target for target in reached(party) if target["kind"] == "agent"]
     if any(agent["accepted"] is not None for agent in agents):
         return "queue.received", "Received", "queue.diverted_answered", "Diverted", "AnsweredByAgent"
-    if left_seq is not None:
-        states = {state_at(agent, left_seq) for agent in agents}
-        if "alerting" in states:
-            return "queue.received", "Received", "queue.diverted_ringing", "Diverted", "AbandonedWhileRinging"
+    if any(state_at(agent, left_seq) == "alerting" for agent in agents):
+        return "queue.received", "Received", "queue.diverted_ringing", "Diverted", "AbandonedWhileRinging"
     return "queue.received", "Received", "queue.diverted", "Diverted", "Unspecified"
 
 
@@ -228,10 +247,13 @@ def row(key: str, party: dict, parties: dict[str, dict], left_seq: int | None) -
     else:
         role_rule, role, result_rule, result, reason = mediation_outcome(party, left_seq)
         alert_ms = engage_ms = None
+    msf = kind in MEDIATION and bool(party["children"])
+    record_rule = "record.mediation" if msf else "record.handling"
     decided = [role_rule] if result_rule is None else [role_rule, result_rule]
+    decided.append(record_rule)
     return orjson.dumps({
         "interaction": key, "party": party["id"], "kind": kind, "resource": party["resource"],
-        "fact": "MSF" if kind in MEDIATION and party["children"] else "IRF",
+        "fact": "MSF" if msf else "IRF",
         "start": first["ts"], "end": last["ts"], "alert_ms": alert_ms, "engage_ms": engage_ms,
         "resource_role": role, "role_reason": "Unspecified", "technical_result": result,
         "result_reason": reason, "rule": " + ".join(decided),

@@ -31,7 +31,7 @@ from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import read_lines
 from rulesengine.output import OUTPUT_BUFFER, JsonLinesWriter
 from rulesengine.parallel import default_jobs
-from rulesengine.pipeline import evaluate, iter_facts
+from rulesengine.pipeline import evaluate, iter_models
 from rulesengine.ruleset import load_rules
 
 
@@ -61,7 +61,7 @@ def stages(path: str, rules: CompiledRules) -> dict[str, float]:
     upto = {
         "parse": timed(lambda: drain(read_lines([path]))),
         "group": timed(lambda: drain(assemble([path]))),
-        "graph": timed(lambda: drain(iter_facts([path]))),
+        "model": timed(lambda: drain(iter_models([path]))),
         "evaluate": timed(lambda: drain(evaluate([path], rules))),
         "write": timed(lambda: engine(path, rules, DATA / "stages.jsonl")),
     }

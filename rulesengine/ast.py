@@ -5,19 +5,22 @@ two trees that say the same thing compare equal wherever they sit: tests compare
 trees, diagnostics point at spans. `show()` prints any node back in the language's
 own words (explain quotes conditions and definitions that way, and a parse of the
 result gives an equal tree).
+
+Nodes are frozen `msgspec.Struct`s: every run defines these classes when it starts,
+and a Struct class is made about thirty times faster than an attrs one. Sequences in
+nodes are tuples.
 """
 
 from __future__ import annotations
 
 from typing import Union
 
-import attrs
+import msgspec
 
 from rulesengine.diagnostics import Position
 
 
-@attrs.frozen
-class Span:
+class Span(msgspec.Struct, frozen=True):
     """Where a node was written: start line/col and end line/col, counting from 1."""
 
     path: str
@@ -34,53 +37,52 @@ class Span:
 NOWHERE = Span("<unknown>", 1, 1, 1, 1)
 
 
-def _span() -> Span:
-    return attrs.field(default=NOWHERE, eq=False, order=False, kw_only=True, repr=False)
+class _Node(msgspec.Struct, frozen=True, kw_only=True):
+    """What every node has: where it was written, which equality and hashing leave out."""
 
+    span: Span = NOWHERE
 
-def _nodes():
-    return attrs.field(converter=tuple)
+    def _content(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__struct_fields__ if name != "span")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._content() == other._content()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._content()))
 
 
 # ---- literals and names -------------------------------------------------------
 
-@attrs.frozen
-class Word:
+class Word(_Node, frozen=True):
     """A bare name as written: a fact, a primitive, a value, a parameter, a kind..."""
 
     text: str
-    span: Span = _span()
 
 
-@attrs.frozen
-class Number:
+class Number(_Node, frozen=True):
     """A numeric literal as written (`30s`, `500ms`, `10`, `-2.5`); the checker gives it a type."""
 
     text: str
-    span: Span = _span()
 
 
-@attrs.frozen
-class Text:
+class Text(_Node, frozen=True):
     """A double-quoted string, without its quotes."""
 
     value: str
-    span: Span = _span()
 
 
-@attrs.frozen
-class Bool:
+class Bool(_Node, frozen=True):
     """`true` or `false`."""
 
     value: bool
-    span: Span = _span()
 
 
-@attrs.frozen
-class Nothing:
+class Nothing(_Node, frozen=True):
     """`none`: no value."""
 
-    span: Span = _span()
 
 
 Literal = Union[Word, Number, Text]
@@ -88,39 +90,32 @@ Literal = Union[Word, Number, Text]
 
 # ---- declarations ---------------------------------------------------------------
 
-@attrs.frozen
-class VocabularyDecl:
+class VocabularyDecl(_Node, frozen=True):
     """`vocabulary NAME: A, B` or, in a later layer, `extend vocabulary NAME: C`."""
 
     slot: Word
-    values: tuple[Word, ...] = _nodes()
+    values: tuple[Word, ...]
     extend: bool = False
-    span: Span = _span()
 
 
-@attrs.frozen
-class ParamDecl:
+class ParamDecl(_Node, frozen=True):
     """`param NAME: TYPE = DEFAULT "doc"`: a named value settings may override."""
 
     name: Word
     type: Word
     default: Literal
     doc: str | None = None
-    span: Span = _span()
 
 
-@attrs.frozen
-class ParamSetting:
+class ParamSetting(_Node, frozen=True):
     """`set param NAME = VALUE "why"`: a later layer's value for an earlier layer's parameter."""
 
     name: Word
     value: Literal
     doc: str | None = None
-    span: Span = _span()
 
 
-@attrs.frozen
-class FactDecl:
+class FactDecl(_Node, frozen=True):
     """`fact NAME: TYPE "description" = EXPR`: a derived fact about any party."""
 
     name: Word
@@ -128,61 +123,48 @@ class FactDecl:
     description: str
     definition: Expr
     override: bool = False
-    span: Span = _span()
 
 
-@attrs.frozen
-class DisableRule:
+class DisableRule(_Node, frozen=True):
     """`disable rule ID "why"`: an earlier layer's rule taken out of the rule set."""
 
     id: Word
     reason: str | None = None
-    span: Span = _span()
 
 
 # ---- patterns over the party's steps ----------------------------------------------
 
-@attrs.frozen
-class AttrTest:
+class AttrTest(_Node, frozen=True):
     """`reason: timeout` inside a step test: one attribute of the step must equal a value."""
 
     name: Word
     value: Word | Text
-    span: Span = _span()
 
 
-@attrs.frozen
-class StepTest:
+class StepTest(_Node, frozen=True):
     """One step: `invited`, `revoked(reason: timeout)`, or `_` (any step, `step` None)."""
 
     step: Word | None
-    tests: tuple[AttrTest, ...] = attrs.field(default=(), converter=tuple)
-    span: Span = _span()
+    tests: tuple[AttrTest, ...] = ()
 
 
-@attrs.frozen
-class Sequence:
+class Sequence(_Node, frozen=True):
     """Patterns one after the other."""
 
-    items: tuple[Pattern, ...] = _nodes()
-    span: Span = _span()
+    items: tuple[Pattern, ...]
 
 
-@attrs.frozen
-class Alternatives:
+class Alternatives(_Node, frozen=True):
     """`a | b`: any one of the options."""
 
-    options: tuple[Pattern, ...] = _nodes()
-    span: Span = _span()
+    options: tuple[Pattern, ...]
 
 
-@attrs.frozen
-class Repeat:
+class Repeat(_Node, frozen=True):
     """`p?` (0..1), `p*` (0..), `p+` (1..)."""
 
     item: Pattern
     op: str  # "?", "*" or "+"
-    span: Span = _span()
 
 
 Pattern = Union[StepTest, Sequence, Alternatives, Repeat]
@@ -190,109 +172,86 @@ Pattern = Union[StepTest, Sequence, Alternatives, Repeat]
 
 # ---- expressions: conditions and definitions ---------------------------------------
 
-@attrs.frozen
-class Ref:
+class Ref(_Node, frozen=True):
     """A name, or a path of names: `origin`, `by.kind`, `target.accepted`, `data.segment`."""
 
-    names: tuple[Word, ...] = _nodes()
-    span: Span = _span()
+    names: tuple[Word, ...]
 
     @property
     def text(self) -> str:
         return ".".join(name.text for name in self.names)
 
 
-@attrs.frozen
-class Comparison:
+class Comparison(_Node, frozen=True):
     """`left OP right`: `origin == route`, `alert >= 30s`, `by.resource != resource`."""
 
     left: Expr
     op: str
     right: Expr
-    span: Span = _span()
 
 
-@attrs.frozen
-class Membership:
+class Membership(_Node, frozen=True):
     """`x in (a, b)`, or `x not in (a, b)`."""
 
     item: Expr
-    options: tuple[Expr, ...] = _nodes()
+    options: tuple[Expr, ...]
     negated: bool = False
-    span: Span = _span()
 
 
-@attrs.frozen
-class Contained:
+class Contained(_Node, frozen=True):
     """`p in reached`: a party among a list of parties."""
 
     item: Expr
     collection: Ref
-    span: Span = _span()
 
 
-@attrs.frozen
-class IsNone:
+class IsNone(_Node, frozen=True):
     """`x is none`, or `x is not none`."""
 
     item: Expr
     negated: bool = False
-    span: Span = _span()
 
 
-@attrs.frozen
-class Matches:
+class Matches(_Node, frozen=True):
     """`resource matches "VQ_*"`: a glob pattern (`*`, `?`, `[abc]`) over the whole text."""
 
     item: Expr
     pattern: Text
-    span: Span = _span()
 
 
-@attrs.frozen
-class Temporal:
+class Temporal(_Node, frozen=True):
     """`a before b`, `a after b` (moments), `m during phase`."""
 
     left: Expr
     op: str
     right: Expr
-    span: Span = _span()
 
 
-@attrs.frozen
-class Arithmetic:
+class Arithmetic(_Node, frozen=True):
     """`a - b` (two moments: the time between; two durations), `a + b` (durations)."""
 
     left: Expr
     op: str
     right: Expr
-    span: Span = _span()
 
 
-@attrs.frozen
-class Not:
+class Not(_Node, frozen=True):
     expr: Expr
-    span: Span = _span()
 
 
-@attrs.frozen
-class AllOf:
+class AllOf(_Node, frozen=True):
     """`a and b and ...`"""
 
-    exprs: tuple[Expr, ...] = _nodes()
-    span: Span = _span()
+    exprs: tuple[Expr, ...]
 
 
-@attrs.frozen
-class AnyOf:
+class AnyOf(_Node, frozen=True):
     """`a or b or ...`"""
 
-    exprs: tuple[Expr, ...] = _nodes()
-    span: Span = _span()
+    exprs: tuple[Expr, ...]
 
 
-@attrs.frozen
-class Quantifier:
+class Quantifier(_Node, frozen=True):
     """`some(p in COLLECTION: CONDITION)`, `no(...)`, `all(...)`; without a condition,
     `some(p in c)` says the list is not empty and `no(p in c)` that it is."""
 
@@ -300,44 +259,35 @@ class Quantifier:
     var: Word
     collection: Expr
     condition: Expr | None = None
-    span: Span = _span()
 
 
-@attrs.frozen
-class Count:
+class Count(_Node, frozen=True):
     """`count(p in COLLECTION: CONDITION)`: how many parties of the list meet the condition."""
 
     var: Word
     collection: Expr
     condition: Expr | None = None
-    span: Span = _span()
 
 
-@attrs.frozen
-class Call:
+class Call(_Node, frozen=True):
     """`NAME(a, b, ...)`: a built-in function such as `coalesce`."""
 
     name: Word
-    args: tuple[Expr, ...] = _nodes()
-    span: Span = _span()
+    args: tuple[Expr, ...]
 
 
-@attrs.frozen
-class Branch:
+class Branch(_Node, frozen=True):
     """`when CONDITION then VALUE` inside a `case`."""
 
     condition: Expr
     value: Expr
-    span: Span = _span()
 
 
-@attrs.frozen
-class Case:
+class Case(_Node, frozen=True):
     """`case when C then V ... else V`: the value of the first branch whose condition holds."""
 
-    branches: tuple[Branch, ...] = _nodes()
+    branches: tuple[Branch, ...]
     default: Expr = None
-    span: Span = _span()
 
 
 Expr = Union[Ref, Number, Text, Bool, Nothing, Comparison, Membership, Contained, IsNone, Matches,
@@ -346,42 +296,37 @@ Expr = Union[Ref, Number, Text, Bool, Nothing, Comparison, Membership, Contained
 
 # ---- rules ----------------------------------------------------------------------------
 
-@attrs.frozen
-class Outcome:
+class Outcome(_Node, frozen=True):
     """`role X [reason Y]`, `result X [reason Y]` or `record X`."""
 
     slot: str  # "role" | "result" | "record"
     value: Word
     reason: Word | None = None
-    span: Span = _span()
 
 
-@attrs.frozen
-class Rule:
+class Rule(_Node, frozen=True):
     """One rule: for which kinds, which steps and facts, what it sets, how strongly."""
 
     id: Word
     description: str
-    kinds: tuple[Word, ...] = _nodes()
+    kinds: tuple[Word, ...]
     pattern: Pattern | None = None
     condition: Expr | None = None
-    outcomes: tuple[Outcome, ...] = attrs.field(default=(), converter=tuple)
+    outcomes: tuple[Outcome, ...] = ()
     priority: int = 0
     override: bool = False
-    span: Span = _span()
 
 
-@attrs.frozen
-class RuleFile:
+class RuleFile(_Node, frozen=True):
     """Everything one file declares, by sort, each in the order written."""
 
     path: str
-    vocabularies: tuple[VocabularyDecl, ...] = attrs.field(default=(), converter=tuple)
-    params: tuple[ParamDecl, ...] = attrs.field(default=(), converter=tuple)
-    settings: tuple[ParamSetting, ...] = attrs.field(default=(), converter=tuple)
-    facts: tuple[FactDecl, ...] = attrs.field(default=(), converter=tuple)
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
-    disabled: tuple[DisableRule, ...] = attrs.field(default=(), converter=tuple)
+    vocabularies: tuple[VocabularyDecl, ...] = ()
+    params: tuple[ParamDecl, ...] = ()
+    settings: tuple[ParamSetting, ...] = ()
+    facts: tuple[FactDecl, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    disabled: tuple[DisableRule, ...] = ()
 
 
 # ---- printing back -------------------------------------------------------------------

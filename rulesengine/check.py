@@ -15,6 +15,7 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 
 import attrs
+import msgspec
 
 from rulesengine import ast, ir
 from rulesengine.diagnostics import Diagnostic, did_you_mean, error
@@ -291,7 +292,7 @@ class _Scope:
                 if any(item is None for item in items):
                     return None
                 kind = ir.And if isinstance(node, ast.AllOf) else ir.Or
-                return kind(items, type=BOOL, optional=False, text=text)
+                return kind(tuple(items), type=BOOL, optional=False, text=text)
             case ast.Comparison():
                 return self.comparison(node, text)
             case ast.Membership():
@@ -504,7 +505,7 @@ class _Scope:
             self._error("R105", f"param '{value.param}' is '{value.value}', not a value of '{other.text}'",
                         node, hint=did_you_mean(str(value.value), other.type.values))
             return None
-        return attrs.evolve(value, type=other.type)
+        return msgspec.structs.replace(value, type=other.type)
 
     def membership(self, node: ast.Membership, text: str) -> ir.Expr | None:
         item = self.expr(node.item)
@@ -521,7 +522,7 @@ class _Scope:
                 self._error("R202", f"'{option.text}' is {describe(option.type)}, but '{item.text}' is "
                             f"{describe(item.type)}", option_node, hint=_equality_hint(item, option))
                 return None
-        return ir.In(item, options, node.negated, type=BOOL, optional=False, text=text)
+        return ir.In(item, tuple(options), node.negated, type=BOOL, optional=False, text=text)
 
     def temporal(self, node: ast.Temporal, text: str) -> ir.Expr | None:
         left, right = self.expr(node.left), self.expr(node.right)
@@ -600,7 +601,7 @@ class _Scope:
         if items is None:
             return None
         result = _common_type(items, expected)
-        return ir.Coalesce(items, type=result, optional=items[-1].optional, text=text)
+        return ir.Coalesce(tuple(items), type=result, optional=items[-1].optional, text=text)
 
     def case(self, node: ast.Case, expected: Type | None, text: str) -> ir.Expr | None:
         conditions = [self.condition(branch.condition) for branch in node.branches]
@@ -608,7 +609,7 @@ class _Scope:
         if values is None or any(condition is None for condition in conditions):
             return None
         result = _common_type(values, expected)
-        branches = list(zip(conditions, values[:-1]))
+        branches = tuple(zip(conditions, values[:-1]))
         return ir.Case(branches, values[-1], type=result, optional=any(v.optional for v in values), text=text)
 
     def _alike(self, nodes: Sequence[ast.Expr], expected: Type | None) -> list[ir.Expr] | None:

@@ -114,6 +114,15 @@ def _during(moment, phase) -> bool:
     return any(start.seq < seq < end.seq for start, end in phase)
 
 
+def _keyed_lookup(table: dict, value):
+    """The picker of the rules keyed on `value`; None when there are none, or the value cannot
+    be a key (an object or a list of attached data)."""
+    try:
+        return table.get(value)
+    except TypeError:
+        return None
+
+
 def _between(later, earlier) -> int | None:
     return None if later is None or earlier is None else later.ms - earlier.ms
 
@@ -328,13 +337,25 @@ def compile_facts(plan: FactPlan, facts: Mapping[str, CheckedFact], translator: 
 
 # ---- rules ----------------------------------------------------------------------------------
 
-@attrs.frozen(eq=False)
 class Condition:
-    """One condition of a rule, for explain: its text, its test, and the expression."""
+    """One condition of a rule, for explain: its text, the expression, and its test.
 
-    text: str
-    test: Test
-    node: ir.Expr
+    The test is compiled on first use: only explain calls it, the main job runs the
+    pickers, which hold every condition in their own source.
+    """
+
+    __slots__ = ("text", "node", "_source", "_translator", "_test")
+
+    def __init__(self, text: str, node: ir.Expr, source: str, translator: Translator) -> None:
+        self.text, self.node = text, node
+        self._source, self._translator = source, translator
+        self._test: Test | None = None
+
+    @property
+    def test(self) -> Test:
+        if self._test is None:
+            self._test = self._translator.function(self._source)
+        return self._test
 
 
 @attrs.frozen(eq=False)
@@ -357,6 +378,9 @@ class CompiledRule:
     rivals: Mapping[str, frozenset[str]]
     #: all conditions at once, as the source of one Python expression over `p` and `m`
     source: str
+    #: a condition that holds only for some values of one expression: (its text, its Python
+    #: source, the values), so a picker can look the rule up by that value (`compile_picker`)
+    key: tuple[str, str, tuple] | None = None
 
     @property
     def id(self) -> str:
@@ -377,14 +401,39 @@ def compile_rule(rule: CheckedRule, translator: Translator,
         kinds=rule.kinds,
         priority=rule.priority,
         outcomes=dict(rule.outcomes),
-        conditions=tuple(Condition(text, translator.function(python), node) for text, python, node in parts),
+        conditions=tuple(Condition(text, node, python, translator) for text, python, node in parts),
         rivals=rivals,
         source=source,
+        key=_key(rule.conditions, translator),
     )
+
+
+def _key(conditions: Sequence[ir.Expr], translator: Translator) -> tuple[str, str, tuple] | None:
+    """The first condition that is an equality (or a list) of one of the party's own values
+    with constants: only parties with one of those values can match the rule."""
+    for condition in conditions:
+        if isinstance(condition, ir.Compare) and condition.op == "==":
+            subject, value = condition.left, condition.right
+            if isinstance(subject, ir.Const):
+                subject, value = value, subject
+            values = (value,)
+        elif isinstance(condition, ir.In) and not condition.negated:
+            subject, values = condition.item, condition.options
+        else:
+            continue
+        if (isinstance(subject, ir.Get) and isinstance(subject.subject, ir.Self)
+                and subject.source in ("party", "fact", "data") and subject.type.name != "parties"
+                and all(isinstance(v, ir.Const) and v.value is not None for v in values)):
+            return subject.text, translator.value(subject), tuple(v.value for v in values)
+    return None
 
 
 Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
 Picker = Callable[[object, object], Pick]
+
+
+#: consecutive candidates keyed on the same value, from how many a picker looks them up
+KEYED_RUN = 4
 
 
 def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator) -> Picker:
@@ -393,23 +442,85 @@ def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Tr
     It returns the winning rule, or the two tied rules when a rival of equal priority
     matches too and sets the slot differently. The rules' conditions are joined into
     one `if` chain, so deciding a party calls no function per rule; after a match only
-    the winner's rivals (`CompiledRule.rivals`) of the same priority are tested.
+    the winner's rivals (`CompiledRule.rivals`) of the same priority are tested. A run of
+    consecutive rules that each test one value of the same expression (`resource ==
+    "Agent_7"`, a campaign in the data) is looked up by that value instead of tested one
+    by one, so a site layer of many such rules costs one dictionary lookup per party.
     """
     lines = ["def pick(p, m):"]
-    for place, winner in enumerate(candidates):
-        won = translator._name("won", (winner, None))
-        lines.append(f"    if {winner.source}:")
-        for rule in candidates[place + 1:]:
-            if rule.priority < winner.priority:
-                break
-            if rule.id in winner.rivals.get(slot, ()):
-                tie = translator._name("tie", (None, (winner, rule)))
-                lines.append(f"        if {rule.source}:")
-                lines.append(f"            return {tie}")
-        lines.append(f"        return {won}")
+    place = 0
+    where = {rule.id: number for number, rule in enumerate(candidates)}
+    while place < len(candidates):
+        run = _keyed_run(candidates, place)
+        if len(run) >= KEYED_RUN:
+            lines += _lookup(candidates, where, run, slot, translator)
+            place += len(run)
+            continue
+        lines += ["    " + line for line in _tests(candidates, where, place, slot, translator, skip=frozenset())]
+        place += 1
     lines.append("    return _undecided")
     translator.namespace["_undecided"] = (None, None)
     return translator.define("\n".join(lines), "pick")
+
+
+def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[CompiledRule]:
+    """The candidates from `start` on that are keyed on the same expression."""
+    first = candidates[start].key
+    if first is None:
+        return []
+    run = []
+    for rule in candidates[start:]:
+        if rule.key is None or rule.key[0] != first[0]:
+            break
+        run.append(rule)
+    return run
+
+
+def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int, slot: str,
+           translator: Translator, skip: frozenset[str]) -> list[str]:
+    """`if` lines that return candidate `place` when it matches, or it and a matching rival.
+
+    Only rivals after it at its priority can still tie with it (a stronger or earlier one
+    would have been tested first); rivals in `skip` are keyed on another value, so they
+    cannot match."""
+    winner = candidates[place]
+    won = translator._name("won", (winner, None))
+    lines = [f"if {winner.source}:"]
+    later = sorted(where[rival] for rival in winner.rivals.get(slot, ())
+                   if rival in where and where[rival] > place and rival not in skip)
+    for number in later:
+        rule = candidates[number]
+        if rule.priority == winner.priority:
+            tie = translator._name("tie", (None, (winner, rule)))
+            lines += [f"    if {rule.source}:", f"        return {tie}"]
+    return [*lines, f"    return {won}"]
+
+
+def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[CompiledRule], slot: str,
+            translator: Translator) -> list[str]:
+    """Lines that look the run's rules up by their key's value and test only those."""
+    by_value: dict[object, list[CompiledRule]] = {}
+    for rule in run:
+        for value in rule.key[2]:
+            by_value.setdefault(value, [])
+            if rule not in by_value[value]:
+                by_value[value].append(rule)
+    table = {}
+    in_run = frozenset(rule.id for rule in run)
+    for value, rules in by_value.items():
+        lines = ["def sub(p, m):"]
+        others = in_run - {rule.id for rule in rules}
+        for rule in rules:
+            lines += ["    " + line for line in _tests(candidates, where, where[rule.id], slot, translator, skip=others)]
+        lines.append("    return None")
+        table[value] = translator.define("\n".join(lines), "sub")
+    name = translator._name("keyed", table)
+    found = translator._temp()
+    return [f"    {found} = _keyed_lookup({name}, {run[0].key[1]})",
+            f"    if {found} is not None:",
+            f"        {found} = {found}(p, m)",
+            f"        if {found} is not None:",
+            f"            return {found}"]
 
 
 def rivals_by_rule(ties) -> dict[str, dict[str, frozenset[str]]]:

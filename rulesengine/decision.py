@@ -20,6 +20,17 @@ UNSPECIFIED = "Unspecified"
 RULE_SEPARATOR = " + "
 
 
+def descriptor_text(role: str, role_reason: str, result: str, result_reason: str) -> str:
+    """`Role [Reason]/Result [Reason]`, the way the warehouse documentation writes it: a reason
+    only when it is not Unspecified (`RoutedTo/Redirected [Revoked]`,
+    `InConference [ConferenceJoined]/None`)."""
+    return f"{_part(role, role_reason)}/{_part(result, result_reason)}"
+
+
+def _part(value: str, reason: str) -> str:
+    return value if reason == UNSPECIFIED else f"{value} [{reason}]"
+
+
 class RuleRef(msgspec.Struct, frozen=True, order=True, gc=False):
     """A rule by id, with where it is written (`path:line`).
 
@@ -52,6 +63,10 @@ class Decision:
     incomplete: bool = False
     #: problems found while deciding, e.g. two equal-priority rules disagreeing
     problems: tuple[Diagnostic, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def descriptor(self) -> str:
+        return descriptor_text(self.resource_role, self.role_reason, self.technical_result, self.result_reason)
 
     @functools.cached_property
     def rule_columns(self) -> tuple[str | None, str | None]:

@@ -35,14 +35,14 @@ class CompiledRules:
     """The compiled rule set: decides every party of an interaction."""
 
     def __init__(self, rules: Sequence[CompiledRule], facts: Callable[[InteractionModel], None],
-                 translator: Translator, *, all_facts: Callable[[InteractionModel], None] | None = None,
+                 translator: Translator, *, all_facts: Callable[[], Callable[[InteractionModel], None]] | None = None,
                  definitions: Mapping[str, CheckedFact] = MappingProxyType({}),
                  params: Mapping[str, Param] = MappingProxyType({})) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         #: works out the facts the rules read, on every party of an interaction
         self.facts = facts
-        #: every fact for every party (explain shows them all)
-        self.all_facts = all_facts or facts
+        self._all_facts = all_facts
+        self._every_fact: Callable[[InteractionModel], None] | None = None
         #: the facts in effect, checked, by name
         self.definitions = definitions
         #: the parameters, with the values the rules were compiled with
@@ -60,6 +60,12 @@ class CompiledRules:
     def _strongest_first(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
         chosen = [r for r in self.rules if kind in r.kinds and r.sets(slot) is not None]
         return tuple(sorted(chosen, key=lambda r: (-r.priority, r.id)))
+
+    def all_facts(self, model: InteractionModel) -> None:
+        """Works out every fact on every party (explain shows them all), compiled on first use."""
+        if self._every_fact is None:
+            self._every_fact = self._all_facts() if self._all_facts is not None else self.facts
+        self._every_fact(model)
 
     def function(self, node: ir.Expr, bound: tuple[str, ...] = ()) -> Callable:
         """`node` as a function of a party, its interaction and the parties `bound` names

@@ -272,8 +272,7 @@ def _written(value, type_name: str) -> str:
 def render_text(explanation: PartyExplanation) -> str:
     d = explanation.decision
     lines = [f"{explanation.interaction} {explanation.party} ({explanation.kind} "
-             f"{explanation.resource}): {d.resource_role}/{show_outcome((d.technical_result, d.result_reason))}"
-             f"  {d.record}"]
+             f"{explanation.resource}): {d.descriptor}  {d.record}"]
     for slot in explanation.slots:
         lines += _slot_text(slot)
     if explanation.facts:

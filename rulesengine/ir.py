@@ -4,6 +4,7 @@ Every name is resolved (a primitive of the model, a derived fact, a parameter's 
 a bound party, a literal word), every node carries its type and whether it may be
 `none`, and `text` says it back in the language's words for explain. The compiler
 turns these nodes into Python; the overlap analysis and the fact planner walk them.
+Nodes are frozen `msgspec.Struct`s, cheap to define when a run starts.
 """
 
 from __future__ import annotations
@@ -11,45 +12,40 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Union
 
-import attrs
+import msgspec
 
 from rulesengine.patterns import Nfa
 from rulesengine.valuetypes import BOOL, Type
 
 
-@attrs.frozen
-class Node:
+class Node(msgspec.Struct, frozen=True, kw_only=True):
     """What every checked expression has: its type, whether it may be none, its text."""
 
-    type: Type = attrs.field(kw_only=True)
-    optional: bool = attrs.field(default=True, kw_only=True)
-    text: str = attrs.field(default="", kw_only=True, eq=False)
+    type: Type
+    optional: bool = True
+    text: str = ""
 
 
 # ---- values --------------------------------------------------------------------
 
-@attrs.frozen
-class Const(Node):
+class Const(Node, frozen=True):
     """A literal, or a parameter's value (`param` names it)."""
 
     value: object
     param: str | None = None
 
 
-@attrs.frozen
-class Self(Node):
+class Self(Node, frozen=True):
     """The party the rule or fact is about."""
 
 
-@attrs.frozen
-class Var(Node):
+class Var(Node, frozen=True):
     """A party bound by `some`, `no`, `all` or `count`."""
 
     name: str
 
 
-@attrs.frozen
-class Get(Node):
+class Get(Node, frozen=True):
     """Something the model or a fact knows: `source` says which.
 
     `party` and `fact` read an attribute of `subject` (a party); `interaction` one of
@@ -66,38 +62,33 @@ class Get(Node):
 
 # ---- conditions ------------------------------------------------------------------
 
-@attrs.frozen
-class Compare(Node):
+class Compare(Node, frozen=True):
     op: str
     left: Expr
     right: Expr
 
 
-@attrs.frozen
-class In(Node):
+class In(Node, frozen=True):
     """`item in (options...)`, or `not in`."""
 
     item: Expr
-    options: tuple[Expr, ...] = attrs.field(converter=tuple)
+    options: tuple[Expr, ...]
     negated: bool = False
 
 
-@attrs.frozen
-class Contains(Node):
+class Contains(Node, frozen=True):
     """`item in collection` for a party and a list of parties."""
 
     item: Expr
     collection: Expr
 
 
-@attrs.frozen
-class IsNone(Node):
+class IsNone(Node, frozen=True):
     item: Expr
     negated: bool = False
 
 
-@attrs.frozen
-class Match(Node):
+class Match(Node, frozen=True):
     """A glob over text; `regex` is its translation."""
 
     item: Expr
@@ -105,8 +96,7 @@ class Match(Node):
     regex: str
 
 
-@attrs.frozen
-class Temporal(Node):
+class Temporal(Node, frozen=True):
     """`before`, `after` (moments), `during` (a moment and a phase)."""
 
     op: str
@@ -114,8 +104,7 @@ class Temporal(Node):
     right: Expr
 
 
-@attrs.frozen
-class Arith(Node):
+class Arith(Node, frozen=True):
     """`moment - moment`, `duration ± duration`, `number ± number`."""
 
     op: str
@@ -123,30 +112,25 @@ class Arith(Node):
     right: Expr
 
 
-@attrs.frozen
-class Not(Node):
+class Not(Node, frozen=True):
     item: Expr
 
 
-@attrs.frozen
-class And(Node):
-    items: tuple[Expr, ...] = attrs.field(converter=tuple)
+class And(Node, frozen=True):
+    items: tuple[Expr, ...]
 
 
-@attrs.frozen
-class Or(Node):
-    items: tuple[Expr, ...] = attrs.field(converter=tuple)
+class Or(Node, frozen=True):
+    items: tuple[Expr, ...]
 
 
-@attrs.frozen
-class Truthy(Node):
+class Truthy(Node, frozen=True):
     """A moment that happened, a phase or a list of parties that is not empty, as a condition."""
 
     item: Expr
 
 
-@attrs.frozen
-class Quant(Node):
+class Quant(Node, frozen=True):
     """`some`, `no` or `all` parties of `collection` meeting `condition` (bound as `var`)."""
 
     kind: str
@@ -155,33 +139,29 @@ class Quant(Node):
     condition: Expr
 
 
-@attrs.frozen
-class Count(Node):
+class Count(Node, frozen=True):
     var: str
     collection: Expr
     condition: Expr | None
 
 
-@attrs.frozen
-class Coalesce(Node):
+class Coalesce(Node, frozen=True):
     """The first value that is not none."""
 
-    items: tuple[Expr, ...] = attrs.field(converter=tuple)
+    items: tuple[Expr, ...]
 
 
-@attrs.frozen
-class Case(Node):
+class Case(Node, frozen=True):
     """The value of the first branch whose condition holds, else `default`."""
 
-    branches: tuple[tuple[Expr, Expr], ...] = attrs.field(converter=tuple)
+    branches: tuple[tuple[Expr, Expr], ...]
     default: Expr
 
 
-@attrs.frozen
-class Steps(Node):
+class Steps(Node, frozen=True):
     """A `match` pattern over the party's own steps, as an automaton."""
 
-    nfa: Nfa = attrs.field(eq=False)
+    nfa: Nfa
     by_name: bool = True
 
 
@@ -195,8 +175,8 @@ def is_condition(node: Node) -> bool:
 
 def children(node: Expr) -> Iterator[Expr]:
     """The expressions directly inside a node."""
-    for field in attrs.fields(type(node)):
-        value = getattr(node, field.name)
+    for name in node.__struct_fields__:
+        value = getattr(node, name)
         if isinstance(value, Node):
             yield value
         elif isinstance(value, tuple):

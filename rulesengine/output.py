@@ -19,7 +19,7 @@ from typing import IO, Protocol
 import msgspec
 import msgspec.structs
 
-from rulesengine.decision import UNSPECIFIED, Decision
+from rulesengine.decision import Decision, descriptor_text
 from rulesengine.model import InteractionModel, Party
 from rulesengine.table import TableWriter
 
@@ -65,18 +65,8 @@ class Row(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def descriptor(self) -> str:
-        """`Role [Reason]/Result [Reason]`, the way the warehouse documentation writes it.
-
-        A reason is shown only when it is not Unspecified, so the usual descriptor reads
-        `RoutedTo/Redirected [Revoked]`, and a role reason shows as
-        `InConference [ConferenceJoined]/None`.
-        """
-        return (f"{_part(self.resource_role, self.role_reason)}/"
-                f"{_part(self.technical_result, self.result_reason)}")
-
-
-def _part(value: str, reason: str) -> str:
-    return value if reason == UNSPECIFIED else f"{value} [{reason}]"
+        """`Role [Reason]/Result [Reason]`, the way the warehouse documentation writes it."""
+        return descriptor_text(self.resource_role, self.role_reason, self.technical_result, self.result_reason)
 
 
 FIELDS: tuple[str, ...] = Row.__struct_fields__

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import attrs
+import msgspec
 
 from rulesengine import ir
 from rulesengine.check import CheckedRule
@@ -46,7 +47,7 @@ class Tie:
 def _atom(node: ir.Expr, negated: bool) -> list[Conjunct]:
     """The constraint one test puts on what it tests (a DNF of one conjunct, or none)."""
     if isinstance(node, ir.Compare) and isinstance(node.left, ir.Const) and not isinstance(node.right, ir.Const):
-        node = attrs.evolve(node, left=node.right, right=node.left, op=_MIRROR[node.op])
+        node = msgspec.structs.replace(node, left=node.right, right=node.left, op=_MIRROR[node.op])
     match node:
         case ir.Compare(op=op, left=subject, right=ir.Const(value=value)) if subject.type.is_enum:
             domain = _domain(subject)
@@ -192,13 +193,18 @@ def possible_ties(rules: Sequence[CheckedRule]) -> list[Tie]:
     ties = []
     order = {id(rule): number for number, rule in enumerate(rules)}
     for (_, slot), members in groups.items():
-        for first, second in itertools.combinations(members, 2):
-            if first.outcomes[slot] == second.outcomes[slot] or not first.kinds & second.kinds:
-                continue
-            one = shapes.get(id(first)) or shapes.setdefault(id(first), _shape(first))
-            other = shapes.get(id(second)) or shapes.setdefault(id(second), _shape(second))
-            if _may_overlap(one, other):
-                ties.append(Tie(slot, first, second))
+        by_outcome: dict[tuple[str, str], list[CheckedRule]] = defaultdict(list)
+        for rule in members:
+            by_outcome[rule.outcomes[slot]].append(rule)
+        for mine, theirs in itertools.combinations(by_outcome.values(), 2):
+            for first, second in itertools.product(mine, theirs):
+                if not first.kinds & second.kinds:
+                    continue
+                one = shapes.get(id(first)) or shapes.setdefault(id(first), _shape(first))
+                other = shapes.get(id(second)) or shapes.setdefault(id(second), _shape(second))
+                if _may_overlap(one, other):
+                    pair = (first, second) if order[id(first)] < order[id(second)] else (second, first)
+                    ties.append(Tie(slot, *pair))
     ties.sort(key=lambda t: (order[id(t.first)], order[id(t.second)], list(OUTCOME_SLOTS).index(t.slot)))
     return ties
 

@@ -114,7 +114,7 @@ class _ToAst(Transformer):
     # ---- file and declarations
     def start(self, meta, *items) -> ast.RuleFile:
         def of(kind):
-            return [item for item in items if isinstance(item, kind)]
+            return tuple(item for item in items if isinstance(item, kind))
         return ast.RuleFile(self.path, vocabularies=of(ast.VocabularyDecl), params=of(ast.ParamDecl),
                             settings=of(ast.ParamSetting), facts=of(ast.FactDecl), rules=of(ast.Rule),
                             disabled=of(ast.DisableRule))
@@ -122,7 +122,7 @@ class _ToAst(Transformer):
     def vocabulary(self, meta, *children) -> ast.VocabularyDecl:
         extend = isinstance(children[0], Token) and children[0].type == "EXTEND"
         names = children[1:] if extend else children
-        return ast.VocabularyDecl(self._word(names[0]), [self._word(n) for n in names[1:]],
+        return ast.VocabularyDecl(self._word(names[0]), tuple(self._word(n) for n in names[1:]),
                                   extend=extend, span=self._span(meta))
 
     def param(self, meta, name, type_, default, doc=None) -> ast.ParamDecl:
@@ -237,7 +237,7 @@ class _ToAst(Transformer):
         return ast.Not(expr, span=self._span(meta))
 
     def reference(self, meta, *names) -> ast.Ref:
-        return ast.Ref([self._word(name) for name in names], span=self._span(meta))
+        return ast.Ref(tuple(self._word(name) for name in names), span=self._span(meta))
 
     def comparison(self, meta, left, op, right) -> ast.Comparison:
         return ast.Comparison(left, str(op), right, span=self._span(meta))

@@ -10,7 +10,7 @@ carries all the diagnostics, sorted, and no evaluator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -152,13 +152,15 @@ def _compiled(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFact], pl
               params: Mapping[str, Param]) -> CompiledRules:
     """The rule set as Python: the facts the rules read, every fact (for explain), the rules."""
     translator = Translator()
-    everything, _ = plan_facts(facts, rules, everything=True)
     rivals = rivals_by_rule(ties)
     compiled = [compile_rule(rule, translator, rivals.get(rule.id, {}))
                 for rule in sorted(rules, key=lambda r: r.id)]
-    return CompiledRules(compiled, compile_facts(plan, facts, translator), translator,
-                         all_facts=compile_facts(everything, facts, translator), definitions=MappingProxyType(facts),
-                         params=params)
+    def every_fact() -> Callable:
+        everything, _ = plan_facts(facts, rules, everything=True)
+        return compile_facts(everything, facts, translator)
+
+    return CompiledRules(compiled, compile_facts(plan, facts, translator), translator, all_facts=every_fact,
+                         definitions=MappingProxyType(facts), params=params)
 
 
 def _unread_params(params: Mapping[str, Param], rules: Sequence[CheckedRule],

@@ -41,26 +41,26 @@ def test_parse_builds_the_tree():
     assert [k.text for k in rule.kinds] == ["agent", "workbin"]
     assert rule.outcomes == (ast.Outcome("role", ast.Word("RoutedTo"), ast.Word("Unspecified")),
                              ast.Outcome("result", ast.Word("Transferred")))
-    assert rule.pattern == ast.Sequence([
+    assert rule.pattern == ast.Sequence((
         ast.StepTest(ast.Word("invited")),
-        ast.Repeat(ast.Alternatives([
+        ast.Repeat(ast.Alternatives((
             ast.StepTest(ast.Word("accepted")),
-            ast.StepTest(ast.Word("rejected"), [ast.AttrTest(ast.Word("reason"), ast.Text("busy now"))]),
-        ]), "*"),
+            ast.StepTest(ast.Word("rejected"), (ast.AttrTest(ast.Word("reason"), ast.Text("busy now")),)),
+        )), "*"),
         ast.Repeat(ast.StepTest(None), "?"),
         ast.Repeat(ast.StepTest(ast.Word("left")), "+"),
-    ])
-    assert rule.condition == ast.AllOf([
-        ast.Not(ast.AnyOf([
-            ast.Membership(_ref("origin"), [_ref("route"), _ref("pull")]),
+    ))
+    assert rule.condition == ast.AllOf((
+        ast.Not(ast.AnyOf((
+            ast.Membership(_ref("origin"), (_ref("route"), _ref("pull"))),
             ast.Comparison(_ref("visibility"), "==", _ref("coach")),
-        ])),
+        ))),
         ast.Comparison(_ref("engage"), "<", _ref("short_engagement")),
-    ])
+    ))
 
 
 def _ref(*names: str) -> ast.Ref:
-    return ast.Ref([ast.Word(name) for name in names])
+    return ast.Ref(tuple(ast.Word(name) for name in names))
 
 
 FACTS = '''
@@ -83,18 +83,18 @@ def test_parse_builds_facts_settings_and_disabled_rules():
     assert (disabled.id.text, disabled.reason) == ("agent.completed", "we count completions ourselves")
     origin, busy, gap = tree.facts
     assert origin.override and (origin.name.text, origin.type.text) == ("origin", "request")
-    assert origin.definition == ast.Case([
+    assert origin.definition == ast.Case((
         ast.Branch(ast.IsNone(_ref("by")), _ref("inbound")),
         ast.Branch(ast.Comparison(_ref("by", "kind"), "==", _ref("agent")),
-                   ast.Call(ast.Word("coalesce"), [_ref("intent"), _ref("inbound")])),
-    ], _ref("by", "origin"))
-    assert busy.definition == ast.AllOf([
-        ast.Quantifier("some", ast.Word("other"), _ref("others"), ast.AllOf([
+                   ast.Call(ast.Word("coalesce"), (_ref("intent"), _ref("inbound")))),
+    ), _ref("by", "origin"))
+    assert busy.definition == ast.AllOf((
+        ast.Quantifier("some", ast.Word("other"), _ref("others"), ast.AllOf((
             ast.Comparison(_ref("other", "kind"), "==", _ref("agent")),
             ast.Temporal(_ref("left"), "during", _ref("other", "connected")),
-        ])),
+        ))),
         ast.Comparison(_ref("data", "tier"), ">", ast.Number("-2.5")),
-    ])
+    ))
     assert gap.definition == ast.Arithmetic(_ref("customer_left"), "-", _ref("accepted"))
     for fact in tree.facts:  # printed back, each parses to an equal tree
         again, problems = parse(ast.show_fact(fact), "again.rules")

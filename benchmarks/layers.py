@@ -1,0 +1,100 @@
+"""What a large site layer costs: the default rules alone against the defaults with N site rules.
+
+    .venv/bin/python -m benchmarks.layers [--count 50000] [--rules 500 5000] [--rounds 3]
+
+A site with many rules writes most of them about one resource or one value of attached
+data, so the layer is a mix of the shapes such a site writes, in equal parts: an agent by
+name, a queue by name and where the customer left it, a campaign in the attached data, a
+threshold on transfers. Each shape has a priority of its own (31 to 34), as a site orders
+its concerns, so rules of different shapes never tie. Their conditions name resources and campaigns the generated
+corpus does not have, so every row stays what the defaults give (the benchmark checks
+it) and the figure is the cost of testing the rules, not of different answers. For each
+layer size it reports the time to load the rules and the best of `--rounds` alternating
+runs of the main job (one process, JSON lines to a file), and the ratio to the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.corpus import DATA, corpus
+from benchmarks.run import engine, timed
+from rulesengine.ruleset import default_layer, load_layers
+
+VOCABULARY = "extend vocabulary result_reason: SiteAgent, SiteQueue, SiteCampaign, SiteTransfer\n"
+
+
+def site_rule(number: int) -> str:
+    """The rule `number` of the layer, one of four shapes in turn."""
+    shape = number % 4
+    if shape == 0:
+        return (f'rule site.agent_{number} "agent {number} by name" for agent\n'
+                f'  when resource == "SiteAgent_{number}" and engage < {number % 50 + 5}s\n'
+                f'  set result Completed reason SiteAgent priority 31\n')
+    if shape == 1:
+        return (f'rule site.queue_{number} "queue {number} by name" for queue, workbin\n'
+                f'  when resource == "SiteQueue_{number}" and at_customer_left == waiting\n'
+                f'  set result CustomerAbandoned reason SiteQueue priority 32\n')
+    if shape == 2:
+        return (f'rule site.campaign_{number} "campaign {number}" for agent\n'
+                f'  when data.campaign == "C{number}" and origin in (route, inbound)\n'
+                f'  set result Completed reason SiteCampaign priority 33\n')
+    return (f'rule site.transfer_{number} "long transfers {number}" for agent\n'
+            f'  when origin == transfer and engage > {number + 1000}m\n'
+            f'  set result Completed reason SiteTransfer priority 34\n')
+
+
+def layer(size: int) -> list[tuple[str, str]]:
+    return [(f"site-{size}.rules", VOCABULARY + "\n".join(site_rule(n) for n in range(size)))]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.layers", description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=50_000, help="interactions in the corpus (default 50000)")
+    parser.add_argument("--rules", type=int, nargs="+", default=[500, 5000], help="layer sizes (default 500 5000)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    args = parser.parse_args(argv)
+    path = str(corpus(args.count))
+    defaults = default_layer()
+    sets = {0: load_layers([defaults], {})}
+    load_seconds = {0: timed(lambda: load_layers([defaults], {}))}
+    for size in args.rules:
+        load_seconds[size] = timed(lambda: sets.__setitem__(size, load_layers([defaults, layer(size)], {})))
+        problems = [d.render() for d in sets[size].errors]
+        if problems:
+            raise SystemExit("\n".join(problems))
+    times: dict[int, list[float]] = {size: [] for size in sets}
+    outputs = {size: DATA / f"layers-{size}.jsonl" for size in sets}
+    for _ in range(args.rounds):
+        for size, loaded in sets.items():
+            times[size].append(timed(lambda: engine(path, loaded.evaluator, outputs[size])))
+    for size in args.rules:
+        if not _same_rows(outputs[0], outputs[size]):
+            raise SystemExit(f"the {size}-rule layer changed rows: compare {outputs[0]} and {outputs[size]}")
+    print(f"corpus: {path} ({args.count:,} interactions); best of {args.rounds} rounds")
+    print()
+    print("| site rules | load (s) | run (s) | µs per interaction | run / defaults |")
+    print("|---:|---:|---:|---:|---:|")
+    base = min(times[0])
+    for size in sets:
+        best = min(times[size])
+        print(f"| {size:,} | {load_seconds[size]:.2f} | {best:.2f} | {best * 1e6 / args.count:.1f} "
+              f"| {best / base:.2f} |")
+    return 0
+
+
+def _same_rows(first: Path, second: Path) -> bool:
+    """The same descriptors, whatever the rule columns say (the layers' line numbers differ)."""
+    return filecmp.cmp(first, second, shallow=False) or _descriptors(first) == _descriptors(second)
+
+
+def _descriptors(path: Path) -> list[bytes]:
+    with open(path, "rb") as handle:
+        return [line.split(b',"rule"', 1)[0] for line in handle]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
