@@ -297,17 +297,17 @@ class _Expression:
         return f"sum(1 for {name} in {collection} if {inner.of(node.condition)})"
 
     def _coalesce(self, node: ir.Coalesce) -> str:
-        text = self.of(node.items[-1])
-        for item in reversed(node.items[:-1]):
+        # one chain of conditional expressions, not nested parentheses: a long coalesce or
+        # case must not reach Python's limit on nested parentheses
+        parts = []
+        for item in node.items[:-1]:
             temp = self.translator._temp()
-            text = f"({temp} if ({temp} := {self.of(item)}) is not None else {text})"
-        return text
+            parts.append(f"{temp} if ({temp} := {self.of(item)}) is not None else")
+        return "(" + " ".join([*parts, self.of(node.items[-1])]) + ")"
 
     def _case(self, node: ir.Case) -> str:
-        text = self.of(node.default)
-        for condition, value in reversed(node.branches):
-            text = f"({self.of(value)} if {self.of(condition)} else {text})"
-        return text
+        parts = [f"{self.of(value)} if {self.of(condition)} else" for condition, value in node.branches]
+        return "(" + " ".join([*parts, self.of(node.default)]) + ")"
 
     def _steps(self, node: ir.Steps) -> str:
         return f"{self.translator._name('steps', Matcher(node.nfa))}(p.events)"

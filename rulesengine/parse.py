@@ -13,12 +13,12 @@ import os
 import stat
 from importlib.resources import files
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.lark import PostLex
 from lark.exceptions import UnexpectedInput
 
 from rulesengine import ast
-from rulesengine.diagnostics import Diagnostic
+from rulesengine.diagnostics import Diagnostic, Position, error
 from rulesengine.syntax_errors import syntax_diagnostic
 
 
@@ -81,13 +81,55 @@ def cache_dir() -> str | None:
     return folder
 
 
+#: how deep the parse tree of a file may nest (about two levels per parenthesis, one per `not`):
+#: deeper, and turning it into a syntax tree, checking it or compiling it to Python would
+#: exhaust Python's own limits
+MAX_DEPTH = 150
+#: the longest number a rule file may write (a priority, a duration, a value)
+MAX_NUMBER = 24
+#: the most branches a `case` may have, and values a `coalesce`: each is one more step of the
+#: single Python expression a definition becomes
+MAX_BRANCHES = 200
+
+
 def parse(text: str, path: str) -> tuple[ast.RuleFile | None, tuple[Diagnostic, ...]]:
-    """Parse one file; on a syntax error, no tree and one diagnostic saying what was expected."""
+    """Parse one file; on a syntax error or a file past the language's limits, no tree and
+    one diagnostic saying what is wrong."""
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:
         return None, (syntax_diagnostic(exc, text, path, parser()),)
+    beyond = _beyond_limits(tree, path)
+    if beyond is not None:
+        return None, (beyond,)
     return _ToAst(path).transform(tree), ()
+
+
+def _beyond_limits(tree: Tree, path: str) -> Diagnostic | None:
+    """The first place the file nests too deeply or writes too long a number, walked without
+    recursion (the point is to stop before anything recursive sees it)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return error("R002", f"nested too deeply: more than {MAX_DEPTH // 2} levels of parentheses, "
+                         "`not`, quantifiers or pattern groups inside each other, or a chain of `+` and `-`",
+                         Position(path, node.meta.line, node.meta.column),
+                         hint="name a part of the condition as a fact of its own, or simplify it")
+        if node.data in ("case", "call") and len(node.children) > MAX_BRANCHES + 1:
+            what = "branches" if node.data == "case" else "values"
+            return error("R002", f"too many {what}: {len(node.children) - 1}, at most {MAX_BRANCHES}",
+                         Position(path, node.meta.line, node.meta.column),
+                         hint="split the definition into facts of their own")
+        for child in reversed(node.children):
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+            elif (isinstance(child, Token) and child.type in ("NUMBER", "SIGNED_INT")
+                  and len(child) > MAX_NUMBER):
+                return error("R003", f"number too long: {str(child)[:MAX_NUMBER]}... ({len(child)} characters, "
+                             f"at most {MAX_NUMBER})", Position(path, child.line, child.column),
+                             hint="write a number of at most 18 digits")
+    return None
 
 
 def _meta_span(path: str, meta) -> ast.Span:

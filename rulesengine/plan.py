@@ -97,7 +97,9 @@ def plan_facts(facts: Mapping[str, CheckedFact], rules: Sequence[CheckedRule], *
                everything: bool = False) -> tuple[FactPlan, list[Diagnostic]]:
     """The passes that compute the facts the rules read (every fact, for every kind, with
     `everything`), and an R208 error for each fact that depends on itself."""
-    edges = {name: sorted(set(reads(fact.definition))) for name, fact in facts.items()}
+    # a fact whose definition did not check is not here: what reads it has its own error
+    edges = {name: sorted(edge for edge in set(reads(fact.definition)) if edge[0] in facts)
+             for name, fact in facts.items()}
     components = _components(list(facts), edges)
     problems: list[Diagnostic] = []
     broken: set[str] = set()

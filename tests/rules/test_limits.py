@@ -1,0 +1,79 @@
+"""The language's limits: past them a rule file gets one diagnostic, never a crash.
+
+Deep nesting would exhaust the recursion of the parser's tree transformer, of the
+checker and of Python's own compiler; a number of thousands of digits is too long for
+`int()`. Each is reported as a rule diagnostic at its place (docs/language.md#limits).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rulesengine.parse import MAX_BRANCHES, MAX_DEPTH
+from rulesengine.ruleset import default_layer, load_layers
+from tests.interactions import Script
+
+
+def load(text: str):
+    loaded = load_layers([default_layer(), [("site.rules", text)]], {})
+    if loaded.evaluator is not None:  # whatever loads also runs, explain's derivations included
+        model = Script().routed().accept("a1").hold("a1").leave("a1").end().model()
+        loaded.evaluator.decide(model)
+        loaded.evaluator.all_facts(model)
+    return loaded
+
+
+def codes(text: str) -> list[tuple[str, int, int]]:
+    return [(d.code, d.position.line, d.position.col) for d in load(text).diagnostics]
+
+
+def rule(condition: str) -> str:
+    return f'rule site.x "d" for agent when {condition} set result Completed priority 40'
+
+
+LEVELS = MAX_DEPTH // 2
+
+
+@pytest.mark.parametrize(("text", "loads"), [
+    (rule("(" * (LEVELS - 5) + "origin == route" + ")" * (LEVELS - 5)), True),
+    (rule("(" * 300 + "origin == route" + ")" * 300), False),
+    (rule("not " * (MAX_DEPTH - 10) + "accepted"), True),
+    (rule("not " * 1000 + "accepted"), False),
+    (rule("".join(f"some(p{n} in reached: " for n in range(30)) + "p0.accepted" + ")" * 30), True),
+    (rule("".join(f"some(p{n} in reached: " for n in range(200)) + "p0.accepted" + ")" * 200), False),
+    (rule(" + ".join(["engage"] * 3000) + " > 1s"), False),
+    ('rule site.x "d" for agent match ' + "(" * 40 + "invited" + ")*" * 40 + " set result Completed priority 40",
+     True),
+    ('rule site.x "d" for agent match ' + "(" * 200 + "invited" + ")*" * 200 + " set result Completed priority 40",
+     False),
+])
+def test_nesting(text, loads):
+    found = codes(text)
+    assert found == [] if loads else [code for code, _, _ in found] == ["R002"]
+
+
+def test_long_but_flat_conditions_are_fine():
+    assert codes(rule(" and ".join(["origin == route"] * 3000))) == []
+    assert codes(rule(" or ".join(f"engage > {n}s" for n in range(3000)))) == []
+    assert codes(rule("resource in (" + ", ".join(f'"A{n}"' for n in range(3000)) + ")")) == []
+    assert codes('rule site.x "d" for agent match ' + " | ".join(["invited accepted left"] * 300)
+                 + " set result Completed priority 40") == []
+
+
+@pytest.mark.parametrize("count", [MAX_BRANCHES, MAX_BRANCHES + 1, 3000])
+def test_case_branches_and_coalesce_values(count):
+    case = ('fact site_f: bool "d" = case ' + " ".join(f"when engage > {n}s then true" for n in range(count))
+            + " else false\n" + rule("site_f"))
+    coalesce = ('fact site_g: request "d" = coalesce(' + ", ".join(["requested"] * (count - 1)) + ", inbound)\n"
+                + rule("site_g == route"))
+    for text in (case, coalesce):
+        found = [code for code, _, _ in codes(text)]
+        assert found == ([] if count <= MAX_BRANCHES else ["R002"])
+
+
+def test_numbers_of_thousands_of_digits():
+    assert codes('rule site.x "d" for agent set result Completed priority ' + "9" * 5000) == [("R003", 1, 57)]
+    assert codes(rule("alert > " + "9" * 5000 + "s")) == [("R003", 1, 40)]
+    assert codes(rule("data.n > " + "9" * 19)) == []
+    problem = load(rule("alert > " + "9" * 5000 + "s")).diagnostics[0]
+    assert len(problem.message) < 100
