@@ -215,7 +215,7 @@ def find_conflicts(rules: Sequence[CheckedRule], ties: Sequence[Tie]) -> list[Di
     `rules` come in layer order, `ties` are their `possible_ties`; a conflict is
     reported at the later rule of the two.
     """
-    problems = [_overlap(tie.second, tie.first, tie.slot) for tie in ties]
+    problems = _capped_overlaps(ties)
     unconditional: dict[str, list[CheckedRule]] = defaultdict(list)
     for rule in rules:
         if not rule.conditions:
@@ -227,6 +227,31 @@ def find_conflicts(rules: Sequence[CheckedRule], ties: Sequence[Tie]) -> list[Di
                       if other.priority > rule.priority and rule.kinds <= other.kinds]
             if strong:
                 problems.append(_shadowed(rule, max(strong, key=lambda r: (r.priority, r.id)), slot))
+    return problems
+
+
+#: R301 warnings listed for one rule; the other rules it may tie with are named in one more
+MAX_OVERLAPS_PER_RULE = 10
+
+
+def _capped_overlaps(ties: Sequence[Tie]) -> list[Diagnostic]:
+    """One R301 per tie, at most `MAX_OVERLAPS_PER_RULE` for the same later rule and slot, then
+    one that counts and names the rest: a rule set where every rule may tie with every other
+    gets a readable report, not one warning per pair."""
+    by_rule: dict[tuple[int, str], list[Tie]] = defaultdict(list)
+    for tie in ties:
+        by_rule[id(tie.second), tie.slot].append(tie)
+    problems = []
+    for group in by_rule.values():
+        shown, rest = group[:MAX_OVERLAPS_PER_RULE], group[MAX_OVERLAPS_PER_RULE:]
+        problems += [_overlap(tie.second, tie.first, tie.slot) for tie in shown]
+        if rest:
+            rule, slot = rest[0].second, rest[0].slot
+            names = ", ".join(f"'{tie.first.id}'" for tie in rest[:5]) + (", ..." if len(rest) > 5 else "")
+            problems.append(warning(
+                "R301", f"rule '{rule.id}' may also tie on its {slot} with {len(rest)} more rules at priority "
+                f"{rule.priority}: {names}", rule.rule.span.position,
+                hint="give the rules of this group priorities of their own, or exclusive conditions"))
     return problems
 
 

@@ -156,3 +156,15 @@ def test_param_declarations(load):
                              'param late: duration = soon')
     assert [code for code, _ in found] == ["R405", "R109", "R206"]
     assert "did you mean" not in (loaded.diagnostics[1].hint or "")
+
+
+def test_a_rule_that_may_tie_with_many_gets_ten_warnings_and_a_count(load):
+    rules = [rule(f"r{n}", f"engage > {n}s", sets=f"result {('Completed', 'Abandoned', 'Redirected')[n % 3]}")
+             for n in range(40)]
+    loaded = load(FACTS, VOCABULARY + "\n".join(rules))
+    warnings = [d for d in loaded.diagnostics if d.code == "R301"]
+    last = [d for d in warnings if d.position.line == 9 + 40]
+    assert len(last) == 11
+    [summary] = [d for d in last if d.message.startswith("rule 'r39' may also tie")]
+    assert summary.message.startswith("rule 'r39' may also tie on its result with 16 more rules at priority 0: ")
+    assert len(warnings) < 40 * 11
