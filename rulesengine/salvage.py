@@ -1,0 +1,136 @@
+"""What can still be read from the raw text of an event line: top-level keys and nesting.
+
+A line that does not parse still says, most of the time, which interaction it
+belongs to, and a diagnostic wants the column of a field's key. Both must be the
+line's own top-level keys, never text that only looks like one inside `data`: a
+broken line of interaction A whose `data` quotes `"interaction":"B"` belongs to A.
+
+The text is followed token by token (strings and brackets, found by one regular
+expression), so every function here is linear in the length of the line and never
+recursive, however deep the line nests. A key is trusted only as far as a JSON
+parser agrees: the line up to that key's value, closed with `}`, must parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import orjson
+
+#: a JSON string (escapes and all) or a bracket
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[][{}]', re.DOTALL)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_COLON = re.compile(rb"\s*:\s*")
+_OPENING = frozenset(b"{[")
+_QUOTE = ord('"')
+
+
+def top_level_keys(raw: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """Each key of the line's outermost object, as far as the text can be followed:
+    the key as written (quotes included), where it starts and where its value starts."""
+    depth = 0
+    for token in _TOKEN.finditer(raw):
+        first = raw[token.start()]
+        if first == _QUOTE:
+            if depth == 1:
+                colon = _COLON.match(raw, token.end())
+                if colon is not None:
+                    yield token.group(), token.start(), colon.end()
+        elif first in _OPENING:
+            depth += 1
+        else:
+            depth -= 1
+
+
+def key_text(written: bytes) -> str | None:
+    """A key as JSON reads it (escapes resolved), or None if it does not read."""
+    if b"\\" not in written:
+        return written[1:-1].decode("utf-8", "replace")
+    try:
+        text = orjson.loads(written)
+    except orjson.JSONDecodeError:
+        return None
+    return text if type(text) is str else None
+
+
+def top_level_string(raw: bytes, name: str) -> str | None:
+    """The string value of the top-level key `name` of a line that may not parse, or None.
+
+    None whenever there is doubt: no such key, a value that is not a whole string,
+    a line that does not parse up to that value, or the key written twice.
+    """
+    value = None
+    for written, _, value_at in top_level_keys(raw):
+        if key_text(written) != name:
+            continue
+        if value is not None:
+            return None  # twice: which one a parser would keep is anybody's guess
+        string = _STRING.match(raw, value_at)
+        if string is None:
+            return None
+        try:
+            record = orjson.loads(raw[:string.end()] + b"}")
+        except orjson.JSONDecodeError:
+            return None
+        value = record.get(name) if type(record) is dict else None
+        if type(value) is not str:
+            return None
+    return value or None
+
+
+def key_offset(raw: bytes, name: str) -> int | None:
+    """Where the top-level key `name` starts in a line, or None if it has no such key.
+
+    The usual line takes the short cut: the first `"name":` in the text, with no
+    bracket before it but the line's opening brace and no backslash right before it,
+    can only be the top-level key (a quote inside a JSON string is escaped); and with
+    no such text and no `\\u` escape, there is no such key.
+    """
+    written = f'"{name}"'.encode()
+    found = re.search(re.escape(written) + rb"\s*:", raw)
+    if found is None:
+        if not has_unicode_escape(raw):
+            return None  # nowhere, not even spelled with escapes
+    else:
+        start = found.start()
+        opening = raw.find(b"{")
+        if (0 <= opening < start and raw.find(b"{", opening + 1, start) < 0 and raw.find(b"[", 0, start) < 0
+                and raw[start - 1:start] != b"\\"):
+            return start
+    for key, key_start, _ in top_level_keys(raw):
+        if key == written or (b"\\" in key and key_text(key) == name):
+            return key_start
+    return None
+
+
+def too_deep(raw: bytes, most: int) -> int | None:
+    """Where a line nests deeper than `most` levels (the offset of the bracket that goes
+    one level too far), or None. Lines too short or with too few brackets to nest that
+    deep are let through at the cost of a length test or two counts."""
+    if len(raw) <= most or raw.count(b"{") + raw.count(b"[") <= most:
+        return None
+    depth = 0
+    for token in _TOKEN.finditer(raw):
+        first = raw[token.start()]
+        if first == _QUOTE:
+            continue
+        if first in _OPENING:
+            depth += 1
+            if depth > most:
+                return token.start()
+        else:
+            depth -= 1
+    return None
+
+
+def has_unicode_escape(text: bytes) -> bool:
+    """Whether `text` holds a `\\u` escape: the one way JSON can spell a key such as
+    "interaction" other than plainly. Backslashes are found with `find` (memchr),
+    which is fast where `in` with two bytes is not."""
+    at = text.find(b"\\")
+    while at >= 0:
+        if text[at + 1:at + 2] == b"u":
+            return True
+        at = text.find(b"\\", at + 2)
+    return False
