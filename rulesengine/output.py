@@ -19,6 +19,7 @@ from typing import IO, Protocol
 import msgspec
 
 from rulesengine.decision import Decision
+from rulesengine.diagnostics import printable
 from rulesengine.events import MEDIATION_KINDS
 from rulesengine.facts import PartyFacts
 
@@ -143,8 +144,9 @@ class TableWriter:
 
     def write(self, rows: Sequence[Row]) -> None:
         for row in rows:
-            self._cells.append((row.interaction, row.party, row.kind, row.resource, row.fact,
-                                row.descriptor, row.rule or "-"))
+            # for a terminal: an id holding an escape sequence is shown, not obeyed
+            self._cells.append(tuple(printable(cell) for cell in (
+                row.interaction, row.party, row.kind, row.resource, row.fact, row.descriptor, row.rule or "-")))
 
     def close(self) -> None:
         lines = [self.COLUMNS, *self._cells]

@@ -7,7 +7,7 @@ import sys
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics, rules_or_exit
+from rulesengine.cli.report import complain, print_diagnostics, rules_or_exit
 from rulesengine.explain import explain, render_json, render_text
 from rulesengine.loader import InputError
 from rulesengine.pipeline import iter_facts
@@ -52,7 +52,7 @@ def handle(args: argparse.Namespace) -> int:
                     print(render(explain(evaluator, facts)))
                     shown += 1
     except InputError as problem:
-        print(f"rulesengine explain: error: {problem}", file=sys.stderr)
+        complain("rulesengine explain", problem)
         return 2
     if not shown:
         print("rulesengine explain: no matching party", file=sys.stderr)

@@ -7,7 +7,7 @@ import sys
 
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.cli.report import print_diagnostics
+from rulesengine.cli.report import complain, print_diagnostics
 from rulesengine.diagnostics import did_you_mean
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
@@ -47,11 +47,10 @@ def handle(args: argparse.Namespace) -> int:
                 sys.stdout.write(export(InteractionGraph.of(item)))
                 printed += 1
     except InputError as problem:
-        print(f"rulesengine: error: {problem}", file=sys.stderr)
+        complain("rulesengine", problem)
         return 2
     if args.interaction is not None and args.interaction not in seen and status == 0:
         hint = did_you_mean(args.interaction, seen)
-        print(f"rulesengine: error: no interaction {args.interaction!r} in the input"
-              + (f"; {hint}" if hint else ""), file=sys.stderr)
+        complain("rulesengine", f"no interaction {args.interaction!r} in the input" + (f"; {hint}" if hint else ""))
         return 1
     return status
