@@ -7,7 +7,7 @@ import sys
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.report import complain, print_diagnostics, rules_or_exit
+from rulesengine.cli.report import complain, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.explain import explain, render_json, render_text
 from rulesengine.loader import InputError
 from rulesengine.pipeline import iter_facts
@@ -32,13 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    sources = sources_or_exit(args)
+    if sources is None:
+        return 2
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
     render = RENDERERS[args.format]
     shown = 0
     try:
-        for item in iter_facts(options.event_sources(args), include_open=args.include_open):
+        for item in iter_facts(sources, include_open=args.include_open):
             if isinstance(item, Rejection):
                 print_diagnostics(item.diagnostics)
                 continue

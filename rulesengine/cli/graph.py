@@ -7,7 +7,7 @@ import sys
 
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.cli.report import complain, print_diagnostics
+from rulesengine.cli.report import complain, print_diagnostics, sources_or_exit
 from rulesengine.diagnostics import did_you_mean
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
@@ -29,12 +29,15 @@ def handle(args: argparse.Namespace) -> int:
     # networkx loads here, not when the command line starts: `run` never needs it
     from rulesengine.graph import InteractionGraph
 
+    sources = sources_or_exit(args)
+    if sources is None:
+        return 2
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0
     status = 0
     try:
-        for item in assemble(options.event_sources(args), include_open=args.include_open):
+        for item in assemble(sources, include_open=args.include_open):
             if isinstance(item, Rejection):
                 if args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)

@@ -36,6 +36,16 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int =
     return printed
 
 
+def sources_or_exit(args: argparse.Namespace) -> list[str] | None:
+    """The event sources the options name (`options.event_sources`); None (after printing why)
+    when they name none and there is nothing to read."""
+    try:
+        return options.event_sources(args)
+    except argparse.ArgumentTypeError as problem:
+        complain(f"rulesengine {args.command}", problem)
+        return None
+
+
 def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
     """The compiled rules the options ask for; None (after printing why) when they do not load."""
     try:
