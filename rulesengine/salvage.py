@@ -5,8 +5,9 @@ belongs to, and a diagnostic wants the column of a field's key. Both must be the
 line's own top-level keys, never text that only looks like one inside `data`: a
 broken line of interaction A whose `data` quotes `"interaction":"B"` belongs to A.
 
-The text is followed token by token (strings and brackets, found by one regular
-expression), so every function here is linear in the length of the line and never
+The text is followed token by token (strings and brackets, found by regular
+expressions; inside nested values, whole runs of strings and other text are skipped
+at once), so every function here is linear in the length of the line and never
 recursive, however deep the line nests. A key is trusted only as far as a JSON
 parser agrees: the line up to that key's value, closed with `}`, must parse.
 """
@@ -18,9 +19,14 @@ from collections.abc import Iterator
 
 import orjson
 
-#: a JSON string (escapes and all) or a bracket
-_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[][{}]', re.DOTALL)
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+#: a whole JSON string, escapes and all; possessive (`*+`), so that neither a string cut
+#: short nor a long run of them makes the matcher backtrack or keep state
+_JSON_STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+#: a JSON string or a bracket
+_TOKEN = re.compile(_JSON_STRING + rb'|[][{}]', re.DOTALL)
+#: everything up to the next bracket that is not inside a string
+_FILLER = re.compile(rb'(?:' + _JSON_STRING + rb'|[^][{}"]++)*+', re.DOTALL)
+_STRING = re.compile(_JSON_STRING, re.DOTALL)
 _COLON = re.compile(rb"\s*:\s*")
 _OPENING = frozenset(b"{[")
 _QUOTE = ord('"')
@@ -29,18 +35,24 @@ _QUOTE = ord('"')
 def top_level_keys(raw: bytes) -> Iterator[tuple[bytes, int, int]]:
     """Each key of the line's outermost object, as far as the text can be followed:
     the key as written (quotes included), where it starts and where its value starts."""
-    depth = 0
-    for token in _TOKEN.finditer(raw):
-        first = raw[token.start()]
-        if first == _QUOTE:
-            if depth == 1:
-                colon = _COLON.match(raw, token.end())
+    depth = at = 0
+    while True:
+        if depth == 1:
+            token = _TOKEN.search(raw, at)
+            if token is None:
+                return
+            at = token.end()
+            bracket = raw[token.start()]
+            if bracket == _QUOTE:
+                colon = _COLON.match(raw, at)
                 if colon is not None:
                     yield token.group(), token.start(), colon.end()
-        elif first in _OPENING:
-            depth += 1
+                continue
         else:
-            depth -= 1
+            bracket, at = _next_bracket(raw, at)
+            if bracket is None:
+                return
+        depth += 1 if bracket in _OPENING else -1
 
 
 def key_text(written: bytes) -> str | None:
@@ -69,8 +81,8 @@ def top_level_string(raw: bytes, name: str) -> str | None:
         string = _STRING.match(raw, value_at)
         if string is None:
             return None
-        try:
-            record = orjson.loads(raw[:string.end()] + b"}")
+        try:  # bytes that are not UTF-8 read as U+FFFD, as the plain id of such a line always has
+            record = orjson.loads((raw[:string.end()] + b"}").decode("utf-8", "replace"))
         except orjson.JSONDecodeError:
             return None
         value = record.get(name) if type(record) is dict else None
@@ -110,18 +122,26 @@ def too_deep(raw: bytes, most: int) -> int | None:
     deep are let through at the cost of a length test or two counts."""
     if len(raw) <= most or raw.count(b"{") + raw.count(b"[") <= most:
         return None
-    depth = 0
-    for token in _TOKEN.finditer(raw):
-        first = raw[token.start()]
-        if first == _QUOTE:
-            continue
-        if first in _OPENING:
+    depth = at = 0
+    while True:
+        bracket, at = _next_bracket(raw, at)
+        if bracket is None:
+            return None
+        if bracket in _OPENING:
             depth += 1
             if depth > most:
-                return token.start()
+                return at - 1
         else:
             depth -= 1
-    return None
+
+
+def _next_bracket(raw: bytes, at: int) -> tuple[int | None, int]:
+    """The next bracket from `at` outside strings, and where the text goes on after it;
+    None at the end of the line or of the text that can be followed (a string cut short)."""
+    at = _FILLER.match(raw, at).end()
+    if at >= len(raw) or raw[at] == _QUOTE:
+        return None, at
+    return raw[at], at + 1
 
 
 def has_unicode_escape(text: bytes) -> bool:

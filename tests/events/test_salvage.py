@@ -4,6 +4,7 @@ lines that nest too deep are one E101 each, never a crash."""
 from __future__ import annotations
 
 import json
+import zlib
 
 import orjson
 
@@ -11,6 +12,7 @@ import pytest
 
 from rulesengine.cli import main
 from rulesengine.loader import MAX_NESTING, field_column, parse_line, read_line
+from rulesengine.sharing import owner
 
 from .builders import line, record, routed, write
 
@@ -90,11 +92,17 @@ QUOTING = (b'{"data":{"raw":{"interaction":"B","seq":1}},"interaction":"A","seq"
     (b'{"interaction":"A\\u00e9","seq":', "A\u00e9"),
     (b'{"interaction":["A"],"seq":', None),
     (b'{"seq":1 2,"interaction":"A"', None),  # broken before the key: the line cannot be followed to it
+    (b'{"seq":1,"interaction":"\xe91","event":', "\ufffd1"),  # not UTF-8: read as --jobs shares it out
 ])
 def test_only_the_line_s_own_top_level_key_names_its_interaction(raw, interaction) -> None:
     parsed = parse_line(raw, "t", 1)
-    assert parsed.event is None and parsed.diagnostics[0].code == "E101"
+    assert parsed.event is None and parsed.diagnostics[0].code in ("E100", "E101")
     assert parsed.interaction == interaction
+
+
+def test_jobs_share_a_broken_line_out_by_the_id_the_loader_reads() -> None:
+    raw = b'{"seq":1,"interaction":"\xe91","event":'
+    assert owner(raw, 7) == zlib.crc32(parse_line(raw, "t", 1).interaction.encode()) % 7
 
 
 def test_a_broken_line_closes_its_interaction_only_by_its_own_event_key() -> None:
