@@ -85,7 +85,8 @@ class Diagnostic:
             caret_at = max(self.position.col - 1, 0)
             before = printable(text[:caret_at], tabs=True)
             lines.append(f"    {before}{printable(text[caret_at:], tabs=True)}")
-            padding = "".join("\t" if ch == "\t" else " " for ch in before)
+            # a space under each character, tabs kept so that the caret lines up under them
+            padding = "\t".join(" " * len(part) for part in before.split("\t"))
             lines.append(f"    {padding}^")
         if self.hint:
             lines.append(f"    hint: {printable(self.hint)}")

@@ -18,6 +18,11 @@ the number of input lines since their interaction ended, which every worker
 counts like one process, so they too are the same. Workers are forked, so they
 share the compiled rules without pickling them; stdin cannot be read twice, and
 platforms without `fork` run on one process.
+
+Workers never outlive the run: the parent ends them on its way out (Ctrl-C,
+SIGTERM, an error), and should the parent itself be killed outright, the kernel
+kills them too (`PR_SET_PDEATHSIG` on Linux); elsewhere their next send fails, as
+no worker keeps the parent's end of a result pipe open.
 """
 
 from __future__ import annotations
