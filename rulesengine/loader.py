@@ -433,10 +433,10 @@ def _json_type(value: object) -> str:
 def _unreadable(raw: bytes, position: Position, problem: Diagnostic) -> LoadedLine:
     """A line that cannot be read as JSON, with what its text still says of its interaction."""
     closes = _INTERACTION_ENDED in raw and top_level_string(raw, "event") == "interaction.ended"
-    return LoadedLine(position, raw, None, salvaged_interaction(raw), (problem,), closes)
+    return LoadedLine(position, raw, None, _salvaged_interaction(raw), (problem,), closes)
 
 
-def salvaged_interaction(raw: bytes) -> str | None:
+def _salvaged_interaction(raw: bytes) -> str | None:
     """The interaction id of a line that is not JSON, when its own top-level key still shows it.
 
     With the id known, the line rejects its own interaction instead of silently

@@ -131,6 +131,8 @@ class AtomicFile(Output):
             if self._temporary is not None:
                 os.replace(self._temporary, self.path)
                 self._temporary = None
+        except BrokenPipeError:
+            raise  # a FIFO's reader left
         except OSError as problem:
             raise OutputError(self.path, problem) from None
 
