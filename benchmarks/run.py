@@ -29,7 +29,8 @@ from benchmarks.measure import run_child
 from rulesengine.assemble import assemble
 from rulesengine.evaluate import CompiledRules
 from rulesengine.loader import read_lines
-from rulesengine.output import OUTPUT_BUFFER, JsonLinesWriter
+from rulesengine.output import JsonLinesWriter
+from rulesengine.output_files import OUTPUT_BUFFER
 from rulesengine.parallel import default_jobs
 from rulesengine.pipeline import evaluate, iter_models
 from rulesengine.ruleset import load_rules

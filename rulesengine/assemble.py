@@ -23,7 +23,7 @@ from operator import attrgetter
 import attrs
 import msgspec
 
-from rulesengine.diagnostics import Diagnostic, did_you_mean
+from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean
 from rulesengine.events import PARTY_EVENT_TYPES, Event
 from rulesengine.loader import LoadedLine, ReadCounts, field_problem, read_lines
 
@@ -81,7 +81,40 @@ class _Open(msgspec.Struct, gc=False):
 
     mark: int  # the id's `fingerprint`, remembered once the interaction is done
     events: list[Event]
-    poison: list[Diagnostic]
+    poison: _Findings | None = None  # the problems of its broken lines, if any
+
+
+#: problems of one code listed for one interaction; the rest are counted in a note
+LISTED_PER_CODE = 10
+
+
+class _Findings:
+    """The problems of one interaction: the first `LISTED_PER_CODE` of each code, and how many more.
+
+    One interaction can hold thousands of broken events: listing every one helps
+    nobody, and keeping every one would let memory follow the input. Past the first
+    few of a code they are only counted, and one note says how many there were.
+    """
+
+    __slots__ = ("listed", "seen")
+
+    def __init__(self, problems: Iterable[Diagnostic] = ()) -> None:
+        self.listed: list[Diagnostic] = []
+        self.seen: dict[str, int] = {}
+        self.add(problems)
+
+    def add(self, problems: Iterable[Diagnostic]) -> None:
+        for problem in problems:
+            seen = self.seen[problem.code] = self.seen.get(problem.code, 0) + 1
+            if seen <= LISTED_PER_CODE:
+                self.listed.append(problem)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The listed problems in order of place, then a note for each code that had more."""
+        notes = [Diagnostic(Severity.NOTE, code, f"and {seen - LISTED_PER_CODE} more like it in this "
+                            "interaction (not listed)")
+                 for code, seen in sorted(self.seen.items()) if seen > LISTED_PER_CODE]
+        return [*sorted(self.listed, key=attrgetter("sort_key")), *notes]
 
 
 #: input lines for which a completed interaction is remembered, to recognise its late events
@@ -156,10 +189,12 @@ class Assembler:
                 if type(line) is Event:
                     stats.events += 1  # a late event is still a valid line
                 return Rejection(interaction, (_late(line), *diagnostics), LATE)
-            state = self._open[interaction] = _Open(mark, [], [])
+            state = self._open[interaction] = _Open(mark, [])
             stats.interactions += 1
         if diagnostics:
-            state.poison.extend(diagnostics)
+            if state.poison is None:
+                state.poison = _Findings()
+            state.poison.add(diagnostics)
         else:
             state.events.append(line)
         return self._close(interaction, state) if closes else None
@@ -173,7 +208,7 @@ class Assembler:
         """End of input: produce what is still open, in interaction id order."""
         for interaction in sorted(self._open):
             state = self._open.pop(interaction)
-            if state.poison or self.include_open:
+            if state.poison is not None or self.include_open:
                 yield self._verdict(interaction, state, ended=False)
             else:
                 self.stats.held_open += 1
@@ -189,7 +224,8 @@ class Assembler:
                 events.sort(key=_line_order)
                 problems = state.poison or problems_of(events)
             self.stats.rejected += 1
-            return Rejection(interaction, sorted(problems, key=attrgetter("sort_key")))
+            findings = problems if isinstance(problems, _Findings) else _Findings(problems)
+            return Rejection(interaction, findings.diagnostics())
         self.stats.evaluated += 1
         return Interaction(interaction, tuple(events), provisional=not ended)
 
@@ -394,6 +430,7 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
     """
     problems: list[Diagnostic] = []
     parties: dict[str, _Party] = {}
+    hints: _Hints | None = None
     created: Event | None = None
     ended: Event | None = None
     previous: Event | None = None
@@ -432,7 +469,8 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
         if by is not None:
             inviter = parties.get(by)
             if inviter is None or inviter.ended is not None:
-                problems.append(_by_problem(event, inviter, events))
+                hints = hints or _Hints(events)
+                problems.append(_by_problem(event, inviter, hints))
         if event.party is None or name not in _PARTY_EVENTS:
             continue
         party = parties.get(event.party)
@@ -443,7 +481,8 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
                     f"{_where(party.first, event)})", "a new participation needs a new party id"))
             parties[event.party] = _Party(event.kind, event)
         elif party is None:
-            hint = (did_you_mean(event.party, _first_events(events))
+            hints = hints or _Hints(events)
+            hint = (hints.closest("E116", event.party)
                     or "a party's first event is party.entered or party.invited")
             problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
         elif name in _OUTCOMES:
@@ -479,9 +518,32 @@ def _before_created(event: Event, created: Event) -> Diagnostic:
         f"(seq {created.seq})", "interaction.created has the lowest seq")
 
 
-def _first_events(events: Sequence[Event]) -> dict[str, Event]:
-    """Each party id's first `party.entered` or `party.invited`, for messages and hints."""
-    return {event.party: event for event in reversed(events) if event.event in _FIRSTS}
+class _Hints:
+    """Party names for the messages and did-you-mean hints of one interaction.
+
+    Each party's first event is worked out once, not once per problem, and a name is
+    compared with every party's only for problems that will be listed
+    (`LISTED_PER_CODE`): an interaction with thousands of unknown names stays linear.
+    """
+
+    __slots__ = ("_events", "_named", "_given")
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self._events = events
+        self._named: dict[str, Event] | None = None
+        self._given: dict[str, int] = {}
+
+    @property
+    def named(self) -> dict[str, Event]:
+        """Each party id's first `party.entered` or `party.invited`."""
+        if self._named is None:
+            self._named = {event.party: event for event in reversed(self._events) if event.event in _FIRSTS}
+        return self._named
+
+    def closest(self, code: str, name: str) -> str | None:
+        """A did-you-mean for `name` among the party ids, for the first problems of `code`."""
+        given = self._given[code] = self._given.get(code, 0) + 1
+        return did_you_mean(name, self.named) if given <= LISTED_PER_CODE else None
 
 
 def _outcome_problem(event: Event, party: _Party) -> Diagnostic:
@@ -529,7 +591,7 @@ def _gone(event: Event, party: _Party) -> Diagnostic:
         "nothing happens to a party after it left, was rejected or was revoked")
 
 
-def _by_problem(event: Event, inviter: _Party | None, events: Sequence[Event]) -> Diagnostic:
+def _by_problem(event: Event, inviter: _Party | None, hints: _Hints) -> Diagnostic:
     """`by` names a party that is unknown, not open yet or already ended."""
     by = event.by
     if inviter is not None:
@@ -537,9 +599,9 @@ def _by_problem(event: Event, inviter: _Party | None, events: Sequence[Event]) -
             event, "E123", "by", f"'by' names party '{by}', which already ended "
             f"({inviter.ended.event} at {_where(inviter.ended, event)})",
             "the party that causes an event must still be there")
-    named = _first_events(events)
+    named = hints.named
     if by not in named:
-        hint = did_you_mean(by, named) or "'by' names a party of the same interaction"
+        hint = hints.closest("E122", by) or "'by' names a party of the same interaction"
         return _problem(event, "E122", "by", f"'by' names unknown party '{by}'", hint)
     return _problem(
         event, "E123", "by", f"'by' names party '{by}', which is not open yet "

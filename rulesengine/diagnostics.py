@@ -2,7 +2,9 @@
 
 Every problem a user can cause (a bad event line, a bad rule) becomes a `Diagnostic`
 that prints itself the way compilers do: ``path:line:col: severity: CODE message``,
-then the offending source line and a caret under the column.
+then the offending source line and a caret under the column. What it prints for a
+terminal is made `printable`: an id or a broken line may hold escape sequences
+that would otherwise retitle, recolour or rewrite the user's terminal.
 """
 
 from __future__ import annotations
@@ -12,6 +14,21 @@ import enum
 
 import attrs
 import msgspec
+
+
+#: characters a terminal would act on rather than show (C0, DEL, C1) and the invisible
+#: ones that reorder or break text (bidirectional controls, line and paragraph
+#: separators), each shown as an escape
+_ESCAPED = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))} | {
+    code: f"\\u{code:04x}" for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                                          0x2028, 0x2029)}
+_ESCAPED_BUT_TABS = {code: shown for code, shown in _ESCAPED.items() if code != 0x09}
+
+
+def printable(text: str, *, tabs: bool = False) -> str:
+    """`text` safe to print on a terminal: every control character written as an escape
+    (`\\x1b`, `\\u202e`); `tabs` keeps tabs as they are (a source line's indentation)."""
+    return text.translate(_ESCAPED_BUT_TABS if tabs else _ESCAPED)
 
 
 class Severity(enum.Enum):
@@ -60,16 +77,19 @@ class Diagnostic:
         return f"{where}{self.severity.value}: {self.code} {self.message}"
 
     def render(self) -> str:
-        """The headline, then the source line with a caret, then the hint."""
-        lines = [self.headline()]
+        """The headline, then the source line with a caret, then the hint, for a terminal:
+        control characters are shown as escapes (`printable`), the caret still under its column."""
+        lines = [printable(self.headline())]
         if self.source_line is not None and self.position is not None:
             text = self.source_line.rstrip("\n")
-            lines.append(f"    {text}")
             caret_at = max(self.position.col - 1, 0)
-            padding = "".join("\t" if ch == "\t" else " " for ch in text[:caret_at])
+            before = printable(text[:caret_at], tabs=True)
+            lines.append(f"    {before}{printable(text[caret_at:], tabs=True)}")
+            # a space under each character, tabs kept so that the caret lines up under them
+            padding = "\t".join(" " * len(part) for part in before.split("\t"))
             lines.append(f"    {padding}^")
         if self.hint:
-            lines.append(f"    hint: {self.hint}")
+            lines.append(f"    hint: {printable(self.hint)}")
         return "\n".join(lines)
 
     def to_json(self) -> dict:

@@ -24,6 +24,7 @@ from msgspec.structs import replace
 
 from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error
 from rulesengine.parquet_io import ParquetUnavailable, event_lines, is_parquet
+from rulesengine.salvage import has_unicode_escape, key_offset, too_deep, top_level_string
 from rulesengine.events import (
     EVENT_TYPES,
     INTENTS,
@@ -50,7 +51,12 @@ _ONE_MS = timedelta(milliseconds=1)
 _BOM = b"\xef\xbb\xbf"
 #: an `"interaction"` key and its value, unescaped, found in the raw text of a line
 INTERACTION_ID = re.compile(rb'"interaction"\s*:\s*"([^"\\]*)"')
+#: the same, as the first key of a line: then certainly its own top-level key
+_LEADING_ID = re.compile(rb'\s*\{\s*"interaction"\s*:\s*"([^"\\]*)"')
+_INTERACTION_KEY = b'"interaction"'
 _INTERACTION_ENDED = b'"interaction.ended"'
+#: the deepest a line may nest (`data` or a field outside the contract); deeper is E101
+MAX_NESTING = 512
 _TS_HINT = "write RFC 3339 with a zone, e.g. 2026-03-02T10:00:07.250Z or 2026-03-02T11:00:07+01:00"
 
 
@@ -83,15 +89,14 @@ class ReadCounts:
 
 
 def field_column(raw: bytes, field: str) -> int:
-    """The 1-based column of the key `"field"` in a raw line, or 1 if it is not there."""
-    key = f'"{field}"'.encode()
-    start = raw.find(key)
-    while start >= 0:
-        after = raw[start + len(key):].lstrip()
-        if after.startswith(b":"):
-            return len(raw[:start].decode("utf-8", "replace")) + 1
-        start = raw.find(key, start + 1)
-    return 1
+    """The 1-based column of the line's own (top-level) key `"field"`, or 1 if it has none."""
+    start = key_offset(raw, field)
+    return 1 if start is None else _column(raw, start)
+
+
+def _column(raw: bytes, offset: int) -> int:
+    """The 1-based column, in characters, of a byte offset."""
+    return len(raw[:offset].decode("utf-8", "replace")) + 1
 
 
 def field_problem(raw: bytes, position: Position, code: str, field: str, message: str,
@@ -181,11 +186,16 @@ def _checked(raw: bytes, position: Position) -> Event | LoadedLine:
 
 def _checked_line(raw: bytes, position: Position) -> LoadedLine:
     """The full checks of one line, which say exactly what is wrong with it."""
+    deepest = too_deep(raw, MAX_NESTING)
+    if deepest is not None:
+        return _unreadable(raw, position, error(
+            "E101", f"invalid JSON: nested deeper than {MAX_NESTING} levels",
+            replace(position, col=_column(raw, deepest)), source_line=raw.decode("utf-8", "replace"),
+            hint=f"no value of an event nests more than {MAX_NESTING} levels deep"))
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return LoadedLine(position, raw, None, _salvaged_interaction(raw),
-                          (_unparsable(raw, position, exc),), _INTERACTION_ENDED in raw)
+        return _unreadable(raw, position, _unparsable(raw, position, exc))
     if type(record) is not dict:
         return LoadedLine(position, raw, None, None, (error(
             "E106", f"an event line must be a JSON object, not {_json_type(record)}",
@@ -290,9 +300,13 @@ def _decoded_event(raw: bytes, position: Position) -> Event | None:
         try:
             line = _decode_with_extras(raw)
             record = orjson.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-    except ValueError:  # msgspec's other errors, and UnicodeDecodeError, are ValueErrors
+    # msgspec's other errors, and UnicodeDecodeError, are ValueErrors; a value it skims
+    # recurses, so a deep one can exhaust the stack (how deep depends on the caller's)
+    except (ValueError, RecursionError):
+        return None
+    if (record is not None or line.data) and too_deep(raw, MAX_NESTING) is not None:
         return None
     name = line.event
     for field in _NEEDED[name]:
@@ -416,16 +430,25 @@ def _json_type(value: object) -> str:
     return "a number"
 
 
-def _salvaged_interaction(raw: bytes) -> str | None:
-    """The interaction id of a line that is not JSON, when its text still shows it plainly.
+def _unreadable(raw: bytes, position: Position, problem: Diagnostic) -> LoadedLine:
+    """A line that cannot be read as JSON, with what its text still says of its interaction."""
+    closes = _INTERACTION_ENDED in raw and top_level_string(raw, "event") == "interaction.ended"
+    return LoadedLine(position, raw, None, _salvaged_interaction(raw), (problem,), closes)
 
-    Only broken lines pay for the regex. With the id known, the line rejects its own
-    interaction instead of silently leaving a hole in it.
+
+def _salvaged_interaction(raw: bytes) -> str | None:
+    """The interaction id of a line that is not JSON, when its own top-level key still shows it.
+
+    With the id known, the line rejects its own interaction instead of silently
+    leaving a hole in it; an id found only inside a value (`data` quoting another
+    event) is not the line's, and in any doubt the line stands alone. The usual
+    broken line, cut short after its leading id with no other "interaction" key in
+    it (and no `\\u` escape that could spell one), takes a short cut.
     """
-    found = INTERACTION_ID.search(raw)
-    if found is None:
-        return None
-    return found.group(1).decode("utf-8", "replace") or None
+    leading = _LEADING_ID.match(raw)
+    if leading is not None and raw.count(_INTERACTION_KEY) == 1 and not has_unicode_escape(raw):
+        return leading.group(1).decode("utf-8", "replace") or None
+    return top_level_string(raw, "interaction")
 
 
 def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> Diagnostic:

@@ -2,16 +2,13 @@
 
 A `Row` joins what the interaction model knows of a party with what the rules
 decided for it (`Decision`). Writers get rows one interaction at a time, so the main job
-streams; `AtomicFile` makes sure a crash never leaves a half-written file under
-the final name.
+streams; where their bytes go is `output_files`' business.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import IO, Protocol
@@ -143,45 +140,6 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-#: bytes gathered before each write to an output file: a system call per megabyte,
-#: not per 8 KiB
-OUTPUT_BUFFER = 1 << 20
-
-
-class AtomicFile:
-    """A binary file that appears under its final name only once completely written.
-
-    Only a regular file (or a new name) can be replaced that way: a device, a pipe or a
-    socket given as the output (`-o /dev/null`, a FIFO) is written to in place, since
-    renaming over it would replace the device itself with a plain file.
-    """
-
-    def __init__(self, path: str):
-        self.path = path
-        self._temporary: str | None = None
-        if os.path.exists(path) and not os.path.isfile(path):
-            self.stream: IO[bytes] = open(path, "wb", buffering=OUTPUT_BUFFER)
-            return
-        folder = os.path.dirname(os.path.abspath(path))
-        handle, self._temporary = tempfile.mkstemp(dir=folder, prefix=".rulesengine-", suffix=".part")
-        self.stream = os.fdopen(handle, "wb", buffering=OUTPUT_BUFFER)
-
-    def commit(self) -> None:
-        self.stream.flush()
-        if self._temporary is not None:
-            os.fsync(self.stream.fileno())
-        self.stream.close()
-        if self._temporary is not None:
-            os.replace(self._temporary, self.path)
-            self._temporary = None
-
-    def discard(self) -> None:
-        """Drop the temporary file; a no-op once committed."""
-        self.stream.close()
-        if self._temporary is not None and os.path.exists(self._temporary):
-            os.unlink(self._temporary)
 
 
 def sorted_rows(rows: Iterable[Row]) -> list[Row]:

@@ -18,6 +18,11 @@ the number of input lines since their interaction ended, which every worker
 counts like one process, so they too are the same. Workers are forked, so they
 share the compiled rules without pickling them; stdin cannot be read twice, and
 platforms without `fork` run on one process.
+
+Workers never outlive the run: the parent ends them on its way out (Ctrl-C,
+SIGTERM, an error), and should the parent itself be killed outright, the kernel
+kills them too (`PR_SET_PDEATHSIG` on Linux); elsewhere their next send fails, as
+no worker keeps the parent's end of a result pipe open.
 """
 
 from __future__ import annotations
@@ -102,12 +107,13 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
     try:
         for worker in range(jobs):
             receiver, sender = context.Pipe(duplex=False)
+            receivers.append(receiver)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, worker, jobs, peers, sources, evaluator, writer, include_open, late_window))
+                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, evaluator, writer,
+                      include_open, late_window))
             process.start()
             sender.close()
-            receivers.append(receiver)
             workers.append(process)
         _close_all(peers)
         finished: list[RunStats] = []
@@ -199,19 +205,29 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
     total.stream.lines = max((part.stream.lines for part in parts), default=0)
 
 
-def _work(sender: Connection, worker: int, jobs: int, peers: dict[tuple[int, int], tuple[int, int]],
-          sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, include_open: bool,
-          late_window: int) -> None:
+def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
+          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], evaluator: Evaluator,
+          writer: WriterFactory | None, include_open: bool, late_window: int) -> None:
     """One worker: evaluate its share and send results in batches, each with its place, then counts.
 
     A result's place is `(0, line)` for one completed by the input line numbered
     `line` (counted across all sources) and `(1, interaction)` for one produced at
-    the end of input, which is the order one process produces them in. `peers`
-    holds the pipes between every two workers, `(dealer, taker)`: this worker
-    keeps the ends it reads and writes and closes the others, so that a peer that
-    stops is seen to have stopped.
+    the end of input, which is the order one process produces them in. `receivers`
+    are the parent's ends of the result pipes forked so far, this worker's own
+    among them: they are closed here, so that once the parent is gone a send fails
+    rather than waits forever. `peers` holds the pipes between every two workers,
+    `(dealer, taker)`: this worker keeps the ends it reads and writes and closes the
+    others, so that a peer that stops is seen to have stopped.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    _end_with(parent)
+    for receiver in receivers:
+        receiver.close()
+    # the parent handles Ctrl-C and hang-ups and ends the workers itself, with SIGTERM,
+    # which must end a worker at once whatever handler the parent had when it forked
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     receiving = {dealer: ends[0] for (dealer, taker), ends in peers.items() if taker == worker}
     sending = {taker: ends[1] for (dealer, taker), ends in peers.items() if dealer == worker}
     for fd in {fd for ends in peers.values() for fd in ends} - {*receiving.values(), *sending.values()}:
@@ -254,6 +270,24 @@ def _work(sender: Connection, worker: int, jobs: int, peers: dict[tuple[int, int
         sender.send(("failed", traceback.format_exc()))
     finally:
         sender.close()
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent ends, however it ends (Linux's
+    `PR_SET_PDEATHSIG`); and if the parent ended before that was asked, end now.
+    Elsewhere the closed pipe ends do it: the worker's next send fails."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+#: prctl's option for the signal a process gets when its parent ends
+_PR_SET_PDEATHSIG = 1
 
 
 class _Outgoing:

@@ -8,9 +8,6 @@ the span it came from, so the later stages never see lark.
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import stat
 from importlib.resources import files
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -19,6 +16,7 @@ from lark.exceptions import UnexpectedInput
 
 from rulesengine import ast
 from rulesengine.diagnostics import Diagnostic, Position, error
+from rulesengine.parser_cache import cached_lark
 from rulesengine.syntax_errors import syntax_diagnostic
 
 
@@ -45,40 +43,16 @@ class _ReservedWords(PostLex):
 def parser(*, strict: bool = False) -> Lark:
     """The LALR parser, built once per process (`strict` checks the grammar harder).
 
-    Building the tables takes a good part of a short run's start, so lark keeps
-    them in a private cache directory (`cache_dir`) and rebuilds them whenever the
-    grammar, lark or Python changes. A strict build is always made afresh: its
-    point is to check the grammar, and a parser loaded from a cache skips the checks.
+    Building the tables takes a good part of a short run's start, so they are kept
+    between runs (`rulesengine.parser_cache`, which reads back only tables this user
+    saved). A strict build is always made afresh: its point is to check the grammar,
+    and a parser loaded from a cache skips the checks.
     """
-    text = grammar_text()
-    folder = None if strict else cache_dir()
-    cache: str | bool = False
-    if folder is not None:
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        cache = os.path.join(folder, f"rules-grammar-{digest}.lark-cache")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                postlex=_ReservedWords(), strict=strict, cache=cache)
-
-
-def cache_dir() -> str | None:
-    """A directory for files worth keeping between runs that only this user can write, or None.
-
-    `$XDG_CACHE_HOME/rulesengine`, by default `~/.cache/rulesengine`. The cached
-    tables are unpickled when read, so a directory others could write to (or that
-    cannot be made) means no cache rather than trusting what is in it.
-    """
-    if not hasattr(os, "getuid"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "rulesengine")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-    except OSError:
-        return None
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or not os.access(folder, os.W_OK):
-        return None
-    return folder
+    options = dict(parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                   postlex=_ReservedWords(), strict=strict)
+    if strict:
+        return Lark(grammar_text(), **options)
+    return cached_lark(grammar_text(), **options)
 
 
 #: how deep the parse tree of a file may nest (about two levels per parenthesis, one per `not`):

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from itertools import compress
 
 from rulesengine.loader import INTERACTION_ID, parse_line
+from rulesengine.salvage import has_unicode_escape
 
 #: blocks (of about 256 KiB) a worker reads ahead of the one it hands on
 READ_AHEAD = 2
@@ -52,28 +53,17 @@ def owner(raw: bytes, jobs: int) -> int:
     if not stripped or stripped[:1] == b"#":
         return 0
     raw = raw.rstrip(b"\r\n")
-    plain = INTERACTION_ID.search(raw) if raw.count(_KEY) == 1 and not _unicode_escape_in(raw) else None
+    plain = INTERACTION_ID.search(raw) if raw.count(_KEY) == 1 and not has_unicode_escape(raw) else None
     if plain is not None:
-        # the one "interaction" key (no \u escape spells another), its value unescaped:
-        # a valid line's id, or what the loader salvages from a broken one (the same pattern)
+        # the one "interaction" key (no \u escape spells another), its value unescaped: a
+        # valid line's id; from a broken line the loader salvages this same id, or none
+        # when the key is not the line's own (then the line stands alone, whoever takes it)
         key: str | None = plain.group(1).decode("utf-8", "replace") or None
     else:
         key = parse_line(raw, "", 0).interaction
     if key is None:
         return 0
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
-
-
-def _unicode_escape_in(text: bytes) -> bool:
-    """Whether `text` holds a `\\u` escape: the one way JSON can spell a key "interaction"
-    other than plainly. Backslashes are found with `find` (memchr), which is fast
-    where `in` with two bytes is not."""
-    at = text.find(b"\\")
-    while at >= 0:
-        if text[at + 1:at + 2] == b"u":
-            return True
-        at = text.find(b"\\", at + 2)
-    return False
 
 
 def owners(lines: list[bytes], jobs: int) -> bytes:
@@ -90,7 +80,7 @@ def owners(lines: list[bytes], jobs: int) -> bytes:
     joined = b"".join(lines)
     if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
             and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)
-            and not _unicode_escape_in(joined)):
+            and not has_unicode_escape(joined)):
         return bytes(map(jobs.__rmod__, map(zlib.crc32, keys)))
     return bytes([owner(raw, jobs) for raw in lines])
 

@@ -14,6 +14,8 @@ from typing import IO, TYPE_CHECKING
 
 import attrs
 
+from rulesengine.diagnostics import printable
+
 if TYPE_CHECKING:
     from rulesengine.output import Row
 
@@ -62,7 +64,9 @@ def cells(row: Row, *, short_party: bool) -> tuple[str, ...]:
     if short_party and party.startswith(f"{row.interaction}.") and len(party) > len(row.interaction) + 1:
         party = party[len(row.interaction) + 1:]
     descriptor = row.descriptor + (PROVISIONAL if row.provisional else "")
-    return (row.interaction, party, row.kind, row.resource, row.fact, descriptor, row.rule or "-")
+    # for a terminal: an id holding an escape sequence is shown, not obeyed
+    return tuple(printable(cell) for cell in (row.interaction, party, row.kind, row.resource, row.fact,
+                                              descriptor, row.rule or "-"))
 
 
 def fitted_widths(natural: dict[str, int], width: int) -> dict[str, int]:

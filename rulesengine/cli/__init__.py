@@ -2,17 +2,20 @@
 
 Each subcommand lives in its own module of this package and exposes
 `register(subparsers)`, which adds its parser and sets `handler(args) -> int`.
-Exit codes: 0 clean, 1 findings (rejected input, failed check), 2 usage or unreadable input.
+Exit codes: 0 clean, 1 findings (rejected input, failed check), 2 usage or unreadable input or
+unwritable output; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 standard output closed by its reader.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from rulesengine import __version__
 from rulesengine.cli import check, explain, generate, graph, run, sample
+from rulesengine.cli.signals import Stopped, stopping_on_signals
 
 SUBCOMMANDS = (run, check, explain, graph, generate, sample)
 
@@ -47,14 +50,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: the exit status when standard output's reader left (`| head`): that of a process killed by
+#: SIGPIPE, as the shell reports it for other tools, neither success (0) nor findings (1)
+BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with stopping_on_signals():
+        try:
+            return args.handler(args)
+        except BrokenPipeError:
+            _quiet_stdout()
+            return BROKEN_PIPE
+        except KeyboardInterrupt:
+            print("rulesengine: interrupted", file=sys.stderr)
+            return 130
+        except Stopped as stop:
+            print(f"rulesengine: stopped by {stop.name}", file=sys.stderr)
+            return 128 + stop.signum
+
+
+def _quiet_stdout() -> None:
+    """Point the process's standard output at /dev/null, so that the interpreter's last flush
+    of what is still buffered for the pipe that broke says nothing on its way out."""
+    if sys.stdout is not sys.__stdout__ or sys.stdout is None:
+        return  # replaced (by a caller capturing it): theirs to deal with
     try:
-        return args.handler(args)
-    except BrokenPipeError:
-        sys.stderr.close()
-        return 1
-    except KeyboardInterrupt:
-        print("rulesengine: interrupted", file=sys.stderr)
-        return 130
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):
+        return
+    os.dup2(devnull, fd)
+    os.close(devnull)

@@ -8,6 +8,7 @@ import sys
 import orjson
 
 from rulesengine.cli import options
+from rulesengine.cli.report import complain
 from rulesengine.diagnostics import Diagnostic, Severity
 from rulesengine.ruleset import load_rules
 from rulesengine.wording import counted
@@ -31,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         settings = options.settings(args)
     except argparse.ArgumentTypeError as problem:
-        print(f"rulesengine check: error: {problem}", file=sys.stderr)
+        complain("rulesengine check", problem)
         return 2
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     for diagnostic in loaded.diagnostics:

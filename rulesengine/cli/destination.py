@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from rulesengine.output import AtomicFile
+from rulesengine.cli.report import complain
+from rulesengine.output_files import AtomicFile, Output, OutputError
 
 #: the exit code of a usage error or of input that cannot be read
 USAGE_OR_INPUT_ERROR = 2
@@ -31,15 +31,27 @@ def write_output(path: str | None, command: str, produce: Callable[[TextIO], int
         return produce(sys.stdout)
     try:
         target = AtomicFile(path)
-    except OSError as problem:
-        print(f"rulesengine {command}: error: cannot write {path}: {problem.strerror}", file=sys.stderr)
+    except OutputError as problem:
+        complain(f"rulesengine {command}", problem)
         return USAGE_OR_INPUT_ERROR
     try:
-        text = io.TextIOWrapper(target.stream, encoding="utf-8", newline="\n")
-        status = produce(text)
+        status = produce(_Utf8(target))
         if status != USAGE_OR_INPUT_ERROR:
-            text.flush()
             target.commit()
         return status
+    except OutputError as problem:
+        complain(f"rulesengine {command}", problem)
+        return USAGE_OR_INPUT_ERROR
     finally:
         target.discard()
+
+
+class _Utf8:
+    """Text written to an output file as UTF-8, the file's own buffer gathering it."""
+
+    def __init__(self, target: Output) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        self._target.write(text.encode("utf-8"))
+        return len(text)

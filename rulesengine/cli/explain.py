@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TextIO
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_output
-from rulesengine.cli.report import not_found, print_diagnostics, rules_or_exit
+from rulesengine.cli.report import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.evaluate import CompiledRules
 from rulesengine.explain import (
     explain_interaction,
@@ -45,20 +44,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    sources = sources_or_exit(args)
+    if sources is None:
+        return 2
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
-    return write_output(args.output, "explain", lambda out: _explain(args, evaluator, out))
+    return write_output(args.output, "explain", lambda out: _explain(args, evaluator, sources, out))
 
 
-def _explain(args: argparse.Namespace, evaluator: CompiledRules, out: TextIO) -> int:
+def _explain(args: argparse.Namespace, evaluator: CompiledRules, sources: list[str], out: TextIO) -> int:
     params = parameters(evaluator.params)
     shown = 0
     interactions: list[str] = []
     #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
     near: list[str] = []
     try:
-        for item in iter_models(options.event_sources(args), include_open=args.include_open):
+        for item in iter_models(sources, include_open=args.include_open):
             if isinstance(item, Rejection):
                 print_diagnostics(item.diagnostics)
                 continue
@@ -75,10 +77,10 @@ def _explain(args: argparse.Namespace, evaluator: CompiledRules, out: TextIO) ->
                         out.write(("\n" if shown else "") + render_text(explanation) + "\n")
                     shown += 1
     except InputError as problem:
-        print(f"rulesengine explain: error: {problem}", file=sys.stderr)
+        complain("rulesengine explain", problem)
         return 2
     if not shown:
-        print(f"rulesengine explain: error: {_nothing_found(args, interactions, near)}", file=sys.stderr)
+        complain("rulesengine explain", _nothing_found(args, interactions, near))
         return 1
     if args.format == "text":
         out.write("\n" + render_parameters_text(params) + "\n")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TextIO
 
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_output
-from rulesengine.cli.report import not_found, print_diagnostics
+from rulesengine.cli.report import complain, not_found, print_diagnostics, sources_or_exit
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
 from rulesengine.pipeline import model_of
@@ -32,16 +31,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    return write_output(args.output, "graph", lambda out: _draw(args, out))
+    sources = sources_or_exit(args)
+    if sources is None:
+        return 2
+    return write_output(args.output, "graph", lambda out: _draw(args, sources, out))
 
 
-def _draw(args: argparse.Namespace, out: TextIO) -> int:
+def _draw(args: argparse.Namespace, sources: list[str], out: TextIO) -> int:
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0
     status = 0
     try:
-        for item in assemble(options.event_sources(args), include_open=args.include_open):
+        for item in assemble(sources, include_open=args.include_open):
             if isinstance(item, Rejection):
                 if args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)
@@ -54,10 +56,9 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(export(model_of(item)))
                 printed += 1
     except InputError as problem:
-        print(f"rulesengine: error: {problem}", file=sys.stderr)
+        complain("rulesengine", problem)
         return 2
     if args.interaction is not None and args.interaction not in seen and status == 0:
-        print(f"rulesengine: error: {not_found('interaction', args.interaction, 'the input', seen)}",
-              file=sys.stderr)
+        complain("rulesengine", not_found("interaction", args.interaction, "the input", seen))
         return 1
     return status

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from importlib import resources
+
+from rulesengine.loader import STDIN
 
 SAMPLE = "sample.jsonl"
 
@@ -25,18 +28,25 @@ def whole_number(minimum: int, what: str, maximum: int | None = None):
 
 def add_event_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", nargs="*", metavar="EVENTS",
-                        help="event files (JSON lines); '-' reads stdin; none: the bundled sample")
+                        help="event files (JSON lines); '-' reads stdin; none: stdin when it is not a terminal")
     parser.add_argument("--sample", action="store_true",
-                        help="read the bundled sample events (the default when no file is given)")
+                        help="read the bundled sample events (after any files given)")
     parser.add_argument("--include-open", action="store_true",
                         help="also evaluate interactions with no interaction.ended, marked provisional")
 
 
 def event_sources(args: argparse.Namespace) -> list[str]:
-    """The files to read: those given, plus the bundled sample when asked or when none is."""
+    """The files to read: those given, then the bundled sample with `--sample`; with neither,
+    standard input, unless it is a terminal (or closed): a usage error rather than a wait for
+    typing, or a silent read of something else."""
     sources = list(args.events)
-    if args.sample or not sources:
+    if args.sample:
         sources.append(sample_path())
+    if not sources:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise argparse.ArgumentTypeError(
+                "no events to read: name event files, pipe them into standard input, or give --sample")
+        sources.append(STDIN)
     return sources
 
 

@@ -8,11 +8,17 @@ from collections.abc import Iterable
 
 from rulesengine.cli import options
 from rulesengine.evaluate import CompiledRules
-from rulesengine.diagnostics import Diagnostic, did_you_mean
+from rulesengine.diagnostics import Diagnostic, did_you_mean, printable
 from rulesengine.ruleset import load_rules
 
 #: more than this many diagnostics on stderr helps nobody; the rest go to --rejects
 MAX_SHOWN = 50
+
+
+def complain(prefix: str, message: object) -> None:
+    """`PREFIX: error: MESSAGE` on stderr, on one line, control characters in the message
+    escaped (it may quote a file name or an id from the input)."""
+    print(f"{prefix}: error: {printable(str(message))}", file=sys.stderr)
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int = 0,
@@ -37,12 +43,22 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int =
     return printed
 
 
+def sources_or_exit(args: argparse.Namespace) -> list[str] | None:
+    """The event sources the options name (`options.event_sources`); None (after printing why)
+    when they name none and there is nothing to read."""
+    try:
+        return options.event_sources(args)
+    except argparse.ArgumentTypeError as problem:
+        complain(f"rulesengine {args.command}", problem)
+        return None
+
+
 def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
     """The compiled rules the options ask for; None (after printing why) when they do not load."""
     try:
         settings = options.settings(args)
     except argparse.ArgumentTypeError as problem:
-        print(f"rulesengine {args.command}: error: {problem}", file=sys.stderr)
+        complain(f"rulesengine {args.command}", problem)
         return None
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     print_diagnostics(loaded.diagnostics, program=f"rulesengine {args.command}")

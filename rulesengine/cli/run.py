@@ -8,7 +8,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from operator import itemgetter
 from typing import IO
 
@@ -17,10 +17,11 @@ import orjson
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output
-from rulesengine.cli.report import print_diagnostics, rules_or_exit
+from rulesengine.cli.report import complain, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.evaluate import CompiledRules
-from rulesengine.loader import InputError
-from rulesengine.output import FIELDS, WRITERS, AtomicFile, Row, RowWriter, sorted_rows
+from rulesengine.loader import STDIN, InputError
+from rulesengine.output import FIELDS, WRITERS, Row, RowWriter, sorted_rows
+from rulesengine.output_files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
 from rulesengine.parallel import Rendered, can_share, default_jobs, evaluate_parallel
 from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
@@ -47,11 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
                         help="output format (default: jsonl, or parquet when --output ends in .parquet; "
                              "parquet needs the parquet extra)")
+    parser.add_argument("--wide", action="store_true",
+                        help="with --format table: every column in full, however wide the terminal")
     add_output(parser, "rows")
     parser.add_argument("--rejects", metavar="FILE",
                         help="write rejected interactions and late events, with reasons, as JSON lines")
-    parser.add_argument("--wide", action="store_true",
-                        help="with --format table: every column in full, however wide the terminal")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
     parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes", MAX_JOBS), metavar="N",
@@ -64,54 +65,91 @@ def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
     if args.wide and output_format != "table":
-        print("rulesengine run: error: --wide applies to --format table only", file=sys.stderr)
+        complain("rulesengine run", "--wide applies to --format table only")
+        return 2
+    sources = sources_or_exit(args)
+    if sources is None:
+        return 2
+    try:
+        _check_outputs(args, sources, output_format)
+    except argparse.ArgumentTypeError as problem:
+        complain("rulesengine run", problem)
         return 2
     evaluator = rules_or_exit(args)
     if evaluator is None:
         return 2
     stats = RunStats()
+    try:
+        _write_results(args, sources, evaluator, output_format, stats)
+    except InputError as problem:
+        complain("rulesengine", problem)
+        return 2
+    except (OutputError, ParquetUnavailable) as problem:
+        complain("rulesengine run", problem)
+        return 2
+    _print_summary(stats, time.perf_counter() - started)
+    stream = stats.stream
+    return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
+
+
+def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: str) -> None:
+    """Usage errors in where the results go, found before anything is read or written.
+
+    Two outputs that are one file would leave only the one written last, and an output
+    that is an input would be replaced by what was made from it.
+    """
+    if output_format == "parquet" and args.output is None and sys.stdout.isatty():
+        raise argparse.ArgumentTypeError("Parquet is binary and standard output is a terminal: "
+                                         "give --output FILE.parquet, or redirect standard output")
+    outputs = [(option, path) for option, path in (("--output", args.output), ("--rejects", args.rejects))
+               if path is not None]
+    for number, (option, path) in enumerate(outputs):
+        for other_option, other in outputs[:number]:
+            if same_file(path, other):
+                raise argparse.ArgumentTypeError(f"{option} {path} is the same file as {other_option} {other}")
+        for source in sources:
+            if source != STDIN and same_file(path, source):
+                raise argparse.ArgumentTypeError(f"{option} {path} is the same file as the input {source}")
+
+
+def _write_results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRules,
+                   output_format: str, stats: RunStats) -> None:
+    """Evaluate every interaction and write its rows and rejections; commit the output files
+    only once all is written (any failure on the way discards them)."""
     with ExitStack() as stack:
-        files: list[AtomicFile] = []
-        rows_out = _open(stack, files, args.output) or sys.stdout.buffer
-        rejects_out = _open(stack, files, args.rejects)
-        try:
-            writer = _writer(output_format, rows_out, wide=args.wide)
-        except ParquetUnavailable as problem:
-            print(f"rulesengine run: error: {problem}", file=sys.stderr)
-            return 2
+        files = [_open(stack, path) for path in (args.output, args.rejects)]
+        rows_out = files[0] or Output(sys.stdout.buffer, "standard output")
+        rejects_out = files[1]
+        writer = _writer(output_format, rows_out, wide=args.wide, terminal=files[0] is None and sys.stdout.isatty())
         buffered: list[Row] = []
         chunks: list[tuple[str, bytes]] = []
         shown = interactions = rows = 0
-        progress = Progress(sys.stderr)
-        try:
-            for item in _results(args, evaluator, output_format, stats):
-                if isinstance(item, Rejection):
-                    if rejects_out is not None:
-                        rejects_out.write(orjson.dumps(item.to_json()) + b"\n")
-                    progress.close()
-                    shown += print_diagnostics(item.diagnostics, already_shown=shown)
-                    continue
-                if item.problems:
-                    progress.close()
-                    shown += print_diagnostics(item.problems, already_shown=shown)
-                interactions += 1
-                if isinstance(item, Rendered):
-                    rows += item.rows
-                    if args.sort:
-                        chunks.append((item.interaction, item.data))
-                    else:
-                        rows_out.write(item.data)
+        progress = stack.enter_context(closing(Progress(sys.stderr)))
+        results = stack.enter_context(closing(_results(args, sources, evaluator, output_format, stats)))
+        for item in results:
+            if isinstance(item, Rejection):
+                if rejects_out is not None:
+                    rejects_out.write(orjson.dumps(item.to_json()) + b"\n")
+                progress.close()
+                shown += print_diagnostics(item.diagnostics, already_shown=shown)
+                continue
+            if item.problems:
+                progress.close()
+                shown += print_diagnostics(item.problems, already_shown=shown)
+            interactions += 1
+            if isinstance(item, Rendered):
+                rows += item.rows
+                if args.sort:
+                    chunks.append((item.interaction, item.data))
                 else:
-                    rows += len(item.rows)
-                    if args.sort:
-                        buffered.extend(item.rows)
-                    else:
-                        writer.write(item.rows)
-                progress.update(interactions, rows)
-        except InputError as problem:
-            progress.close()
-            print(f"rulesengine: error: {problem}", file=sys.stderr)
-            return 2
+                    rows_out.write(item.data)
+            else:
+                rows += len(item.rows)
+                if args.sort:
+                    buffered.extend(item.rows)
+                else:
+                    writer.write(item.rows)
+            progress.update(interactions, rows)
         progress.close()
         if args.sort:
             for _, data in sorted(chunks, key=itemgetter(0)):
@@ -119,39 +157,36 @@ def handle(args: argparse.Namespace) -> int:
             writer.write(sorted_rows(buffered))
         writer.close()
         for target in files:
-            target.commit()
-    _print_summary(stats, time.perf_counter() - started)
-    stream = stats.stream
-    return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
+            if target is not None:
+                target.commit()
 
 
-def _writer(output_format: str, stream: IO[bytes], *, wide: bool) -> RowWriter:
+def _writer(output_format: str, stream: IO[bytes], *, wide: bool, terminal: bool) -> RowWriter:
     if output_format == "parquet":
         return ParquetWriter(stream, FIELDS)
     if output_format == "table":
-        return TableWriter(stream, None if wide else _table_width(stream))
+        return TableWriter(stream, None if wide else _table_width(terminal))
     return WRITERS[output_format](stream)
 
 
-def _table_width(stream: IO[bytes]) -> int | None:
+def _table_width(terminal: bool) -> int | None:
     """The width to fit a table to: COLUMNS, else the terminal's; None shows every column.
 
     A table going to a pipe or a file is fitted only when COLUMNS asks for it, so that
     what a script or a document captures does not depend on the window it ran in.
     """
-    if "COLUMNS" in os.environ or stream.isatty():
+    if "COLUMNS" in os.environ or terminal:
         return shutil.get_terminal_size((FALLBACK_WIDTH, 24)).columns
     return None
 
 
-def _results(args: argparse.Namespace, evaluator: CompiledRules, output_format: str,
+def _results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRules, output_format: str,
              stats: RunStats) -> Iterator[Evaluated | Rendered | Rejection]:
     """Results in input order, from one process or from `--jobs` workers when the input allows.
 
     Workers write streamable formats themselves; for the others (a table, Parquet)
     they send rows for this process's writer.
     """
-    sources = options.event_sources(args)
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
         return evaluate(sources, evaluator, include_open=args.include_open, stats=stats)
@@ -160,14 +195,15 @@ def _results(args: argparse.Namespace, evaluator: CompiledRules, output_format: 
                              stats=stats)
 
 
-def _open(stack: ExitStack, files: list[AtomicFile], path: str | None) -> IO[bytes] | None:
-    """A stream for `path`, discarded unless the run commits it at the end."""
+def _open(stack: ExitStack, path: str | None) -> AtomicFile | None:
+    """An output file for `path`, discarded unless the run commits it at the end. Temporary
+    files that killed runs left in its folder are removed first."""
     if path is None:
         return None
+    sweep_leftovers(os.path.dirname(path))
     target = AtomicFile(path)
     stack.callback(target.discard)
-    files.append(target)
-    return target.stream
+    return target
 
 
 def _print_summary(stats: RunStats, seconds: float) -> None:

@@ -1,78 +1,179 @@
-"""`--version`, and `-o FILE` on explain and graph: the same text as stdout, written atomically."""
+"""Where `run` writes: one clear line and exit 2 for an output it cannot write, never a
+temporary file left behind, never two outputs in one file, modes like any other file's,
+and a quiet stop when the reader of standard output leaves."""
 
 from __future__ import annotations
 
-import importlib.metadata
+import errno
+import io
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from rulesengine.cli import main
+from rulesengine import output_files
+from rulesengine.cli import BROKEN_PIPE, main
 
-FLOWS = Path(__file__).parents[1] / "flows"
-TRANSFER = str(FLOWS / "c03_transfer.jsonl")
-CONFERENCE = str(FLOWS / "c05_conference.jsonl")
-
-
-def test_version_prints_the_installed_version(capsys):
-    with pytest.raises(SystemExit) as exited:
-        main(["--version"])
-    assert exited.value.code == 0
-    assert capsys.readouterr().out == f"rulesengine {importlib.metadata.version('rulesengine')}\n"
+ROOT = Path(__file__).resolve().parents[2]
+FLOW = str(ROOT / "tests" / "flows" / "c03_transfer.jsonl")
+BROKEN = str(ROOT / "tests" / "events" / "broken" / "bad_json.jsonl")
+FORMATS = ["jsonl", "csv", "table", "parquet"]
 
 
-@pytest.mark.parametrize("argv", [
-    ["explain", TRANSFER, CONFERENCE],
-    ["explain", TRANSFER, "--format", "json", "--party", "c03_transfer.a2"],
-    ["graph", TRANSFER, CONFERENCE],
-    ["graph", TRANSFER, "--format", "dot"],
-    ["graph", TRANSFER, CONFERENCE, "--format", "json"],
-])
-def test_output_file_holds_what_stdout_shows(capsys, tmp_path, argv):
-    assert main(argv) == 0
-    shown = capsys.readouterr().out
-    target = tmp_path / "out.txt"
-    assert main([*argv, "-o", str(target)]) == 0
-    assert capsys.readouterr().out == ""
-    assert target.read_text(encoding="utf-8") == shown
-    assert [path.name for path in tmp_path.iterdir()] == ["out.txt"]
+def run(capsysbinary, *argv: str) -> tuple[int, bytes, str]:
+    code = main(["run", *argv])
+    out, err = capsysbinary.readouterr()
+    return code, out, err.decode()
 
 
-@pytest.mark.parametrize("command", ["explain", "graph"])
-def test_an_unreadable_input_leaves_the_old_file_alone(capsys, tmp_path, command):
-    target = tmp_path / "out.txt"
-    target.write_text("before\n")
-    assert main([command, TRANSFER, str(tmp_path / "missing.jsonl"), "--output", str(target)]) == 2
-    assert "cannot read" in capsys.readouterr().err
-    assert target.read_text() == "before\n"
-    assert [path.name for path in tmp_path.iterdir()] == ["out.txt"]
+class FullDisk(io.RawIOBase):
+    """A file on a full disk: every write fails with ENOSPC."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
-@pytest.mark.parametrize("command", ["explain", "graph"])
-def test_findings_still_write_the_file(capsys, tmp_path, command):
-    """Exit 1 is a finding, like rejected interactions in `run`: the output is complete."""
-    target = tmp_path / "out.txt"
-    target.write_text("before\n")
-    assert main([command, TRANSFER, "--interaction", "nope", "-o", str(target)]) == 1
-    assert target.read_text() == ""
+@pytest.fixture
+def full_disk(monkeypatch) -> None:
+    """Every output file is created, then refuses its bytes."""
+    monkeypatch.setattr(output_files.os, "fdopen",
+                        lambda fd, mode, buffering: io.BufferedWriter(FullDisk(fd), buffering))
 
 
-@pytest.mark.parametrize("command", ["explain", "graph"])
-def test_an_output_in_a_missing_folder_is_a_usage_error(capsys, tmp_path, command):
-    target = tmp_path / "no" / "out.txt"
-    assert main([command, TRANSFER, "-o", str(target)]) == 2
-    assert capsys.readouterr().err == (f"rulesengine {command}: error: cannot write {target}: "
-                                       "No such file or directory\n")
+@pytest.mark.parametrize("output_format", FORMATS)
+@pytest.mark.usefixtures("full_disk")
+def test_a_full_disk_is_one_line_exit_2_and_no_temporary_file(capsysbinary, tmp_path, output_format) -> None:
+    target = tmp_path / "rows.out"
+    code, out, err = run(capsysbinary, FLOW, "--format", output_format, "-o", str(target))
+    assert (code, out) == (2, b"")
+    assert err == f"rulesengine run: error: cannot write {target}: No space left on device\n"
+    assert os.listdir(tmp_path) == []
 
 
-def test_sample_writes_the_events_that_sample_reads(capsysbinary, tmp_path):
-    assert main(["sample"]) == 0
-    shown = capsysbinary.readouterr().out
-    assert shown.startswith(b"# C1 ") and shown.count(b"\n") > 3000
-    target = tmp_path / "events.jsonl"
-    assert main(["sample", "-o", str(target)]) == 0
-    assert target.read_bytes() == shown
-    assert main(["run", "--sample"]) == 0
-    from_flag = capsysbinary.readouterr().out
-    assert main(["run", str(target)]) == 0
-    assert capsysbinary.readouterr().out == from_flag
+@pytest.mark.usefixtures("full_disk")
+def test_a_full_disk_under_the_rejects_is_one_line_too(capsysbinary, tmp_path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    code, _, err = run(capsysbinary, BROKEN, "--rejects", str(rejects))
+    assert code == 2
+    assert err.splitlines()[-1] == f"rulesengine run: error: cannot write {rejects}: No space left on device"
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_full_standard_output_or_device_is_one_line(tmp_path, output_format) -> None:
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "rulesengine", "run", FLOW, "--format", output_format],
+                              stdout=full, stderr=subprocess.PIPE, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "rulesengine run: error: cannot write standard output: No space left on device\n"
+    done = subprocess.run([sys.executable, "-m", "rulesengine", "run", FLOW, "--format", output_format,
+                           "-o", "/dev/full"], capture_output=True, check=False)
+    assert (done.returncode, done.stderr.decode()) == (
+        2, "rulesengine run: error: cannot write /dev/full: No space left on device\n")
+
+
+@pytest.mark.parametrize("option", ["-o", "--rejects"])
+def test_an_output_that_cannot_be_made_is_one_line(capsysbinary, tmp_path, monkeypatch, option) -> None:
+    missing = tmp_path / "missing" / "out.jsonl"
+    assert run(capsysbinary, FLOW, option, str(missing))[::2] == (
+        2, f"rulesengine run: error: cannot write {missing}: No such file or directory\n")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert run(capsysbinary, FLOW, option, str(folder))[::2] == (
+        2, f"rulesengine run: error: cannot write {folder}: it is a directory\n")
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(output_files.os, "open", read_only)
+    target = tmp_path / "out.jsonl"
+    assert run(capsysbinary, FLOW, option, str(target))[::2] == (
+        2, f"rulesengine run: error: cannot write {target}: Read-only file system\n")
+    assert sorted(os.listdir(tmp_path)) == ["a-folder"]
+
+
+@pytest.mark.parametrize("link", ["same name", "hard link", "symbolic link", "input"])
+def test_two_outputs_or_an_output_and_an_input_in_one_file_are_refused(capsysbinary, tmp_path, link) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(Path(FLOW).read_bytes())
+    rows, rejects = tmp_path / "same.jsonl", tmp_path / "other.jsonl"
+    if link == "same name":
+        rejects = rows
+    elif link == "hard link":
+        rows.write_text("kept\n")
+        os.link(rows, rejects)
+    elif link == "symbolic link":
+        rejects.symlink_to(rows)  # rows does not exist yet
+    else:
+        rows = events
+    code, out, err = run(capsysbinary, str(events), "-o", str(rows), "--rejects", str(rejects))
+    assert (code, out) == (2, b"")
+    if link == "input":
+        assert err == f"rulesengine run: error: --output {rows} is the same file as the input {events}\n"
+        assert events.read_bytes() == Path(FLOW).read_bytes()
+    else:
+        assert err == f"rulesengine run: error: --rejects {rejects} is the same file as --output {rows}\n"
+    assert not any(name.endswith(".part") for name in os.listdir(tmp_path))
+    assert run(capsysbinary, str(events), "-o", os.devnull, "--rejects", os.devnull)[0] == 0
+
+
+@pytest.fixture
+def umask_027():
+    previous = os.umask(0o027)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.usefixtures("umask_027")
+def test_a_new_output_honours_the_umask_and_a_replaced_one_keeps_its_mode(capsysbinary, tmp_path) -> None:
+    new, kept = tmp_path / "new.jsonl", tmp_path / "kept.jsonl"
+    kept.write_text("old\n")
+    kept.chmod(0o644)
+    if os.geteuid() == 0:
+        os.chown(kept, 65534, 65534)  # another user's file, as the run found it
+    assert run(capsysbinary, FLOW, "-o", str(new), "--rejects", str(kept))[0] == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o644 and kept.read_text() == ""
+
+
+def test_parquet_is_not_written_to_a_terminal(capsysbinary, monkeypatch) -> None:
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, err = run(capsysbinary, FLOW, "--format", "parquet")
+    assert (code, out) == (2, b"")
+    assert err == ("rulesengine run: error: Parquet is binary and standard output is a terminal: "
+                   "give --output FILE.parquet, or redirect standard output\n")
+
+
+@pytest.mark.parametrize("output_format", ["jsonl", "csv", "table"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_reader_that_leaves_early_ends_the_run_quietly(output_format, jobs) -> None:
+    """`rulesengine run ... | head -c 100`: no traceback, no summary claiming rows it never
+    wrote, and the status of a process that SIGPIPE ended."""
+    process = subprocess.Popen([sys.executable, "-m", "rulesengine", "run", "--sample", "--format", output_format,
+                                "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(process.stdout.read(100)) == 100
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == BROKEN_PIPE == 141
+    assert err == b""

@@ -42,7 +42,7 @@ def masked(summary: str) -> str:
 
 
 def test_sample_gives_one_row_per_party_with_every_contract_field(capsysbinary):
-    code, out, err = run(capsysbinary)
+    code, out, err = run(capsysbinary, "--sample")
     rows = rows_of(out)
     assert code == 0
     assert len(rows) > 1000
@@ -56,8 +56,38 @@ def test_sample_gives_one_row_per_party_with_every_contract_field(capsysbinary):
                         rf"{len(rows)} rows written in \d+\.\d\ds\n", err)
 
 
-def test_sample_flag_and_no_file_read_the_same_sample(capsysbinary):
-    assert run(capsysbinary)[1] == run(capsysbinary, "--sample")[1]
+class Keyboard(io.TextIOWrapper):
+    """Standard input as a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("command", ["run", "explain", "graph"])
+def test_with_no_file_piped_events_are_read(capsysbinary, monkeypatch, command):
+    fixture = (FLOWS / "c01_routed_completed.jsonl").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(fixture)))
+    assert main([command]) == 0
+    out = capsysbinary.readouterr()[0]
+    assert b"c01_routed_completed" in out and b"c05_conference" not in out
+
+
+@pytest.mark.parametrize("command", ["run", "explain", "graph"])
+def test_with_no_file_and_a_terminal_the_command_says_what_to_give(capsysbinary, monkeypatch, command):
+    monkeypatch.setattr("sys.stdin", Keyboard(io.BytesIO(b"")))
+    code = main([command])
+    out, err = capsysbinary.readouterr()
+    assert (code, out) == (2, b"")
+    assert err.decode() == (f"rulesengine {command}: error: no events to read: name event files, pipe them "
+                            "into standard input, or give --sample\n")
+    monkeypatch.setattr("sys.stdin", None)
+    assert main([command]) == 2
+
+
+def test_the_sample_only_when_asked(capsysbinary, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    assert run(capsysbinary)[1] == b""
+    assert run(capsysbinary, "--sample")[1].count(b"\n") > 1000
 
 
 def test_rows_of_an_interaction_follow_the_first_seq_of_their_party(capsysbinary):

@@ -42,6 +42,9 @@ NOT_RUN = {
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.cores          # --count 200000 --rounds 3"):
         _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.scaling        # --rounds 3 --largest 8"):
+        _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.fuzz --examples 2000"): _BENCHMARK,
 }
 #: the start of a line that is a command, were it in a block this test does not read
 _LOOKS_LIKE_A_COMMAND = re.compile(r"^(\$ |rulesengine |\.venv/bin/|python3? |pip |cat |cd )")

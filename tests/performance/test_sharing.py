@@ -13,7 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rulesengine.loader import parse_line
-from rulesengine.sharing import READ_AHEAD, PeerLost, SharedScan, _unicode_escape_in, owner, owners
+from rulesengine.salvage import has_unicode_escape
+from rulesengine.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
 
 
 def expected_owner(raw: bytes, jobs: int) -> int:
@@ -164,4 +165,4 @@ def test_more_workers_than_one_byte_can_name_are_refused() -> None:
     (b"ends with \\", False),
 ])
 def test_a_unicode_escape_is_told_from_an_escaped_backslash(text: bytes, found: bool) -> None:
-    assert _unicode_escape_in(text) is found
+    assert has_unicode_escape(text) is found

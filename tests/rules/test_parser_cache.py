@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lark.exceptions import UnexpectedInput
 
-from rulesengine import parse
+from rulesengine import parse, parser_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "rules").glob("*.rules"))]
@@ -58,7 +58,7 @@ def test_a_damaged_cache_is_rebuilt_without_a_word(cache_home: Path, capfd) -> N
 def test_a_directory_others_can_write_to_is_not_used(cache_home: Path) -> None:
     cache_home.mkdir(mode=0o700)
     os.chmod(cache_home, 0o777)
-    assert parse.cache_dir() is None
+    assert parser_cache.cache_dir() is None
     build()
     assert not list(cache_home.iterdir())
 
@@ -67,7 +67,7 @@ def test_without_a_place_for_the_cache_the_parser_is_built_each_time(tmp_path, m
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    assert parse.cache_dir() is None
+    assert parser_cache.cache_dir() is None
     assert outcome(build(), TEXTS[0]) == outcome(parse.parser(), TEXTS[0])
 
 

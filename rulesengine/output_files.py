@@ -1,0 +1,210 @@
+"""Where rows and rejects are written: atomic files, standard output, and what goes wrong there.
+
+An output file is written under a temporary name beside it and renamed over its
+final name only once complete, so a crash, a signal or an unreadable input never
+leaves a half-written file under that name. Its mode follows the umask like any
+new file's, or stays that of the file it replaces.
+
+Every failure to write (a missing folder, a directory in the way, a read-only file
+system, a full disk) is an `OutputError` naming the output, and the temporary file
+is removed. A run killed outright (`kill -9`) cannot remove its own, so the
+temporary name says which process on which machine wrote it
+(`.rulesengine-HOST-PID-RANDOM.part`), and a later run writing into the same
+folder removes those of its own machine whose writer has ended (`sweep_leftovers`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import secrets
+import stat
+from typing import IO
+
+#: bytes gathered before each write to an output file: a system call per megabyte,
+#: not per 8 KiB
+OUTPUT_BUFFER = 1 << 20
+_PREFIX = ".rulesengine-"
+_SUFFIX = ".part"
+_LEFTOVER = re.compile(r"\.rulesengine-(?P<host>[A-Za-z0-9_.-]+)-(?P<pid>[0-9]+)-[0-9a-f]{8}\.part")
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class OutputError(Exception):
+    """An output that cannot be written: which one, and why, in one line."""
+
+    def __init__(self, name: str, problem: OSError | str) -> None:
+        why = problem if isinstance(problem, str) else (problem.strerror or str(problem))
+        super().__init__(f"cannot write {name}: {why}")
+
+
+class Output:
+    """A binary stream for rows or rejects whose every failure is an `OutputError` naming it.
+
+    A write is whole or fails: a buffered stream may take part of a large write and
+    report an error on the rest only when asked again, so the rest is asked for. A
+    broken pipe stays a `BrokenPipeError`: its reader left, which is no failure.
+    """
+
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        self._stream = stream
+        self.name = name
+
+    def write(self, data: bytes) -> int:
+        try:
+            written = self._stream.write(data)
+            while written is not None and written < len(data):
+                more = self._stream.write(memoryview(data)[written:])
+                if not more:
+                    raise OSError(errno.EIO, "the output took no more bytes")
+                written += more
+        except BrokenPipeError:
+            raise
+        except OSError as problem:
+            raise OutputError(self.name, problem) from None
+        return len(data)
+
+    @property
+    def closed(self) -> bool:
+        return self._stream.closed
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as problem:
+            raise OutputError(self.name, problem) from None
+
+
+class AtomicFile(Output):
+    """A file that appears under its final name only once completely written (`commit`).
+
+    Only a regular file (or a new name) can be replaced that way: a device, a pipe or a
+    socket given as the output (`-o /dev/null`, a FIFO) is written to in place, since
+    renaming over it would replace the device itself with a plain file.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._temporary: str | None = None
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            info = None
+        except OSError as problem:
+            raise OutputError(path, problem) from None
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            raise OutputError(path, "it is a directory")
+        try:
+            if info is not None and not stat.S_ISREG(info.st_mode):
+                stream = open(path, "wb", buffering=OUTPUT_BUFFER)
+            else:
+                stream = self._create_temporary(info)
+        except OSError as problem:
+            raise OutputError(path, problem) from None
+        super().__init__(stream, path)
+
+    def _create_temporary(self, replaced: os.stat_result | None) -> IO[bytes]:
+        """A new file beside `path`: mode 0666 less the umask, or the mode of the file it replaces."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        temporary = os.path.join(folder, f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}")
+        fd = os.open(temporary, _CREATE, 0o666)
+        self._temporary = temporary
+        try:
+            if replaced is not None:
+                os.fchmod(fd, stat.S_IMODE(replaced.st_mode) & 0o777)
+            return os.fdopen(fd, "wb", buffering=OUTPUT_BUFFER)
+        except OSError:
+            os.close(fd)
+            self.discard()
+            raise
+
+    def commit(self) -> None:
+        """Write out what is buffered and put the file under its final name."""
+        try:
+            self._stream.flush()
+            if self._temporary is not None:
+                os.fsync(self._stream.fileno())
+            self._stream.close()
+            if self._temporary is not None:
+                os.replace(self._temporary, self.path)
+                self._temporary = None
+        except BrokenPipeError:
+            raise  # a FIFO's reader left
+        except OSError as problem:
+            raise OutputError(self.path, problem) from None
+
+    def discard(self) -> None:
+        """Drop the temporary file, whatever its stream still holds; a no-op once committed."""
+        stream = getattr(self, "_stream", None)
+        if stream is not None:
+            try:
+                stream.close()  # flushes first; the descriptor is closed even when that fails
+            except OSError:
+                pass
+        if self._temporary is not None:
+            try:
+                os.unlink(self._temporary)
+            except FileNotFoundError:
+                pass
+            self._temporary = None
+
+
+def sweep_leftovers(folder: str) -> None:
+    """Remove the temporary files that runs killed on this machine left in `folder`.
+
+    Only files named as `AtomicFile` names them, written on this host by a process
+    that no longer exists, belonging to this user and plain files (not links) are
+    removed; anything else is left alone, and a folder that cannot be read is skipped.
+    """
+    if os.name != "posix":
+        return  # no signal 0 to ask whether a process is running
+    host = _host()
+    try:
+        entries = list(os.scandir(folder or "."))
+    except OSError:
+        return
+    for entry in entries:
+        found = _LEFTOVER.fullmatch(entry.name)
+        if found is None or found["host"] != host or _running(int(found["pid"])):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+                os.unlink(entry.path)
+        except OSError:
+            continue
+
+
+def same_file(first: str, second: str) -> bool:
+    """Whether two paths name one regular file (device and inode), or one file still to be made
+    (the same resolved path). Devices and pipes never count: writing `/dev/null` twice is fine."""
+    one, other = _identity(first), _identity(second)
+    return one is not None and one == other
+
+
+def _identity(path: str) -> tuple | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return ("new", os.path.realpath(path))
+    except OSError:
+        return None
+    return ("file", info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
+def _host() -> str:
+    """This machine's name, as it can appear in a temporary file's name."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", os.uname().nodename if hasattr(os, "uname") else "") or "host"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a number no process could have: leave the file
+    return True
