@@ -153,7 +153,7 @@ def state_at(party: dict, seq: int | None) -> str:
     if kind != "agent":
         return "waiting"
     end = party["end"]["seq"]
-    if any(held < seq < (retrieved or end) for held, retrieved in party["holds"]):
+    if any(held < seq <= (retrieved or end) for held, retrieved in party["holds"]):
         return "held"
     accepted = party["accepted"]
     return "connected" if accepted is not None and accepted["seq"] < seq else "alerting"

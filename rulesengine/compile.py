@@ -108,10 +108,12 @@ def _after(a, b) -> bool:
 
 
 def _during(moment, phase) -> bool:
+    """After a stretch began, up to and including the event that ended it: a party still
+    there when an open interaction's input stops is there through its last event."""
     if moment is None:
         return False
     seq = moment.seq
-    return any(start.seq < seq < end.seq for start, end in phase)
+    return any(start.seq < seq <= end.seq for start, end in phase)
 
 
 def _keyed_lookup(table: dict, value):

@@ -67,7 +67,7 @@ def facts(events: list[dict]) -> dict[str, dict[str, object]]:
         retrieved = own.get("retrieved", [])
         for number, held in enumerate(holds):
             until = retrieved[number] if number < len(retrieved) else end(party)
-            if held < customer_left < until:
+            if held < customer_left <= until:
                 return "held"
         accepted = own.get("accepted")
         return "connected" if accepted and accepted[0] < customer_left else "alerting"

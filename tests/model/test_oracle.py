@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 from rulesengine.pipeline import model_of
 from rulesengine.ruleset import load_rules
-from tests.interactions import assembled, interactions
+from tests.interactions import Script, assembled, interactions
 
 from . import oracle
 
@@ -41,3 +41,22 @@ def test_every_flow(flow):
 @given(interactions())
 def test_every_interaction(events):
     assert derived(events) == oracle.facts(events)
+
+
+@pytest.mark.parametrize(("script", "expected"), [
+    (Script().routed("a1"), "alerting"),
+    (Script().routed("a1").accept("a1"), "connected"),
+    (Script().routed("a1").accept("a1").hold("a1"), "held"),
+])
+def test_where_a_party_stood_when_the_input_stops_as_the_customer_leaves(script, expected):
+    """An open interaction whose last event is the customer leaving: a party still there
+    stood where it was, as it will once the interaction ends."""
+    events = script.customer_leaves().events
+    assert derived(events)["i1.a1"]["at_customer_left"] == expected
+    assert derived([*events, _ended_after(events)])["i1.a1"]["at_customer_left"] == expected
+    assert oracle.facts(events)["i1.a1"]["at_customer_left"] == expected
+
+
+def _ended_after(events: list[dict]) -> dict:
+    last = events[-1]
+    return {**{key: last[key] for key in ("interaction", "ts")}, "seq": last["seq"] + 1, "event": "interaction.ended"}
