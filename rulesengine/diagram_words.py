@@ -65,7 +65,12 @@ def step(event: Event) -> str:
 
 
 def elapsed(ms: int) -> str:
-    """`+3s`, `+2m05s`, `+1h00m07.25s`, `+2d03h00m00s`: a non-negative span of milliseconds,
+    """`+3s`, `+2m05s`: the time since the interaction started, as diagrams show it."""
+    return f"+{duration(ms)}"
+
+
+def duration(ms: int) -> str:
+    """`3s`, `2m05s`, `1h00m07.25s`, `2d03h00m00s`: a non-negative span of milliseconds,
     down to the millisecond only when it is not whole seconds."""
     seconds, millis = divmod(ms, 1000)
     minutes, seconds = divmod(seconds, 60)
@@ -73,9 +78,9 @@ def elapsed(ms: int) -> str:
     days, hours = divmod(hours, 24)
     fraction = f".{millis:03d}".rstrip("0") if millis else ""
     if days:
-        return f"+{days}d{hours:02d}h{minutes:02d}m{seconds:02d}{fraction}s"
+        return f"{days}d{hours:02d}h{minutes:02d}m{seconds:02d}{fraction}s"
     if hours:
-        return f"+{hours}h{minutes:02d}m{seconds:02d}{fraction}s"
+        return f"{hours}h{minutes:02d}m{seconds:02d}{fraction}s"
     if minutes:
-        return f"+{minutes}m{seconds:02d}{fraction}s"
-    return f"+{seconds}{fraction}s"
+        return f"{minutes}m{seconds:02d}{fraction}s"
+    return f"{seconds}{fraction}s"

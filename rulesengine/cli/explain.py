@@ -8,8 +8,8 @@ from typing import TextIO
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.destination import add_output, write_output
-from rulesengine.cli.report import not_found, print_diagnostics, rules_or_exit
+from rulesengine.cli.destination import add_output
+from rulesengine.cli.report import not_found, print_diagnostics, write_with_rules
 from rulesengine.evaluate import CompiledRules
 from rulesengine.explain import (
     explain_interaction,
@@ -45,10 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    evaluator = rules_or_exit(args)
-    if evaluator is None:
-        return 2
-    return write_output(args.output, "explain", lambda out: _explain(args, evaluator, out))
+    return write_with_rules(args, "explain", lambda evaluator, out: _explain(args, evaluator, out))
 
 
 def _explain(args: argparse.Namespace, evaluator: CompiledRules, out: TextIO) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TextIO
 
 from rulesengine.cli import options
+from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, write_output
 from rulesengine.evaluate import CompiledRules
 from rulesengine.diagnostics import Diagnostic, did_you_mean
 from rulesengine.ruleset import load_rules
@@ -47,6 +49,16 @@ def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     print_diagnostics(loaded.diagnostics, program=f"rulesengine {args.command}")
     return loaded.evaluator
+
+
+def write_with_rules(args: argparse.Namespace, command: str,
+                     produce: Callable[[CompiledRules, TextIO], int]) -> int:
+    """Load the rules the options ask for, then write what `produce` makes with them where
+    `--output` says; 2 when the rules do not load (nothing is written then)."""
+    evaluator = rules_or_exit(args)
+    if evaluator is None:
+        return USAGE_OR_INPUT_ERROR
+    return write_output(args.output, command, lambda out: produce(evaluator, out))
 
 
 def not_found(what: str, name: str, where: str, candidates: Iterable[str]) -> str:
