@@ -67,7 +67,12 @@ def _draw(args: argparse.Namespace, evaluator: CompiledRules | None, out: TextIO
                 if printed and args.format != "json":
                     out.write("\n")
                 model = model_of(item)
-                out.write(export(model, evaluator.decide(model) if evaluator else None))
+                decisions = evaluator.decide(model) if evaluator else None
+                out.write(export(model, decisions))
+                tied = [problem for decision in decisions or () for problem in decision.problems]
+                if tied:
+                    print_diagnostics(tied)
+                    status = 1
                 printed += 1
     except InputError as problem:
         print(f"rulesengine: error: {problem}", file=sys.stderr)

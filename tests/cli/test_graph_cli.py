@@ -166,3 +166,16 @@ def test_the_cli_page_shows_the_diagram_graph_draws(capsys):
     (shown,) = re.findall(r"^```mermaid\n(.*?)^```$", page, flags=re.S | re.M)
     assert main(["graph", TRANSFER]) == 0
     assert capsys.readouterr().out == shown
+
+
+def test_rules_that_tie_are_reported_and_the_part_left_unspecified(capsys, tmp_path):
+    layer = tmp_path / "tie.rules"
+    layer.write_text("".join(
+        f'rule site.{name}  "Every agent who accepted"\n  for agent\n  match invited accepted _*\n'
+        f"  set result {result}\n  priority 50\n\n"
+        for name, result in (("done", "Completed"), ("moved", "Transferred"))))
+    assert main(["graph", str(FLOWS / "c01_routed_completed.jsonl"), "--rules", str(layer)]) == 1
+    captured = capsys.readouterr()
+    assert "        Note over P3: RoutedTo/Unspecified (IRF)\n" in captured.out
+    assert "rulesengine: error: R310 rules 'site.done' and 'site.moved' both match party " \
+           "'c01_routed_completed.a1'" in captured.err
