@@ -41,8 +41,9 @@ def brought_in(party: Party, media: str | None) -> str:
     conference (coach mode)`, `transfers through a queue`..."""
     first = party.start
     relation = relation_into(party)
-    if relation == "submitted":
-        words = f"submits the {media or 'interaction'} to"
+    if relation == "submitted":  # by nobody: the interaction's entry, or its return to a queue
+        thing = media or "interaction"
+        words = f"submits the {thing} to" if party.index == 0 else f"the {thing} goes back to"
     elif relation == "placed":
         request = _REQUESTS.get(first.intent or "")
         words = f"{request} through a {party.kind}" if request else f"places in a {party.kind}"

@@ -54,6 +54,11 @@ def test_ways_in_are_named_in_plain_words() -> None:
     }
 
 
+def test_a_chat_back_in_a_queue_is_not_submitted_again() -> None:
+    chat = Script("w").routed("a1").revoke("a1", "timeout").enter("q2")
+    assert _words(chat)["q2"] == "the chat goes back to"
+
+
 def test_steps_are_named_with_their_reason() -> None:
     chat = Script("w").enter("q1").enter("s1", "q1").invite("a1", "s1").revoke("a1", "timeout")
     chat.invite("a2", "s1").accept("a2").hold("a2").retrieve("a2")
