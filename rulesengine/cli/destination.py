@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from rulesengine.cli.report import complain
+from rulesengine.cli.report import complain, rules_or_exit, sources_or_exit
+from rulesengine.evaluate import CompiledRules
 from rulesengine.output_files import AtomicFile, Output, OutputError
 
 #: the exit code of a usage error or of input that cannot be read
@@ -55,3 +56,17 @@ class _Utf8:
     def write(self, text: str) -> int:
         self._target.write(text.encode("utf-8"))
         return len(text)
+
+
+def write_with_rules(args: argparse.Namespace, command: str,
+                     produce: Callable[[CompiledRules, list[str], TextIO], int]) -> int:
+    """Work out the event sources and load the rules the options ask for, then write what
+    `produce` makes with them where `--output` says; 2 when either fails (nothing is
+    written then)."""
+    sources = sources_or_exit(args)
+    if sources is None:
+        return USAGE_OR_INPUT_ERROR
+    evaluator = rules_or_exit(args)
+    if evaluator is None:
+        return USAGE_OR_INPUT_ERROR
+    return write_output(args.output, command, lambda out: produce(evaluator, sources, out))

@@ -7,8 +7,8 @@ from typing import TextIO
 
 from rulesengine.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.destination import add_output, write_output
-from rulesengine.cli.report import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
+from rulesengine.cli.destination import add_output, write_with_rules
+from rulesengine.cli.report import complain, not_found, print_diagnostics
 from rulesengine.evaluate import CompiledRules
 from rulesengine.explain import (
     explain_interaction,
@@ -44,13 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    sources = sources_or_exit(args)
-    if sources is None:
-        return 2
-    evaluator = rules_or_exit(args)
-    if evaluator is None:
-        return 2
-    return write_output(args.output, "explain", lambda out: _explain(args, evaluator, sources, out))
+    return write_with_rules(args, "explain", lambda evaluator, sources, out: _explain(args, evaluator, sources, out))
 
 
 def _explain(args: argparse.Namespace, evaluator: CompiledRules, sources: list[str], out: TextIO) -> int:

@@ -8,7 +8,8 @@ from typing import TextIO
 from rulesengine.assemble import Rejection, assemble
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_output
-from rulesengine.cli.report import complain, not_found, print_diagnostics, sources_or_exit
+from rulesengine.cli.report import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
+from rulesengine.evaluate import CompiledRules
 from rulesengine.graph_export import EXPORTERS
 from rulesengine.loader import InputError
 from rulesengine.pipeline import model_of
@@ -18,9 +19,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "graph", help="draw interactions (Mermaid sequence diagram, DOT or JSON)",
         description="Draw each interaction of the input: --format mermaid gives a sequence "
-                    "diagram with one lane per party; json gives one object per line.",
+                    "diagram with one lane per party, each step timed from the interaction's "
+                    "start and each party's descriptor at its end; json gives one object per line.",
     )
     options.add_event_sources(parser)
+    options.add_rule_sources(parser)
+    parser.add_argument("--no-rules", action="store_true",
+                        help="leave the descriptors out: draw the events only, without loading rules")
     parser.add_argument("--interaction", metavar="ID", help="draw only this interaction")
     parser.add_argument("--format", choices=sorted(EXPORTERS), default="mermaid",
                         help="mermaid (default): a sequence diagram, one lane per party; dot: a "
@@ -31,13 +36,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.no_rules and (args.rules or args.settings or args.no_default_rules):
+        complain("rulesengine graph", "--no-rules draws no descriptors, so it takes no "
+                 "--rules, --set or --no-default-rules")
+        return 2
     sources = sources_or_exit(args)
     if sources is None:
         return 2
-    return write_output(args.output, "graph", lambda out: _draw(args, sources, out))
+    evaluator = None
+    if not args.no_rules:
+        evaluator = rules_or_exit(args)
+        if evaluator is None:
+            return 2
+    return write_output(args.output, "graph", lambda out: _draw(args, evaluator, sources, out))
 
 
-def _draw(args: argparse.Namespace, sources: list[str], out: TextIO) -> int:
+def _draw(args: argparse.Namespace, evaluator: CompiledRules | None, sources: list[str], out: TextIO) -> int:
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0
@@ -53,7 +67,13 @@ def _draw(args: argparse.Namespace, sources: list[str], out: TextIO) -> int:
             if args.interaction in (None, item.id):
                 if printed and args.format != "json":
                     out.write("\n")
-                out.write(export(model_of(item)))
+                model = model_of(item)
+                decisions = evaluator.decide(model) if evaluator else None
+                out.write(export(model, decisions))
+                tied = [problem for decision in decisions or () for problem in decision.problems]
+                if tied:
+                    print_diagnostics(tied)
+                    status = 1
                 printed += 1
     except InputError as problem:
         complain("rulesengine", problem)

@@ -34,7 +34,9 @@ def test_the_wheel_carries_grammar_rules_and_sample(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"rulesengine/grammar/rules.lark", "rulesengine/rules/chat.rules", "rulesengine/rules/facts.rules",
             "rulesengine/rules/vocabulary.rules", "rulesengine/sample/sample.jsonl",
-            "rulesengine/cli/__init__.py"} <= names
+            "rulesengine/cli/__init__.py", "rulesengine/report_assets/mermaid.min.js",
+            "rulesengine/report_assets/mermaid-LICENSE", "rulesengine/report_assets/THIRD-PARTY-LICENSES.txt",
+            "rulesengine/report_assets/report.js", "rulesengine/report_assets/report.css"} <= names
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
     modules = {str(path.relative_to(TOP)) for path in (TOP / "rulesengine").rglob("*.py")}
     assert modules <= names, "modules missing from the wheel: add their package to pyproject.toml"

@@ -30,7 +30,7 @@ NOT_RUN = {
                   ".venv/bin/rulesengine run --sample --format table"):
         "installs from a clone: tests/cli/test_package.py builds and installs the wheel, and "
         "tests/cli/test_run.py and test_table.py run the sample as a table",
-    ("README.md", "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
+    ("README.md", "sh tests/install-chromium.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
                   ".venv/bin/python -m pytest"):
         "this test suite itself: .ci/run runs it word for word",
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1"):
@@ -82,3 +82,9 @@ def test_commands_are_only_in_blocks_this_test_reads():
               for page in PAGES for tag, first, body in blocks(page) if tag not in COMMAND_BLOCKS
               for n, line in enumerate(body.splitlines()) if _LOOKS_LIKE_A_COMMAND.match(line)]
     assert hidden == []
+
+
+def test_ci_runs_the_readme_test_command_word_for_word():
+    readme = [command.text for command in commands(PAGES[0]) if command.text.endswith("-m pytest")]
+    ci = (PAGES[0].parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert len(readme) == 1 and ci[-1] == readme[0]

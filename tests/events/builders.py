@@ -79,3 +79,11 @@ def write(path: Path, items: Iterable[dict | str]) -> Path:
 def loaded(items: Sequence[dict], path: str = "t.jsonl") -> list[LoadedLine]:
     """Parse records as if they were lines 1..n of `path`."""
     return [parse_line(line(item), path, number) for number, item in enumerate(items, start=1)]
+
+
+def mistyped_intent(interaction: str = "bad") -> list[dict]:
+    """`routed` with its invitation's intent mistyped (`rout`): the loader rejects the
+    interaction at its fifth event."""
+    events = routed(interaction)
+    events[4]["intent"] = "rout"
+    return events

@@ -1,8 +1,9 @@
 """Writes `docs/flows/`: one page per flow fixture and an index, from the fixtures themselves.
 
 Each page takes its title from `documented.json`, its story from the fixture's comment
-lines, its picture from `rulesengine.graph_export.to_mermaid`, and its table from the
-documented descriptors, so the pages cannot drift from the fixtures. `test_docs.py`
+lines, its picture from `rulesengine.graph_export.to_mermaid` with the default rules'
+decisions, and its table from the documented descriptors, so the pages cannot drift from
+the fixtures or the rules. `test_docs.py`
 checks the pages are current; rewrite them from the repository root with:
 
     .venv/bin/python tests/flows/flowdocs.py
@@ -10,13 +11,16 @@ checks the pages are current; rewrite them from the repository root with:
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
+from rulesengine.decision import Decision
 from rulesengine.events import Event
 from rulesengine.graph_export import to_mermaid
 from rulesengine.loader import read_lines
 from rulesengine.model import InteractionModel
+from rulesengine.ruleset import load_rules
 
 FLOWS = Path(__file__).parent
 DOCS = FLOWS.parents[1] / "docs" / "flows"
@@ -40,6 +44,16 @@ def _story(fixture: Path) -> str:
 def _graph(fixture: Path) -> InteractionModel:
     events = sorted((item for item in read_lines([str(fixture)]) if isinstance(item, Event)), key=lambda e: e.seq)
     return InteractionModel(fixture.stem, events)
+
+
+@functools.cache
+def _rules():
+    return load_rules().evaluator
+
+
+def _decisions(graph: InteractionModel) -> list[Decision]:
+    """What the default rules decide for each party, for the picture's notes."""
+    return _rules().decide(graph)
 
 
 def _table(rows: list[dict], graph: InteractionModel) -> str:
@@ -71,7 +85,7 @@ def page(name: str, entry: dict) -> str:
         f"# {entry['flow']}\n\n"
         f"Fixture: [`tests/flows/{name}.jsonl`](../../tests/flows/{name}.jsonl)\n\n"
         f"## What happens\n\n{_story(fixture)}\n\n"
-        f"## Picture\n\n```mermaid\n{to_mermaid(graph)}```\n\n"
+        f"## Picture\n\n```mermaid\n{to_mermaid(graph, _decisions(graph))}```\n\n"
         f"## {heading}\n\n{source} The other rows of the flow (queue and strategy stays that "
         "handed the chat on) follow the default rules and are pinned by the snapshot tests.\n\n"
         f"{_table(entry['documented'], graph)}"
@@ -98,7 +112,9 @@ def index(documented: dict) -> str:
     return (
         "# Chat flows\n\n"
         "One page per event fixture in `tests/flows/`: what happens, a picture of the "
-        "interaction graph, and the descriptors the default rules must give. The documented "
+        "interaction as `rulesengine graph` draws it (each step timed from the start of the "
+        "chat, each party's descriptor and record type at its end, as the default rules "
+        "decide them), and the descriptors the default rules must give. The documented "
         "flows come from the Info Mart User's Guide; the compositions combine them.\n\n"
         + "\n".join(sections)
     )
