@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from rulesengine import __version__
-from rulesengine.cli import check, explain, generate, graph, run, sample
+from rulesengine.cli import check, convert, explain, generate, graph, run, sample
 
-SUBCOMMANDS = (run, check, explain, graph, generate, sample)
+SUBCOMMANDS = (run, convert, check, explain, graph, generate, sample)
 
 
 class SubcommandParser(argparse.ArgumentParser):

@@ -14,8 +14,9 @@ from typing import IO
 
 import orjson
 
+from rulesengine.adapters import ConversionStats
 from rulesengine.assemble import Rejection
-from rulesengine.cli import options
+from rulesengine.cli import convert, options
 from rulesengine.cli.destination import add_output
 from rulesengine.cli.report import print_diagnostics, rules_or_exit
 from rulesengine.evaluate import CompiledRules
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "orders them by interaction id.",
     )
     options.add_event_sources(parser)
+    options.add_conversion(parser, required=False)
     options.add_rule_sources(parser)
     parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
                         help="output format (default: jsonl, or parquet when --output ends in .parquet; "
@@ -70,6 +72,7 @@ def handle(args: argparse.Namespace) -> int:
     if evaluator is None:
         return 2
     stats = RunStats()
+    conversion = ConversionStats() if args.adapter else None
     with ExitStack() as stack:
         files: list[AtomicFile] = []
         rows_out = _open(stack, files, args.output) or sys.stdout.buffer
@@ -84,7 +87,7 @@ def handle(args: argparse.Namespace) -> int:
         shown = interactions = rows = 0
         progress = Progress(sys.stderr)
         try:
-            for item in _results(args, evaluator, output_format, stats):
+            for item in _results(args, evaluator, output_format, stats, conversion):
                 if isinstance(item, Rejection):
                     if rejects_out is not None:
                         rejects_out.write(orjson.dumps(item.to_json()) + b"\n")
@@ -120,6 +123,8 @@ def handle(args: argparse.Namespace) -> int:
         writer.close()
         for target in files:
             target.commit()
+    if conversion is not None:
+        convert.print_summary(args.adapter, conversion, "rulesengine")
     _print_summary(stats, time.perf_counter() - started)
     stream = stats.stream
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
@@ -145,12 +150,15 @@ def _table_width(stream: IO[bytes]) -> int | None:
 
 
 def _results(args: argparse.Namespace, evaluator: CompiledRules, output_format: str,
-             stats: RunStats) -> Iterator[Evaluated | Rendered | Rejection]:
+             stats: RunStats, conversion: ConversionStats | None) -> Iterator[Evaluated | Rendered | Rejection]:
     """Results in input order, from one process or from `--jobs` workers when the input allows.
 
     Workers write streamable formats themselves; for the others (a table, Parquet)
-    they send rows for this process's writer.
+    they send rows for this process's writer. Records converted on the fly (`--from`)
+    run on one process.
     """
+    if conversion is not None:
+        return convert.evaluate_converted(args, evaluator, stats, conversion)
     sources = options.event_sources(args)
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
