@@ -3,9 +3,10 @@
 A file holds JSON lines (one record a line, streamed), or one JSON document: a
 record, an array of records, or an object whose `container` key lists them (a
 Genesys Cloud query result's `conversations`, a Twilio page's `events`). Which
-one is told from the first lines: a first line that is JSON on its own, or a
-second that is a JSON object, makes JSON lines, where a bad line is one unreadable
-record and the others still count; otherwise the file is one document, read whole.
+one is told from the first lines: a first line that is JSON on its own, or, after
+a first line that opens no array, a second that is a JSON object, makes JSON
+lines, where a bad line is one unreadable record and the others still count;
+otherwise the file is one document, read whole.
 A folder stands for its `*.json`, `*.jsonl` and `*.ndjson` files, in name order.
 Every record keeps its place (file, ordinal, line) so a problem can name it.
 """
@@ -118,7 +119,8 @@ def _records(handle: Iterable[bytes], path: str, container: str) -> Iterator[Sou
                 break
     if not head:
         return
-    if _is_json(head[0][1]) or len(head) == 2 and type(_json_or_none(head[1][1])) is dict:
+    first = head[0][1].lstrip()
+    if _is_json(first) or not first.startswith(b"[") and len(head) == 2 and type(_json_or_none(head[1][1])) is dict:
         yield from _line_records(_chain(head, lines), path, container)
     else:
         yield from _document_records(b"".join([raw for _, raw in head] + [raw for _, raw in lines]),
@@ -129,6 +131,7 @@ def _line_records(lines: Iterable[tuple[int, bytes]], path: str,
                   container: str) -> Iterator[SourceRecord | Unreadable]:
     ordinal = 0
     for number, raw in lines:
+        raw = raw.rstrip(b"\r\n")
         if not raw.strip():
             continue
         try:

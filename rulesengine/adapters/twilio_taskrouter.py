@@ -50,6 +50,8 @@ UNIT = ("event", "events")
 TERMINAL = frozenset({"task.completed", "task.canceled", "task.deleted", "task.system-deleted"})
 #: records read after a task's last event before it is written
 WINDOW = 100_000
+#: records for which a written task is remembered, so that its late events are named as such
+REMEMBERED = 1_000_000
 #: `task.canceled` reasons that mean the customer left, unless a site says otherwise
 ABANDON_REASONS = ("hangup",)
 #: how far apart, in milliseconds, a cold transfer's initiator may leave and its target be offered
@@ -133,7 +135,7 @@ class _Grouper:
             _, task = self.due.popleft()
             if task in self.open:
                 yield self._write(task)
-        while self.written_order and self.count - self.written_order[0][0] > self.options.window:
+        while self.written_order and self.count - self.written_order[0][0] > max(self.options.window, REMEMBERED):
             _, task = self.written_order.popleft()
             del self.written[task]
 

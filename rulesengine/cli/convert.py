@@ -173,12 +173,10 @@ def evaluate_converted(args: argparse.Namespace, evaluator: Evaluator, stats: Ru
 def print_summary(name: str, stats: ConversionStats, program: str, seconds: float | None = None) -> None:
     """What was read, written and rejected; then what was assumed, ignored or left unnamed."""
     unit = ADAPTERS[name].unit
-    written = counted(stats.interactions, "interaction")
-    if stats.open:
-        written += f" ({stats.open} open)"
+    made = f"{counted(stats.interactions, 'interaction')} made" + (f" ({stats.open} open)" if stats.open else "")
     took = f" in {seconds:.2f}s" if seconds is not None else ""
-    print(f"{program}: {name}: {counted(stats.records, *unit)} read, {written} made, "
-          f"{stats.rejected} rejected{took}", file=sys.stderr)
+    print(f"{program}: from {name}: {counted(stats.records, *unit)} read, {made}, {stats.rejected} rejected{took}",
+          file=sys.stderr)
     if stats.assumed:
         assumed = ", ".join(counted(number, *ASSUMPTIONS[name_]) for name_, number in sorted(stats.assumed.items()))
         print(f"{program}: note: assumed: {assumed} (noted in the events' data)", file=sys.stderr)

@@ -124,8 +124,8 @@ def offer_ended_by_system() -> dict:
     return conversation(
         "c-system", customer(200.0), acd("s-acd", 0.5, 31.0),
         agent("p-agent", USER_1,
-              offer("s-agent1", 1.0, 11.0, disconnect="system",
-                    errorCode="error.ininedgecontrol.connection.protocol"),
+              session("s-agent1", segment("alert", 1.0, 11.0, queueId=QUEUE_1, disconnectType="system",
+                                          errorCode="error.ininedgecontrol.connection.protocol")),
               offer("s-agent2", 12.0, 31.0, 180.0, disconnect="client")),
         end=200.0)
 
