@@ -181,13 +181,14 @@ def twilio_task(rnd: random.Random, task: str = "WT0001") -> list[dict]:
                 target, target_worker = f"WR{counter:02d}", f"WK{counter:02d}"
                 if rnd.random() < 0.5:
                     records.append(tw.transfer("transfer-initiated", t, sid, "WQ02", sid=f"TT{counter}", task=task))
-                    records.append(reservation("created", t + step(), target, target_worker))
+                    offered = t + step()
                 else:
                     records.append(tw.transfer("transfer-initiated", t, sid, target_worker, mode="COLD",
                                                sid=f"TT{counter}", task=task))
                     records.append(reservation("wrapup", t, sid, worker))
-                    records.append(reservation("created", t + rnd.choice([0, 1, 30]), target, target_worker))
-                t += 5 + step()
+                    offered = t + rnd.choice([0, 1, 30])
+                records.append(reservation("created", offered, target, target_worker))
+                t = offered + 5 + step()
                 records.append(reservation("accepted", t, target, target_worker))
                 records.append(tw.transfer("transfer-completed", t, sid, target_worker, sid=f"TT{counter}", task=task))
                 records.append(reservation("wrapup", t + step(), sid, worker))

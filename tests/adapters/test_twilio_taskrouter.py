@@ -158,13 +158,18 @@ def test_a_failed_queue_transfer_ends_its_queue_stay():
     assert steps(events)[-2] == ("party.left", "WRxxx", "completed")
 
 
+def cold_transfer(offered: float) -> tuple[list[dict], ConversionStats]:
+    """Alice cold-transfers to Bob and wraps up at 100 s; Bob is offered the task at `offered`."""
+    bob = {"worker": "WK02", "name": "Bob"}
+    return converted([
+        *tw.routed_and_completed()[:4], tw.transfer("transfer-initiated", 100, "WR01", "WK02", mode="COLD"),
+        tw.reservation("wrapup", 100, "WR01"), tw.reservation("created", offered, "WR02", **bob),
+        tw.reservation("accepted", offered + 4, "WR02", **bob), tw.reservation("wrapup", 400, "WR02", **bob),
+        tw.ended("completed", 400)])
+
+
 def test_a_cold_transfer_to_a_worker_is_clamped_to_the_targets_offer():
-    records = [*tw.routed_and_completed()[:4], tw.transfer("transfer-initiated", 100, "WR01", "WK02", mode="COLD"),
-               tw.reservation("wrapup", 100, "WR01"),
-               tw.reservation("created", 101, "WR02", worker="WK02", name="Bob"),
-               tw.reservation("accepted", 104, "WR02", worker="WK02", name="Bob"),
-               tw.reservation("wrapup", 400, "WR02", worker="WK02", name="Bob"), tw.ended("completed", 400)]
-    events, stats = converted(records)
+    events, stats = cold_transfer(offered=101)
     assert_well_formed(events)
     invited = [e for e in events if e.get("party") == f"{tw.TASK}.WR02"][0]
     assert (invited["by"], invited["intent"]) == (f"{tw.TASK}.WR01", "transfer")
@@ -175,12 +180,7 @@ def test_a_cold_transfer_to_a_worker_is_clamped_to_the_targets_offer():
 
 
 def test_a_cold_transfer_offered_long_after_the_initiator_left_waits_in_a_synthetic_queue():
-    records = [*tw.routed_and_completed()[:4], tw.transfer("transfer-initiated", 100, "WR01", "WK02", mode="COLD"),
-               tw.reservation("wrapup", 100, "WR01"),
-               tw.reservation("created", 130, "WR02", worker="WK02", name="Bob"),
-               tw.reservation("accepted", 134, "WR02", worker="WK02", name="Bob"),
-               tw.reservation("wrapup", 400, "WR02", worker="WK02", name="Bob"), tw.ended("completed", 400)]
-    events, stats = converted(records)
+    events, stats = cold_transfer(offered=130)
     assert_well_formed(events)
     synthetic = [e for e in events if e["event"] == "party.entered" and e.get("data", {}).get("synthetic")]
     assert [(e["by"], e["intent"], e["resource"]) for e in synthetic] == [(f"{tw.TASK}.WR01", "transfer", "Bob")]
@@ -266,3 +266,14 @@ def test_duplicate_deliveries_are_counted_and_give_one_event():
     events, stats = converted([*records, records[3]])
     assert events == converted(records)[0]
     assert stats.assumed["duplicate_record"] == 1
+
+
+def test_a_record_that_does_not_fit_its_task_is_rejected_and_the_task_still_converts():
+    records = [*tw.routed_and_completed(), tw.reservation("accepted", 50, "WR77"), tw.reservation("accepted", 60, "WR01")]
+    events, stats = converted(records)
+    assert events == converted(tw.routed_and_completed())[0]
+    [rejection] = stats.rejections
+    assert rejection.interaction == tw.TASK
+    assert [problem.message for problem in rejection.problems] == [
+        "record 8: reservation.accepted of task WT0001: no reservation.created of WR77 came before",
+        "record 9: reservation.accepted of task WT0001: reservation WR01 was no longer pending"]

@@ -21,6 +21,8 @@ REPLAYED = {
                            "events, runs every command and compares what it prints",
     "docs/output.md": "tests/docs/test_output_page.py runs its commands and compares the rejects "
                       "file they write with the page",
+    "docs/adapters.md": "tests/adapters/test_docs.py runs its commands on the published samples and "
+                        "compares what they print with the page",
 }
 _BENCHMARK = ("a benchmark: runs from a clone (the benchmarks package is not installed) for "
               "minutes on purpose; its figures are in the page")
