@@ -520,7 +520,7 @@ def _customer_left(customers: list[Session]) -> tuple[int, str] | None:
 
 def _revoke_reason(agent: Session) -> tuple[str, str | None]:
     """Why an offer that was never accepted ended: the contract's word, and the source's."""
-    if "tNotResponding" in agent.metrics:
+    if agent.not_responding:
         return "timeout", "notResponding"
     alert = agent.last_alert or agent.segments[-1]
     if alert.error_code:

@@ -42,7 +42,11 @@ class Segment:
 
 @attrs.define(eq=False)
 class Session:
-    """One session of one participant; `role` is what the mapping makes of its purpose."""
+    """One session of one participant; `role` is what the mapping makes of its purpose.
+
+    Its segments are sorted and never change, so what the mapping reads from them (when the
+    session started and ended, how it ended, its queue, when it was accepted) is worked out once.
+    """
 
     role: str
     purpose: str
@@ -54,46 +58,31 @@ class Session:
     segments: list[Segment]
     flow_in_type: str | None
     flow: dict[str, str]
-    metrics: frozenset[str]
+    #: the session has the metric `tNotResponding`: an alert that timed out
+    not_responding: bool
     #: (visibility, participant id or "") for a coach, a monitor or a barger
     watching: tuple[str, str] | None
     order: int = 0
+    start: int = attrs.field(init=False)
+    #: the end of the whole session, wrap-up included; None while it goes on
+    end: int | None = attrs.field(init=False)
+    #: when the session stopped handling: the end of its last segment before wrap-up
+    active_end: int | None = attrs.field(init=False)
+    last_disconnect: str | None = attrs.field(init=False)
+    queue: str | None = attrs.field(init=False)
+    #: when the agent was connected: its first connected segment's start
+    accepted: int | None = attrs.field(init=False)
+    last_alert: Segment | None = attrs.field(init=False)
 
-    @property
-    def start(self) -> int:
-        return self.segments[0].start
-
-    @property
-    def end(self) -> int | None:
-        """The end of the whole session, wrap-up included; None while it goes on."""
-        ends = [segment.end for segment in self.segments]
-        return None if None in ends else max(ends)
-
-    @property
-    def active_end(self) -> int | None:
-        """When the session stopped handling: the end of its last segment before wrap-up."""
-        active = [segment for segment in self.segments if segment.kind not in AFTER_WORK] or self.segments
-        ends = [segment.end for segment in active]
-        return None if None in ends else max(ends)
-
-    @property
-    def last_disconnect(self) -> str | None:
-        ending = [segment.disconnect for segment in self.segments if segment.disconnect is not None]
-        return ending[-1] if ending else None
-
-    @property
-    def queue(self) -> str | None:
-        return next((segment.queue for segment in self.segments if segment.queue), None)
-
-    @property
-    def accepted(self) -> int | None:
-        """When the agent was connected: its first connected segment's start."""
-        return next((segment.start for segment in self.segments if segment.kind in CONNECTED), None)
-
-    @property
-    def last_alert(self) -> Segment | None:
-        alerts = [segment for segment in self.segments if segment.kind == "alert"]
-        return alerts[-1] if alerts else None
+    def __attrs_post_init__(self) -> None:
+        segments = self.segments
+        self.start = segments[0].start
+        self.end = _latest(segments)
+        self.active_end = _latest([segment for segment in segments if segment.kind not in AFTER_WORK] or segments)
+        self.last_disconnect = next((s.disconnect for s in reversed(segments) if s.disconnect is not None), None)
+        self.queue = next((segment.queue for segment in segments if segment.queue), None)
+        self.accepted = next((segment.start for segment in segments if segment.kind in CONNECTED), None)
+        self.last_alert = next((segment for segment in reversed(segments) if segment.kind == "alert"), None)
 
     @property
     def answered(self) -> int | None:
@@ -108,6 +97,12 @@ class Session:
         """A sort key from the session's content alone, never from where it sits in the record."""
         return (self.start, self.end if self.end is not None else _NEVER, self.role, self.session_id or "",
                 self.participant or "", self.user or "", len(self.segments))
+
+
+def _latest(segments: list[Segment]) -> int | None:
+    """The latest end of these segments; None when one of them has not ended."""
+    ends = [segment.end for segment in segments]
+    return None if None in ends else max(ends)
 
 
 def role_of(purpose: str) -> str | None:
@@ -193,8 +188,8 @@ class RecordReader:
         flow = session.get("flow") or {}
         _object(flow, (*where, "flow"))
         metrics = session.get("metrics")
-        names = frozenset(item["name"] for item in metrics
-                          if type(item) is dict and type(item.get("name")) is str) if type(metrics) is list else frozenset()
+        not_responding = type(metrics) is list and any(
+            type(item) is dict and item.get("name") == "tNotResponding" for item in metrics)
         owner = where[:2]
         return Session(
             role=role, purpose=purpose,
@@ -206,7 +201,7 @@ class RecordReader:
             segments=segments,
             flow_in_type=self.text(session, "flowInType", *where),
             flow={key: value for key, value in flow.items() if type(value) is str},
-            metrics=names,
+            not_responding=not_responding,
             watching=self.watching(session, segments, where),
         )
 

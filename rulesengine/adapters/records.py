@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
+import msgspec
 import orjson
 
 from rulesengine.diagnostics import Position
@@ -33,9 +34,11 @@ class UnreadableSource(Exception):
     """An input that cannot be read at all (missing, no permission, a folder with no exports)."""
 
 
-@attrs.frozen
-class Place:
+class Place(msgspec.Struct, frozen=True, gc=False):
     """Where a record is: its file, its ordinal there (from 1), and its line when the file is JSON lines.
+
+    A `msgspec.Struct`, like the loader's `Position`: every record and every TaskRouter event
+    held in memory carries one.
 
     `listed` says the record came out of a list (an array, a `conversations` page),
     so its line, if any, does not name it alone and messages give its ordinal.

@@ -110,13 +110,14 @@ class Timeline:
         return [self._record(step, seq) for seq, step in enumerate(ordered, start=1)]
 
     def _ordered(self) -> list[_Step]:
-        """Earliest (time, rank, order) first among the steps whose predecessors are placed."""
-        steps = self._steps
+        """`interaction.created` first, `interaction.ended` last, and between them, earliest
+        (time, rank, order) first among the steps whose predecessors are placed."""
+        created = [step for step in self._steps if step.event == CREATED]
+        ended = [step for step in self._steps if step.event == ENDED]
+        steps = [step for step in self._steps if step.event not in (CREATED, ENDED)]
         for step in steps:
             step.waits = 0
             step.next = []
-        created = [step for step in steps if step.event == CREATED]
-        ended = [step for step in steps if step.event == ENDED]
         for party in self.parties:
             for before, after in zip(party.steps, party.steps[1:]):
                 _precedes(before, after)
@@ -127,29 +128,22 @@ class Timeline:
                 _precedes(source.steps[0], first)
                 if source.closed:
                     _precedes(first, source.steps[-1])
-        for step in steps:
-            for start in created:
-                if step is not start:
-                    _precedes(start, step)
-            for end in ended:
-                if step is not end and step.event != ENDED:
-                    _precedes(step, end)
-        ready = [(step.key(), step.order, step) for step in steps if step.waits == 0]
+        ready = [(step.key(), step) for step in steps if step.waits == 0]
         heapq.heapify(ready)
-        ordered: list[_Step] = []
+        ordered = list(created)
         while ready:
-            *_, step = heapq.heappop(ready)
-            if ordered and step.ms < ordered[-1].ms:
-                raise TimelineError(
-                    f"{step.event} at {ts_text(step.ms)} would follow {ordered[-1].event} at "
-                    f"{ts_text(ordered[-1].ms)}: the times contradict who brought whom in")
+            _, step = heapq.heappop(ready)
+            _in_time(ordered, step)
             ordered.append(step)
             for later in step.next:
                 later.waits -= 1
                 if later.waits == 0:
-                    heapq.heappush(ready, (later.key(), later.order, later))
-        if len(ordered) < len(steps):
+                    heapq.heappush(ready, (later.key(), later))
+        if len(ordered) < len(created) + len(steps):
             raise TimelineError("the parties' links form a loop: no event order satisfies them")
+        for end in ended:
+            _in_time(ordered, end)
+            ordered.append(end)
         return ordered
 
     def _name_parties(self, ordered: list[_Step]) -> None:
@@ -184,6 +178,13 @@ class Timeline:
         if step.data:
             record["data"] = dict(step.data)
         return record
+
+
+def _in_time(ordered: list[_Step], step: _Step) -> None:
+    """Raise unless `step` may follow the steps placed so far: time never goes back."""
+    if ordered and step.ms < ordered[-1].ms:
+        raise TimelineError(f"{step.event} at {ts_text(step.ms)} would follow {ordered[-1].event} at "
+                            f"{ts_text(ordered[-1].ms)}: the times contradict who brought whom in")
 
 
 def _precedes(before: _Step, after: _Step) -> None:

@@ -19,8 +19,9 @@ a task id raises `Rejected`.
 from __future__ import annotations
 
 import re
+import sys
 
-import attrs
+import msgspec
 import orjson
 
 from rulesengine.adapters.outcome import BAD_SHAPE, BAD_TIME, NO_INTERACTION, Rejected, json_type
@@ -33,8 +34,7 @@ _CLOUD_EVENT_PREFIX = "com.twilio.taskrouter."
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-@attrs.frozen
-class Transfer:
+class Transfer(msgspec.Struct, frozen=True, gc=False):
     """A transfer as TaskRouter describes it (`task.transfer-*`, a reservation's `task_transfer`)."""
 
     sid: str | None
@@ -45,9 +45,9 @@ class Transfer:
     failed_reason: str | None = None
 
 
-@attrs.frozen
-class TaskEvent:
-    """One TaskRouter event as the mapping reads it."""
+class TaskEvent(msgspec.Struct, frozen=True, gc=False):
+    """One TaskRouter event as the mapping reads it: a `msgspec.Struct`, small and outside the
+    garbage collector's watch, since a task's events are held until the task is written."""
 
     type: str
     ms: int
@@ -75,8 +75,7 @@ class TaskEvent:
                 self.transfer.sid or "" if self.transfer else "")
 
 
-@attrs.frozen
-class Ignored:
+class Ignored(msgspec.Struct, frozen=True, gc=False):
     """A record of an event that concerns no task (a worker's activity, a queue's settings)."""
 
     type: str
@@ -107,22 +106,29 @@ def read_event(value: object, place: Place) -> TaskEvent | Ignored:
     reservation = _text(fields, "reservation_sid") or (own_sid if is_reservation else None)
     transfer_fields = fields.get("task_transfer") if type(fields.get("task_transfer")) is dict else (
         fields if is_transfer or kind.startswith("task.transfer-") else None)
+    shared = _shared
     return TaskEvent(
-        type=kind, ms=ms, place=place, task=task, reservation=reservation,
-        worker=_text(fields, "worker_sid"), worker_name=_text(fields, "worker_name"),
-        queue=_text(fields, "task_queue_sid") or _text(fields, "queue_sid") or _text(nested, "queue_sid"),
-        queue_name=(_text(fields, "task_queue_name") or _text(fields, "queue_name")
-                    or _text(nested, "queue_name")),
-        workflow=_text(fields, "workflow_sid") or _text(nested, "workflow_sid"),
-        workflow_name=_text(fields, "workflow_name") or _text(nested, "workflow_name"),
-        channel=_text(fields, "task_channel_unique_name") or _text(nested, "task_channel_unique_name"),
+        type=shared(kind), ms=ms, place=place, task=shared(task), reservation=shared(reservation),
+        worker=shared(_text(fields, "worker_sid")), worker_name=shared(_text(fields, "worker_name")),
+        queue=shared(_text(fields, "task_queue_sid") or _text(fields, "queue_sid") or _text(nested, "queue_sid")),
+        queue_name=shared(_text(fields, "task_queue_name") or _text(fields, "queue_name")
+                          or _text(nested, "queue_name")),
+        workflow=shared(_text(fields, "workflow_sid") or _text(nested, "workflow_sid")),
+        workflow_name=shared(_text(fields, "workflow_name") or _text(nested, "workflow_name")),
+        channel=shared(_text(fields, "task_channel_unique_name") or _text(nested, "task_channel_unique_name")),
         reason=(_text(fields, "task_canceled_reason") or _text(fields, "task_completed_reason")
                 or (_text(fields, "reason") if is_task else None)),
         reason_code=_code(fields.get("canceled_reason_code")),
-        attributes=(_text(fields, "task_attributes") or (_text(fields, "attributes") if is_task else None)
-                    or _text(nested, "attributes")),
+        attributes=shared(_text(fields, "task_attributes") or (_text(fields, "attributes") if is_task else None)
+                          or _text(nested, "attributes")),
         transfer=_transfer(transfer_fields) if transfer_fields is not None else None,
     )
+
+
+def _shared(text: str | None) -> str | None:
+    """One copy of a text that many held events repeat (a task's id and attributes, a queue's
+    name): a task's events wait in memory until the task is written."""
+    return sys.intern(text) if text is not None else None
 
 
 def attributes_of(text: str | None) -> dict | None:

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 import attrs
+from msgspec.structs import replace
 
 from rulesengine.adapters.names import Names
 from rulesengine.adapters.outcome import (
@@ -162,7 +163,7 @@ class _Grouper:
                 for other in sorted(self.by_reservation.get(reservation, ())):
                     if other != task and other in self.open and other not in self.lifecycle:
                         moved = self.open.pop(other)
-                        events += [attrs.evolve(event, task=task, filed_under=other) for event in moved]
+                        events += [replace(event, task=task, filed_under=other) for event in moved]
                         self.stats.assumed["record_of_other_task"] += len(moved)
                         reservations |= {event.reservation for event in moved if event.reservation}
         for reservation in reservations:

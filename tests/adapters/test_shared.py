@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from rulesengine.adapters import times
 from rulesengine.adapters.names import NamesError, load_names
 from rulesengine.adapters.records import SourceRecord, UnreadableSource, read_records
 from rulesengine.adapters.timeline import Timeline, TimelineError
@@ -78,6 +81,13 @@ def test_one_digit_fields_are_repaired_only_when_asked_and_said_so():
                                   "2021-04-01T12:27:53", "2021-04-01 12:27:53.386Z "])
 def test_what_is_not_a_time_is_none(text):
     assert parse_text(text, repair=True) is None
+
+
+@given(st.integers(min_value=0, max_value=253_402_300_799_999))
+def test_a_written_time_reads_back_the_same_by_the_short_cut_and_the_full_parse(ms):
+    text = ts_text(ms)
+    assert parse_text(text, repair=False) == times._parsed(text, repair=False) == (ms, False)
+    assert parse_text(text.replace("Z", "+00:00"), repair=False).ms == ms
 
 
 def test_epoch_milliseconds_come_as_numbers_or_digits():
