@@ -357,12 +357,8 @@ class _Conversation:
         self._queue_events(timeline, acd)
 
     def _resource(self, ident: str | None, fallback: str | None, default: str) -> str:
-        names = self.options.names
-        if not ident:
-            return fallback or default
-        if names and not names.known(ident):
-            self.stats.unnamed.add(ident)
-        return names(ident)
+        """Ids by default, named from `--names`; a session without the id, its fallback."""
+        return self.options.names.name_of(ident, self.stats.unnamed) if ident else fallback or default
 
     def _source_party(self, session: Session) -> Party | None:
         by = self._link(session).by

@@ -21,12 +21,21 @@ class NamesError(Exception):
 
 @attrs.frozen
 class Names:
-    """Names by id; an id without a name stands for itself (and is remembered, to be counted)."""
+    """Names by id; an id without a name stands for itself."""
 
     by_id: Mapping[str, str] = attrs.field(factory=dict)
 
     def __call__(self, ident: str) -> str:
         return self.by_id.get(ident, ident)
+
+    def name_of(self, ident: str, unnamed: set[str]) -> str:
+        """The id's name; else the id itself, added to `unnamed` when names were given at all."""
+        name = self.by_id.get(ident)
+        if name is None:
+            if self.by_id:
+                unnamed.add(ident)
+            return ident
+        return name
 
     def known(self, ident: str) -> bool:
         return ident in self.by_id

@@ -194,13 +194,14 @@ class TaskMapping:
 
     # ---- queues and routing -------------------------------------------------------------
 
-    def _queue_name(self, sid: str | None, name: str | None) -> str:
-        names = self.options.names
+    def _named(self, sid: str | None, name: str | None, default: str) -> str:
+        """A resource: the name the events give, else the id's name from `--names`, else the id."""
         if name:
             return name
-        if sid and names and not names.known(sid):
-            self.stats.unnamed.add(sid)
-        return names(sid) if sid else "queue"
+        return self.options.names.name_of(sid, self.stats.unnamed) if sid else default
+
+    def _queue_name(self, sid: str | None, name: str | None) -> str:
+        return self._named(sid, name, "queue")
 
     def _enter(self, ms: int, resource: str, queue: str | None, *, by: _Agent | None = None,
                intent: str | None = None, data: dict | None = None) -> _Stay:
@@ -268,7 +269,7 @@ class TaskMapping:
                                    data={"synthetic": True})
                 self.assumed.append("synthetic_queue")
             strategy = self.timeline.party("strategy", by=stay.party)
-            self._add("party.entered", event.ms, strategy, resource=event.workflow_name or self._workflow_name(),
+            self._add("party.entered", event.ms, strategy, resource=self._workflow_name(event),
                       data={"workflow_sid": event.workflow} if event.workflow else None)
             self._leave_stay(event.ms, "offered")
             self.round = _Round(strategy, stay, event.ms)
@@ -279,18 +280,12 @@ class TaskMapping:
         self.round.pending.add(reservation)
         self.round.last_invite = event.ms
 
-    def _workflow_name(self) -> str:
-        return next((e.workflow_name for e in self.events if e.workflow_name), None) or "workflow"
+    def _workflow_name(self, event: TaskEvent) -> str:
+        named = event.workflow_name or next((e.workflow_name for e in self.events if e.workflow_name), None)
+        return self._named(event.workflow, named, "workflow")
 
     def _worker_name(self, worker: str | None) -> str:
-        if worker is None:
-            return "worker"
-        if worker in self.worker_names:
-            return self.worker_names[worker]
-        names = self.options.names
-        if names and not names.known(worker):
-            self.stats.unnamed.add(worker)
-        return names(worker)
+        return self._named(worker, self.worker_names.get(worker), "worker")
 
     def _worker_transfer(self, event: TaskEvent, transfer: Transfer, resource: str) -> None:
         """A transfer to a worker: offered by the initiator, or by the synthetic queue the

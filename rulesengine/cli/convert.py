@@ -137,6 +137,8 @@ def evaluate_converted(args: argparse.Namespace, evaluator: Evaluator, stats: Ru
     an unreadable line when it names no interaction), so the summary, the reject file and
     the exit code treat both alike.
     """
+    if args.sample:
+        raise InputError(f"--sample is contract events, not {args.adapter} records: leave out --from to read it")
     if not args.events:
         raise InputError(f"--from {args.adapter} reads the files named on the command line: none was given")
     try:

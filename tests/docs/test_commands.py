@@ -44,6 +44,9 @@ NOT_RUN = {
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.cores          # --count 200000 --rounds 3"):
         _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.adapters --counts 10000,100000,300000"): _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.adapters --counts 10000,100000 "
+                            "--platform twilio-taskrouter"): _BENCHMARK,
 }
 #: the start of a line that is a command, were it in a block this test does not read
 _LOOKS_LIKE_A_COMMAND = re.compile(r"^(\$ |rulesengine |\.venv/bin/|python3? |pip |cat |cd )")
