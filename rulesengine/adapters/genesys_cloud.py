@@ -368,9 +368,8 @@ class _Conversation:
         data = _ids(flow)
         data.update((key, flow.flow[key]) for key in ("flowId", "flowType", "exitReason") if key in flow.flow)
         flow_id = flow.flow.get("flowId")
-        names = self.options.names
-        resource = (names(flow_id) if flow_id and names.known(flow_id) else None) \
-            or flow.flow.get("flowName") or flow.participant_name or flow_id or "flow"
+        resource = (self.options.names.given(flow_id) or flow.flow.get("flowName") or flow.participant_name
+                    or flow_id or "flow")
         links = self._link(flow)
         links.party = timeline.party("strategy", by=self._source_party(flow))
         timeline.add("party.entered", flow.start, _ENTERED, links.party, data=data, resource=resource,

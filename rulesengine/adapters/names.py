@@ -25,8 +25,9 @@ class Names:
 
     by_id: Mapping[str, str] = attrs.field(factory=dict)
 
-    def __call__(self, ident: str) -> str:
-        return self.by_id.get(ident, ident)
+    def given(self, ident: str | None) -> str | None:
+        """The name the file gives the id, or None."""
+        return self.by_id.get(ident) if ident else None
 
     def name_of(self, ident: str, unnamed: set[str]) -> str:
         """The id's name; else the id itself, added to `unnamed` when names were given at all."""
@@ -36,12 +37,6 @@ class Names:
                 unnamed.add(ident)
             return ident
         return name
-
-    def known(self, ident: str) -> bool:
-        return ident in self.by_id
-
-    def __bool__(self) -> bool:
-        return bool(self.by_id)
 
 
 def load_names(paths: Sequence[str]) -> Names:

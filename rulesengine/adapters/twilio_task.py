@@ -402,8 +402,8 @@ class TaskMapping:
             return
         if self.stay is not None:
             self._leave_stay(event.ms, "moved")
-        resource = self.options.names(transfer.to) if transfer.to and self.options.names.known(transfer.to) \
-            else self.transfer_queue_names.get(transfer.sid) or self._queue_name(transfer.to, None)
+        resource = (self.options.names.given(transfer.to) or self.transfer_queue_names.get(transfer.sid)
+                    or self._queue_name(transfer.to, None))
         by = initiator if initiator is not None and initiator.state == "accepted" else None
         self._enter(event.ms, resource, transfer.to, by=by, intent="transfer" if by else None,
                     data={"transfer_sid": transfer.sid, "transfer_mode": transfer.mode})

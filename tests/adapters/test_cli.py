@@ -131,3 +131,9 @@ def test_convert_needs_a_platform_and_names_the_known_ones(capsys):
     with pytest.raises(SystemExit):
         main(["convert", "x.json", "--from", "genesys"])
     assert "invalid choice: 'genesys' (choose from 'genesys-cloud', 'twilio-taskrouter')" in capsys.readouterr().err
+
+
+def test_run_from_gives_the_same_bytes_whatever_jobs_says(capsys, export):
+    one = run(capsys, "run", "--from", "genesys-cloud", export, "--jobs", "1", "--sort")
+    two = run(capsys, "run", "--from", "genesys-cloud", export, "--jobs", "2", "--sort")
+    assert one[:2] == two[:2] and one[0] == 1 and one[1]

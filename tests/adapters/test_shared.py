@@ -106,7 +106,10 @@ def test_names_come_as_pairs_sections_or_saved_api_pages_and_merge(tmp_path):
     page.write_text('{"entities": [{"id": "f1", "name": "Main Menu", "division": {}}], "pageSize": 25}')
     names = load_names([str(flat), str(sections), str(page)])
     assert names.by_id == {"q1": "Support", "u1": "Anna", "q2": "Sales", "f1": "Main Menu"}
-    assert (names("q2"), names("unknown-id"), names.known("unknown-id")) == ("Sales", "unknown-id", False)
+    unnamed: set[str] = set()
+    assert (names.given("q2"), names.given("unknown-id"), names.name_of("unknown-id", unnamed)) == (
+        "Sales", None, "unknown-id")
+    assert unnamed == {"unknown-id"}
 
 
 def test_a_names_file_of_another_shape_is_refused_naming_it(tmp_path):
