@@ -96,7 +96,8 @@ class Session:
     def key(self) -> tuple:
         """A sort key from the session's content alone, never from where it sits in the record."""
         return (self.start, self.end if self.end is not None else _NEVER, self.role, self.session_id or "",
-                self.participant or "", self.user or "", len(self.segments))
+                self.participant or "", self.user or "",
+                [(s.kind, s.start, s.end or 0, s.disconnect or "", s.queue or "") for s in self.segments])
 
 
 def _latest(segments: list[Segment]) -> int | None:
