@@ -7,6 +7,7 @@ then evaluate as many interactions with it as you like.
     rows = engine.evaluate_events(events)      # event dicts of one or more interactions
     for item in engine.run(["events.jsonl"]):  # files, streamed: a Row or a Rejection
         ...
+    rows = engine.evaluate_events(genesys_cloud_events("export/"))  # a platform's records, converted
 
 Everything here delegates to the stages (`ruleset`, `loader`, `assemble`, `model`,
 `evaluate`, `explain`); bad rules and bad events raise an error carrying the same
@@ -26,6 +27,7 @@ import attrs
 import orjson
 
 from rulesengine import pipeline
+from rulesengine.adapters import ConversionStats, genesys_cloud_events, twilio_taskrouter_events
 from rulesengine.assemble import Assembler, Interaction, Rejection, assemble_lines
 from rulesengine.decision import Decision, RuleRef
 from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
@@ -235,6 +237,7 @@ def _line(event: Mapping[str, object], number: int) -> LoadedLine:
 
 
 __all__ = [
+    "ConversionStats",
     "Decision",
     "Diagnostic",
     "DiagnosticsError",
@@ -256,4 +259,6 @@ __all__ = [
     "explain_json",
     "explain_parameters_text",
     "explain_text",
+    "genesys_cloud_events",
+    "twilio_taskrouter_events",
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from typing import TextIO
 
 from rulesengine.cli.report import complain, rules_or_exit, sources_or_exit
 from rulesengine.evaluate import CompiledRules
-from rulesengine.output_files import AtomicFile, Output, OutputError
+from rulesengine.loader import STDIN
+from rulesengine.output_files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
 
 #: the exit code of a usage error or of input that cannot be read
 USAGE_OR_INPUT_ERROR = 2
@@ -45,6 +48,31 @@ def write_output(path: str | None, command: str, produce: Callable[[TextIO], int
         return USAGE_OR_INPUT_ERROR
     finally:
         target.discard()
+
+
+def check_distinct(outputs: Sequence[tuple[str, str | None]], sources: Sequence[str]) -> None:
+    """`argparse.ArgumentTypeError` when two outputs (option, path) are one file, or an output
+    is an input: the first would leave only the one written last, the second would replace
+    the input with what was made from it. Found before anything is read or written."""
+    named = [(option, path) for option, path in outputs if path is not None]
+    for number, (option, path) in enumerate(named):
+        for other_option, other in named[:number]:
+            if same_file(path, other):
+                raise argparse.ArgumentTypeError(f"{option} {path} is the same file as {other_option} {other}")
+        for source in sources:
+            if source != STDIN and same_file(path, source):
+                raise argparse.ArgumentTypeError(f"{option} {path} is the same file as the input {source}")
+
+
+def open_atomic(stack: ExitStack, path: str | None) -> AtomicFile | None:
+    """An output file for `path`, discarded when `stack` closes unless committed first.
+    Temporary files that killed runs left in its folder are removed first."""
+    if path is None:
+        return None
+    sweep_leftovers(os.path.dirname(path))
+    target = AtomicFile(path)
+    stack.callback(target.discard)
+    return target
 
 
 class _Utf8:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from importlib import resources
 
+from rulesengine.adapters import ADAPTERS
 from rulesengine.loader import STDIN
 
 SAMPLE = "sample.jsonl"
@@ -72,3 +73,19 @@ def settings(args: argparse.Namespace) -> dict[str, str]:
             raise argparse.ArgumentTypeError(f"--set expects NAME=VALUE, got {item!r}")
         pairs[name.strip()] = value.strip()
     return pairs
+
+
+def add_conversion(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """`--from PLATFORM` and what a site may tell the adapters (`convert`, and `run --from`)."""
+    parser.add_argument("--from", dest="adapter", choices=sorted(ADAPTERS), required=required, metavar="PLATFORM",
+                        help="the platform whose records the inputs are: " + ", ".join(sorted(ADAPTERS)))
+    parser.add_argument("--names", action="append", default=[], metavar="FILE",
+                        help="a JSON file of id -> name for queues, users, workers and flows (repeatable)")
+    parser.add_argument("--no-repair", action="store_true",
+                        help="genesys-cloud: reject timestamps with one-digit fields instead of repairing them")
+    parser.add_argument("--abandon-reason", action="append", dest="abandon_reasons", metavar="TEXT",
+                        help="twilio-taskrouter: a task.canceled reason that means the customer left "
+                             "(repeatable; default: hangup)")
+    parser.add_argument("--window", type=whole_number(1, "records"), metavar="N",
+                        help="twilio-taskrouter: records a task's events may come after its last one "
+                             "(default: 100000)")

@@ -14,14 +14,15 @@ from typing import IO
 
 import orjson
 
+from rulesengine.adapters import ConversionStats
 from rulesengine.assemble import Rejection
-from rulesengine.cli import options
-from rulesengine.cli.destination import add_output
+from rulesengine.cli import convert, options
+from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.report import complain, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.evaluate import CompiledRules
-from rulesengine.loader import STDIN, InputError
+from rulesengine.loader import InputError
 from rulesengine.output import FIELDS, WRITERS, Row, RowWriter, sorted_rows
-from rulesengine.output_files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
+from rulesengine.output_files import Output, OutputError
 from rulesengine.parallel import Rendered, can_share, default_jobs, evaluate_parallel
 from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
 from rulesengine.pipeline import Evaluated, RunStats, evaluate
@@ -44,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "orders them by interaction id.",
     )
     options.add_event_sources(parser)
+    options.add_conversion(parser, required=False)
     options.add_rule_sources(parser)
     parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
                         help="output format (default: jsonl, or parquet when --output ends in .parquet; "
@@ -79,14 +81,17 @@ def handle(args: argparse.Namespace) -> int:
     if evaluator is None:
         return 2
     stats = RunStats()
+    conversion = ConversionStats() if args.adapter else None
     try:
-        _write_results(args, sources, evaluator, output_format, stats)
+        _write_results(args, sources, evaluator, output_format, stats, conversion)
     except InputError as problem:
         complain("rulesengine", problem)
         return 2
     except (OutputError, ParquetUnavailable) as problem:
         complain("rulesengine run", problem)
         return 2
+    if conversion is not None:
+        convert.print_summary(args.adapter, conversion, "rulesengine")
     _print_summary(stats, time.perf_counter() - started)
     stream = stats.stream
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
@@ -101,23 +106,15 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
     if output_format == "parquet" and args.output is None and sys.stdout.isatty():
         raise argparse.ArgumentTypeError("Parquet is binary and standard output is a terminal: "
                                          "give --output FILE.parquet, or redirect standard output")
-    outputs = [(option, path) for option, path in (("--output", args.output), ("--rejects", args.rejects))
-               if path is not None]
-    for number, (option, path) in enumerate(outputs):
-        for other_option, other in outputs[:number]:
-            if same_file(path, other):
-                raise argparse.ArgumentTypeError(f"{option} {path} is the same file as {other_option} {other}")
-        for source in sources:
-            if source != STDIN and same_file(path, source):
-                raise argparse.ArgumentTypeError(f"{option} {path} is the same file as the input {source}")
+    check_distinct((("--output", args.output), ("--rejects", args.rejects)), sources)
 
 
 def _write_results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRules,
-                   output_format: str, stats: RunStats) -> None:
+                   output_format: str, stats: RunStats, conversion: ConversionStats | None) -> None:
     """Evaluate every interaction and write its rows and rejections; commit the output files
     only once all is written (any failure on the way discards them)."""
     with ExitStack() as stack:
-        files = [_open(stack, path) for path in (args.output, args.rejects)]
+        files = [open_atomic(stack, path) for path in (args.output, args.rejects)]
         rows_out = files[0] or Output(sys.stdout.buffer, "standard output")
         rejects_out = files[1]
         writer = _writer(output_format, rows_out, wide=args.wide, terminal=files[0] is None and sys.stdout.isatty())
@@ -125,7 +122,7 @@ def _write_results(args: argparse.Namespace, sources: list[str], evaluator: Comp
         chunks: list[tuple[str, bytes]] = []
         shown = interactions = rows = 0
         progress = stack.enter_context(closing(Progress(sys.stderr)))
-        results = stack.enter_context(closing(_results(args, sources, evaluator, output_format, stats)))
+        results = stack.enter_context(closing(_results(args, sources, evaluator, output_format, stats, conversion)))
         for item in results:
             if isinstance(item, Rejection):
                 if rejects_out is not None:
@@ -181,29 +178,21 @@ def _table_width(terminal: bool) -> int | None:
 
 
 def _results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRules, output_format: str,
-             stats: RunStats) -> Iterator[Evaluated | Rendered | Rejection]:
+             stats: RunStats, conversion: ConversionStats | None) -> Iterator[Evaluated | Rendered | Rejection]:
     """Results in input order, from one process or from `--jobs` workers when the input allows.
 
     Workers write streamable formats themselves; for the others (a table, Parquet)
-    they send rows for this process's writer.
+    they send rows for this process's writer. Records converted on the fly (`--from`)
+    run on one process.
     """
+    if conversion is not None:
+        return convert.evaluate_converted(args, evaluator, stats, conversion)
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
         return evaluate(sources, evaluator, include_open=args.include_open, stats=stats)
     streamed = WRITERS[output_format] if output_format in STREAMED else None
     return evaluate_parallel(sources, evaluator, streamed, jobs=jobs, include_open=args.include_open,
                              stats=stats)
-
-
-def _open(stack: ExitStack, path: str | None) -> AtomicFile | None:
-    """An output file for `path`, discarded unless the run commits it at the end. Temporary
-    files that killed runs left in its folder are removed first."""
-    if path is None:
-        return None
-    sweep_leftovers(os.path.dirname(path))
-    target = AtomicFile(path)
-    stack.callback(target.discard)
-    return target
 
 
 def _print_summary(stats: RunStats, seconds: float) -> None:

@@ -21,6 +21,8 @@ REPLAYED = {
                            "events, runs every command and compares what it prints",
     "docs/output.md": "tests/docs/test_output_page.py runs its commands and compares the rejects "
                       "file they write with the page",
+    "docs/adapters.md": "tests/adapters/test_docs.py runs its commands on the published samples and "
+                        "compares what they print with the page",
 }
 _BENCHMARK = ("a benchmark: runs from a clone (the benchmarks package is not installed) for "
               "minutes on purpose; its figures are in the page")
@@ -45,6 +47,9 @@ NOT_RUN = {
     ("docs/performance.md", ".venv/bin/python -m benchmarks.scaling        # --rounds 3 --largest 8"):
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.fuzz --examples 2000"): _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.adapters --counts 10000,100000,300000"): _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.adapters --counts 10000,100000 "
+                            "--platform twilio-taskrouter"): _BENCHMARK,
 }
 #: the start of a line that is a command, were it in a block this test does not read
 _LOOKS_LIKE_A_COMMAND = re.compile(r"^(\$ |rulesengine |\.venv/bin/|python3? |pip |cat |cd )")

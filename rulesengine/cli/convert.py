@@ -1,0 +1,186 @@
+"""`rulesengine convert`: a platform's records in, contract events out; and `run --from`.
+
+Both read exports through an adapter (`rulesengine.adapters`) and read every
+converted event back as an event line, so that what they hand on is exactly what
+`rulesengine run` accepts: an interaction whose events would break the contract
+is rejected here, naming the source record, like a record the adapter could not
+map. `convert` writes the events as JSON lines; `run --from` gives them straight
+to the assembler, one interaction at a time, so memory stays bounded as for `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+
+import attrs
+import orjson
+
+from rulesengine.adapters import ADAPTERS, Converted, Options, Unmapped, UnreadableSource, convert
+from rulesengine.adapters.names import Names, NamesError, load_names
+from rulesengine.adapters.outcome import ASSUMPTIONS, CONTRADICTION, ConversionStats, problem
+from rulesengine.adapters.records import check_sources
+from rulesengine.assemble import Assembler, Rejection, problems_of
+from rulesengine.cli import options
+from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, add_output, check_distinct, open_atomic
+from rulesengine.cli.report import complain, print_diagnostics
+from rulesengine.decision import Evaluator
+from rulesengine.events import Event
+from rulesengine.loader import InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.output_files import Output, OutputError
+from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
+from rulesengine.wording import counted
+
+#: how many kinds of ignored record the summary names
+SHOWN_IGNORED = 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "convert", help="convert a platform's records (Genesys Cloud, Twilio TaskRouter) to contract events",
+        description="Read a contact-center platform's own records and write the interaction events "
+                    "rulesengine reads (contract 1.1), as JSON lines. Records that cannot be mapped "
+                    "go to --rejects with their file, record and reason.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="export files or folders (JSON lines, a record, an array, a query result); "
+                             "'-' reads stdin")
+    options.add_conversion(parser, required=True)
+    add_output(parser, "the events")
+    parser.add_argument("--rejects", metavar="FILE",
+                        help="write every record that could not be mapped, with reasons, as JSON lines")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    stats = ConversionStats()
+    try:
+        check_distinct((("--output", args.output), ("--rejects", args.rejects)), args.inputs)
+    except argparse.ArgumentTypeError as problem:
+        complain("rulesengine convert", problem)
+        return USAGE_OR_INPUT_ERROR
+    try:
+        chosen = adapter_options(args)
+        check_sources(args.inputs)
+        with ExitStack() as stack:
+            written = [open_atomic(stack, path) for path in (args.output, args.rejects)]
+            out = written[0] or Output(sys.stdout.buffer, "standard output")
+            rejects = written[1]
+            shown = 0
+            for item in checked(convert(args.adapter, args.inputs, chosen, stats), stats):
+                if isinstance(item, Rejection):
+                    if rejects is not None:
+                        rejects.write(orjson.dumps(item.to_json()) + b"\n")
+                    shown += print_diagnostics(item.diagnostics, already_shown=shown)
+                else:
+                    out.write(b"".join([line + b"\n" for line, _ in item]))
+            out.flush()
+            for target in written:
+                if target is not None:
+                    target.commit()
+    except (InputError, UnreadableSource, NamesError, OutputError) as unusable:
+        complain("rulesengine convert", unusable)
+        return USAGE_OR_INPUT_ERROR
+    print_summary(args.adapter, stats, "rulesengine convert", time.perf_counter() - started)
+    return 1 if stats.rejected else 0
+
+
+def adapter_options(args: argparse.Namespace) -> Options:
+    """The chosen adapter's options from the command line; `NamesError` for a bad names file."""
+    adapter = ADAPTERS[args.adapter]
+    given = {"names": load_names(args.names) if args.names else Names(), "repair": not args.no_repair,
+             "window": args.window, "abandon_reasons": args.abandon_reasons}
+    fields = {field.name for field in attrs.fields(adapter.options)}
+    return adapter.options(**{name: value for name, value in given.items() if name in fields and value is not None})
+
+
+def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
+            ) -> Iterator[Rejection | list[tuple[bytes, Event]]]:
+    """Each interaction's events as event lines and the `Event`s the loader reads from them, or
+    the rejection of what could not be mapped or would break the contract."""
+    for item in items:
+        if isinstance(item, Unmapped):
+            yield Rejection(item.interaction, item.problems)
+            continue
+        place = item.place
+        lines = [orjson.dumps(event) for event in item.events]
+        events = [read_line(line, place.path, place.line or 1) for line in lines]
+        problems = [diagnostic for event in events if type(event) is LoadedLine for diagnostic in event.diagnostics]
+        problems = problems or problems_of(events)
+        if problems:
+            stats.interactions -= 1
+            stats.open -= not item.ended
+            stats.rejected += 1
+            yield Rejection(item.interaction, [problem(
+                place, CONTRADICTION,
+                f"{item.interaction}: the events made from this record break the event contract: "
+                f"{diagnostic.code} {diagnostic.message}") for diagnostic in problems])
+            continue
+        yield list(zip(lines, events))
+
+
+def evaluate_converted(args: argparse.Namespace, evaluator: Evaluator, stats: RunStats,
+                       conversion: ConversionStats) -> Iterator[Evaluated | Rejection]:
+    """`run --from`: rows of the interactions converted from the inputs, as they complete.
+
+    A record that could not be mapped is a rejection like a broken interaction (counted as
+    an unreadable line when it names no interaction), so the summary, the reject file and
+    the exit code treat both alike.
+    """
+    if args.sample:
+        raise InputError(f"--sample is contract events, not {args.adapter} records: leave out --from to read it")
+    if not args.events:
+        raise InputError(f"--from {args.adapter} reads the files named on the command line: none was given")
+    try:
+        chosen = adapter_options(args)
+        check_sources(args.events)
+    except (NamesError, UnreadableSource) as unusable:
+        raise InputError(str(unusable)) from None
+    counts = ReadCounts()
+    stream = stats.stream
+    assembler = Assembler(include_open=args.include_open, stats=stream, counts=counts)
+    try:
+        for item in checked(convert(args.adapter, args.events, chosen, conversion), conversion):
+            if isinstance(item, Rejection):
+                stream.rejected += 1
+                if item.interaction is None:
+                    stream.bad_lines += 1
+                else:
+                    stream.interactions += 1
+                yield item
+                continue
+            for _, event in item:
+                counts.lines += 1
+                done = assembler.take(event)
+                if done is not None:
+                    stream.lines = counts.lines
+                    yield done if isinstance(done, Rejection) else decide_interaction(done, evaluator, stats)
+    except UnreadableSource as unusable:
+        raise InputError(str(unusable)) from None
+    stream.lines = counts.lines
+    for done in assembler.finish():
+        yield done if isinstance(done, Rejection) else decide_interaction(done, evaluator, stats)
+
+
+def print_summary(name: str, stats: ConversionStats, program: str, seconds: float | None = None) -> None:
+    """What was read, written and rejected; then what was assumed, ignored or left unnamed."""
+    unit = ADAPTERS[name].unit
+    made = f"{counted(stats.interactions, 'interaction')} made" + (f" ({stats.open} open)" if stats.open else "")
+    took = f" in {seconds:.2f}s" if seconds is not None else ""
+    print(f"{program}: from {name}: {counted(stats.records, *unit)} read, {made}, {stats.rejected} rejected{took}",
+          file=sys.stderr)
+    if stats.assumed:
+        assumed = ", ".join(counted(number, *ASSUMPTIONS[name_]) for name_, number in sorted(stats.assumed.items()))
+        print(f"{program}: note: assumed: {assumed} (noted in the events' data)", file=sys.stderr)
+    if stats.ignored:
+        kinds = sorted(stats.ignored.items(), key=lambda pair: (-pair[1], pair[0]))
+        named = ", ".join(f"{kind} ×{number}" for kind, number in kinds[:SHOWN_IGNORED])
+        more = ", ..." if len(kinds) > SHOWN_IGNORED else ""
+        print(f"{program}: note: ignored, as they map to no event: {named}{more}", file=sys.stderr)
+    if stats.unnamed:
+        print(f"{program}: warning: {counted(len(stats.unnamed), 'id')} not in --names, kept as the resource",
+              file=sys.stderr)
