@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from benchmarks.corpus import corpus
 from benchmarks.measure import run_child
-from rulesengine.parallel import default_jobs
+from rulesengine.runtime.parallel import default_jobs
 
 
 def jobs_table(path: str, count: int, rounds: int) -> list[str]:

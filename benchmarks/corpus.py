@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rulesengine.generate import generate_lines
+from rulesengine.events.generate import generate_lines
 
 DATA = Path(__file__).resolve().parent / "data"
 #: every corpus uses this seed, so figures from different runs compare

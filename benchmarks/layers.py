@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.corpus import DATA, corpus
 from benchmarks.run import engine, timed
-from rulesengine.ruleset import default_layer, load_layers
+from rulesengine.decide.ruleset import default_layer, load_layers
 
 VOCABULARY = "extend vocabulary result_reason: SiteAgent, SiteQueue, SiteCampaign, SiteTransfer\n"
 

@@ -26,14 +26,14 @@ from benchmarks import baseline
 from benchmarks.cores import jobs_table
 from benchmarks.corpus import DATA, corpus
 from benchmarks.measure import run_child
-from rulesengine.assemble import assemble
-from rulesengine.evaluate import CompiledRules
-from rulesengine.loader import read_lines
-from rulesengine.output import JsonLinesWriter
-from rulesengine.output_files import OUTPUT_BUFFER
-from rulesengine.parallel import default_jobs
-from rulesengine.pipeline import evaluate, iter_models
-from rulesengine.ruleset import load_rules
+from rulesengine.events.assemble import assemble
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.events.read import read_lines
+from rulesengine.output.rows import JsonLinesWriter
+from rulesengine.output.files import OUTPUT_BUFFER
+from rulesengine.runtime.parallel import default_jobs
+from rulesengine.runtime.pipeline import evaluate, iter_models
+from rulesengine.decide.ruleset import load_rules
 
 
 def timed(action: Callable[[], object]) -> float:

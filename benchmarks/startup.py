@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 from benchmarks.corpus import corpus
 from benchmarks.measure import run_child
-from rulesengine.ruleset import load_rules
+from rulesengine.decide.ruleset import load_rules
 
 
 def median_seconds(action: Callable[[], object], rounds: int) -> float:
@@ -40,7 +40,7 @@ def median_seconds(action: Callable[[], object], rounds: int) -> float:
 FRESH = """
 import time
 started = time.perf_counter()
-from rulesengine.ruleset import load_rules
+from rulesengine.decide.ruleset import load_rules
 imported = time.perf_counter()
 load_rules()
 print(imported - started, time.perf_counter() - imported)
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             args.rounds)
     print("| measure | median (ms) |")
     print("|---|---:|")
-    print(f"| import `rulesengine.ruleset`, fresh process | {import_s * 1000:.1f} |")
+    print(f"| import `rulesengine.decide.ruleset`, fresh process | {import_s * 1000:.1f} |")
     print(f"| first `load_rules()`, fresh process, parser tables cached | {first_s * 1000:.1f} |")
     print(f"| first `load_rules()`, fresh process, empty cache (builds the Lark parser) | {build_s * 1000:.1f} |")
     print(f"| `load_rules()` again (default rules: parse, check, compile) | {compile_s * 1000:.1f} |")

@@ -26,22 +26,23 @@ from types import MappingProxyType
 import attrs
 import orjson
 
-from rulesengine import pipeline
+from rulesengine.runtime import pipeline
 from rulesengine.adapters import ConversionStats, genesys_cloud_events, twilio_taskrouter_events
-from rulesengine.assemble import Assembler, Interaction, Rejection, assemble_lines
-from rulesengine.decision import Decision, RuleRef
+from rulesengine.events.assemble import Assembler, Interaction, Rejection, assemble_lines
+from rulesengine.decide.decision import Decision
+from rulesengine.language.compile import RuleRef
 from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
-from rulesengine.evaluate import CompiledRules
-from rulesengine.explain import ParamValue, PartyExplanation, explain_interaction, parameters
-from rulesengine.explain import render_json as explain_json
-from rulesengine.explain import render_parameters_text as explain_parameters_text
-from rulesengine.explain import render_text as explain_text
-from rulesengine.loader import InputError, LoadedLine, parse_line
-from rulesengine.model import InteractionModel
-from rulesengine.output import Row
-from rulesengine.pipeline import RunStats, model_of
-from rulesengine.ruleset import load_rules
-from rulesengine.vocabulary import Param
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.explain import ParamValue, PartyExplanation, explain_interaction, parameters
+from rulesengine.decide.explain import render_json as explain_json
+from rulesengine.decide.explain import render_parameters_text as explain_parameters_text
+from rulesengine.decide.explain import render_text as explain_text
+from rulesengine.events.read import InputError, LoadedLine, parse_line
+from rulesengine.model.interaction import InteractionModel
+from rulesengine.output.rows import Row
+from rulesengine.runtime.pipeline import RunStats, model_of
+from rulesengine.decide.ruleset import load_rules
+from rulesengine.language.vocabulary import Param
 
 try:
     __version__ = version("rulesengine")

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
-from rulesengine.assemble import Assembler, Interaction, assemble_lines
-from rulesengine.model import InteractionModel
+from rulesengine.events.assemble import Assembler, Interaction, assemble_lines
+from rulesengine.model.interaction import InteractionModel
 from tests.events.builders import loaded
 
 _START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from rulesengine import __version__
-from rulesengine.cli import check, convert, explain, generate, graph, report_html, run, sample
+from rulesengine.cli import check, convert, explain, generate, graph, report, run, sample
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
-SUBCOMMANDS = (run, convert, check, explain, graph, report_html, generate, sample)
+SUBCOMMANDS = (run, convert, check, explain, graph, report, generate, sample)
 
 
 class SubcommandParser(argparse.ArgumentParser):

@@ -8,9 +8,9 @@ import sys
 import orjson
 
 from rulesengine.cli import options
-from rulesengine.cli.report import complain
+from rulesengine.cli.messages import complain
 from rulesengine.diagnostics import Diagnostic, Severity
-from rulesengine.ruleset import load_rules
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.wording import counted
 
 

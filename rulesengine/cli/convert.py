@@ -23,15 +23,15 @@ from rulesengine.adapters import ADAPTERS, Converted, Options, Unmapped, Unreada
 from rulesengine.adapters.names import Names, NamesError, load_names
 from rulesengine.adapters.outcome import ASSUMPTIONS, CONTRADICTION, ConversionStats, problem
 from rulesengine.adapters.records import check_sources
-from rulesengine.assemble import Assembler, Rejection, problems_of
+from rulesengine.events.assemble import Assembler, Rejection, problems_of
 from rulesengine.cli import options
 from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, add_output, check_distinct, open_atomic
-from rulesengine.cli.report import complain, print_diagnostics
-from rulesengine.decision import Evaluator
-from rulesengine.events import Event
-from rulesengine.loader import InputError, LoadedLine, ReadCounts, read_line
-from rulesengine.output_files import Output, OutputError
-from rulesengine.pipeline import Evaluated, RunStats, decide_interaction
+from rulesengine.cli.messages import complain, print_diagnostics
+from rulesengine.decide.decision import Evaluator
+from rulesengine.events.contract import Event
+from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.output.files import Output, OutputError
+from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.wording import counted
 
 #: how many kinds of ignored record the summary names

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import TextIO
 
-from rulesengine.cli.report import complain, rules_or_exit, sources_or_exit
-from rulesengine.evaluate import CompiledRules
-from rulesengine.loader import STDIN
-from rulesengine.output_files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
+from rulesengine.cli.messages import complain, rules_or_exit, sources_or_exit
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.events.read import STDIN
+from rulesengine.output.files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
 
 #: the exit code of a usage error or of input that cannot be read
 USAGE_OR_INPUT_ERROR = 2

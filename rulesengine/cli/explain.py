@@ -5,20 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from rulesengine.assemble import Rejection
+from rulesengine.events.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_with_rules
-from rulesengine.cli.report import complain, not_found, print_diagnostics
-from rulesengine.evaluate import CompiledRules
-from rulesengine.explain import (
+from rulesengine.cli.messages import complain, not_found, print_diagnostics
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.explain import (
     explain_interaction,
     parameters,
     render_json,
     render_parameters_text,
     render_text,
 )
-from rulesengine.loader import InputError
-from rulesengine.pipeline import iter_models
+from rulesengine.events.read import InputError
+from rulesengine.runtime.pipeline import iter_models
 
 RENDERERS = ("json", "text")
 

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from rulesengine.cli import options
-from rulesengine.generate import generate_lines
+from rulesengine.events.generate import generate_lines
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

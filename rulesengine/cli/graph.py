@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from rulesengine.assemble import Rejection, assemble
+from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_output
-from rulesengine.cli.report import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.evaluate import CompiledRules
-from rulesengine.graph_export import EXPORTERS
-from rulesengine.loader import InputError
-from rulesengine.pipeline import model_of
+from rulesengine.cli.messages import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.output.diagram import EXPORTERS
+from rulesengine.events.read import InputError
+from rulesengine.runtime.pipeline import model_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

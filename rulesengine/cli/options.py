@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 
 from rulesengine.adapters import ADAPTERS
-from rulesengine.loader import STDIN
+from rulesengine.events.read import STDIN
 
 SAMPLE = "sample.jsonl"
 

@@ -1,71 +1,89 @@
-"""Printing diagnostics and loading rules for the subcommands that evaluate events."""
+"""`rulesengine report`: one HTML page with the run's figures and a page per interaction."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from typing import TextIO
 
+from rulesengine import __version__
+from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.evaluate import CompiledRules
-from rulesengine.diagnostics import Diagnostic, did_you_mean, printable
-from rulesengine.ruleset import load_rules
+from rulesengine.cli.destination import add_output, write_with_rules
+from rulesengine.cli.messages import complain, print_diagnostics
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.explain import parameters, render_parameters_text
+from rulesengine.events.read import InputError
+from rulesengine.runtime.pipeline import RunStats, decide_interaction
+from rulesengine.report.details import Keeper, detail_of
+from rulesengine.report.figures import Tally
+from rulesengine.report.page import About, render
+from rulesengine.wording import counted
 
-#: more than this many diagnostics on stderr helps nobody; the rest go to --rejects
-MAX_SHOWN = 50
-
-
-def complain(prefix: str, message: object) -> None:
-    """`PREFIX: error: MESSAGE` on stderr, on one line, control characters in the message
-    escaped (it may quote a file name or an id from the input)."""
-    print(f"{prefix}: error: {printable(str(message))}", file=sys.stderr)
-
-
-def print_diagnostics(diagnostics: Iterable[Diagnostic], *, already_shown: int = 0,
-                      program: str = "rulesengine") -> int:
-    """Print diagnostics to stderr up to `MAX_SHOWN` in all; returns how many were printed.
-
-    A diagnostic with a place starts with it (`path:line:col:`), the form editors and CI
-    read; one without a place (a `--set` value, a missing rules folder) starts with
-    `program:`, so that it still says where it comes from.
-    """
-    printed = 0
-    for diagnostic in diagnostics:
-        if already_shown + printed == MAX_SHOWN:
-            print(f"rulesengine: note: more than {MAX_SHOWN} problems, the rest are not shown "
-                  "(--rejects FILE keeps every one)", file=sys.stderr)
-        if already_shown + printed >= MAX_SHOWN:
-            printed += 1
-            continue
-        where = "" if diagnostic.position else f"{program}: "
-        print(where + diagnostic.render(), file=sys.stderr)
-        printed += 1
-    return printed
+#: interactions with a page of their own unless --details says otherwise
+DEFAULT_DETAILS = 500
 
 
-def sources_or_exit(args: argparse.Namespace) -> list[str] | None:
-    """The event sources the options name (`options.event_sources`); None (after printing why)
-    when they name none and there is nothing to read."""
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report", help="write an HTML report: descriptor and rule counts, problems, alert times, "
+                       "abandons, and each interaction's diagram and explanation",
+        description="Evaluate events as run does and write one self-contained HTML page (no network "
+                    "needed to open it): parties per descriptor and per rule, undecided parties, "
+                    "rejected interactions with their reasons, alert times and the slowest to answer, "
+                    "abandoned shares, and for each interaction its diagram and its explanation.",
+    )
+    options.add_event_sources(parser)
+    options.add_rule_sources(parser)
+    parser.add_argument("--details", type=options.whole_number(0, "interactions"), default=DEFAULT_DETAILS,
+                        metavar="N",
+                        help=f"give the first N interactions a page with their diagram and explanation "
+                             f"(default {DEFAULT_DETAILS}), besides those the report lists; the figures "
+                             "count every interaction")
+    add_output(parser, "the page")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    return write_with_rules(args, "report", lambda evaluator, sources, out: _report(args, evaluator, sources, out))
+
+
+def _report(args: argparse.Namespace, evaluator: CompiledRules, sources: list[str], out: TextIO) -> int:
+    stats = RunStats()
+    tally = Tally()
+    keeper = Keeper(args.details, tally)
+    shown = 0
     try:
-        return options.event_sources(args)
-    except argparse.ArgumentTypeError as problem:
-        complain(f"rulesengine {args.command}", problem)
-        return None
+        for item in assemble(sources, include_open=args.include_open, stats=stats.stream):
+            if isinstance(item, Rejection):
+                tally.reject(item)
+                shown += print_diagnostics(item.diagnostics, already_shown=shown)
+                continue
+            evaluated = decide_interaction(item, evaluator, stats)
+            shown += print_diagnostics(evaluated.problems, already_shown=shown)
+            keeper.offer(item, tally.add(evaluated))
+    except InputError as problem:
+        complain("rulesengine report", problem)
+        return 2
+    details = [detail_of(evaluator, interaction) for interaction in keeper.kept()]
+    about = About(_sources_read(sources), _rules_used(args), __version__,
+                  render_parameters_text(parameters(evaluator.params)), args.details)
+    out.write(render(tally.figures(stats.stream, (rule.ref for rule in evaluator.rules)), details, about))
+    stream = stats.stream
+    print(f"rulesengine report: {counted(stream.interactions, 'interaction')} read, {stream.evaluated} evaluated, "
+          f"{stream.rejected} rejected, {stream.held_open} held open; {counted(stats.rows, 'party', 'parties')}, "
+          f"{len(details)} with a page", file=sys.stderr)
+    return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
 
 
-def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
-    """The compiled rules the options ask for; None (after printing why) when they do not load."""
-    try:
-        settings = options.settings(args)
-    except argparse.ArgumentTypeError as problem:
-        complain(f"rulesengine {args.command}", problem)
-        return None
-    loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
-    print_diagnostics(loaded.diagnostics, program=f"rulesengine {args.command}")
-    return loaded.evaluator
+def _sources_read(sources: list[str]) -> list[str]:
+    """The event sources, as the report's header names them."""
+    names = {options.sample_path(): "the bundled sample", "-": "standard input"}
+    return [names.get(source, source) for source in sources]
 
 
-def not_found(what: str, name: str, where: str, candidates: Iterable[str]) -> str:
-    """`no party 'x' in the input; did you mean 'y'?`: what was asked for, and the closest there is."""
-    hint = did_you_mean(name, candidates)
-    return f"no {what} {name!r} in {where}" + (f"; {hint}" if hint else "")
+def _rules_used(args: argparse.Namespace) -> str:
+    """The rule layers in force, as the report's header names them."""
+    layers = ([] if args.no_default_rules else ["the defaults"]) + list(args.rules)
+    settings = [f"--set {setting}" for setting in args.settings]
+    return ", ".join(layers + settings) or "none"

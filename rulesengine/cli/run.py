@@ -15,20 +15,20 @@ from typing import IO
 import orjson
 
 from rulesengine.adapters import ConversionStats
-from rulesengine.assemble import Rejection
+from rulesengine.events.assemble import Rejection
 from rulesengine.cli import convert, options
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
-from rulesengine.cli.report import complain, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.evaluate import CompiledRules
-from rulesengine.loader import InputError
-from rulesengine.output import FIELDS, WRITERS, Row, RowWriter, sorted_rows
-from rulesengine.output_files import Output, OutputError
-from rulesengine.parallel import Rendered, can_share, default_jobs, evaluate_parallel
-from rulesengine.parquet_io import ParquetUnavailable, ParquetWriter, is_parquet
-from rulesengine.pipeline import Evaluated, RunStats, evaluate
-from rulesengine.progress import Progress
-from rulesengine.sharing import MAX_JOBS
-from rulesengine.table import TableWriter
+from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.events.read import InputError
+from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter, sorted_rows
+from rulesengine.output.files import Output, OutputError
+from rulesengine.runtime.parallel import Rendered, can_share, default_jobs, evaluate_parallel
+from rulesengine.events.parquet import ParquetUnavailable, ParquetWriter, is_parquet
+from rulesengine.runtime.pipeline import Evaluated, RunStats, evaluate
+from rulesengine.cli.progress import Progress
+from rulesengine.runtime.sharing import MAX_JOBS
+from rulesengine.output.table import TableWriter
 from rulesengine.wording import counted
 
 #: formats whose rows workers can write themselves, as bytes the parent appends

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 import orjson
 
-from rulesengine.assemble import problems_of
-from rulesengine.loader import LoadedLine, read_line
+from rulesengine.events.assemble import problems_of
+from rulesengine.events.read import LoadedLine, read_line
 from tests.generate import contract
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.events.builders import transfer, write
 from rulesengine import Engine, RulesError
 from rulesengine.cli import main
-from rulesengine.output import FIELDS
+from rulesengine.output.rows import FIELDS
 
 PARAMS = ('param limit: int = 3  "a whole number"\nparam strict: bool = false  "a switch"\n'
           'param delivering_timeout: duration = 30s  "Interaction Server delivering-timeout"\n'

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine import parse, parser_cache
+from rulesengine.language import parse
+from rulesengine.speedups import parser_cache
 
 TEXT = 'rule agent.x "d" for agent when origin == route set role RoutedTo\n'
 

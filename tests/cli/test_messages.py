@@ -10,7 +10,7 @@ import pytest
 
 from tests.events.builders import record, write
 from rulesengine.cli import build_parser, main
-from rulesengine.progress import render
+from rulesengine.cli.progress import render
 from rulesengine.wording import counted
 
 

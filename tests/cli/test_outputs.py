@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine import output_files
+from rulesengine.output import files as output_files
 from rulesengine.cli import BROKEN_PIPE, main
 
 ROOT = Path(__file__).resolve().parents[2]

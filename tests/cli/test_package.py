@@ -9,14 +9,14 @@ from importlib import resources
 from pathlib import Path
 
 import rulesengine
-from rulesengine.ruleset import default_layer
+from rulesengine.decide.ruleset import default_layer
 
 TOP = Path(__file__).parent.parent.parent
 
 
 def test_grammar_rules_and_sample_are_loaded_from_the_installed_package():
     """The copies the engine reads are the package's own resources, wherever it is installed."""
-    grammar = resources.files("rulesengine.grammar")
+    grammar = resources.files("rulesengine.language.grammar")
     rules = resources.files("rulesengine.rules")
     assert grammar.joinpath("rules.lark").is_file()
     assert sorted(p.name for p in rules.iterdir() if p.name.endswith(".rules")) == [
@@ -32,19 +32,19 @@ def test_the_wheel_carries_grammar_rules_and_sample(tmp_path):
                     "-q", "-w", str(tmp_path), str(TOP)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("rulesengine-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"rulesengine/grammar/rules.lark", "rulesengine/rules/chat.rules", "rulesengine/rules/facts.rules",
+    assert {"rulesengine/language/grammar/rules.lark", "rulesengine/rules/chat.rules", "rulesengine/rules/facts.rules",
             "rulesengine/rules/vocabulary.rules", "rulesengine/sample/sample.jsonl",
-            "rulesengine/cli/__init__.py", "rulesengine/report_assets/mermaid.min.js",
-            "rulesengine/report_assets/mermaid-LICENSE", "rulesengine/report_assets/THIRD-PARTY-LICENSES.txt",
-            "rulesengine/report_assets/report.js", "rulesengine/report_assets/report.css"} <= names
+            "rulesengine/cli/__init__.py", "rulesengine/report/assets/mermaid.min.js",
+            "rulesengine/report/assets/mermaid-LICENSE", "rulesengine/report/assets/THIRD-PARTY-LICENSES.txt",
+            "rulesengine/report/assets/report.js", "rulesengine/report/assets/report.css"} <= names
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
     modules = {str(path.relative_to(TOP)) for path in (TOP / "rulesengine").rglob("*.py")}
     assert modules <= names, "modules missing from the wheel: add their package to pyproject.toml"
     installed = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(installed),
                     str(wheel)], check=True, capture_output=True)
-    probe = ("import rulesengine.grammar, rulesengine.rules, rulesengine.parse as p; "
-             "print(rulesengine.grammar.__file__); print(rulesengine.rules.__file__); "
+    probe = ("import rulesengine.language.grammar, rulesengine.rules, rulesengine.language.parse as p; "
+             "print(rulesengine.language.grammar.__file__); print(rulesengine.rules.__file__); "
              "print(p.parser() is not None)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=tmp_path, env={"PYTHONPATH": str(installed)})

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.events.builders import record, routed, transfer, write
 from rulesengine.cli import main
-from rulesengine.output import FIELDS
+from rulesengine.output.rows import FIELDS
 
 FLOWS = Path(__file__).parent.parent / "flows"
 CONTRACT_FIELDS = ["interaction", "party", "kind", "resource", "fact", "start", "end", "alert_ms",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.output_files import sweep_leftovers
+from rulesengine.output.files import sweep_leftovers
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="reads processes from /proc")
 

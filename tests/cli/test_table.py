@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from rulesengine import Engine
 from rulesengine.cli import main
 from rulesengine.cli.options import sample_path
-from rulesengine.output import Row
-from rulesengine.table import HEADERS, render
+from rulesengine.output.rows import Row
+from rulesengine.output.table import HEADERS, render
 
 FLOWS = Path(__file__).parents[1] / "flows"
 #: a transfer, the longest flow id, a queue abandonment: every column at its widest

@@ -26,7 +26,7 @@ from rulesengine import (
     explain_text,
 )
 from rulesengine.cli import main
-from rulesengine.pipeline import iter_models
+from rulesengine.runtime.pipeline import iter_models
 
 from . import chats
 from .page import rule_files
@@ -70,11 +70,11 @@ def test_version_comes_from_the_package_metadata():
 
 
 def test_the_api_does_not_hide_the_stage_modules():
-    import rulesengine.evaluate
-    import rulesengine.explain
+    import rulesengine.decide.decider
+    import rulesengine.decide.explain
 
-    assert isinstance(rulesengine.evaluate, types.ModuleType)
-    assert isinstance(rulesengine.explain, types.ModuleType)
+    assert isinstance(rulesengine.decide.decider, types.ModuleType)
+    assert isinstance(rulesengine.decide.explain, types.ModuleType)
     assert set(rulesengine.__all__) <= set(dir(rulesengine))
 
 

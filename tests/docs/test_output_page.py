@@ -12,7 +12,7 @@ import re
 import pytest
 
 from rulesengine.cli import main
-from rulesengine.output import FIELDS
+from rulesengine.output.rows import FIELDS
 
 from .commands import TOP, blocks, commands, run_in_order
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rulesengine.diagram_words import brought_in, elapsed, step
-from rulesengine.graph_export import lane_names, to_mermaid
-from rulesengine.model import InteractionModel
-from rulesengine.ruleset import load_rules
+from rulesengine.output.diagram_words import brought_in, elapsed, step
+from rulesengine.output.diagram import lane_names, to_mermaid
+from rulesengine.model.interaction import InteractionModel
+from rulesengine.decide.ruleset import load_rules
 from tests.cli.test_graph_cli import MERMAID_STATEMENT
 from tests.interactions import Script, assembled, interactions
 

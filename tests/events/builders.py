@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from rulesengine.loader import LoadedLine, parse_line
+from rulesengine.events.read import LoadedLine, parse_line
 
 _START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from rulesengine.assemble import Assembler, Interaction, Rejection, StreamStats, assemble, assemble_lines
+from rulesengine.events.assemble import Assembler, Interaction, Rejection, StreamStats, assemble, assemble_lines
 
 from .builders import loaded, record, routed, transfer, write
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.assemble import Interaction, Rejection, assemble
+from rulesengine.events.assemble import Interaction, Rejection, assemble
 
 from .builders import loaded, routed
 

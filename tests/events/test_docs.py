@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import rulesengine.assemble
-import rulesengine.loader
+import rulesengine.events.assemble
+import rulesengine.events.read
 
 DOCS = Path(__file__).parents[2] / "docs" / "events.md"
 
 
 def emitted_codes() -> set[str]:
-    text = "".join(Path(module.__file__).read_text() for module in (rulesengine.loader, rulesengine.assemble))
+    text = "".join(Path(module.__file__).read_text() for module in (rulesengine.events.read, rulesengine.events.assemble))
     return set(re.findall(r'"(E1\d\d)"', text))
 
 

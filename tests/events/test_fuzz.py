@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rulesengine.cli import main
-from rulesengine.generate import generate_lines
+from rulesengine.events.generate import generate_lines
 
 EXAMPLES = int(os.environ.get("RULESENGINE_FUZZ_EXAMPLES", "25"))
 LINES = [line.encode() for line in generate_lines(8, 21)]

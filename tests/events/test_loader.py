@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine import loader
-from rulesengine.events import Event
-from rulesengine.loader import InputError, ReadCounts, field_column, parse_line, read_lines, timestamp_ms
+from rulesengine.events import read
+from rulesengine.events.contract import Event
+from rulesengine.events.read import InputError, ReadCounts, field_column, parse_line, read_lines, timestamp_ms
 
 from .builders import line, record, routed, transfer, write
 
@@ -265,7 +265,7 @@ def test_unreadable_sources_raise_before_anything_is_read(tmp_path, make, said):
 
 def test_no_permission(tmp_path, monkeypatch):
     good = write(tmp_path / "good.jsonl", routed())
-    monkeypatch.setattr(loader.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(read.os, "access", lambda path, mode: False)
     with pytest.raises(InputError, match="permission denied"):
         list(read_lines([str(good)]))
 
@@ -276,7 +276,7 @@ def test_an_open_failure_after_the_check_is_still_an_input_error(tmp_path, monke
     def refuse(path, mode):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(loader, "open", refuse, raising=False)
+    monkeypatch.setattr(read, "open", refuse, raising=False)
     with pytest.raises(InputError, match="Permission denied"):
         list(read_lines([str(good)]))
 

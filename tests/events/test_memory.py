@@ -6,9 +6,9 @@ import io
 import tracemalloc
 from collections.abc import Iterator
 
-from rulesengine.assemble import Assembler, Interaction, StreamStats
-from rulesengine.loader import LoadedLine, parse_line
-from rulesengine.output import JsonLinesWriter, Row
+from rulesengine.events.assemble import Assembler, Interaction, StreamStats
+from rulesengine.events.read import LoadedLine, parse_line
+from rulesengine.output.rows import JsonLinesWriter, Row
 
 from .builders import line, routed
 

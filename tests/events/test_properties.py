@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.assemble import Interaction, Rejection, assemble
+from rulesengine.events.assemble import Interaction, Rejection, assemble
 
 from .builders import routed, transfer, write
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine import assemble
-from rulesengine.assemble import LISTED_PER_CODE, Assembler, Rejection, assemble_lines, problems_of
+from rulesengine.events import assemble
+from rulesengine.events.assemble import LISTED_PER_CODE, Assembler, Rejection, assemble_lines, problems_of
 
 from .builders import loaded, record, routed
 

@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from rulesengine.cli import main
-from rulesengine.loader import MAX_NESTING, field_column, parse_line, read_line
-from rulesengine.sharing import owner
+from rulesengine.events.read import MAX_NESTING, field_column, parse_line, read_line
+from rulesengine.runtime.sharing import owner
 
 from .builders import line, record, routed, write
 
@@ -56,7 +56,7 @@ def test_a_deep_line_never_reaches_the_decoder_s_recursion_limit(monkeypatch) ->
     raw = created("c1", data=b'{"x":' + deep(200) + b"}")
     def exhausted(_raw):
         raise RecursionError("maximum recursion depth exceeded while deserializing an object")
-    monkeypatch.setattr("rulesengine.loader._decode", exhausted)
+    monkeypatch.setattr("rulesengine.events.read._decode", exhausted)
     assert orjson.dumps(read_line(raw, "t.jsonl", 1).data["x"], option=orjson.OPT_PASSTHROUGH_SUBCLASS) == deep(200)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine.assemble import Assembler, Interaction, Rejection, assemble_lines
+from rulesengine.events.assemble import Assembler, Interaction, Rejection, assemble_lines
 
 from .builders import line, loaded, record, routed, transfer, ts
 

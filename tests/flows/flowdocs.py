@@ -1,7 +1,7 @@
 """Writes `docs/flows/`: one page per flow fixture and an index, from the fixtures themselves.
 
 Each page takes its title from `documented.json`, its story from the fixture's comment
-lines, its picture from `rulesengine.graph_export.to_mermaid` with the default rules'
+lines, its picture from `rulesengine.output.diagram.to_mermaid` with the default rules'
 decisions, and its table from the documented descriptors, so the pages cannot drift from
 the fixtures or the rules. `test_docs.py`
 checks the pages are current; rewrite them from the repository root with:
@@ -15,12 +15,12 @@ import functools
 import json
 from pathlib import Path
 
-from rulesengine.decision import Decision
-from rulesengine.events import Event
-from rulesengine.graph_export import to_mermaid
-from rulesengine.loader import read_lines
-from rulesengine.model import InteractionModel
-from rulesengine.ruleset import load_rules
+from rulesengine.decide.decision import Decision
+from rulesengine.events.contract import Event
+from rulesengine.output.diagram import to_mermaid
+from rulesengine.events.read import read_lines
+from rulesengine.model.interaction import InteractionModel
+from rulesengine.decide.ruleset import load_rules
 
 FLOWS = Path(__file__).parent
 DOCS = FLOWS.parents[1] / "docs" / "flows"

@@ -9,6 +9,7 @@ snapshot cannot pass.
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_every_row_names_the_rules_that_decided_it_where_they_are_written(flow, 
         assert len(ids) == len(places)
         for rule_id, place in zip(ids, places):
             path, line = place.rsplit(":", 1)
-            written = (TOP / path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+            written = files("rulesengine").joinpath(path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
             assert written.split()[:2] == ["rule", rule_id], (place, written)
 
 

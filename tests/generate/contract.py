@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from rulesengine.events import EVENT_TYPES, INTENTS, KINDS, MEDIATION_KINDS, VISIBILITIES
+from rulesengine.events.contract import EVENT_TYPES, INTENTS, KINDS, MEDIATION_KINDS, VISIBILITIES
 
 CLOSING = ("party.rejected", "party.revoked", "party.left")
 ANSWERS = ("party.accepted", "party.rejected", "party.revoked")

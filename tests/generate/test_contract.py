@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.assemble import Rejection, StreamStats, assemble
-from rulesengine.generate import SAMPLE_COUNT, generate_lines
+from rulesengine.events.assemble import Rejection, StreamStats, assemble
+from rulesengine.events.generate import SAMPLE_COUNT, generate_lines
 
 from .contract import events_of, problems
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import orjson
 
-from rulesengine.events import Event
-from rulesengine.generate import SHAPES, generate_lines
-from rulesengine.loader import parse_line
-from rulesengine.model import InteractionModel
-from rulesengine.ruleset import load_rules
+from rulesengine.events.contract import Event
+from rulesengine.events.generate import SHAPES, generate_lines
+from rulesengine.events.read import parse_line
+from rulesengine.model.interaction import InteractionModel
+from rulesengine.decide.ruleset import load_rules
 
 FLOWS = Path(__file__).parents[1] / "flows"
 DOCUMENTED = orjson.loads((FLOWS / "documented.json").read_bytes())

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.generate import EPOCH, SHAPES, Interleaver, format_ts, generate_lines
+from rulesengine.events.generate import EPOCH, SHAPES, Interleaver, format_ts, generate_lines
 
 from .contract import events_of
 from .shapes import signature

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rulesengine.cli import main
-from rulesengine.generate import generate_lines
+from rulesengine.events.generate import generate_lines
 
 
 def _expected(count: int, seed: int) -> str:

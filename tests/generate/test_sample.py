@@ -2,7 +2,7 @@
 
 Regenerate it after changing a fixture or the generator, from the repository root:
 
-    .venv/bin/python -c "from pathlib import Path; from rulesengine.generate import sample_lines; Path('rulesengine/sample/sample.jsonl').write_text(''.join(line + '\\n' for line in sample_lines(Path('tests/flows'))), encoding='utf-8')"
+    .venv/bin/python -c "from pathlib import Path; from rulesengine.events.generate import sample_lines; Path('rulesengine/sample/sample.jsonl').write_text(''.join(line + '\\n' for line in sample_lines(Path('tests/flows'))), encoding='utf-8')"
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from rulesengine.generate import SAMPLE_COUNT, SHAPES, sample_lines
+from rulesengine.events.generate import SAMPLE_COUNT, SHAPES, sample_lines
 
 from .contract import events_of, problems
 

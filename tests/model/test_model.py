@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.assemble import Interaction, assemble
-from rulesengine.model import InteractionModel, relation_into, relation_of
-from rulesengine.pipeline import model_of
+from rulesengine.events.assemble import Interaction, assemble
+from rulesengine.model.interaction import InteractionModel, relation_into, relation_of
+from rulesengine.runtime.pipeline import model_of
 from tests.interactions import Script
 
 FLOWS = Path(__file__).parent.parent / "flows"

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from rulesengine.cli import main
-from rulesengine.generate import generate_lines
+from rulesengine.events.generate import generate_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
@@ -79,7 +79,7 @@ def parquet_rows(path: Path) -> list[dict]:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_parquet_in_and_out_hold_the_json_rows(capsysbinary, corpus, tmp_path, jobs: str) -> None:
     pytest.importorskip("pyarrow")
-    from rulesengine.parquet_io import write_events
+    from rulesengine.events.parquet import write_events
     events = tmp_path / "events.parquet"
     write_events(Path(corpus[-2]).read_bytes().splitlines(), str(events))
     code, json_out, _ = run(capsysbinary, corpus[-2], "--jobs", "1")

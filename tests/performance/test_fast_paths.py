@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine import loader
-from rulesengine.assemble import Interaction, assemble
-from rulesengine.generate import generate_lines
-from rulesengine.loader import parse_line, timestamp_ms
-from rulesengine.pipeline import model_of
-from rulesengine.ruleset import load_rules
+from rulesengine.events import read
+from rulesengine.events.assemble import Interaction, assemble
+from rulesengine.events.generate import generate_lines
+from rulesengine.events.read import parse_line, timestamp_ms
+from rulesengine.runtime.pipeline import model_of
+from rulesengine.decide.ruleset import load_rules
 from tests.model import oracle
 from tests.model.test_oracle import COMPARED
 
@@ -132,7 +132,7 @@ def test_valid_line_short_cut_agrees_with_the_full_checks(monkeypatch_module, ba
     raw = orjson.dumps(record).replace(old, new, 1)
     quick = parse_line(raw, "events.jsonl", 3)
     with monkeypatch_module.context() as patch:
-        patch.setattr(loader, "_decoded_event", lambda raw, position: None)
+        patch.setattr(read, "_decoded_event", lambda raw, position: None)
         full = parse_line(raw, "events.jsonl", 3)
     assert quick == full
 
@@ -146,8 +146,8 @@ def monkeypatch_module():
 def test_valid_line_short_cut_takes_valid_lines() -> None:
     raw = (b'{"interaction":"c1","seq":5,"ts":"2026-03-02T10:00:02.500Z","event":"party.invited",'
            b'"party":"c1.a1","kind":"agent","resource":"Agent1","by":"c1.s1","intent":"route"}')
-    position = loader.Position("events.jsonl", 5)
-    event = loader._decoded_event(raw, position)
+    position = read.Position("events.jsonl", 5)
+    event = read._decoded_event(raw, position)
     assert event is not None
     assert (event.party, event.ms) == ("c1.a1", 1772445602500)
     assert parse_line(raw, "events.jsonl", 5).event == event
@@ -158,21 +158,21 @@ def test_fields_outside_the_contract_are_kept_out_of_the_way_on_the_short_cut() 
     quick; an unknown field orjson cannot read sends the line to the full checks (E101)."""
     raw = (b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
            b'"media":"chat","source":{"system":"gw-2","n":[1,2]},"data":{"flow":"c01"}}')
-    position = loader.Position("events.jsonl", 1)
-    event = loader._decoded_event(raw, position)
+    position = read.Position("events.jsonl", 1)
+    event = read._decoded_event(raw, position)
     assert event is not None
     assert (event.media, dict(event.data)) == ("chat", {"flow": "c01"})
     assert parse_line(raw, "events.jsonl", 1).event == event
     unreadable = raw.replace(b'"n":[1,2]', b'"n":1e999')
-    assert loader._decoded_event(unreadable, position) is None
+    assert read._decoded_event(unreadable, position) is None
     assert [problem.code for problem in parse_line(unreadable, "events.jsonl", 1).diagnostics] == ["E101"]
 
 
 def test_every_line_of_the_sample_takes_the_short_cut() -> None:
     """Valid lines, `data` included, must not pay for the full checks."""
     lines = SAMPLE.read_bytes().splitlines()
-    position = loader.Position("sample.jsonl", 1)
-    refused = [raw for raw in lines if raw.startswith(b"{") and loader._decoded_event(raw, position) is None]
+    position = read.Position("sample.jsonl", 1)
+    refused = [raw for raw in lines if raw.startswith(b"{") and read._decoded_event(raw, position) is None]
     assert refused == []
     assert any(b'"data"' in raw for raw in lines)
 
@@ -188,7 +188,7 @@ PIECES = st.sampled_from(["0", "5", "9", "6", "a", "٣", ".", ":", "-", "T", "t"
 def test_timestamp_short_cut_agrees_with_datetime(date: str, clock: str, tail: str) -> None:
     for ts in (f"{date}T{clock}{tail}", f"{date}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}.{clock[6:9]}{tail}",
                f"{date}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}{tail}"):
-        assert timestamp_ms(ts) == loader._parse_ms(ts), ts
+        assert timestamp_ms(ts) == read._parse_ms(ts), ts
 
 
 def test_timestamp_short_cut_values() -> None:

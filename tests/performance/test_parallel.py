@@ -9,13 +9,13 @@ import attrs
 import orjson
 import pytest
 
-from rulesengine.assemble import LATE_WINDOW, Rejection
-from rulesengine.generate import generate_lines
-from rulesengine.loader import InputError
-from rulesengine.output import CsvWriter, JsonLinesWriter
-from rulesengine.parallel import Rendered, evaluate_parallel
-from rulesengine.pipeline import Evaluated, RunStats, evaluate
-from rulesengine.ruleset import load_rules
+from rulesengine.events.assemble import LATE_WINDOW, Rejection
+from rulesengine.events.generate import generate_lines
+from rulesengine.events.read import InputError
+from rulesengine.output.rows import CsvWriter, JsonLinesWriter
+from rulesengine.runtime.parallel import Rendered, evaluate_parallel
+from rulesengine.runtime.pipeline import Evaluated, RunStats, evaluate
+from rulesengine.decide.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))

@@ -11,13 +11,13 @@ import pytest
 pyarrow = pytest.importorskip("pyarrow")
 parquet = pytest.importorskip("pyarrow.parquet")
 
-from rulesengine import parquet_io  # noqa: E402 - after the skip
-from rulesengine.assemble import Interaction, Rejection, assemble  # noqa: E402
-from rulesengine.loader import InputError  # noqa: E402
-from rulesengine.output import FIELDS, JsonLinesWriter  # noqa: E402
-from rulesengine.parquet_io import ParquetWriter, write_events  # noqa: E402
-from rulesengine.pipeline import Evaluated, evaluate  # noqa: E402
-from rulesengine.ruleset import load_rules  # noqa: E402
+from rulesengine.events import parquet as parquet_io  # noqa: E402 - after the skip
+from rulesengine.events.assemble import Interaction, Rejection, assemble  # noqa: E402
+from rulesengine.events.read import InputError  # noqa: E402
+from rulesengine.output.rows import FIELDS, JsonLinesWriter  # noqa: E402
+from rulesengine.events.parquet import ParquetWriter, write_events  # noqa: E402
+from rulesengine.runtime.pipeline import Evaluated, evaluate  # noqa: E402
+from rulesengine.decide.ruleset import load_rules  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from rulesengine.progress import ERASE, Progress, render
+from rulesengine.cli.progress import ERASE, Progress, render
 
 
 class Terminal(io.StringIO):

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from rulesengine.loader import parse_line
-from rulesengine.salvage import has_unicode_escape
-from rulesengine.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
+from rulesengine.events.read import parse_line
+from rulesengine.events.salvage import has_unicode_escape
+from rulesengine.runtime.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
 
 
 def expected_owner(raw: bytes, jobs: int) -> int:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.assemble import Rejection
+from rulesengine.events.assemble import Rejection
 from rulesengine.cli import main
 from rulesengine.cli.options import sample_path
-from rulesengine.pipeline import RunStats, evaluate
-from rulesengine.report_figures import LISTED, SLOWEST, Figures, Tally, nearest_rank
-from rulesengine.ruleset import load_rules
+from rulesengine.runtime.pipeline import RunStats, evaluate
+from rulesengine.report.figures import LISTED, SLOWEST, Figures, Tally, nearest_rank
+from rulesengine.decide.ruleset import load_rules
 from tests.events.builders import mistyped_intent, routed, write
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rulesengine.cli import main
-from rulesengine.report_html import MERMAID, POLICY, anchor, inline_script
+from rulesengine.report.page import MERMAID, POLICY, anchor, inline_script
 from tests.events.builders import mistyped_intent, routed, write
 
 FLOWS = Path(__file__).parents[1] / "flows"
@@ -136,7 +136,7 @@ def test_details_must_be_a_whole_number(capsys):
 
 
 def test_the_vendored_mermaid_is_the_version_the_page_names():
-    assets = resources.files("rulesengine.report_assets")
+    assets = resources.files("rulesengine.report.assets")
     script = assets.joinpath("mermaid.min.js").read_text(encoding="utf-8")
     version = re.search(r"Mermaid (\d+\.\d+\.\d+) \(MIT licence", MERMAID).group(1)
     assert f'version:"{version}"' in script

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine.decision import Decision
-from rulesengine.evaluate import CompiledRules
-from rulesengine.ruleset import LoadedRules, default_layer, load_layers
+from rulesengine.decide.decision import Decision
+from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers
 from tests.interactions import Script
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rulesengine.diagnostics import Severity
-from rulesengine.ruleset import load_rules
+from rulesengine.decide.ruleset import load_rules
 
 BROKEN = Path(__file__).parent / "broken"
 

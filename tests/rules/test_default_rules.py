@@ -8,9 +8,9 @@ from importlib.resources import files
 import pytest
 from hypothesis import given, settings
 
-from rulesengine.decision import RuleRef
-from rulesengine.pipeline import model_of
-from rulesengine.ruleset import load_rules
+from rulesengine.language.compile import RuleRef
+from rulesengine.runtime.pipeline import model_of
+from rulesengine.decide.ruleset import load_rules
 from tests.interactions import Script, assembled, interactions
 
 from .conftest import decisions, descriptor

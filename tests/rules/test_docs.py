@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine import ast
+from rulesengine.language import syntax
 from rulesengine.diagnostics import Severity
-from rulesengine.parse import parse
-from rulesengine.ruleset import default_layer, load_layers
+from rulesengine.language.parse import parse
+from rulesengine.decide.ruleset import default_layer, load_layers
 
 ROOT = Path(__file__).parents[2]
 LANGUAGE = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
@@ -28,10 +28,10 @@ def test_example_parses_and_prints_back(number):
     assert problems == ()
     assert tree.rules or tree.params or tree.vocabularies or tree.facts or tree.settings or tree.disabled
     for rule in tree.rules:
-        again, _ = parse(ast.show_rule(rule), "again.rules")
+        again, _ = parse(syntax.show_rule(rule), "again.rules")
         assert again.rules == (rule,)
     for fact in tree.facts:
-        again, _ = parse(ast.show_fact(fact), "again.rules")
+        again, _ = parse(syntax.show_fact(fact), "again.rules")
         assert again.facts == (fact,)
 
 

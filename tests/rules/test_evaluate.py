@@ -8,10 +8,10 @@ from importlib.resources import files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.ast import show_fact, show_rule
-from rulesengine.parse import parse
-from rulesengine.pipeline import model_of
-from rulesengine.ruleset import default_layer, load_layers, load_rules
+from rulesengine.language.syntax import show_fact, show_rule
+from rulesengine.language.parse import parse
+from rulesengine.runtime.pipeline import model_of
+from rulesengine.decide.ruleset import default_layer, load_layers, load_rules
 from tests.interactions import Script, assembled, interactions
 
 from .conftest import decisions

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rulesengine.explain import explain_interaction, parameters, render_json, render_parameters_text, render_text
-from rulesengine.ruleset import load_rules
+from rulesengine.decide.explain import explain_interaction, parameters, render_json, render_parameters_text, render_text
+from rulesengine.decide.ruleset import load_rules
 from tests.interactions import Script
 
 DEFAULTS = load_rules()

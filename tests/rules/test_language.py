@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine import ast
-from rulesengine.parse import parse, parser
+from rulesengine.language import syntax
+from rulesengine.language.parse import parse, parser
 
 EXAMPLE = '''
 vocabulary role: RoutedTo, Puller
@@ -34,33 +34,33 @@ def test_parse_builds_the_tree():
     assert extension.extend
     (param,) = tree.params
     assert (param.name.text, param.type.text, param.default, param.doc) == (
-        "short_engagement", "duration", ast.Number("1m30s"), "shorter than this is a short engagement")
+        "short_engagement", "duration", syntax.Number("1m30s"), "shorter than this is a short engagement")
     (rule,) = tree.rules
     assert rule.override and rule.priority == -5
-    assert rule.id == ast.Word("agent.transferred")
+    assert rule.id == syntax.Word("agent.transferred")
     assert [k.text for k in rule.kinds] == ["agent", "workbin"]
-    assert rule.outcomes == (ast.Outcome("role", ast.Word("RoutedTo"), ast.Word("Unspecified")),
-                             ast.Outcome("result", ast.Word("Transferred")))
-    assert rule.pattern == ast.Sequence((
-        ast.StepTest(ast.Word("invited")),
-        ast.Repeat(ast.Alternatives((
-            ast.StepTest(ast.Word("accepted")),
-            ast.StepTest(ast.Word("rejected"), (ast.AttrTest(ast.Word("reason"), ast.Text("busy now")),)),
+    assert rule.outcomes == (syntax.Outcome("role", syntax.Word("RoutedTo"), syntax.Word("Unspecified")),
+                             syntax.Outcome("result", syntax.Word("Transferred")))
+    assert rule.pattern == syntax.Sequence((
+        syntax.StepTest(syntax.Word("invited")),
+        syntax.Repeat(syntax.Alternatives((
+            syntax.StepTest(syntax.Word("accepted")),
+            syntax.StepTest(syntax.Word("rejected"), (syntax.AttrTest(syntax.Word("reason"), syntax.Text("busy now")),)),
         )), "*"),
-        ast.Repeat(ast.StepTest(None), "?"),
-        ast.Repeat(ast.StepTest(ast.Word("left")), "+"),
+        syntax.Repeat(syntax.StepTest(None), "?"),
+        syntax.Repeat(syntax.StepTest(syntax.Word("left")), "+"),
     ))
-    assert rule.condition == ast.AllOf((
-        ast.Not(ast.AnyOf((
-            ast.Membership(_ref("origin"), (_ref("route"), _ref("pull"))),
-            ast.Comparison(_ref("visibility"), "==", _ref("coach")),
+    assert rule.condition == syntax.AllOf((
+        syntax.Not(syntax.AnyOf((
+            syntax.Membership(_ref("origin"), (_ref("route"), _ref("pull"))),
+            syntax.Comparison(_ref("visibility"), "==", _ref("coach")),
         ))),
-        ast.Comparison(_ref("engage"), "<", _ref("short_engagement")),
+        syntax.Comparison(_ref("engage"), "<", _ref("short_engagement")),
     ))
 
 
-def _ref(*names: str) -> ast.Ref:
-    return ast.Ref(tuple(ast.Word(name) for name in names))
+def _ref(*names: str) -> syntax.Ref:
+    return syntax.Ref(tuple(syntax.Word(name) for name in names))
 
 
 FACTS = '''
@@ -78,26 +78,26 @@ def test_parse_builds_facts_settings_and_disabled_rules():
     tree, problems = parse(FACTS, "x.rules")
     assert problems == ()
     (setting,) = tree.settings
-    assert (setting.name.text, setting.value, setting.doc) == ("short_engagement", ast.Number("45s"), "our own")
+    assert (setting.name.text, setting.value, setting.doc) == ("short_engagement", syntax.Number("45s"), "our own")
     (disabled,) = tree.disabled
     assert (disabled.id.text, disabled.reason) == ("agent.completed", "we count completions ourselves")
     origin, busy, gap = tree.facts
     assert origin.override and (origin.name.text, origin.type.text) == ("origin", "request")
-    assert origin.definition == ast.Case((
-        ast.Branch(ast.IsNone(_ref("by")), _ref("inbound")),
-        ast.Branch(ast.Comparison(_ref("by", "kind"), "==", _ref("agent")),
-                   ast.Call(ast.Word("coalesce"), (_ref("intent"), _ref("inbound")))),
+    assert origin.definition == syntax.Case((
+        syntax.Branch(syntax.IsNone(_ref("by")), _ref("inbound")),
+        syntax.Branch(syntax.Comparison(_ref("by", "kind"), "==", _ref("agent")),
+                   syntax.Call(syntax.Word("coalesce"), (_ref("intent"), _ref("inbound")))),
     ), _ref("by", "origin"))
-    assert busy.definition == ast.AllOf((
-        ast.Quantifier("some", ast.Word("other"), _ref("others"), ast.AllOf((
-            ast.Comparison(_ref("other", "kind"), "==", _ref("agent")),
-            ast.Temporal(_ref("left"), "during", _ref("other", "connected")),
+    assert busy.definition == syntax.AllOf((
+        syntax.Quantifier("some", syntax.Word("other"), _ref("others"), syntax.AllOf((
+            syntax.Comparison(_ref("other", "kind"), "==", _ref("agent")),
+            syntax.Temporal(_ref("left"), "during", _ref("other", "connected")),
         ))),
-        ast.Comparison(_ref("data", "tier"), ">", ast.Number("-2.5")),
+        syntax.Comparison(_ref("data", "tier"), ">", syntax.Number("-2.5")),
     ))
-    assert gap.definition == ast.Arithmetic(_ref("customer_left"), "-", _ref("accepted"))
+    assert gap.definition == syntax.Arithmetic(_ref("customer_left"), "-", _ref("accepted"))
     for fact in tree.facts:  # printed back, each parses to an equal tree
-        again, problems = parse(ast.show_fact(fact), "again.rules")
+        again, problems = parse(syntax.show_fact(fact), "again.rules")
         assert problems == () and again.facts == (fact,)
 
 
@@ -113,7 +113,7 @@ def test_spans_point_at_the_source_but_do_not_count_for_equality():
 
 def test_show_prints_back_an_equal_tree():
     tree, _ = parse(EXAMPLE, "x.rules")
-    again, problems = parse(ast.show_rule(tree.rules[0]), "again.rules")
+    again, problems = parse(syntax.show_rule(tree.rules[0]), "again.rules")
     assert problems == ()
     assert again.rules == tree.rules
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from lark.exceptions import UnexpectedInput
 
-from rulesengine import parse, parser_cache
+from rulesengine.language import parse
+from rulesengine.speedups import parser_cache
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXTS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "rules").glob("*.rules"))]
+TEXTS = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "rulesengine" / "rules").glob("*.rules"))]
 BROKEN = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "tests" / "rules" / "broken").glob("syntax_*"))]
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rulesengine.diagnostics import Severity
-from rulesengine.ruleset import default_layer, load_layers
+from rulesengine.decide.ruleset import default_layer, load_layers
 
 DEFAULTS = dict(default_layer())
 #: the shipped facts and rules as one text, for mutations

@@ -1,0 +1,1 @@
+"""Stage 3, the rule language: grammar, parse, check, plan and compile."""

@@ -1,0 +1,551 @@
+"""Checked facts and rules → plain Python functions over the interaction model, made once.
+
+Each expression is translated into the source of one Python expression over the
+party (`p`) and the interaction (`m`): `p.f_origin in ('route', 'inbound')`, and
+Python compiles it. Deciding a party therefore walks no syntax tree: parameters are
+already values, durations milliseconds, patterns automata, and the facts the rules
+read were worked out for the whole interaction, in the passes the fact plan chose,
+by one generated function. `none` follows the language's rule: every comparison with
+it is false, which the translation writes inline where a value may be none and
+leaves out where it never is.
+
+For each kind and slot, one generated function tests the rules that may decide it,
+strongest first, in one `if` chain (`compile_picker`); explain also gets each
+condition of a rule as a function of its own, from the same translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+import msgspec
+
+from rulesengine.language import ir
+from rulesengine.language.check import CheckedFact, CheckedRule
+from rulesengine.language.patterns import Matcher
+from rulesengine.language.plan import ALL_KINDS, FactPlan
+from rulesengine.model.valuetypes import DATA, MOMENT, PHASE
+
+#: a compiled test or value: a function of a party and its interaction
+Test = Callable[[object, object], object]
+
+
+# ---- what the generated code calls: the language's semantics of none --------------------
+
+def _eq(a, b) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def _ne(a, b) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _lt(a, b) -> bool:
+    return a is not None and b is not None and a < b
+
+
+def _le(a, b) -> bool:
+    return a is not None and b is not None and a <= b
+
+
+def _gt(a, b) -> bool:
+    return a is not None and b is not None and a > b
+
+
+def _ge(a, b) -> bool:
+    return a is not None and b is not None and a >= b
+
+
+def _not_in(a, options) -> bool:
+    return a is not None and a not in options
+
+
+def _scalar(value) -> tuple | None:
+    """An attached data value as (kind, value): booleans are not numbers, objects are nothing."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    return ("string", value)
+
+
+def _same(a, b) -> bool:
+    left, right = _scalar(a), _scalar(b)
+    return left is not None and left == right
+
+
+def _differs(a, b) -> bool:
+    left, right = _scalar(a), _scalar(b)
+    return left is not None and right is not None and left != right
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _data_in(value, options) -> bool:
+    return any(_same(value, option) for option in options)
+
+
+def _data_not_in(value, options) -> bool:
+    return _scalar(value) is not None and not _data_in(value, options)
+
+
+def _glob(match, value) -> bool:
+    return isinstance(value, str) and match(value) is not None
+
+
+def _before(a, b) -> bool:
+    return a is not None and b is not None and a.seq < b.seq
+
+
+def _after(a, b) -> bool:
+    return a is not None and b is not None and a.seq > b.seq
+
+
+def _during(moment, phase) -> bool:
+    """After a stretch began, up to and including the event that ended it: a party still
+    there when an open interaction's input stops is there through its last event."""
+    if moment is None:
+        return False
+    seq = moment.seq
+    return any(start.seq < seq <= end.seq for start, end in phase)
+
+
+def _keyed_lookup(table: dict, value):
+    """The picker of the rules keyed on `value`; None when there are none, or the value cannot
+    be a key (an object or a list of attached data)."""
+    try:
+        return table.get(value)
+    except TypeError:
+        return None
+
+
+def _between(later, earlier) -> int | None:
+    return None if later is None or earlier is None else later.ms - earlier.ms
+
+
+def _plus(a, b):
+    return None if a is None or b is None else a + b
+
+
+def _minus(a, b):
+    return None if a is None or b is None else a - b
+
+
+_HELPERS = {name: value for name, value in globals().items()
+            if name.startswith("_") and callable(value) and not name.startswith("__")}
+_BUILTINS = {"any": any, "all": all, "sum": sum, "len": len, "bool": bool, "reversed": reversed}
+_ORDER_HELPERS = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+
+
+# ---- translation --------------------------------------------------------------------------
+
+class Translator:
+    """Turns checked expressions into Python source; automata and patterns it needs become
+    names in its namespace, which every function it makes shares."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, object] = {"__builtins__": {}, **_BUILTINS, **_HELPERS}
+        self._temps = 0
+
+    def _name(self, stem: str, value: object) -> str:
+        name = f"_{stem}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def _temp(self) -> str:
+        self._temps += 1
+        return f"_t{self._temps}"
+
+    def function(self, source: str, bound: tuple[str, ...] = ()) -> Test:
+        """A function of a party `p`, its interaction `m` (and the bound parties named in
+        `bound`) that evaluates `source`."""
+        parameters = ", ".join(("p", "m", *bound))
+        return eval(f"lambda {parameters}: {source}", self.namespace)  # noqa: S307 - source built from a checked tree
+
+    def define(self, source: str, name: str) -> Callable:
+        """Run the source of a `def NAME` in the namespace and return the function."""
+        exec(source, self.namespace)  # noqa: S102 - source built from a checked tree
+        return self.namespace.pop(name)
+
+    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None) -> str:
+        """The Python expression for `node`; `bound` maps bound parties to Python names."""
+        return _Expression(self, bound or {}).of(node)
+
+
+class _Expression:
+    def __init__(self, translator: Translator, bound: Mapping[str, str]) -> None:
+        self.translator = translator
+        self.bound = bound
+
+    def of(self, node: ir.Expr) -> str:
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        return method(node)
+
+    def _const(self, node: ir.Const) -> str:
+        return repr(node.value)
+
+    def _self(self, node: ir.Self) -> str:
+        return "p"
+
+    def _var(self, node: ir.Var) -> str:
+        return self.bound[node.name]
+
+    def _get(self, node: ir.Get) -> str:
+        if node.source == "interaction":
+            return f"m.{node.attribute}"
+        subject = self.of(node.subject)
+        if node.source == "others":
+            return f"[_o for _o in m.parties if _o is not {subject}]"
+        if node.source == "data":
+            access = f".data.get({node.name!r})"
+        elif node.source == "fact":
+            access = f".f_{node.name}"
+        else:
+            access = f".{node.attribute}"
+        if node.subject.optional:
+            temp = self.translator._temp()
+            return f"(None if ({temp} := {subject}) is None else {temp}{access})"
+        return f"{subject}{access}"
+
+    def _compare(self, node: ir.Compare) -> str:
+        left, right, op = self.of(node.left), self.of(node.right), node.op
+        if DATA in (node.left.type, node.right.type):
+            if op in ("==", "!="):
+                return f"{'_same' if op == '==' else '_differs'}({left}, {right})"
+            return f"{_ORDER_HELPERS[op]}(_number({left}), _number({right}))"
+        optional = node.left.optional or node.right.optional
+        if op == "==":
+            both = node.left.optional and node.right.optional
+            return f"_eq({left}, {right})" if both else f"({left} == {right})"
+        if not optional:
+            return f"({left} {op} {right})"
+        return f"{_ORDER_HELPERS.get(op, '_ne')}({left}, {right})"
+
+    def _in(self, node: ir.In) -> str:
+        item = self.of(node.item)
+        if all(isinstance(option, ir.Const) for option in node.options):
+            options = repr(tuple(option.value for option in node.options))
+        else:
+            options = "(" + ", ".join(self.of(option) for option in node.options) + ",)"
+        if node.item.type == DATA:
+            return f"{'_data_not_in' if node.negated else '_data_in'}({item}, {options})"
+        if not node.negated:
+            return f"({item} in {options})"
+        return f"_not_in({item}, {options})" if node.item.optional else f"({item} not in {options})"
+
+    def _contains(self, node: ir.Contains) -> str:
+        return f"({self.of(node.item)} in {self.of(node.collection)})"
+
+    def _isnone(self, node: ir.IsNone) -> str:
+        return f"({self.of(node.item)} is {'not ' if node.negated else ''}None)"
+
+    def _match(self, node: ir.Match) -> str:
+        matcher = self.translator._name("glob", re.compile(node.regex, re.DOTALL).match)
+        return f"_glob({matcher}, {self.of(node.item)})"
+
+    def _temporal(self, node: ir.Temporal) -> str:
+        left, right = self.of(node.left), self.of(node.right)
+        if node.op == "during":
+            return f"_during({left}, {right})"
+        if node.left.optional or node.right.optional:
+            return f"_{node.op}({left}, {right})"
+        return f"({left}.seq {'<' if node.op == 'before' else '>'} {right}.seq)"
+
+    def _arith(self, node: ir.Arith) -> str:
+        left, right = self.of(node.left), self.of(node.right)
+        if node.left.type == MOMENT:
+            return f"_between({left}, {right})"
+        if node.left.optional or node.right.optional:
+            return f"{'_plus' if node.op == '+' else '_minus'}({left}, {right})"
+        return f"({left} {node.op} {right})"
+
+    def _not(self, node: ir.Not) -> str:
+        return f"(not {self.of(node.item)})"
+
+    def _and(self, node: ir.And) -> str:
+        return "(" + " and ".join(self.of(item) for item in node.items) + ")"
+
+    def _or(self, node: ir.Or) -> str:
+        return "(" + " or ".join(self.of(item) for item in node.items) + ")"
+
+    def _truthy(self, node: ir.Truthy) -> str:
+        value = self.of(node.item)
+        if node.item.type in (PHASE,) or node.item.type.name == "parties":
+            return f"bool({value})"
+        return f"({value} is not None)"
+
+    def _binding(self, var: str) -> tuple[str, _Expression]:
+        name = f"v_{var}"
+        return name, _Expression(self.translator, {**self.bound, var: name})
+
+    def _quant(self, node: ir.Quant) -> str:
+        collection = self.of(node.collection)
+        name, inner = self._binding(node.var)
+        body = inner.of(node.condition)
+        looped = f"{'all' if node.kind == 'all' else 'any'}({body} for {name} in {collection})"
+        return f"(not {looped})" if node.kind == "no" else looped
+
+    def _count(self, node: ir.Count) -> str:
+        collection = self.of(node.collection)
+        if node.condition is None:
+            return f"len({collection})"
+        name, inner = self._binding(node.var)
+        return f"sum(1 for {name} in {collection} if {inner.of(node.condition)})"
+
+    def _coalesce(self, node: ir.Coalesce) -> str:
+        # one chain of conditional expressions, not nested parentheses: a long coalesce or
+        # case must not reach Python's limit on nested parentheses
+        parts = []
+        for item in node.items[:-1]:
+            temp = self.translator._temp()
+            parts.append(f"{temp} if ({temp} := {self.of(item)}) is not None else")
+        return "(" + " ".join([*parts, self.of(node.items[-1])]) + ")"
+
+    def _case(self, node: ir.Case) -> str:
+        parts = [f"{self.of(value)} if {self.of(condition)} else" for condition, value in node.branches]
+        return "(" + " ".join([*parts, self.of(node.default)]) + ")"
+
+    def _steps(self, node: ir.Steps) -> str:
+        return f"{self.translator._name('steps', Matcher(node.nfa))}(p.events)"
+
+
+# ---- facts ----------------------------------------------------------------------------------
+
+def compile_facts(plan: FactPlan, facts: Mapping[str, CheckedFact], translator: Translator) -> Callable:
+    """One function that works out, on every party of an interaction, the facts of the plan."""
+    lines = ["def facts(m):"]
+    for step in plan.passes:
+        order = "reversed(m.parties)" if step.backward else "m.parties"
+        lines.append(f"    for p in {order}:")
+        if any(kinds != ALL_KINDS for _, kinds in step.steps):
+            lines.append("        k = p.kind")
+        for name, kinds in step.steps:
+            assignment = f"p.f_{name} = {translator.value(facts[name].definition)}"
+            if kinds == ALL_KINDS:
+                lines.append(f"        {assignment}")
+            else:
+                lines.append(f"        if k in {tuple(sorted(kinds))!r}:")
+                lines.append(f"            {assignment}")
+    if len(lines) == 1:
+        lines.append("    pass")
+    return translator.define("\n".join(lines), "facts")
+
+
+# ---- rules ----------------------------------------------------------------------------------
+
+class Condition:
+    """One condition of a rule, for explain: its text, the expression, and its test.
+
+    The test is compiled on first use: only explain calls it, the main job runs the
+    pickers, which hold every condition in their own source.
+    """
+
+    __slots__ = ("text", "node", "_source", "_translator", "_test")
+
+    def __init__(self, text: str, node: ir.Expr, source: str, translator: Translator) -> None:
+        self.text, self.node = text, node
+        self._source, self._translator = source, translator
+        self._test: Test | None = None
+
+    @property
+    def test(self) -> Test:
+        if self._test is None:
+            self._test = self._translator.function(self._source)
+        return self._test
+
+
+class RuleRef(msgspec.Struct, frozen=True, order=True, gc=False):
+    """A rule by id, with where it is written (`path:line`).
+
+    Rows look their rule columns up by the decision's refs, once per party, so
+    hashing must be cheap: a `msgspec.Struct` hashes in C.
+    """
+
+    id: str
+    path: str
+    line: int
+
+    @property
+    def at(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@attrs.frozen(eq=False)
+class CompiledRule:
+    """A rule ready to run: what it is for, what it sets, and its conditions as Python.
+
+    Compared by identity: the rule set holds each compiled rule once.
+    """
+
+    ref: RuleRef
+    description: str
+    kinds: frozenset[str]
+    priority: int
+    #: (value, reason) per slot it sets
+    outcomes: Mapping[str, tuple[str, str]]
+    #: the `match` pattern, then each top-level part of `when`
+    conditions: tuple[Condition, ...]
+    #: per slot, the ids of the rules that may tie with this one; once this rule wins a
+    #: slot, only these can still disagree with it
+    rivals: Mapping[str, frozenset[str]]
+    #: all conditions at once, as the source of one Python expression over `p` and `m`
+    source: str
+    #: a condition that holds only for some values of one expression: (its text, its Python
+    #: source, the values), so a picker can look the rule up by that value (`compile_picker`)
+    key: tuple[str, str, tuple] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+    def sets(self, slot: str) -> tuple[str, str] | None:
+        return self.outcomes.get(slot)
+
+
+def compile_rule(rule: CheckedRule, translator: Translator,
+                 rivals: Mapping[str, frozenset[str]]) -> CompiledRule:
+    parts = [(condition.text, translator.value(condition), condition) for condition in rule.conditions]
+    source = " and ".join(f"({text})" for _, text, _ in parts) or "True"
+    span = rule.rule.span
+    return CompiledRule(
+        ref=RuleRef(rule.id, span.path, span.line),
+        description=rule.rule.description,
+        kinds=rule.kinds,
+        priority=rule.priority,
+        outcomes=dict(rule.outcomes),
+        conditions=tuple(Condition(text, node, python, translator) for text, python, node in parts),
+        rivals=rivals,
+        source=source,
+        key=_key(rule.conditions, translator),
+    )
+
+
+def _key(conditions: Sequence[ir.Expr], translator: Translator) -> tuple[str, str, tuple] | None:
+    """The first condition that is an equality (or a list) of one of the party's own values
+    with constants: only parties with one of those values can match the rule."""
+    for condition in conditions:
+        if isinstance(condition, ir.Compare) and condition.op == "==":
+            subject, value = condition.left, condition.right
+            if isinstance(subject, ir.Const):
+                subject, value = value, subject
+            values = (value,)
+        elif isinstance(condition, ir.In) and not condition.negated:
+            subject, values = condition.item, condition.options
+        else:
+            continue
+        if (isinstance(subject, ir.Get) and isinstance(subject.subject, ir.Self)
+                and subject.source in ("party", "fact", "data") and subject.type.name != "parties"
+                and all(isinstance(v, ir.Const) and v.value is not None for v in values)):
+            return subject.text, translator.value(subject), tuple(v.value for v in values)
+    return None
+
+
+Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
+Picker = Callable[[object, object], Pick]
+
+
+#: consecutive candidates keyed on the same value, from how many a picker looks them up
+KEYED_RUN = 4
+
+
+def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator) -> Picker:
+    """One function that decides `slot` among `candidates` (strongest first).
+
+    It returns the winning rule, or the two tied rules when a rival of equal priority
+    matches too and sets the slot differently. The rules' conditions are joined into
+    one `if` chain, so deciding a party calls no function per rule; after a match only
+    the winner's rivals (`CompiledRule.rivals`) of the same priority are tested. A run of
+    consecutive rules that each test one value of the same expression (`resource ==
+    "Agent_7"`, a campaign in the data) is looked up by that value instead of tested one
+    by one, so a site layer of many such rules costs one dictionary lookup per party.
+    """
+    lines = ["def pick(p, m):"]
+    place = 0
+    where = {rule.id: number for number, rule in enumerate(candidates)}
+    while place < len(candidates):
+        run = _keyed_run(candidates, place)
+        if len(run) >= KEYED_RUN:
+            lines += _lookup(candidates, where, run, slot, translator)
+            place += len(run)
+            continue
+        lines += ["    " + line for line in _tests(candidates, where, place, slot, translator, skip=frozenset())]
+        place += 1
+    lines.append("    return _undecided")
+    translator.namespace["_undecided"] = (None, None)
+    return translator.define("\n".join(lines), "pick")
+
+
+def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[CompiledRule]:
+    """The candidates from `start` on that are keyed on the same expression."""
+    first = candidates[start].key
+    if first is None:
+        return []
+    run = []
+    for rule in candidates[start:]:
+        if rule.key is None or rule.key[0] != first[0]:
+            break
+        run.append(rule)
+    return run
+
+
+def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int, slot: str,
+           translator: Translator, skip: frozenset[str]) -> list[str]:
+    """`if` lines that return candidate `place` when it matches, or it and a matching rival.
+
+    Only rivals after it at its priority can still tie with it (a stronger or earlier one
+    would have been tested first); rivals in `skip` are keyed on another value, so they
+    cannot match."""
+    winner = candidates[place]
+    won = translator._name("won", (winner, None))
+    lines = [f"if {winner.source}:"]
+    later = sorted(where[rival] for rival in winner.rivals.get(slot, ())
+                   if rival in where and where[rival] > place and rival not in skip)
+    for number in later:
+        rule = candidates[number]
+        if rule.priority == winner.priority:
+            tie = translator._name("tie", (None, (winner, rule)))
+            lines += [f"    if {rule.source}:", f"        return {tie}"]
+    return [*lines, f"    return {won}"]
+
+
+def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[CompiledRule], slot: str,
+            translator: Translator) -> list[str]:
+    """Lines that look the run's rules up by their key's value and test only those."""
+    by_value: dict[object, list[CompiledRule]] = {}
+    for rule in run:
+        for value in rule.key[2]:
+            by_value.setdefault(value, [])
+            if rule not in by_value[value]:
+                by_value[value].append(rule)
+    table = {}
+    in_run = frozenset(rule.id for rule in run)
+    for value, rules in by_value.items():
+        lines = ["def sub(p, m):"]
+        others = in_run - {rule.id for rule in rules}
+        for rule in rules:
+            lines += ["    " + line for line in _tests(candidates, where, where[rule.id], slot, translator, skip=others)]
+        lines.append("    return None")
+        table[value] = translator.define("\n".join(lines), "sub")
+    name = translator._name("keyed", table)
+    found = translator._temp()
+    return [f"    {found} = _keyed_lookup({name}, {run[0].key[1]})",
+            f"    if {found} is not None:",
+            f"        {found} = {found}(p, m)",
+            f"        if {found} is not None:",
+            f"            return {found}"]
+
+
+def rivals_by_rule(ties) -> dict[str, dict[str, frozenset[str]]]:
+    """Per rule id and slot, the ids of the rules the overlap analysis could not prove
+    exclusive with it."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for tie in ties:
+        for mine, theirs in ((tie.first, tie.second), (tie.second, tie.first)):
+            found.setdefault(mine.id, {}).setdefault(tie.slot, set()).add(theirs.id)
+    return {rule: {slot: frozenset(ids) for slot, ids in slots.items()} for rule, slots in found.items()}

@@ -1,0 +1,283 @@
+"""Could two rules decide the same slot of the same party differently? A conservative answer.
+
+Each rule's conditions become alternatives of conjunctions of constraints on the
+things they test: an enumeration (`origin`, `by.kind`, `at_customer_left`) to a set
+of words, a duration to an interval, a condition the analysis does not look into to
+true or false by its text (so `handed_on` and `not handed_on` exclude each other). Two
+rules exclude each other when every pair of their conjunctions contradicts, or when
+their `match` patterns cannot accept the same steps. Anything the analysis cannot
+prove exclusive may overlap: the list of possible ties is a safe over-approximation,
+which `check` reports (R301) and the compiled rules use to test a winner's rivals only.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+
+import attrs
+import msgspec
+
+from rulesengine.language import ir
+from rulesengine.language.check import CheckedRule
+from rulesengine.diagnostics import Diagnostic, warning
+from rulesengine.language.patterns import can_both_match
+from rulesengine.model.valuetypes import BOOL, DURATION, NUMBER
+from rulesengine.language.vocabulary import OUTCOME_SLOTS
+
+#: a conjunction of constraints: what is tested → allowed values (a frozenset) or (lo, hi, none_ok)
+Conjunct = dict
+_MAX_CONJUNCTS = 256
+_INFINITY = float("inf")
+#: stands for `none` among the values a test allows
+_NONE = None
+_ANYTHING: list[Conjunct] = [{}]
+
+
+@attrs.frozen
+class Tie:
+    """Two rules of equal priority that set `slot` differently and may match the same party."""
+
+    slot: str
+    first: CheckedRule
+    second: CheckedRule
+
+
+def _atom(node: ir.Expr, negated: bool) -> list[Conjunct]:
+    """The constraint one test puts on what it tests (a DNF of one conjunct, or none)."""
+    if isinstance(node, ir.Compare) and isinstance(node.left, ir.Const) and not isinstance(node.right, ir.Const):
+        node = msgspec.structs.replace(node, left=node.right, right=node.left, op=_MIRROR[node.op])
+    match node:
+        case ir.Compare(op=op, left=subject, right=ir.Const(value=value)) if subject.type.is_enum:
+            domain = _domain(subject)
+            if op == "==":
+                allowed = frozenset({value}) if not negated else domain - {value}
+            elif op == "!=":
+                allowed = domain - {value, _NONE} if not negated else frozenset({value, _NONE}) & domain
+            else:
+                return _opaque(node, negated)
+            return [{subject.text: allowed}]
+        case ir.In(item=subject, options=options, negated=inverse) if subject.type.is_enum and all(
+                isinstance(option, ir.Const) for option in options):
+            listed = frozenset(option.value for option in options)
+            domain = _domain(subject)
+            inside = (domain - listed - {_NONE}) if inverse else listed
+            return [{subject.text: domain - inside if negated else inside}]
+        case ir.Compare(op=op, left=subject, right=ir.Const(value=value)) if subject.type in (DURATION, NUMBER):
+            if op == "!=" and not negated:
+                return [{}]
+            return [{subject.text: _interval(op, value, negated)}]
+    return _opaque(node, negated)
+
+
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _domain(subject: ir.Expr) -> frozenset:
+    values = frozenset(subject.type.values)
+    return values | {_NONE} if subject.optional else values
+
+
+def _opaque(node: ir.Expr, negated: bool) -> list[Conjunct]:
+    """A test the analysis does not look into: true or false, known by its text."""
+    return [{f"?{node.text}": frozenset({not negated})}]
+
+
+def _interval(op: str, value: float, negated: bool) -> tuple:
+    """Values a comparison admits; a none value only passes a negation."""
+    if negated:
+        op = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}[op]
+        if op == "!=":
+            return (-_INFINITY, _INFINITY, True)
+    lo, hi = {"<": (-_INFINITY, value - 1e-9), "<=": (-_INFINITY, value), ">": (value + 1e-9, _INFINITY),
+              ">=": (value, _INFINITY), "==": (value, value)}[op]
+    return (lo, hi, negated)
+
+
+def _and(left: list[Conjunct], right: list[Conjunct]) -> list[Conjunct]:
+    out = []
+    for a, b in itertools.product(left, right):
+        merged = _merge(a, b)
+        if merged is not None:
+            out.append(merged)
+    return out
+
+
+def _merge(a: Conjunct, b: Conjunct) -> Conjunct | None:
+    """Both conjunctions at once, or None when they contradict each other."""
+    merged = dict(a)
+    for key, constraint in b.items():
+        if key not in merged:
+            merged[key] = constraint
+            continue
+        mine = merged[key]
+        if isinstance(mine, frozenset):
+            both = mine & constraint
+            if not both:
+                return None
+        else:
+            both = (max(mine[0], constraint[0]), min(mine[1], constraint[1]), mine[2] and constraint[2])
+            if both[0] > both[1] and not both[2]:
+                return None
+        merged[key] = both
+    return merged
+
+
+def _dnf(node: ir.Expr | None, negated: bool = False) -> list[Conjunct]:
+    """The condition as alternatives of conjunctions; [{}] (anything) when it grows too big."""
+    match node:
+        case None:
+            return _ANYTHING
+        case ir.Not(item=inner):
+            return _dnf(inner, not negated)
+        case ir.And(items=items) | ir.Or(items=items):
+            conjunctive = isinstance(node, ir.And) != negated
+            parts = [_dnf(item, negated) for item in items]
+            if not conjunctive:
+                result = [c for part in parts for c in part]
+            else:
+                result = [{}]
+                for part in parts:
+                    result = _and(result, part)
+                    if len(result) > _MAX_CONJUNCTS:
+                        return _ANYTHING
+            return result if len(result) <= _MAX_CONJUNCTS else _ANYTHING
+        case ir.Steps():
+            return _ANYTHING
+        case ir.Const(value=value) if isinstance(value, bool):
+            return _ANYTHING if value != negated else []
+    if node.type == BOOL and isinstance(node, ir.Get):
+        return [{node.text: frozenset({not negated})}]
+    return _atom(node, negated)
+
+
+@attrs.frozen
+class _Shape:
+    """A rule as the analysis sees it: its conjunctions and its pattern."""
+
+    conjuncts: list[Conjunct] = attrs.field(eq=False)
+    steps: ir.Steps | None = attrs.field(eq=False)
+
+
+def _shape(rule: CheckedRule) -> _Shape:
+    steps = next((c for c in rule.conditions if isinstance(c, ir.Steps)), None)
+    tests = [c for c in rule.conditions if not isinstance(c, ir.Steps)]
+    conjuncts = [{"kind": rule.kinds}]
+    for test in tests:
+        conjuncts = _and(conjuncts, _dnf(test))
+        if len(conjuncts) > _MAX_CONJUNCTS:
+            conjuncts = [{"kind": rule.kinds}]
+    return _Shape(conjuncts, steps)
+
+
+def _may_overlap(a: _Shape, b: _Shape) -> bool:
+    if not _and(a.conjuncts, b.conjuncts):
+        return False
+    if a.steps is None or b.steps is None:
+        return True
+    return can_both_match(a.steps.nfa, b.steps.nfa)
+
+
+def possible_ties(rules: Sequence[CheckedRule]) -> list[Tie]:
+    """Every pair of rules that could tie on a slot; any pair not listed never can.
+
+    Only rules of the same priority that set a slot to different outcomes and share a
+    kind are compared, each rule's conditions analysed once.
+    """
+    shapes: dict[int, _Shape] = {}
+    groups: dict[tuple[int, str], list[CheckedRule]] = defaultdict(list)
+    for rule in rules:
+        for slot in rule.outcomes:
+            groups[rule.priority, slot].append(rule)
+    ties = []
+    order = {id(rule): number for number, rule in enumerate(rules)}
+    for (_, slot), members in groups.items():
+        by_outcome: dict[tuple[str, str], list[CheckedRule]] = defaultdict(list)
+        for rule in members:
+            by_outcome[rule.outcomes[slot]].append(rule)
+        for mine, theirs in itertools.combinations(by_outcome.values(), 2):
+            for first, second in itertools.product(mine, theirs):
+                if not first.kinds & second.kinds:
+                    continue
+                one = shapes.get(id(first)) or shapes.setdefault(id(first), _shape(first))
+                other = shapes.get(id(second)) or shapes.setdefault(id(second), _shape(second))
+                if _may_overlap(one, other):
+                    pair = (first, second) if order[id(first)] < order[id(second)] else (second, first)
+                    ties.append(Tie(slot, *pair))
+    ties.sort(key=lambda t: (order[id(t.first)], order[id(t.second)], list(OUTCOME_SLOTS).index(t.slot)))
+    return ties
+
+
+def find_conflicts(rules: Sequence[CheckedRule], ties: Sequence[Tie]) -> list[Diagnostic]:
+    """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302).
+
+    `rules` come in layer order, `ties` are their `possible_ties`; a conflict is
+    reported at the later rule of the two.
+    """
+    problems = _capped_overlaps(ties)
+    unconditional: dict[str, list[CheckedRule]] = defaultdict(list)
+    for rule in rules:
+        if not rule.conditions:
+            for slot in rule.outcomes:
+                unconditional[slot].append(rule)
+    for rule in rules:
+        for slot in rule.outcomes:
+            strong = [other for other in unconditional[slot]
+                      if other.priority > rule.priority and rule.kinds <= other.kinds]
+            if strong:
+                problems.append(_shadowed(rule, max(strong, key=lambda r: (r.priority, r.id)), slot))
+    return problems
+
+
+#: R301 warnings listed for one rule; the other rules it may tie with are named in one more
+MAX_OVERLAPS_PER_RULE = 10
+
+
+def _capped_overlaps(ties: Sequence[Tie]) -> list[Diagnostic]:
+    """One R301 per tie, at most `MAX_OVERLAPS_PER_RULE` for the same later rule and slot, then
+    one that counts and names the rest: a rule set where every rule may tie with every other
+    gets a readable report, not one warning per pair."""
+    by_rule: dict[tuple[int, str], list[Tie]] = defaultdict(list)
+    for tie in ties:
+        by_rule[id(tie.second), tie.slot].append(tie)
+    problems = []
+    for group in by_rule.values():
+        shown, rest = group[:MAX_OVERLAPS_PER_RULE], group[MAX_OVERLAPS_PER_RULE:]
+        problems += [_overlap(tie.second, tie.first, tie.slot) for tie in shown]
+        if rest:
+            rule, slot = rest[0].second, rest[0].slot
+            names = ", ".join(f"'{tie.first.id}'" for tie in rest[:5]) + (", ..." if len(rest) > 5 else "")
+            problems.append(warning(
+                "R301", f"rule '{rule.id}' may also tie on its {slot} with {len(rest)} more rules at priority "
+                f"{rule.priority}: {names}", rule.rule.span.position,
+                hint="give the rules of this group priorities of their own, or exclusive conditions"))
+    return problems
+
+
+def _overlap(rule: CheckedRule, other: CheckedRule, slot: str) -> Diagnostic:
+    """Reported at the later-written rule of the two."""
+    span, other_span = rule.rule.span, other.rule.span
+    return warning(
+        "R301",
+        f"rules '{other.id}' and '{rule.id}' may both match a party and set its {slot} "
+        f"differently ({show_outcome(other.outcomes[slot])} vs {show_outcome(rule.outcomes[slot])}) at the "
+        f"same priority {rule.priority}",
+        span.position,
+        hint=f"make their conditions exclusive or give one a higher priority "
+             f"('{other.id}' is at {other_span.path}:{other_span.line})",
+    )
+
+
+def _shadowed(weak: CheckedRule, strong: CheckedRule, slot: str) -> Diagnostic:
+    return warning(
+        "R302",
+        f"rule '{weak.id}' never decides the {slot}: '{strong.id}' always matches "
+        f"with a higher priority ({strong.priority})",
+        weak.rule.span.position, hint=f"raise the priority of '{weak.id}' or narrow '{strong.id}'")
+
+
+def show_outcome(outcome: tuple[str, str]) -> str:
+    """`Value` or `Value [Reason]`, the way descriptors are written."""
+    value, reason = outcome
+    return value if reason == "Unspecified" else f"{value} [{reason}]"

@@ -1,0 +1,1 @@
+"""Stage 2, the interaction model: parties, their steps and relations, and the primitives rules read."""

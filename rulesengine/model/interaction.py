@@ -1,0 +1,281 @@
+"""The interaction model: one interaction's parties, their moments and their relations.
+
+The model answers primitive questions only: what a party is, when each of its steps
+happened, who brought it in, the path that did, whom it brought in. It decides nothing
+about descriptors: what a completed transfer is, or where a party stood when the
+customer left, is written in the rule files over these primitives (see
+`rulesengine.model.primitives` for the names rules use, and `rules/facts.rules`).
+
+It is built in one walk over an interaction's events, once per interaction on the main
+job's path, so parties are plain slotted objects rather than records. A moment is the
+`Event` that marks it (compared by `seq`, timed by `ms`); a phase is a tuple of
+(from, to) moments. The relations that need a walk (`reached`, `path`) are worked out
+on first use and kept. `to_networkx` gives the same model as a graph for export and
+analysis; the main job never builds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from rulesengine.events.contract import NO_DATA, Event
+
+if TYPE_CHECKING:  # networkx is loaded only by the commands that draw or analyse graphs
+    import networkx as nx
+
+#: a party's step, as rules see it: the event that made it
+Step = Event
+#: the event types that start a participation
+FIRST_STEPS = ("party.entered", "party.invited")
+#: a phase: the moments that began and ended each of its stretches
+Phase = tuple[tuple[Event, Event], ...]
+_NO_PHASE: Phase = ()
+
+
+class Party:
+    """One participation: its attributes, its own events, its moments and relations.
+
+    Moments are the events themselves (None when the step never happened). `end` is
+    the event that closed the party (left, rejected or revoked), or the interaction's
+    end for a party still there. The instance `__dict__` holds what the compiled rules
+    work out about the party (derived facts), so the model needs to know none of them.
+    """
+
+    __slots__ = (
+        "id", "index", "kind", "resource", "intent", "visibility", "by", "events", "brought_in",
+        "start", "end", "invited", "accepted", "rejected", "revoked", "left", "holds",
+        "alert_ms", "engage_ms", "stay_ms", "_reached", "_path", "_data", "_shared_data", "__dict__",
+    )
+
+    def __init__(self, first: Event, index: int, by: Party | None, shared_data: Mapping) -> None:
+        self.id = first.party
+        self.index = index
+        self.kind = first.kind
+        self.resource = first.resource
+        self.intent = first.intent
+        self.visibility = first.visibility or "unknown"
+        self.by = by
+        self.events: list[Event] = [first]
+        self.brought_in: list[Party] = []
+        self.start = first
+        self.invited = first if first.event == "party.invited" else None
+        self.accepted = self.rejected = self.revoked = self.left = None
+        self.holds: list[list[Event]] = []
+        self._reached: list[Party] | None = None
+        self._path: list[Party] | None = None
+        self._data: Mapping | None = None
+        self._shared_data = shared_data
+
+    def __repr__(self) -> str:
+        return f"Party({self.id!r}, {self.kind} {self.resource!r})"
+
+    # ---- moments and phases -------------------------------------------------------
+
+    @property
+    def answered(self) -> Event | None:
+        """The end of the invitation: accepted, rejected or revoked (None while alerting)."""
+        return self.accepted or self.rejected or self.revoked
+
+    @property
+    def present(self) -> Phase:
+        """From the party's first event to its end."""
+        return ((self.start, self.end),)
+
+    @property
+    def alerting(self) -> Phase:
+        """An agent's invitation, from `invited` to its answer or, unanswered, the party's end."""
+        if self.invited is None:
+            return _NO_PHASE
+        return ((self.invited, self.answered or self.end),)
+
+    @property
+    def connected(self) -> Phase:
+        """From accepting to the party's end."""
+        return _NO_PHASE if self.accepted is None else ((self.accepted, self.end),)
+
+    @property
+    def on_hold(self) -> Phase:
+        """Each hold, from `party.held` to `party.retrieved` or, if never retrieved, the party's end."""
+        return tuple((held, retrieved or self.end) for held, retrieved in self.holds)
+
+    @property
+    def hold_ms(self) -> int | None:
+        """Time on hold, all holds together; None if the party was never held."""
+        if not self.holds:
+            return None
+        return sum(until.ms - since.ms for since, until in self.on_hold)
+
+    # ---- relations ----------------------------------------------------------------
+
+    @property
+    def reached(self) -> list[Party]:
+        """The parties this one brought in, directly or through queues, workbins and
+        strategies it brought in (an agent reached ends the walk), in order of appearance."""
+        if self._reached is None:
+            found: list[Party] = []
+            stack = list(self.brought_in)
+            while stack:
+                party = stack.pop()
+                found.append(party)
+                if party.kind != "agent":
+                    stack.extend(party.brought_in)
+            found.sort(key=_INDEX)
+            self._reached = found
+        return self._reached
+
+    @property
+    def path(self) -> list[Party]:
+        """The parties that brought this one in, nearest first, back to the first agent on
+        the way (the one whose request started the path) or to the interaction's first party."""
+        if self._path is None:
+            found: list[Party] = []
+            source = self.by
+            while source is not None:
+                found.append(source)
+                if source.kind == "agent":
+                    break
+                source = source.by
+            self._path = found
+        return self._path
+
+    # ---- attached data ------------------------------------------------------------
+
+    @property
+    def data(self) -> Mapping:
+        """The attached data this party saw: the interaction's, then its own events' on top,
+        later events winning."""
+        if self._data is None:
+            own = [event.data for event in self.events if event.data]
+            if not own:
+                self._data = self._shared_data
+            else:
+                merged = dict(self._shared_data)
+                for data in own:
+                    merged.update(data)
+                self._data = merged
+        return self._data
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        """The party's own steps as rule patterns name them (`invited`, `accepted`...)."""
+        return tuple(event.event.removeprefix("party.") for event in self.events)
+
+
+_INDEX = attrgetter("index")
+
+
+class InteractionModel:
+    """One interaction: its parties in order of appearance, and what concerns it as a whole.
+
+    `ended` is the `interaction.ended` event, or the last event of an interaction
+    still open; `customer_left` the `customer.left` event, or None.
+    """
+
+    __slots__ = ("id", "events", "parties", "by_id", "media", "customer_left", "ended", "provisional", "data")
+
+    def __init__(self, interaction: str, events: Sequence[Event], *, provisional: bool = False) -> None:
+        """`events` are those of a well-formed interaction in `seq` order (as assembled)."""
+        self.id = interaction
+        self.events = events
+        self.provisional = provisional
+        self.media: str | None = None
+        self.customer_left: Event | None = None
+        ended: Event | None = None
+        shared: dict | None = None
+        by_id: dict[str, Party] = {}
+        parties: list[Party] = []
+        for event in events:
+            name = event.event
+            if not name.startswith("party."):  # a `party` on another event names no party
+                if name == "interaction.created":
+                    self.media = event.media
+                elif name == "customer.left":
+                    self.customer_left = self.customer_left or event
+                elif name == "interaction.ended":
+                    ended = ended or event
+                if event.data:
+                    shared = {**(shared or {}), **event.data}
+                continue
+            party = by_id.get(event.party)
+            if party is None:
+                by = by_id.get(event.by) if event.by is not None else None
+                party = by_id[event.party] = Party(event, len(parties), by, NO_DATA)
+                parties.append(party)
+                if by is not None:
+                    by.brought_in.append(party)
+                continue
+            party.events.append(event)
+            if name == "party.accepted":
+                party.accepted = event
+            elif name == "party.left":
+                party.left = event
+            elif name == "party.held":
+                party.holds.append([event, None])
+            elif name == "party.retrieved":
+                party.holds[-1][1] = event
+            elif name == "party.revoked":
+                party.revoked = event
+            elif name == "party.rejected":
+                party.rejected = event
+        self.ended = ended = ended or events[-1]
+        self.data: Mapping = NO_DATA if shared is None else shared
+        for party in parties:
+            if shared is not None:
+                party._shared_data = shared
+            end = party.left or party.revoked or party.rejected or ended
+            party.end = end
+            party.stay_ms = end.ms - party.start.ms
+            invited = party.invited
+            if invited is None:
+                party.alert_ms = party.engage_ms = None
+            else:
+                accepted = party.accepted
+                party.alert_ms = (accepted or party.rejected or party.revoked or end).ms - invited.ms
+                party.engage_ms = None if accepted is None else end.ms - accepted.ms
+        self.parties = parties
+        self.by_id = by_id
+
+    def party(self, party_id: str) -> Party:
+        return self.by_id[party_id]
+
+    def dispose(self) -> None:
+        """Break the links between parties, so memory is freed as soon as the model is
+        dropped rather than at the next garbage collection (the main job makes millions)."""
+        for party in self.parties:
+            party.by = None
+            party.brought_in = party._reached = party._path = None
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The model as a directed graph: a node per party (attribute `party`), an edge from
+        each party to each one it brought in, with the `relation`, `intent`, `visibility`
+        and `seq` of the event that brought it in."""
+        import networkx as nx
+
+        graph = nx.DiGraph(interaction=self.id)
+        for party in self.parties:
+            graph.add_node(party.id, party=party)
+        for party in self.parties:
+            if party.by is not None:
+                first = party.start
+                graph.add_edge(party.by.id, party.id, relation=relation_of(party.by.kind, party.kind),
+                               intent=first.intent, visibility=first.visibility, seq=first.seq)
+        return graph
+
+
+def relation_of(source_kind: str, target_kind: str) -> str:
+    """What `source` did to bring `target` in, named from the kinds at both ends."""
+    if target_kind in ("queue", "workbin"):
+        return "placed"
+    if source_kind in ("queue", "workbin"):
+        return "pulled"
+    if source_kind == "strategy" and target_kind == "agent":
+        return "routed"
+    return "invited"
+
+
+def relation_into(party: Party) -> str:
+    """How the party came in: the relation from the party that brought it, or `submitted`
+    for the interaction's entry."""
+    return "submitted" if party.by is None else relation_of(party.by.kind, party.kind)

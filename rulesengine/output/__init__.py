@@ -1,0 +1,1 @@
+"""Stage 5, output: descriptor rows and their writers, tables, drawings."""

@@ -1,0 +1,1 @@
+"""The main job's driver: the pipeline of stages, worker processes and how lines are shared among them."""

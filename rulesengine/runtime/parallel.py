@@ -1,0 +1,327 @@
+"""The main job on all cores: interactions shared out among worker processes by their id.
+
+Every worker reads every input file but parses only the lines of its own
+interactions (`sharing.owner`: a CRC-32 of the interaction id, modulo the number
+of workers), so an interaction is assembled and evaluated whole by one worker.
+Who owns each line is worked out once, by the worker each block is dealt to, and
+sent to the others as one byte per line (`sharing.SharedScan`); apart from that,
+only results cross a process boundary. Reading a line just to skip it costs a
+fraction of parsing it, and no process feeds the others, so the work divides
+evenly. For streamable formats (JSON lines, CSV) workers write their rows
+themselves and send bytes, so the parent only forwards them.
+
+The output is that of one process, in the same order: each result carries the
+place in the input of the line that completed it, and the parent merges the
+workers' results by that place (what is still open at the end comes last, by
+interaction id, as the assembler's `finish` gives it). Late events are judged by
+the number of input lines since their interaction ended, which every worker
+counts like one process, so they too are the same. Workers are forked, so they
+share the compiled rules without pickling them; stdin cannot be read twice, and
+platforms without `fork` run on one process.
+
+Workers never outlive the run: the parent ends them on its way out (Ctrl-C,
+SIGTERM, an error), and should the parent itself be killed outright, the kernel
+kills them too (`PR_SET_PDEATHSIG` on Linux); elsewhere their next send fails, as
+no worker keeps the parent's end of a result pipe open.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
+from typing import IO
+
+import attrs
+import msgspec
+
+from rulesengine.events.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
+from rulesengine.decide.decision import Evaluator
+from rulesengine.diagnostics import Diagnostic
+from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
+from rulesengine.output.rows import StreamWriter
+from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
+from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, SharedScan
+
+#: interactions a worker collects before sending them in one message
+BATCH = 200
+#: messages received ahead from one worker while the merge waits on another
+INBOX_BATCHES = 16
+#: the tags of messages that carry results (any other is a worker's last)
+_RESULTS = frozenset({"items", "rendered"})
+
+WriterFactory = Callable[[IO[bytes]], StreamWriter]
+
+
+class Rendered(msgspec.Struct, frozen=True, gc=False):
+    """One interaction's rows, already written in the output format, and what went wrong."""
+
+    interaction: str
+    data: bytes
+    rows: int
+    problems: tuple[Diagnostic, ...]
+    undecided: tuple[str, ...]
+
+
+def can_share(sources: Sequence[str]) -> bool:
+    """Whether these inputs can be read by several workers at once."""
+    return STDIN not in sources and "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_jobs() -> int:
+    """All the cores this process may run on, up to the most workers that can share a scan."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_JOBS)
+
+
+def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, *,
+                      jobs: int, include_open: bool = False, stats: RunStats | None = None,
+                      late_window: int = LATE_WINDOW) -> Iterator[Rendered | Evaluated | Rejection]:
+    """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
+
+    With a `writer` (a streamable format's writer over a stream) interactions come
+    as `Rendered` bytes; whatever the writer writes before the first row (a CSV
+    header) is left to the caller's own writer. Without one they come as
+    `Evaluated` rows. `stats` holds the merged counts once the iterator is
+    exhausted. Raises `InputError` if a source cannot be read, before anything is
+    produced.
+    """
+    stats = stats if stats is not None else RunStats()
+    context = multiprocessing.get_context("fork")
+    sys.stdout.flush()  # a forked worker flushes its copy of these buffers when it ends:
+    sys.stderr.flush()  # they must be empty, or what they hold is written twice
+    receivers: list[Connection] = []
+    workers = []
+    peers = {(dealer, worker): os.pipe() for dealer in range(jobs) for worker in range(jobs) if dealer != worker}
+    try:
+        for worker in range(jobs):
+            receiver, sender = context.Pipe(duplex=False)
+            receivers.append(receiver)
+            process = context.Process(
+                target=_work, daemon=True,
+                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, evaluator, writer,
+                      include_open, late_window))
+            process.start()
+            sender.close()
+            workers.append(process)
+        _close_all(peers)
+        finished: list[RunStats] = []
+        inboxes = [_inbox(receiver) for receiver in receivers]
+        for _, item in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
+            yield item
+        merge_stats(stats, finished)
+    finally:
+        _close_all(peers)
+        for process in workers:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        for receiver in receivers:
+            receiver.close()
+
+
+def _close_all(pipes: dict[tuple[int, int], tuple[int, int]]) -> None:
+    """Close both ends of every pipe between workers, in the parent once they are forked.
+
+    The pipes are taken out of `pipes` as they are closed, so that calling this again
+    (it runs once more on the way out, for when forking failed half way) never
+    closes a descriptor number the process has since opened for something else.
+    """
+    while pipes:
+        for fd in pipes.popitem()[1]:
+            os.close(fd)
+
+
+def _inbox(receiver: Connection) -> queue.Queue:
+    """A worker's messages, received as soon as they are sent by a thread of their own.
+
+    The merge needs the workers' results in input order, so it waits on one worker
+    at a time; receiving eagerly keeps the others from waiting on a full pipe
+    meanwhile. The queue holds a few batches at most, so a worker far ahead waits.
+    """
+    inbox: queue.Queue = queue.Queue(maxsize=INBOX_BATCHES)
+
+    def receive() -> None:
+        while True:
+            try:
+                message = receiver.recv()
+            except (EOFError, OSError):
+                message = ("lost", None)
+            inbox.put(message)
+            if message[0] not in _RESULTS:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    return inbox
+
+
+def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]:
+    """One worker's `(place, result)` pairs as they arrive; its counts go to `finished` at the end.
+
+    Places are unique across workers (an interaction belongs to one), so merging
+    never compares two results.
+    """
+    while True:
+        tag, payload = inbox.get()
+        if tag == "lost":
+            raise RuntimeError("a worker process ended without finishing its share")
+        if tag == "items":
+            yield from payload
+        elif tag == "rendered":
+            places, *fields = payload
+            yield from zip(places, map(Rendered, *fields))
+        elif tag == "done":
+            finished.append(payload)
+            return
+        elif tag == "input":
+            raise InputError(payload)
+        elif tag == "peer lost":  # another worker failed, and says why in its own messages
+            return
+        else:
+            raise RuntimeError(f"a worker process failed:\n{payload}")
+
+
+def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
+    """Add the workers' counts into `total`; lines were read by every worker, so count them once."""
+    for part in parts:
+        total.rows += part.rows
+        total.undecided += part.undecided
+        total.problems += part.problems
+        for field in attrs.fields(StreamStats):
+            if field.name != "lines":
+                setattr(total.stream, field.name,
+                        getattr(total.stream, field.name) + getattr(part.stream, field.name))
+    total.stream.lines = max((part.stream.lines for part in parts), default=0)
+
+
+def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
+          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], evaluator: Evaluator,
+          writer: WriterFactory | None, include_open: bool, late_window: int) -> None:
+    """One worker: evaluate its share and send results in batches, each with its place, then counts.
+
+    A result's place is `(0, line)` for one completed by the input line numbered
+    `line` (counted across all sources) and `(1, interaction)` for one produced at
+    the end of input, which is the order one process produces them in. `receivers`
+    are the parent's ends of the result pipes forked so far, this worker's own
+    among them: they are closed here, so that once the parent is gone a send fails
+    rather than waits forever. `peers` holds the pipes between every two workers,
+    `(dealer, taker)`: this worker keeps the ends it reads and writes and closes the
+    others, so that a peer that stops is seen to have stopped.
+    """
+    _end_with(parent)
+    for receiver in receivers:
+        receiver.close()
+    # the parent handles Ctrl-C and hang-ups and ends the workers itself, with SIGTERM,
+    # which must end a worker at once whatever handler the parent had when it forked
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    receiving = {dealer: ends[0] for (dealer, taker), ends in peers.items() if taker == worker}
+    sending = {taker: ends[1] for (dealer, taker), ends in peers.items() if dealer == worker}
+    for fd in {fd for ends in peers.values() for fd in ends} - {*receiving.values(), *sending.values()}:
+        os.close(fd)
+    try:
+        scan = SharedScan(worker, jobs, receiving, sending)
+        stats = RunStats()
+        render = writer(io.BytesIO()).render if writer is not None else None  # a header is the parent's
+        outgoing = _Outgoing(sender)
+
+        def send(place: tuple, item: object) -> None:
+            if isinstance(item, Rejection):
+                outgoing.item(place, item)
+                return
+            evaluated = decide_interaction(item, evaluator, stats)
+            if render is None:
+                outgoing.item(place, evaluated)
+            else:
+                outgoing.rendered(place, evaluated.interaction, render(evaluated.rows), len(evaluated.rows),
+                                  evaluated.problems, evaluated.undecided)
+
+        counts = ReadCounts()
+        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts)
+        for line in read_lines(sources, counts, scan):
+            item = assembler.take(line)
+            if item is not None:
+                stats.stream.lines = counts.lines
+                send((0, counts.lines), item)
+        scan.finish()
+        stats.stream.lines = counts.lines
+        for item in assembler.finish():
+            send((1, item.interaction if isinstance(item, Rejection) else item.id), item)
+        outgoing.flush()
+        sender.send(("done", stats))
+    except InputError as problem:
+        sender.send(("input", str(problem)))
+    except PeerLost:
+        sender.send(("peer lost", None))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        sender.send(("failed", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent ends, however it ends (Linux's
+    `PR_SET_PDEATHSIG`); and if the parent ended before that was asked, end now.
+    Elsewhere the closed pipe ends do it: the worker's next send fails."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+#: prctl's option for the signal a process gets when its parent ends
+_PR_SET_PDEATHSIG = 1
+
+
+class _Outgoing:
+    """A worker's results on their way to the parent, `BATCH` at a time, in their order.
+
+    Rendered rows, nearly every result, go as columns (places, ids, bytes, counts):
+    lists of plain values pickle and unpickle several times faster than records,
+    and the parent builds each `Rendered` in C. Other results go as they are.
+    """
+
+    def __init__(self, sender: Connection) -> None:
+        self._sender = sender
+        self._rendered: list[tuple] = []
+        self._items: list[tuple] = []
+
+    def rendered(self, place: tuple, interaction: str, data: bytes, rows: int,
+                 problems: tuple[Diagnostic, ...], undecided: tuple[str, ...]) -> None:
+        if self._items:
+            self.flush()
+        self._rendered.append((place, interaction, data, rows, problems, undecided))
+        if len(self._rendered) >= BATCH:
+            self.flush()
+
+    def item(self, place: tuple, item: Evaluated | Rejection) -> None:
+        if self._rendered:
+            self.flush()
+        self._items.append((place, item))
+        if len(self._items) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rendered:
+            self._sender.send(("rendered", tuple(zip(*self._rendered))))
+            self._rendered = []
+        if self._items:
+            self._sender.send(("items", self._items))
+            self._items = []

@@ -1,0 +1,76 @@
+"""The main job as a stream: events → complete interactions → models → decisions → rows.
+
+Each interaction is evaluated as soon as it is complete and then forgotten, so memory
+follows the interactions still open, not the size of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import attrs
+import msgspec
+
+from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
+from rulesengine.decide.decision import Evaluator
+from rulesengine.diagnostics import Diagnostic
+from rulesengine.model.interaction import InteractionModel
+from rulesengine.output.rows import Row
+
+
+class Evaluated(msgspec.Struct, frozen=True, gc=False):
+    """One interaction's rows, with what went wrong while deciding them (one per interaction)."""
+
+    interaction: str
+    rows: tuple[Row, ...]
+    problems: tuple[Diagnostic, ...] = ()
+    undecided: tuple[str, ...] = ()
+
+
+@attrs.define
+class RunStats:
+    """Counts for the summary line; the assembler's own counts are in `stream`."""
+
+    stream: StreamStats = attrs.field(factory=StreamStats)
+    rows: int = 0
+    undecided: int = 0
+    problems: int = 0
+
+
+def iter_models(sources: Sequence[str], *, include_open: bool = False,
+                stats: StreamStats | None = None) -> Iterator[InteractionModel | Rejection]:
+    """The model of every complete interaction, or its rejection."""
+    for item in assemble(sources, include_open=include_open, stats=stats):
+        yield item if isinstance(item, Rejection) else model_of(item)
+
+
+def model_of(interaction: Interaction) -> InteractionModel:
+    return InteractionModel(interaction.id, interaction.events, provisional=interaction.provisional)
+
+
+def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,
+             stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Iterator[Evaluated | Rejection]:
+    """Rows for every complete interaction, in the order interactions complete."""
+    stats = stats if stats is not None else RunStats()
+    for item in assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window):
+        yield item if isinstance(item, Rejection) else decide_interaction(item, evaluator, stats)
+
+
+def decide_interaction(interaction: Interaction, evaluator: Evaluator, stats: RunStats) -> Evaluated:
+    """One complete interaction's rows, counted into `stats`."""
+    model = model_of(interaction)
+    row_of = Row.of
+    rows, problems, undecided = [], [], []
+    for party, decision in zip(model.parties, evaluator.decide(model)):
+        rows.append(row_of(model, party, decision))
+        if decision.problems:
+            problems.extend(decision.problems)
+        if decision.incomplete:
+            undecided.append(party.id)
+    model.dispose()
+    stats.rows += len(rows)
+    if problems or undecided:
+        stats.undecided += len(undecided)
+        stats.problems += len(problems)
+        return Evaluated(interaction.id, tuple(rows), tuple(problems), tuple(undecided))
+    return Evaluated(interaction.id, tuple(rows))
