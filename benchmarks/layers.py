@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outputs = {size: DATA / f"layers-{size}.jsonl" for size in sets}
     for _ in range(args.rounds):
         for size, loaded in sets.items():
-            times[size].append(timed(lambda: engine(path, loaded.evaluator, outputs[size])))
+            times[size].append(timed(lambda: engine(path, loaded.decider, outputs[size])))
     for size in args.rules:
         if not _same_rows(outputs[0], outputs[size]):
             raise SystemExit(f"the {size}-rule layer changed rows: compare {outputs[0]} and {outputs[size]}")

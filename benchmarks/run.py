@@ -27,12 +27,12 @@ from benchmarks.cores import jobs_table
 from benchmarks.corpus import DATA, corpus
 from benchmarks.measure import run_child
 from rulesengine.events.assemble import assemble
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.events.read import read_lines
 from rulesengine.output.rows import JsonLinesWriter
 from rulesengine.output.files import OUTPUT_BUFFER
 from rulesengine.runtime.parallel import default_jobs
-from rulesengine.runtime.pipeline import evaluate, iter_models
+from rulesengine.runtime.pipeline import decide_sources, iter_models
 from rulesengine.decide.ruleset import load_rules
 
 
@@ -46,24 +46,24 @@ def drain(items: Iterable[object]) -> None:
     deque(items, maxlen=0)
 
 
-def engine(path: str, rules: CompiledRules, target: Path) -> None:
+def engine(path: str, rules: Decider, target: Path) -> None:
     """What `rulesengine run PATH --output TARGET` does, minus argument parsing, the summary
     and the final sync to disk (the baseline does not sync either)."""
     with open(target, "wb", buffering=OUTPUT_BUFFER) as out:
         writer = JsonLinesWriter(out)
-        for item in evaluate([path], rules):
+        for item in decide_sources([path], rules):
             if hasattr(item, "rows"):
                 writer.write(item.rows)
         writer.close()
 
 
-def stages(path: str, rules: CompiledRules) -> dict[str, float]:
+def stages(path: str, rules: Decider) -> dict[str, float]:
     """Seconds spent in each stage, from runs of the pipeline cut after each one."""
     upto = {
         "parse": timed(lambda: drain(read_lines([path]))),
         "group": timed(lambda: drain(assemble([path]))),
         "model": timed(lambda: drain(iter_models([path]))),
-        "evaluate": timed(lambda: drain(evaluate([path], rules))),
+        "evaluate": timed(lambda: drain(decide_sources([path], rules))),
         "write": timed(lambda: engine(path, rules, DATA / "stages.jsonl")),
     }
     spent, before = {}, 0.0
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     args = parser.parse_args(argv)
     path = str(corpus(args.count))
-    rules = load_rules().evaluator
+    rules = load_rules().decider
     base_out, engine_out = DATA / "baseline.jsonl", DATA / "engine.jsonl"
     base_times, engine_times = [], []
     for number in range(1, args.rounds + 1):

@@ -32,7 +32,7 @@ from rulesengine.events.assemble import Assembler, Interaction, Rejection, assem
 from rulesengine.decide.decision import Decision
 from rulesengine.language.compile import RuleRef
 from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import ParamValue, PartyExplanation, explain_interaction, parameters
 from rulesengine.decide.explain import render_json as explain_json
 from rulesengine.decide.explain import render_parameters_text as explain_parameters_text
@@ -82,7 +82,7 @@ class Engine:
     so one engine may serve a whole program.
     """
 
-    _compiled: CompiledRules
+    _compiled: Decider
     #: warnings found while loading (errors raise `RulesError` instead)
     warnings: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
     #: the parameters in force, by name, each with where its value comes from
@@ -101,9 +101,9 @@ class Engine:
         """
         texts, unusable = _setting_texts(settings)
         loaded = load_rules(_paths(paths), texts, defaults=defaults)
-        if unusable or loaded.evaluator is None:
+        if unusable or loaded.decider is None:
             raise RulesError(sorted([*loaded.diagnostics, *unusable], key=attrgetter("sort_key")))
-        return cls(loaded.evaluator, loaded.diagnostics, loaded.params)
+        return cls(loaded.decider, loaded.diagnostics, loaded.params)
 
     def decide(self, model: InteractionModel) -> list[Decision]:
         """The decision for each party of one interaction's model, in the order of its parties."""
@@ -133,7 +133,7 @@ class Engine:
         unless `include_open`. `stats` (a `RunStats`) is filled with the counts the
         command line prints. Raises `InputError` when a file cannot be read.
         """
-        for item in pipeline.evaluate(_paths(paths), self._compiled, include_open=include_open,
+        for item in pipeline.decide_sources(_paths(paths), self._compiled, include_open=include_open,
                                       stats=stats):
             if isinstance(item, Rejection):
                 yield item

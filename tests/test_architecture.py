@@ -21,7 +21,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "wording": set(),
     "speedups": _BASE,
     "events": _BASE | {"speedups"},
-    "adapters": _BASE | {"events"},
+    "adapters": _BASE | {"speedups", "events"},
     "model": _BASE | {"events"},
     "language": _BASE | {"speedups", "model"},
     "decide": _BASE | {"speedups", "model", "language"},

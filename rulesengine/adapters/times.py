@@ -10,10 +10,13 @@ adapter can count and note it; anything else is not a time.
 
 from __future__ import annotations
 
+import functools
 import re
 from calendar import timegm
 from datetime import datetime, timezone
 from typing import NamedTuple
+
+from rulesengine.speedups.timestamps import KEPT, utc_ms
 
 #: RFC 3339 as Genesys Cloud and most platforms write it, with room for one-digit fields
 _LOOSE = re.compile(
@@ -43,31 +46,15 @@ def parse_text(text: object, *, repair: bool) -> Moment | None:
     """
     if type(text) is not str:
         return None
-    if len(text) == 24 and text[19] == "." and text[23] == "Z" and text[10] == "T":
-        minute = _minute_ms(text[:16])
-        clock = text[17:19] + text[20:23]
-        if minute is not None and text[16] == ":" and clock.isdigit() and clock.isascii() and clock < "6":
-            return Moment(minute + int(clock))
-    return _parsed(text, repair)
+    ms = utc_ms(text, _minute_ms)
+    return _parsed(text, repair) if ms is None else Moment(ms)
 
 
+@functools.lru_cache(maxsize=KEPT)
 def _minute_ms(prefix: str) -> int | None:
-    """Epoch milliseconds of a `YYYY-MM-DDTHH:MM` prefix (remembered), or None if it is not one."""
-    ms = _MINUTES.get(prefix)
-    if ms is None:
-        moment = _parsed(prefix + ":00Z", repair=False)
-        if moment is None:
-            return None
-        if len(_MINUTES) >= _KEPT:
-            _MINUTES.clear()
-        ms = _MINUTES[prefix] = moment.ms
-    return ms
-
-
-#: epoch ms of recently seen minutes, and `ts` prefixes of recently written ones; each cleared when full
-_MINUTES: dict[str, int] = {}
-_PREFIXES: dict[int, str] = {}
-_KEPT = 4096
+    """Epoch milliseconds of a `YYYY-MM-DDTHH:MM` prefix, or None if it is not one."""
+    moment = _parsed(prefix + ":00Z", repair=False)
+    return None if moment is None else moment.ms
 
 
 def _parsed(text: str, repair: bool) -> Moment | None:
@@ -112,10 +99,11 @@ def parse_epoch_ms(value: object) -> int | None:
 def ts_text(ms: int) -> str:
     """The contract's `ts` for epoch milliseconds: UTC, with milliseconds (`...T10:00:07.250Z`)."""
     minute, rest = divmod(ms, 60_000)
-    prefix = _PREFIXES.get(minute)
-    if prefix is None:
-        if len(_PREFIXES) >= _KEPT:
-            _PREFIXES.clear()
-        prefix = _PREFIXES[minute] = f"{datetime.fromtimestamp(minute * 60, timezone.utc):%Y-%m-%dT%H:%M}"
     seconds, millis = divmod(rest, 1000)
-    return f"{prefix}:{seconds:02d}.{millis:03d}Z"
+    return f"{_minute_text(minute)}:{seconds:02d}.{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=KEPT)
+def _minute_text(minute: int) -> str:
+    """`YYYY-MM-DDTHH:MM` of a minute since the epoch."""
+    return f"{datetime.fromtimestamp(minute * 60, timezone.utc):%Y-%m-%dT%H:%M}"

@@ -23,11 +23,12 @@ from rulesengine.adapters import ADAPTERS, Converted, Options, Unmapped, Unreada
 from rulesengine.adapters.names import Names, NamesError, load_names
 from rulesengine.adapters.outcome import ASSUMPTIONS, CONTRADICTION, ConversionStats, problem
 from rulesengine.adapters.records import check_sources
-from rulesengine.events.assemble import Assembler, Rejection, problems_of
+from rulesengine.events.assemble import Assembler, Rejection
+from rulesengine.events.wellformed import problems_of
 from rulesengine.cli import options
 from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics
-from rulesengine.decide.decision import Evaluator
+from rulesengine.decide.decider import Decider
 from rulesengine.events.contract import Event
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
 from rulesengine.output.files import Output, OutputError
@@ -123,7 +124,7 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
         yield list(zip(lines, events))
 
 
-def evaluate_converted(args: argparse.Namespace, evaluator: Evaluator, stats: RunStats,
+def evaluate_converted(args: argparse.Namespace, decider: Decider, stats: RunStats,
                        conversion: ConversionStats) -> Iterator[Evaluated | Rejection]:
     """`run --from`: rows of the interactions converted from the inputs, as they complete.
 
@@ -158,12 +159,12 @@ def evaluate_converted(args: argparse.Namespace, evaluator: Evaluator, stats: Ru
                 done = assembler.take(event)
                 if done is not None:
                     stream.lines = counts.lines
-                    yield done if isinstance(done, Rejection) else decide_interaction(done, evaluator, stats)
+                    yield done if isinstance(done, Rejection) else decide_interaction(done, decider, stats)
     except UnreadableSource as unusable:
         raise InputError(str(unusable)) from None
     stream.lines = counts.lines
     for done in assembler.finish():
-        yield done if isinstance(done, Rejection) else decide_interaction(done, evaluator, stats)
+        yield done if isinstance(done, Rejection) else decide_interaction(done, decider, stats)
 
 
 def print_summary(name: str, stats: ConversionStats, program: str, seconds: float | None = None) -> None:

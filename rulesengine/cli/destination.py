@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from typing import TextIO
 
 from rulesengine.cli.messages import complain, rules_or_exit, sources_or_exit
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.events.read import STDIN
 from rulesengine.output.files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
 
@@ -87,14 +87,14 @@ class _Utf8:
 
 
 def write_with_rules(args: argparse.Namespace, command: str,
-                     produce: Callable[[CompiledRules, list[str], TextIO], int]) -> int:
+                     produce: Callable[[Decider, list[str], TextIO], int]) -> int:
     """Work out the event sources and load the rules the options ask for, then write what
     `produce` makes with them where `--output` says; 2 when either fails (nothing is
     written then)."""
     sources = sources_or_exit(args)
     if sources is None:
         return USAGE_OR_INPUT_ERROR
-    evaluator = rules_or_exit(args)
-    if evaluator is None:
+    decider = rules_or_exit(args)
+    if decider is None:
         return USAGE_OR_INPUT_ERROR
-    return write_output(args.output, command, lambda out: produce(evaluator, sources, out))
+    return write_output(args.output, command, lambda out: produce(decider, sources, out))

@@ -9,7 +9,7 @@ from rulesengine.events.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_with_rules
 from rulesengine.cli.messages import complain, not_found, print_diagnostics
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import (
     explain_interaction,
     parameters,
@@ -44,11 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    return write_with_rules(args, "explain", lambda evaluator, sources, out: _explain(args, evaluator, sources, out))
+    return write_with_rules(args, "explain", lambda decider, sources, out: _explain(args, decider, sources, out))
 
 
-def _explain(args: argparse.Namespace, evaluator: CompiledRules, sources: list[str], out: TextIO) -> int:
-    params = parameters(evaluator.params)
+def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out: TextIO) -> int:
+    params = parameters(decider.params)
     shown = 0
     interactions: list[str] = []
     #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
@@ -63,7 +63,7 @@ def _explain(args: argparse.Namespace, evaluator: CompiledRules, sources: list[s
                 continue
             if args.party is not None and (args.interaction or args.party.startswith(item.id)):
                 near.extend(party.id for party in item.parties)
-            for explanation in explain_interaction(evaluator, item, derivation=args.derivation):
+            for explanation in explain_interaction(decider, item, derivation=args.derivation):
                 if args.party is None or explanation.party == args.party:
                     if args.format == "json":
                         out.write(render_json(explanation, params) + "\n")

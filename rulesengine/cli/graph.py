@@ -9,7 +9,7 @@ from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_output
 from rulesengine.cli.messages import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.output.diagram import EXPORTERS
 from rulesengine.events.read import InputError
 from rulesengine.runtime.pipeline import model_of
@@ -43,15 +43,15 @@ def handle(args: argparse.Namespace) -> int:
     sources = sources_or_exit(args)
     if sources is None:
         return 2
-    evaluator = None
+    decider = None
     if not args.no_rules:
-        evaluator = rules_or_exit(args)
-        if evaluator is None:
+        decider = rules_or_exit(args)
+        if decider is None:
             return 2
-    return write_output(args.output, "graph", lambda out: _draw(args, evaluator, sources, out))
+    return write_output(args.output, "graph", lambda out: _draw(args, decider, sources, out))
 
 
-def _draw(args: argparse.Namespace, evaluator: CompiledRules | None, sources: list[str], out: TextIO) -> int:
+def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str], out: TextIO) -> int:
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0
@@ -68,7 +68,7 @@ def _draw(args: argparse.Namespace, evaluator: CompiledRules | None, sources: li
                 if printed and args.format != "json":
                     out.write("\n")
                 model = model_of(item)
-                decisions = evaluator.decide(model) if evaluator else None
+                decisions = decider.decide(model) if decider else None
                 out.write(export(model, decisions))
                 tied = [problem for decision in decisions or () for problem in decision.problems]
                 if tied:

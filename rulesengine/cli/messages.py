@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 
 from rulesengine.cli import options
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic, did_you_mean, printable
 from rulesengine.decide.ruleset import load_rules
 
@@ -53,7 +53,7 @@ def sources_or_exit(args: argparse.Namespace) -> list[str] | None:
         return None
 
 
-def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
+def rules_or_exit(args: argparse.Namespace) -> Decider | None:
     """The compiled rules the options ask for; None (after printing why) when they do not load."""
     try:
         settings = options.settings(args)
@@ -62,7 +62,7 @@ def rules_or_exit(args: argparse.Namespace) -> CompiledRules | None:
         return None
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     print_diagnostics(loaded.diagnostics, program=f"rulesengine {args.command}")
-    return loaded.evaluator
+    return loaded.decider
 
 
 def not_found(what: str, name: str, where: str, candidates: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_with_rules
 from rulesengine.cli.messages import complain, print_diagnostics
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import parameters, render_parameters_text
 from rulesengine.events.read import InputError
 from rulesengine.runtime.pipeline import RunStats, decide_interaction
@@ -45,10 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    return write_with_rules(args, "report", lambda evaluator, sources, out: _report(args, evaluator, sources, out))
+    return write_with_rules(args, "report", lambda decider, sources, out: _report(args, decider, sources, out))
 
 
-def _report(args: argparse.Namespace, evaluator: CompiledRules, sources: list[str], out: TextIO) -> int:
+def _report(args: argparse.Namespace, decider: Decider, sources: list[str], out: TextIO) -> int:
     stats = RunStats()
     tally = Tally()
     keeper = Keeper(args.details, tally)
@@ -59,16 +59,16 @@ def _report(args: argparse.Namespace, evaluator: CompiledRules, sources: list[st
                 tally.reject(item)
                 shown += print_diagnostics(item.diagnostics, already_shown=shown)
                 continue
-            evaluated = decide_interaction(item, evaluator, stats)
+            evaluated = decide_interaction(item, decider, stats)
             shown += print_diagnostics(evaluated.problems, already_shown=shown)
             keeper.offer(item, tally.add(evaluated))
     except InputError as problem:
         complain("rulesengine report", problem)
         return 2
-    details = [detail_of(evaluator, interaction) for interaction in keeper.kept()]
+    details = [detail_of(decider, interaction) for interaction in keeper.kept()]
     about = About(_sources_read(sources), _rules_used(args), __version__,
-                  render_parameters_text(parameters(evaluator.params)), args.details)
-    out.write(render(tally.figures(stats.stream, (rule.ref for rule in evaluator.rules)), details, about))
+                  render_parameters_text(parameters(decider.params)), args.details)
+    out.write(render(tally.figures(stats.stream, (rule.ref for rule in decider.rules)), details, about))
     stream = stats.stream
     print(f"rulesengine report: {counted(stream.interactions, 'interaction')} read, {stream.evaluated} evaluated, "
           f"{stream.rejected} rejected, {stream.held_open} held open; {counted(stats.rows, 'party', 'parties')}, "

@@ -19,13 +19,14 @@ from rulesengine.events.assemble import Rejection
 from rulesengine.cli import convert, options
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.events.read import InputError
 from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter, sorted_rows
 from rulesengine.output.files import Output, OutputError
-from rulesengine.runtime.parallel import Rendered, can_share, default_jobs, evaluate_parallel
-from rulesengine.events.parquet import ParquetUnavailable, ParquetWriter, is_parquet
-from rulesengine.runtime.pipeline import Evaluated, RunStats, evaluate
+from rulesengine.runtime.parallel import Rendered, can_share, default_jobs, decide_parallel
+from rulesengine.events.parquet import ParquetUnavailable, is_parquet
+from rulesengine.output.parquet import ParquetWriter
+from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.cli.progress import Progress
 from rulesengine.runtime.sharing import MAX_JOBS
 from rulesengine.output.table import TableWriter
@@ -77,13 +78,13 @@ def handle(args: argparse.Namespace) -> int:
     except argparse.ArgumentTypeError as problem:
         complain("rulesengine run", problem)
         return 2
-    evaluator = rules_or_exit(args)
-    if evaluator is None:
+    decider = rules_or_exit(args)
+    if decider is None:
         return 2
     stats = RunStats()
     conversion = ConversionStats() if args.adapter else None
     try:
-        _write_results(args, sources, evaluator, output_format, stats, conversion)
+        _write_results(args, sources, decider, output_format, stats, conversion)
     except InputError as problem:
         complain("rulesengine", problem)
         return 2
@@ -109,7 +110,7 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
     check_distinct((("--output", args.output), ("--rejects", args.rejects)), sources)
 
 
-def _write_results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRules,
+def _write_results(args: argparse.Namespace, sources: list[str], decider: Decider,
                    output_format: str, stats: RunStats, conversion: ConversionStats | None) -> None:
     """Evaluate every interaction and write its rows and rejections; commit the output files
     only once all is written (any failure on the way discards them)."""
@@ -122,7 +123,7 @@ def _write_results(args: argparse.Namespace, sources: list[str], evaluator: Comp
         chunks: list[tuple[str, bytes]] = []
         shown = interactions = rows = 0
         progress = stack.enter_context(closing(Progress(sys.stderr)))
-        results = stack.enter_context(closing(_results(args, sources, evaluator, output_format, stats, conversion)))
+        results = stack.enter_context(closing(_results(args, sources, decider, output_format, stats, conversion)))
         for item in results:
             if isinstance(item, Rejection):
                 if rejects_out is not None:
@@ -177,7 +178,7 @@ def _table_width(terminal: bool) -> int | None:
     return None
 
 
-def _results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRules, output_format: str,
+def _results(args: argparse.Namespace, sources: list[str], decider: Decider, output_format: str,
              stats: RunStats, conversion: ConversionStats | None) -> Iterator[Evaluated | Rendered | Rejection]:
     """Results in input order, from one process or from `--jobs` workers when the input allows.
 
@@ -186,12 +187,12 @@ def _results(args: argparse.Namespace, sources: list[str], evaluator: CompiledRu
     run on one process.
     """
     if conversion is not None:
-        return convert.evaluate_converted(args, evaluator, stats, conversion)
+        return convert.evaluate_converted(args, decider, stats, conversion)
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
-        return evaluate(sources, evaluator, include_open=args.include_open, stats=stats)
+        return decide_sources(sources, decider, include_open=args.include_open, stats=stats)
     streamed = WRITERS[output_format] if output_format in STREAMED else None
-    return evaluate_parallel(sources, evaluator, streamed, jobs=jobs, include_open=args.include_open,
+    return decide_parallel(sources, decider, streamed, jobs=jobs, include_open=args.include_open,
                              stats=stats)
 
 

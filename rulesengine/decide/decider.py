@@ -10,18 +10,16 @@ rules. Decisions without problems are shared between parties decided by the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Callable, Sequence
 
-from rulesengine.language import ir
-from rulesengine.language.check import CheckedFact
-from rulesengine.language.compile import CompiledRule, Pick, Picker, Test, Translator, compile_picker
 from rulesengine.decide.decision import UNSPECIFIED, Decision
 from rulesengine.diagnostics import Diagnostic, error
-from rulesengine.model.primitives import KINDS
-from rulesengine.model.interaction import InteractionModel, Party
+from rulesengine.language import ir
+from rulesengine.language.compile import CompiledProgram, CompiledRule, Pick, Picker, Test, compile_picker
 from rulesengine.language.overlap import show_outcome
-from rulesengine.language.vocabulary import OUTCOME_SLOTS, Param
+from rulesengine.language.vocabulary import OUTCOME_SLOTS
+from rulesengine.model.interaction import InteractionModel, Party
+from rulesengine.model.primitives import KINDS
 
 _UNDECIDED = (UNSPECIFIED, UNSPECIFIED)
 
@@ -31,23 +29,20 @@ def _nobody(party: Party, model: InteractionModel) -> Pick:
     return None, None
 
 
-class CompiledRules:
-    """The compiled rule set: decides every party of an interaction."""
+class Decider:
+    """A compiled rule set at work: decides every party of an interaction."""
 
-    def __init__(self, rules: Sequence[CompiledRule], facts: Callable[[InteractionModel], None],
-                 translator: Translator, *, all_facts: Callable[[], Callable[[InteractionModel], None]] | None = None,
-                 definitions: Mapping[str, CheckedFact] = MappingProxyType({}),
-                 params: Mapping[str, Param] = MappingProxyType({})) -> None:
-        self.rules: tuple[CompiledRule, ...] = tuple(sorted(rules, key=lambda r: r.id))
+    def __init__(self, program: CompiledProgram) -> None:
+        self.rules = program.rules
         #: works out the facts the rules read, on every party of an interaction
-        self.facts = facts
-        self._all_facts = all_facts
+        self.facts = program.facts
+        self._all_facts = program.all_facts
         self._every_fact: Callable[[InteractionModel], None] | None = None
         #: the facts in effect, checked, by name
-        self.definitions = definitions
+        self.definitions = program.definitions
         #: the parameters, with the values the rules were compiled with
-        self.params = params
-        self._translator = translator
+        self.params = program.params
+        translator = self._translator = program.translator
         self._functions: dict[tuple[int, tuple[str, ...]], Test] = {}
         self._candidates = {(kind, slot): self._strongest_first(kind, slot)
                             for kind in KINDS for slot in OUTCOME_SLOTS}
@@ -64,7 +59,7 @@ class CompiledRules:
     def all_facts(self, model: InteractionModel) -> None:
         """Works out every fact on every party (explain shows them all), compiled on first use."""
         if self._every_fact is None:
-            self._every_fact = self._all_facts() if self._all_facts is not None else self.facts
+            self._every_fact = self._all_facts()
         self._every_fact(model)
 
     def function(self, node: ir.Expr, bound: tuple[str, ...] = ()) -> Callable:

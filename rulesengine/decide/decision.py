@@ -1,19 +1,17 @@
 """What the rules decided for one party: the descriptor, the record type, the rules behind them.
 
-This is the seam between evaluation and output: an evaluator turns an interaction's
+This is the seam between evaluation and output: an decider turns an interaction's
 model into one `Decision` per party; the output stage joins the two into rows.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Protocol
 
 import attrs
 
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.language.compile import RuleRef
-from rulesengine.model.interaction import InteractionModel
 
 UNSPECIFIED = "Unspecified"
 #: between the rules of a row's `rule` and `rule_at` columns
@@ -63,9 +61,3 @@ class Decision:
             return None, None
         return (RULE_SEPARATOR.join(r.id for r in self.rules),
                 RULE_SEPARATOR.join(r.at for r in self.rules))
-
-
-class Evaluator(Protocol):
-    """Anything that decides descriptors: the compiled rule set implements it."""
-
-    def decide(self, model: InteractionModel) -> list[Decision]: ...

@@ -21,7 +21,7 @@ from rulesengine.language import ir
 from rulesengine.language.compile import CompiledRule, Condition
 from rulesengine.decide.decision import Decision
 from rulesengine.language.compile import RuleRef
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.model.interaction import InteractionModel, Party
 from rulesengine.language.overlap import show_outcome
 from rulesengine.language.plan import reads
@@ -101,7 +101,7 @@ class ParamValue:
     source: str
 
 
-def explain_interaction(compiled: CompiledRules, model: InteractionModel, *,
+def explain_interaction(compiled: Decider, model: InteractionModel, *,
                         derivation: bool = False) -> list[PartyExplanation]:
     """Every party of the interaction, explained (the facts worked out once for all of them)."""
     compiled.all_facts(model)
@@ -116,7 +116,7 @@ def parameters(params: Mapping[str, Param]) -> list[ParamValue]:
             for name, param in sorted(params.items())]
 
 
-def _party(compiled: CompiledRules, model: InteractionModel, party: Party, decision: Decision,
+def _party(compiled: Decider, model: InteractionModel, party: Party, decision: Decision,
            derivation: bool) -> PartyExplanation:
     values = _Values(compiled, model, party)
     slots = [_slot(compiled, values, slot) for slot in OUTCOME_SLOTS]
@@ -127,7 +127,7 @@ def _party(compiled: CompiledRules, model: InteractionModel, party: Party, decis
 class _Values:
     """Values of expressions for one party, each compiled once per rule set."""
 
-    def __init__(self, compiled: CompiledRules, model: InteractionModel, party: Party) -> None:
+    def __init__(self, compiled: Decider, model: InteractionModel, party: Party) -> None:
         self.compiled, self.model, self.party = compiled, model, party
 
     def of(self, node: ir.Expr, bound: Mapping[str, Party] | None = None):
@@ -140,7 +140,7 @@ class _Values:
         return bool(condition.test(self.party, self.model))
 
 
-def _slot(compiled: CompiledRules, values: _Values, slot: str) -> SlotExplanation:
+def _slot(compiled: Decider, values: _Values, slot: str) -> SlotExplanation:
     candidates = compiled.candidates(values.party.kind, slot)
     winner, tie = compiled.pick(values.party, values.model, slot)
     others = [_other(rule, slot, values, winner, tie) for rule in candidates if rule is not winner]
@@ -197,7 +197,7 @@ def _about_here(node: ir.Get) -> bool:
     return subject is None or isinstance(subject, ir.Self)
 
 
-def _facts_read(compiled: CompiledRules, kind: str) -> list[str]:
+def _facts_read(compiled: Decider, kind: str) -> list[str]:
     """The facts the rules about this kind read, directly or through other facts, by name."""
     found: set[str] = set()
     wanted = [c.node for rule in compiled.rules_for(kind) for c in rule.conditions]
@@ -209,7 +209,7 @@ def _facts_read(compiled: CompiledRules, kind: str) -> list[str]:
     return sorted(found)
 
 
-def _fact(compiled: CompiledRules, values: _Values, name: str, derivation: bool) -> FactValue:
+def _fact(compiled: Decider, values: _Values, name: str, derivation: bool) -> FactValue:
     fact = compiled.definitions[name]
     value = getattr(values.party, f"f_{name}", None)
     parts = _parts(fact.definition, values) if derivation else ()

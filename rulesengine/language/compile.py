@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 import msgspec
@@ -25,7 +26,8 @@ import msgspec
 from rulesengine.language import ir
 from rulesengine.language.check import CheckedFact, CheckedRule
 from rulesengine.language.patterns import Matcher
-from rulesengine.language.plan import ALL_KINDS, FactPlan
+from rulesengine.language.plan import ALL_KINDS, FactPlan, plan_facts
+from rulesengine.language.vocabulary import Param
 from rulesengine.model.valuetypes import DATA, MOMENT, PHASE
 
 #: a compiled test or value: a function of a party and its interaction
@@ -549,3 +551,36 @@ def rivals_by_rule(ties) -> dict[str, dict[str, frozenset[str]]]:
         for mine, theirs in ((tie.first, tie.second), (tie.second, tie.first)):
             found.setdefault(mine.id, {}).setdefault(tie.slot, set()).add(theirs.id)
     return {rule: {slot: frozenset(ids) for slot, ids in slots.items()} for rule, slots in found.items()}
+
+
+@attrs.frozen(eq=False)
+class CompiledProgram:
+    """A checked rule set as Python: what the decide stage runs."""
+
+    #: the rules, by id
+    rules: tuple[CompiledRule, ...]
+    #: works out the facts the rules read, on every party of an interaction
+    facts: Callable[[object], None]
+    translator: Translator
+    #: compiles, when first asked, a function that works out every fact (explain shows them all)
+    all_facts: Callable[[], Callable[[object], None]]
+    #: the facts in effect, checked, by name
+    definitions: Mapping[str, CheckedFact]
+    #: the parameters, with the values the rules were compiled with
+    params: Mapping[str, Param]
+
+
+def compile_program(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFact], plan: FactPlan, ties,
+                    params: Mapping[str, Param]) -> CompiledProgram:
+    """The rule set as Python: the facts the rules read, every fact (for explain), the rules."""
+    translator = Translator()
+    rivals = rivals_by_rule(ties)
+    compiled = tuple(compile_rule(rule, translator, rivals.get(rule.id, {}))
+                     for rule in sorted(rules, key=lambda r: r.id))
+
+    def every_fact() -> Callable[[object], None]:
+        everything, _ = plan_facts(facts, rules, everything=True)
+        return compile_facts(everything, facts, translator)
+
+    return CompiledProgram(compiled, compile_facts(plan, facts, translator), translator, every_fact,
+                           MappingProxyType(dict(facts)), params)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import attrs
 
 from rulesengine.events.assemble import Interaction
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import explain_interaction, render_text
 from rulesengine.output.diagram import outcome, to_mermaid
 from rulesengine.runtime.pipeline import model_of
@@ -43,7 +43,7 @@ class Detail:
     explanation: str = ""
 
 
-def detail_of(rules: CompiledRules, interaction: Interaction) -> Detail:
+def detail_of(rules: Decider, interaction: Interaction) -> Detail:
     model = model_of(interaction)
     explained = explain_interaction(rules, model)
     decisions = [party.decision for party in explained]

@@ -44,7 +44,7 @@ import attrs
 import msgspec
 
 from rulesengine.events.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
-from rulesengine.decide.decision import Evaluator
+from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
 from rulesengine.output.rows import StreamWriter
@@ -85,7 +85,7 @@ def default_jobs() -> int:
     return min(cores, MAX_JOBS)
 
 
-def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: WriterFactory | None, *,
+def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFactory | None, *,
                       jobs: int, include_open: bool = False, stats: RunStats | None = None,
                       late_window: int = LATE_WINDOW) -> Iterator[Rendered | Evaluated | Rejection]:
     """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
@@ -110,7 +110,7 @@ def evaluate_parallel(sources: Sequence[str], evaluator: Evaluator, writer: Writ
             receivers.append(receiver)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, evaluator, writer,
+                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, decider, writer,
                       include_open, late_window))
             process.start()
             sender.close()
@@ -206,7 +206,7 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 
 def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
-          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], evaluator: Evaluator,
+          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], decider: Decider,
           writer: WriterFactory | None, include_open: bool, late_window: int) -> None:
     """One worker: evaluate its share and send results in batches, each with its place, then counts.
 
@@ -242,7 +242,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
             if isinstance(item, Rejection):
                 outgoing.item(place, item)
                 return
-            evaluated = decide_interaction(item, evaluator, stats)
+            evaluated = decide_interaction(item, decider, stats)
             if render is None:
                 outgoing.item(place, evaluated)
             else:

@@ -12,7 +12,7 @@ import attrs
 import msgspec
 
 from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
-from rulesengine.decide.decision import Evaluator
+from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
@@ -48,20 +48,20 @@ def model_of(interaction: Interaction) -> InteractionModel:
     return InteractionModel(interaction.id, interaction.events, provisional=interaction.provisional)
 
 
-def evaluate(sources: Sequence[str], evaluator: Evaluator, *, include_open: bool = False,
+def decide_sources(sources: Sequence[str], decider: Decider, *, include_open: bool = False,
              stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Iterator[Evaluated | Rejection]:
     """Rows for every complete interaction, in the order interactions complete."""
     stats = stats if stats is not None else RunStats()
     for item in assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window):
-        yield item if isinstance(item, Rejection) else decide_interaction(item, evaluator, stats)
+        yield item if isinstance(item, Rejection) else decide_interaction(item, decider, stats)
 
 
-def decide_interaction(interaction: Interaction, evaluator: Evaluator, stats: RunStats) -> Evaluated:
+def decide_interaction(interaction: Interaction, decider: Decider, stats: RunStats) -> Evaluated:
     """One complete interaction's rows, counted into `stats`."""
     model = model_of(interaction)
     row_of = Row.of
     rows, problems, undecided = [], [], []
-    for party, decision in zip(model.parties, evaluator.decide(model)):
+    for party, decision in zip(model.parties, decider.decide(model)):
         rows.append(row_of(model, party, decision))
         if decision.problems:
             problems.extend(decision.problems)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from rulesengine.events.assemble import problems_of
+from rulesengine.events.wellformed import problems_of
 from rulesengine.events.read import LoadedLine, read_line
 from tests.generate import contract
 

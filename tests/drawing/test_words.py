@@ -78,7 +78,7 @@ def test_a_resource_met_again_gets_a_numbered_lane() -> None:
         "Strategy_s1 (strategy) #2", "Agent_a1 (agent) #2", "Strategy_s1 (strategy) #3"]
 
 
-RULES = load_rules().evaluator
+RULES = load_rules().decider
 
 
 @given(interactions())

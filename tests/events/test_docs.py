@@ -1,18 +1,17 @@
-"""docs/events.md documents every code the loader and the assembler can report, and no other."""
+"""docs/events.md documents every code the event stage can report, and no other."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import rulesengine.events.assemble
-import rulesengine.events.read
+from rulesengine.events import assemble, read, wellformed
 
 DOCS = Path(__file__).parents[2] / "docs" / "events.md"
 
 
 def emitted_codes() -> set[str]:
-    text = "".join(Path(module.__file__).read_text() for module in (rulesengine.events.read, rulesengine.events.assemble))
+    text = "".join(Path(module.__file__).read_text() for module in (read, assemble, wellformed))
     return set(re.findall(r'"(E1\d\d)"', text))
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine.events import assemble
-from rulesengine.events.assemble import LISTED_PER_CODE, Assembler, Rejection, assemble_lines, problems_of
+from rulesengine.events import assemble, wellformed
+from rulesengine.events.assemble import Assembler, Rejection, assemble_lines
+from rulesengine.events.wellformed import LISTED_PER_CODE, problems_of
 
 from .builders import loaded, record, routed
 
@@ -34,13 +35,13 @@ class Walked(list):
 def compared(monkeypatch) -> list[int]:
     """How many party names each did-you-mean hint compares with."""
     sizes: list[int] = []
-    real = assemble.did_you_mean
+    real = wellformed.did_you_mean
 
     def counting(name, candidates):
         sizes.append(len(candidates))
         return real(name, candidates)
 
-    monkeypatch.setattr(assemble, "did_you_mean", counting)
+    monkeypatch.setattr(wellformed, "did_you_mean", counting)
     return sizes
 
 

@@ -48,7 +48,7 @@ def _graph(fixture: Path) -> InteractionModel:
 
 @functools.cache
 def _rules():
-    return load_rules().evaluator
+    return load_rules().decider
 
 
 def _decisions(graph: InteractionModel) -> list[Decision]:

@@ -20,7 +20,7 @@ from rulesengine.decide.ruleset import load_rules
 
 FLOWS = Path(__file__).parents[1] / "flows"
 DOCUMENTED = orjson.loads((FLOWS / "documented.json").read_bytes())
-EVALUATOR = load_rules().evaluator
+EVALUATOR = load_rules().decider
 
 
 def _interactions(count: int, seed: int) -> dict[str, list[Event]]:

@@ -14,7 +14,7 @@ from tests.interactions import Script, assembled, interactions
 
 from . import oracle
 
-DEFAULTS = load_rules().evaluator
+DEFAULTS = load_rules().decider
 FLOWS = Path(__file__).parents[1] / "flows"
 COMPARED = ("origin", "at_customer_left", "transfer_completed", "handed_on", "delivered_accepted",
             "delivered_ringing", "through_queue")

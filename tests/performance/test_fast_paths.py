@@ -27,7 +27,7 @@ from tests.model.test_oracle import COMPARED
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
-DEFAULTS = load_rules().evaluator
+DEFAULTS = load_rules().decider
 
 
 def decided(interaction: Interaction) -> list[tuple]:

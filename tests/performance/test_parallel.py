@@ -13,15 +13,15 @@ from rulesengine.events.assemble import LATE_WINDOW, Rejection
 from rulesengine.events.generate import generate_lines
 from rulesengine.events.read import InputError
 from rulesengine.output.rows import CsvWriter, JsonLinesWriter
-from rulesengine.runtime.parallel import Rendered, evaluate_parallel
-from rulesengine.runtime.pipeline import Evaluated, RunStats, evaluate
+from rulesengine.runtime.parallel import Rendered, decide_parallel
+from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.decide.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
 BROKEN = sorted((ROOT / "tests" / "events" / "broken").glob("*.jsonl"))
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
-RULES = load_rules().evaluator
+RULES = load_rules().decider
 
 
 def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False,
@@ -29,7 +29,7 @@ def single(paths: list[str], writer=JsonLinesWriter, include_open: bool = False,
     """Results of one process, in order: rendered rows, or rejections as their JSON."""
     stats = RunStats()
     results = []
-    for item in evaluate(paths, RULES, stats=stats, include_open=include_open, late_window=late_window):
+    for item in decide_sources(paths, RULES, stats=stats, include_open=include_open, late_window=late_window):
         if isinstance(item, Rejection):
             results.append(orjson.dumps(item.to_json()))
             continue
@@ -46,7 +46,7 @@ def shared(paths: list[str], jobs: int, writer=JsonLinesWriter, include_open: bo
            late_window: int = LATE_WINDOW) -> tuple[list, RunStats]:
     stats = RunStats()
     results = []
-    for item in evaluate_parallel(paths, RULES, writer, jobs=jobs, stats=stats, include_open=include_open,
+    for item in decide_parallel(paths, RULES, writer, jobs=jobs, stats=stats, include_open=include_open,
                                   late_window=late_window):
         if isinstance(item, Rejection):
             results.append(orjson.dumps(item.to_json()))
@@ -96,8 +96,8 @@ def test_workers_write_csv_rows_without_headers(generated: str) -> None:
 
 
 def test_without_a_writer_workers_send_rows(generated: str) -> None:
-    one = [item for item in evaluate([generated], RULES) if isinstance(item, Evaluated)]
-    shared_rows = [item for item in evaluate_parallel([generated], RULES, None, jobs=2)
+    one = [item for item in decide_sources([generated], RULES) if isinstance(item, Evaluated)]
+    shared_rows = [item for item in decide_parallel([generated], RULES, None, jobs=2)
                    if isinstance(item, Evaluated)]
     assert len(one) > 300
     assert shared_rows == one
@@ -105,7 +105,7 @@ def test_without_a_writer_workers_send_rows(generated: str) -> None:
 
 def test_an_unreadable_source_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
-        list(evaluate_parallel([str(tmp_path / "missing.jsonl")], RULES, JsonLinesWriter, jobs=2))
+        list(decide_parallel([str(tmp_path / "missing.jsonl")], RULES, JsonLinesWriter, jobs=2))
 
 
 class FailsOn:
@@ -123,10 +123,10 @@ class FailsOn:
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_a_failing_worker_stops_the_run_with_its_own_error(generated: str, jobs: int) -> None:
     """The other workers stop too, for want of the owners it deals; its error is the one raised."""
-    first = next(item for item in evaluate([generated], RULES) if isinstance(item, Evaluated))
+    first = next(item for item in decide_sources([generated], RULES) if isinstance(item, Evaluated))
     raised = f"(?s)a worker process failed.*ZeroDivisionError: cannot decide {first.interaction}"
     with pytest.raises(RuntimeError, match=raised):
-        list(evaluate_parallel([generated], FailsOn(first.interaction), JsonLinesWriter, jobs=jobs))
+        list(decide_parallel([generated], FailsOn(first.interaction), JsonLinesWriter, jobs=jobs))
 
 
 @pytest.fixture(scope="module")

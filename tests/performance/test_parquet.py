@@ -15,13 +15,15 @@ from rulesengine.events import parquet as parquet_io  # noqa: E402 - after the s
 from rulesengine.events.assemble import Interaction, Rejection, assemble  # noqa: E402
 from rulesengine.events.read import InputError  # noqa: E402
 from rulesengine.output.rows import FIELDS, JsonLinesWriter  # noqa: E402
-from rulesengine.events.parquet import ParquetWriter, write_events  # noqa: E402
-from rulesengine.runtime.pipeline import Evaluated, evaluate  # noqa: E402
+from rulesengine.events.parquet import write_events  # noqa: E402
+from rulesengine.output import parquet as parquet_rows  # noqa: E402
+from rulesengine.output.parquet import ParquetWriter  # noqa: E402
+from rulesengine.runtime.pipeline import Evaluated, decide_sources  # noqa: E402
 from rulesengine.decide.ruleset import load_rules  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
-RULES = load_rules().evaluator
+RULES = load_rules().decider
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,7 @@ def sample_parquet(tmp_path_factory) -> Path:
 
 
 def rows_of(path: Path) -> list:
-    return [row for item in evaluate([str(path)], RULES) if isinstance(item, Evaluated) for row in item.rows]
+    return [row for item in decide_sources([str(path)], RULES) if isinstance(item, Evaluated) for row in item.rows]
 
 
 def test_a_parquet_file_reads_as_the_same_interactions(sample_parquet: Path) -> None:
@@ -78,13 +80,13 @@ def test_a_file_that_is_not_parquet_is_an_input_error(tmp_path: Path) -> None:
 def test_without_pyarrow_the_error_says_how_to_install(monkeypatch, sample_parquet: Path) -> None:
     def missing():
         raise parquet_io.ParquetUnavailable(parquet_io._INSTALL_HINT)
-    monkeypatch.setattr(parquet_io, "_pyarrow", missing)
+    monkeypatch.setattr(parquet_io, "pyarrow_modules", missing)
     with pytest.raises(InputError, match=r"pip install 'rulesengine\[parquet\]'"):
         list(assemble([str(sample_parquet)]))
 
 
 def test_parquet_rows_hold_the_json_rows(sample_parquet: Path, monkeypatch) -> None:
-    monkeypatch.setattr(parquet_io, "BATCH_ROWS", 100)  # several row groups
+    monkeypatch.setattr(parquet_rows, "BATCH_ROWS", 100)  # several row groups
     rows = rows_of(sample_parquet)
     stream = io.BytesIO()
     writer = ParquetWriter(stream, FIELDS)

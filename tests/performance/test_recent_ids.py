@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.events.assemble import RecentIds, fingerprint
+from rulesengine.speedups.recent_ids import RecentIds, fingerprint
 
 IDS = st.text(alphabet="abcdefgh", min_size=1, max_size=3)
 

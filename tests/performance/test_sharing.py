@@ -59,7 +59,7 @@ def test_every_line_goes_to_the_worker_of_its_interaction(lines: list, jobs: int
 
 
 def scans(jobs: int) -> list[SharedScan]:
-    """The scans of `jobs` workers, joined by pipes as `evaluate_parallel` joins them."""
+    """The scans of `jobs` workers, joined by pipes as `decide_parallel` joins them."""
     pipes = {(dealer, taker): os.pipe() for dealer in range(jobs) for taker in range(jobs) if dealer != taker}
     return [SharedScan(worker, jobs,
                        {dealer: ends[0] for (dealer, taker), ends in pipes.items() if taker == worker},

@@ -8,7 +8,7 @@ from rulesengine.report.figures import LIST_ROOM, SLOWEST, Tally
 from rulesengine.decide.ruleset import load_rules
 from tests.interactions import Script, assembled
 
-RULES = load_rules().evaluator
+RULES = load_rules().decider
 
 
 def _answered_after(name: str, seconds: float):

@@ -16,7 +16,7 @@ import pytest
 from rulesengine.events.assemble import Rejection
 from rulesengine.cli import main
 from rulesengine.cli.options import sample_path
-from rulesengine.runtime.pipeline import RunStats, evaluate
+from rulesengine.runtime.pipeline import RunStats, decide_sources
 from rulesengine.report.figures import LISTED, SLOWEST, Figures, Tally, nearest_rank
 from rulesengine.decide.ruleset import load_rules
 from tests.events.builders import mistyped_intent, routed, write
@@ -35,9 +35,9 @@ def _run_rows(tmp_path: Path, *argv: str) -> list[dict]:
 
 
 def _figures(sources: list[str], rules_paths: tuple[str, ...] = (), defaults: bool = True) -> Figures:
-    rules = load_rules(list(rules_paths), defaults=defaults).evaluator
+    rules = load_rules(list(rules_paths), defaults=defaults).decider
     stats, tally = RunStats(), Tally()
-    for item in evaluate(sources, rules, stats=stats):
+    for item in decide_sources(sources, rules, stats=stats):
         tally.reject(item) if isinstance(item, Rejection) else tally.add(item)
     return tally.figures(stats.stream, (rule.ref for rule in rules.rules))
 
@@ -61,7 +61,7 @@ def test_parties_per_rule_and_the_rules_that_decided_nothing(sample):
     places = {rule: at for row in rows for rule, at in zip(row["rule"].split(" + "), row["rule_at"].split(" + "))}
     assert {r.rule: r.parties for r in figures.rules if r.parties} == expected
     assert {r.rule: r.at for r in figures.rules if r.parties} == places
-    every_rule = {rule.id for rule in load_rules().evaluator.rules}
+    every_rule = {rule.id for rule in load_rules().decider.rules}
     assert {r.rule for r in figures.rules} == every_rule
     assert {r.rule for r in figures.rules if not r.parties} == every_rule - set(expected) != set()
 

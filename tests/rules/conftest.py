@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rulesengine.decide.decision import Decision
-from rulesengine.decide.decider import CompiledRules
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers
 from tests.interactions import Script
 
@@ -19,10 +19,10 @@ def load_text(*layers: str | dict[str, str], settings=None, defaults: bool = Fal
     return load_layers(read, settings or {})
 
 
-def decisions(evaluator: CompiledRules, script: Script) -> dict[str, Decision]:
+def decisions(decider: Decider, script: Script) -> dict[str, Decision]:
     """The decision of each party of a scripted interaction, by local name (`a1`, `q1`)."""
     model = script.model()
-    return {party.id.rsplit(".", 1)[1]: decision for party, decision in zip(model.parties, evaluator.decide(model))}
+    return {party.id.rsplit(".", 1)[1]: decision for party, decision in zip(model.parties, decider.decide(model))}
 
 
 def descriptor(decision: Decision) -> str:

@@ -85,9 +85,9 @@ def test_broken_file(name, snapshot):
     rendered = "\n".join(d.render() for d in loaded.diagnostics).replace(str(BROKEN), "broken")
     assert SAYS.get(name, "") in rendered
     if all(d.severity is Severity.WARNING for d in loaded.diagnostics):
-        assert loaded.evaluator is not None
+        assert loaded.decider is not None
     else:
-        assert loaded.evaluator is None
+        assert loaded.decider is None
     assert rendered == snapshot
 
 
@@ -120,7 +120,7 @@ def test_bad_setting(settings, code, says, snapshot, timeout_layer):
     assert [d.code for d in loaded.diagnostics] == [code]
     rendered = loaded.diagnostics[0].render()
     assert says in rendered
-    assert loaded.evaluator is None
+    assert loaded.decider is None
     assert rendered == snapshot
 
 

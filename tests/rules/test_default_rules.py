@@ -20,7 +20,7 @@ DEFAULTS = load_rules()
 
 def test_defaults_load_clean():
     assert DEFAULTS.diagnostics == ()
-    assert DEFAULTS.evaluator is not None
+    assert DEFAULTS.decider is not None
 
 
 def _routed_and_accepted() -> Script:
@@ -89,7 +89,7 @@ CASES = {
 def test_descriptor(name):
     """The assumed descriptors the domain reference leaves to rules, and the new situations."""
     script, party, expected, record = CASES[name]
-    decision = decisions(DEFAULTS.evaluator, script)[party]
+    decision = decisions(DEFAULTS.decider, script)[party]
     assert (descriptor(decision), decision.record) == (expected, record)
     assert not decision.incomplete and decision.problems == ()
 
@@ -102,7 +102,7 @@ def _line_of(rule_id: str) -> int:
 
 def test_decision_names_role_rule_then_result_rule_then_record_rule():
     chat = _routed_and_accepted().invite("a2", "a1", "transfer").accept("a2").leave("a1").leave("a2").end()
-    decision = decisions(DEFAULTS.evaluator, chat)["a1"]
+    decision = decisions(DEFAULTS.decider, chat)["a1"]
     assert decision.rules == tuple(RuleRef(rule, "rules/chat.rules", _line_of(rule)) for rule in
                                    ("agent.routed_to", "agent.transferred", "record.handling"))
 
@@ -110,7 +110,7 @@ def test_decision_names_role_rule_then_result_rule_then_record_rule():
 def test_one_rule_deciding_two_slots_is_named_once(load):
     loaded = load('vocabulary role: Received\nvocabulary result: Diverted\nvocabulary record: IRF\n'
                   'rule q.both "d" for queue set role Received, result Diverted, record IRF')
-    decision = decisions(loaded.evaluator, Script().enter("q1").end())["q1"]
+    decision = decisions(loaded.decider, Script().enter("q1").end())["q1"]
     assert descriptor(decision) == "Received/Diverted"
     assert [ref.id for ref in decision.rules] == ["q.both"]
 
@@ -119,7 +119,7 @@ def test_one_rule_deciding_two_slots_is_named_once(load):
 @given(interactions())
 def test_every_party_of_every_interaction_is_decided_without_ties(events):
     model = model_of(assembled(events))
-    for party, decision in zip(model.parties, DEFAULTS.evaluator.decide(model)):
+    for party, decision in zip(model.parties, DEFAULTS.decider.decide(model)):
         assert decision.problems == (), party
         assert not decision.incomplete, (party, decision)
         assert "Unspecified" not in (decision.resource_role, decision.technical_result, decision.record)

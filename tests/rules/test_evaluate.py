@@ -35,12 +35,12 @@ rule a "d" for agent set role RoutedTo, result Completed
 rule b "d" for agent when origin == route set result Abandoned reason Revoked priority 5
 rule c "d" for agent when origin == pull set role Puller priority 5
 ''')
-    decision = decisions(loaded.evaluator, _agent())["a1"]
+    decision = decisions(loaded.decider, _agent())["a1"]
     assert (decision.resource_role, decision.technical_result, decision.result_reason) == (
         "RoutedTo", "Abandoned", "Revoked")
     assert [r.id for r in decision.rules] == ["a", "b"]
     assert decision.rules[1].path == "layer1.rules" and decision.rules[1].line == 7
-    pulled = decisions(loaded.evaluator, _agent(intent="pull"))["a1"]
+    pulled = decisions(loaded.decider, _agent(intent="pull"))["a1"]
     assert (pulled.resource_role, pulled.technical_result) == ("Puller", "Completed")
     assert [r.id for r in pulled.rules] == ["c", "a"]
 
@@ -52,19 +52,19 @@ rule b "d" for agent when origin == route set result Abandoned
 rule r "d" for agent set role RoutedTo
 ''')
     assert [d.code for d in loaded.diagnostics] == ["R301"]
-    decision = decisions(loaded.evaluator, _agent(visibility="coach"))["a1"]
+    decision = decisions(loaded.decider, _agent(visibility="coach"))["a1"]
     assert decision.technical_result == "Unspecified" and decision.incomplete
     assert decision.resource_role == "RoutedTo"
     (problem,) = decision.problems
     assert problem.code == "R310"
     assert "'a' and 'b'" in problem.message and "layer1.rules:6" in problem.hint
     assert [r.id for r in decision.rules] == ["r"]
-    assert decisions(loaded.evaluator, _agent())["a1"].technical_result == "Abandoned"
+    assert decisions(loaded.decider, _agent())["a1"].technical_result == "Abandoned"
 
 
 def test_no_rule_at_all(load):
     loaded = load(VOCABULARY)
-    decision = decisions(loaded.evaluator, _agent())["a1"]
+    decision = decisions(loaded.decider, _agent())["a1"]
     assert decision.rules == () and decision.incomplete
     assert decision.resource_role == decision.technical_result == decision.record == "Unspecified"
 
@@ -76,7 +76,7 @@ rule any "d" for agent match invited _* set result Completed priority -1
 ''')
 
     def result(script: Script):
-        decision = decisions(loaded.evaluator, script)
+        decision = decisions(loaded.decider, script)
         return decision["a1"].technical_result, decision["a1"].result_reason, decision["q1"].technical_result
 
     assert result(Script().routed().revoke("a1", "timeout").end()) == ("Abandoned", "Revoked", "Unspecified")
@@ -101,7 +101,7 @@ rule fast "d" for agent when alert < quick set result Completed
         (agent,) = [p for p in model.parties if p.kind == "agent"]
         if wait is None:
             agent.alert_ms = None  # as for a party never invited: no alert at all
-        return loaded.evaluator.decide(model)[agent.index].technical_result
+        return loaded.decider.decide(model)[agent.index].technical_result
 
     assert result(2.5) == "Abandoned"
     assert result(2.499) == "Completed"
@@ -136,7 +136,7 @@ def test_rule_order_and_file_order_never_change_decisions(seed, sample):
     assert shuffled.errors == ()
     for events in sample:
         model = model_of(assembled(events))
-        for mine, theirs in zip(shuffled.evaluator.decide(model), DEFAULTS.evaluator.decide(model)):
+        for mine, theirs in zip(shuffled.decider.decide(model), DEFAULTS.decider.decide(model)):
             assert (mine.resource_role, mine.role_reason, mine.technical_result, mine.result_reason,
                     mine.record) == (theirs.resource_role, theirs.role_reason, theirs.technical_result,
                                      theirs.result_reason, theirs.record)
@@ -171,17 +171,17 @@ def test_testing_only_rivals_decides_as_testing_every_rule(events):
     """The compiled pickers test rules one by one and then only the winner's rivals: the
     overlap analysis proved the other pairs exclusive, so skipping them never hides a tie."""
     assert {d.code for d in WITH_TIES.diagnostics} == {"R301"}
-    evaluator = WITH_TIES.evaluator
+    decider = WITH_TIES.decider
     model = model_of(assembled(events))
-    evaluator.facts(model)
+    decider.facts(model)
     for party in model.parties:
         for slot in ("role", "result", "record"):
-            candidates = evaluator.candidates(party.kind, slot)
-            assert evaluator.pick(party, model, slot) == exhaustive_pick(candidates, slot, party, model)
+            candidates = decider.candidates(party.kind, slot)
+            assert decider.pick(party, model, slot) == exhaustive_pick(candidates, slot, party, model)
 
 
 def test_rivals_are_the_pairs_check_could_not_separate():
-    rivals = {rule.id: rule.rivals for rule in WITH_TIES.evaluator.rules}
+    rivals = {rule.id: rule.rivals for rule in WITH_TIES.decider.rules}
     assert rivals["site.short"]["result"] == {"agent.completed"}
     assert rivals["site.coached"]["role"] == {"agent.routed_to", "agent.received_transfer", "agent.received_consult"}
     assert rivals["agent.completed"]["result"] == {"site.short"}

@@ -11,9 +11,9 @@ from tests.interactions import Script
 DEFAULTS = load_rules()
 
 
-def _explained(script: Script, party: str, *, evaluator=None, derivation: bool = False):
+def _explained(script: Script, party: str, *, decider=None, derivation: bool = False):
     model = script.model()
-    for explanation in explain_interaction(evaluator or DEFAULTS.evaluator, model, derivation=derivation):
+    for explanation in explain_interaction(decider or DEFAULTS.decider, model, derivation=derivation):
         if explanation.party == f"{model.id}.{party}":
             return explanation
     raise AssertionError(f"no party {party}")
@@ -90,7 +90,7 @@ def test_undecided_slot_and_tie_are_explained(load):
     loaded = load('vocabulary result: Completed, Abandoned\nvocabulary result_reason: Unspecified\n'
                   'rule a "d" for agent set result Completed\n'
                   'rule b "d" for agent match invited _* set result Abandoned\n')
-    text = render_text(_explained(Script().routed("a1").end(), "a1", evaluator=loaded.evaluator))
+    text = render_text(_explained(Script().routed("a1").end(), "a1", decider=loaded.decider))
     assert "  role Unspecified: no rule decided it" in text
     assert "  record Unspecified: no rule decided it" in text
     assert "  result Unspecified: no rule decided it" in text

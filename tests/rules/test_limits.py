@@ -16,10 +16,10 @@ from tests.interactions import Script
 
 def load(text: str):
     loaded = load_layers([default_layer(), [("site.rules", text)]], {})
-    if loaded.evaluator is not None:  # whatever loads also runs, explain's derivations included
+    if loaded.decider is not None:  # whatever loads also runs, explain's derivations included
         model = Script().routed().accept("a1").hold("a1").leave("a1").end().model()
-        loaded.evaluator.decide(model)
-        loaded.evaluator.all_facts(model)
+        loaded.decider.decide(model)
+        loaded.decider.all_facts(model)
     return loaded
 
 

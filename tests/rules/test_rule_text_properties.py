@@ -29,9 +29,9 @@ def assert_well_placed(loaded, text: str) -> None:
     """A clean load compiles; otherwise every error names a line and column of the text."""
     lines = text.splitlines() or [""]
     if not loaded.errors:
-        assert loaded.evaluator is not None
+        assert loaded.decider is not None
         return
-    assert loaded.evaluator is None
+    assert loaded.decider is None
     for problem in loaded.errors:
         assert problem.severity is Severity.ERROR and problem.code.startswith("R")
         where = problem.position
@@ -77,4 +77,4 @@ def test_random_text_never_raises(text):
 
 def test_the_shipped_rules_load_clean():
     loaded = load_layers([list(DEFAULTS.items())], {})
-    assert loaded.evaluator is not None and loaded.diagnostics == ()
+    assert loaded.decider is not None and loaded.diagnostics == ()

@@ -1,0 +1,241 @@
+"""The contract's well-formedness rules for one whole interaction.
+
+Each line may be valid on its own and the interaction still impossible: a party
+that acts before it arrives, an answer to no invitation, a hold that is never
+taken back, `by` naming a party that is not there. `problems_of` finds every such
+problem of one interaction in one walk of its events in `seq` order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from rulesengine.diagnostics import Diagnostic, did_you_mean
+from rulesengine.events.contract import PARTY_EVENT_TYPES, Event
+from rulesengine.events.read import field_problem
+
+#: problems of one code listed for one interaction; the rest are counted in a note
+LISTED_PER_CODE = 10
+
+_ENDED = "interaction.ended"
+_CREATED = "interaction.created"
+_ACCEPTED = "party.accepted"
+_LEFT = "party.left"
+_HELD = "party.held"
+_RETRIEVED = "party.retrieved"
+_OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
+_FIRSTS = frozenset({"party.entered", "party.invited"})
+_PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
+
+
+class _Party(msgspec.Struct, gc=False):
+    """A party as the well-formedness walk has seen it so far."""
+
+    kind: str
+    first: Event
+    outcome: Event | None = None
+    ended: Event | None = None  # left, rejected or revoked: no longer open
+    held: Event | None = None  # the party.held of a hold still going on
+
+
+def _problem(event: Event, code: str, field: str, message: str, hint: str) -> Diagnostic:
+    """A diagnostic about `field` of the line an event was read from, the caret under its key."""
+    return field_problem(event.raw, event.source, code, field, message, hint)
+
+
+def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
+    """Every broken well-formedness rule of one interaction (events sorted by `seq`).
+
+    Every interaction passes through here, nearly all of them well formed: one walk
+    in seq order tests each rule with plain comparisons and builds a diagnostic only
+    when one breaks. The order problems are found in does not matter: they are
+    reported sorted by place.
+    """
+    problems: list[Diagnostic] = []
+    parties: dict[str, _Party] = {}
+    hints: _Hints | None = None
+    created: Event | None = None
+    ended: Event | None = None
+    previous: Event | None = None
+    before_created: list[Event] = []
+    for event in events:
+        name, seq = event.event, event.seq
+        if created is None:
+            if name == _CREATED:
+                created = event
+                problems.extend(_before_created(early, event) for early in before_created if early.seq < seq)
+            else:
+                before_created.append(event)
+        elif name == _CREATED:
+            problems.append(_problem(
+                event, "E111", "event", f"second interaction.created (the first is at {_where(created, event)})",
+                "an interaction is created once"))
+        if ended is None:
+            if name == _ENDED:
+                ended = event
+        elif seq > ended.seq:
+            problems.append(_problem(
+                event, "E113", "seq", f"{name} (seq {seq}) comes after interaction.ended (seq {ended.seq})",
+                "interaction.ended has the highest seq"))
+        if previous is not None:
+            if seq == previous.seq:
+                problems.append(_problem(
+                    event, "E114", "seq", f"seq {seq} is already used at {_where(previous, event)}",
+                    "seq is unique inside an interaction"))
+            elif event.ms < previous.ms:
+                problems.append(_problem(
+                    event, "E115", "ts", f"ts {event.ts} (seq {seq}) is earlier than {previous.ts} "
+                    f"(seq {previous.seq})", "ts never goes backwards as seq grows"))
+        previous = event
+        # the parties' lives, in the same walk: `by`, first event, outcomes, leaving
+        by = event.by
+        if by is not None:
+            inviter = parties.get(by)
+            if inviter is None or inviter.ended is not None:
+                hints = hints or _Hints(events)
+                problems.append(_by_problem(event, inviter, hints))
+        if event.party is None or name not in _PARTY_EVENTS:
+            continue
+        party = parties.get(event.party)
+        if name in _FIRSTS:
+            if party is not None:
+                problems.append(_problem(
+                    event, "E117", "party", f"party id '{event.party}' is reused (first at "
+                    f"{_where(party.first, event)})", "a new participation needs a new party id"))
+            parties[event.party] = _Party(event.kind, event)
+        elif party is None:
+            hints = hints or _Hints(events)
+            hint = (hints.closest("E116", event.party)
+                    or "a party's first event is party.entered or party.invited")
+            problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
+        elif name in _OUTCOMES:
+            if party.kind != "agent" or party.outcome is not None or party.ended is not None:
+                problems.append(_outcome_problem(event, party))
+            else:
+                party.outcome = event
+                if name != _ACCEPTED:
+                    party.ended = event
+        elif name == _HELD or name == _RETRIEVED:
+            problem = _hold_problem(event, party)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                party.held = event if name == _HELD else None
+        else:
+            left = party.ended
+            if left is not None and left.event == _LEFT:
+                problems.append(_gone(event, party))
+            elif party.kind == "agent" and (party.outcome is None or party.outcome.event != _ACCEPTED):
+                problems.append(_left_unaccepted(event, party))
+            party.ended = left or event
+    if created is None:
+        problems.append(_problem(
+            events[0], "E110", "event", f"interaction '{events[0].interaction}' has no interaction.created",
+            "the first event of every interaction is interaction.created"))
+    return problems
+
+
+def _before_created(event: Event, created: Event) -> Diagnostic:
+    return _problem(
+        event, "E112", "seq", f"{event.event} (seq {event.seq}) comes before interaction.created "
+        f"(seq {created.seq})", "interaction.created has the lowest seq")
+
+
+class _Hints:
+    """Party names for the messages and did-you-mean hints of one interaction.
+
+    Each party's first event is worked out once, not once per problem, and a name is
+    compared with every party's only for problems that will be listed
+    (`LISTED_PER_CODE`): an interaction with thousands of unknown names stays linear.
+    """
+
+    __slots__ = ("_events", "_named", "_given")
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self._events = events
+        self._named: dict[str, Event] | None = None
+        self._given: dict[str, int] = {}
+
+    @property
+    def named(self) -> dict[str, Event]:
+        """Each party id's first `party.entered` or `party.invited`."""
+        if self._named is None:
+            self._named = {event.party: event for event in reversed(self._events) if event.event in _FIRSTS}
+        return self._named
+
+    def closest(self, code: str, name: str) -> str | None:
+        """A did-you-mean for `name` among the party ids, for the first problems of `code`."""
+        given = self._given[code] = self._given.get(code, 0) + 1
+        return did_you_mean(name, self.named) if given <= LISTED_PER_CODE else None
+
+
+def _outcome_problem(event: Event, party: _Party) -> Diagnostic:
+    if party.kind != "agent":
+        return _problem(event, "E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
+                        "only invited agents accept, reject or have their invitation revoked")
+    if party.outcome is not None:
+        return _problem(
+            event, "E119", "event", f"party '{event.party}' already had {party.outcome.event} at "
+            f"{_where(party.outcome, event)}", "an invitation ends in one of accepted, rejected, revoked")
+    return _gone(event, party)
+
+
+def _hold_problem(event: Event, party: _Party) -> Diagnostic | None:
+    """A hold that starts while the agent is not connected, or ends while there is none."""
+    if party.ended is not None:
+        return _gone(event, party)
+    if event.event == _HELD:
+        if party.kind != "agent" or party.outcome is None or party.outcome.event != _ACCEPTED:
+            what = "it never accepted" if party.kind == "agent" else f"it is a {party.kind}"
+            return _problem(event, "E124", "event", f"party.held for party '{event.party}', but {what}",
+                            "only an agent who accepted puts the customer on hold")
+        if party.held is not None:
+            return _problem(event, "E124", "event", f"party.held for party '{event.party}', which is "
+                            f"already on hold (since {_where(party.held, event)})",
+                            "a hold ends with party.retrieved before the next party.held")
+        return None
+    if party.held is None:
+        return _problem(event, "E125", "event", f"party.retrieved for party '{event.party}', which is "
+                        "not on hold", "party.retrieved ends a hold that party.held started")
+    return None
+
+
+def _left_unaccepted(event: Event, party: _Party) -> Diagnostic:
+    how = f"its invitation ended with {party.outcome.event}" if party.outcome else "it never accepted"
+    return _problem(event, "E120", "event", f"agent party '{event.party}' left but {how}",
+                    "an agent leaves only after party.accepted; an unanswered invitation "
+                    "ends with party.rejected or party.revoked")
+
+
+def _gone(event: Event, party: _Party) -> Diagnostic:
+    return _problem(
+        event, "E121", "event", f"{event.event} for party '{event.party}', which already ended "
+        f"({party.ended.event} at {_where(party.ended, event)})",
+        "nothing happens to a party after it left, was rejected or was revoked")
+
+
+def _by_problem(event: Event, inviter: _Party | None, hints: _Hints) -> Diagnostic:
+    """`by` names a party that is unknown, not open yet or already ended."""
+    by = event.by
+    if inviter is not None:
+        return _problem(
+            event, "E123", "by", f"'by' names party '{by}', which already ended "
+            f"({inviter.ended.event} at {_where(inviter.ended, event)})",
+            "the party that causes an event must still be there")
+    named = hints.named
+    if by not in named:
+        hint = hints.closest("E122", by) or "'by' names a party of the same interaction"
+        return _problem(event, "E122", "by", f"'by' names unknown party '{by}'", hint)
+    return _problem(
+        event, "E123", "by", f"'by' names party '{by}', which is not open yet "
+        f"(it starts at {_where(named[by], event)}, seq {named[by].seq})",
+        "the party that causes an event must already be there")
+
+
+def _where(target: Event, seen_from: Event) -> str:
+    """`line N` within the same file, `path:N` across files."""
+    if target.source.path == seen_from.source.path:
+        return f"line {target.source.line}"
+    return f"{target.source.path}:{target.source.line}"

@@ -1,0 +1,252 @@
+"""Rule layers: files parsed, layered, checked, planned and compiled, every problem at once.
+
+The default layer is the package's own rule folder (shown as `rules/<file>`); each
+path the user gives (a file, or a folder of `*.rules` in sorted order) is a later
+layer. A later layer adds rules, facts and vocabulary values, sets parameters of
+earlier layers, replaces a rule or a fact only when it says so with `override`, and
+takes an earlier rule out with `disable rule ID`. When anything is wrong the result
+carries all the diagnostics, sorted, and no compiled program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib.resources import files
+from pathlib import Path
+from types import MappingProxyType
+
+import attrs
+
+from rulesengine.language import ir, syntax
+from rulesengine.language.check import (
+    CheckedFact,
+    CheckedRule,
+    Environment,
+    check_fact,
+    check_rule,
+    fact_infos,
+    param_clashes,
+)
+from rulesengine.language.compile import CompiledProgram, compile_program
+from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean, error, warning
+from rulesengine.language.overlap import find_conflicts, possible_ties
+from rulesengine.language.parse import parse
+from rulesengine.language.plan import plan_facts, reads
+from rulesengine.language.vocabulary import Param, Vocabulary, build_params, build_vocabulary
+
+DEFAULTS_FOLDER = "rules"
+
+#: one layer: (path as shown, text) for each of its files
+Layer = Sequence[tuple[str, str]]
+
+
+@attrs.frozen
+class Program:
+    """The outcome of loading: the compiled program when there was no error, and every diagnostic."""
+
+    compiled: CompiledProgram | None
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    #: the rules in effect after layering, in layer order then as written
+    rules: tuple[syntax.Rule, ...] = attrs.field(default=(), converter=tuple)
+    params: Mapping[str, Param] = MappingProxyType({})
+    vocabulary: Vocabulary | None = None
+    #: the facts in effect after layering, checked, by name
+    facts: Mapping[str, CheckedFact] = MappingProxyType({})
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+
+def read_layers(paths: Sequence[str], *, defaults: bool = True) -> tuple[list[Layer], list[Diagnostic]]:
+    """The default layer (unless `defaults=False`) and one layer per path, read; files that
+    cannot be read are diagnostics."""
+    layers: list[Layer] = [default_layer()] if defaults else []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        layer, unreadable = read_layer(path)
+        layers.append(layer)
+        problems += unreadable
+    return layers, problems
+
+
+def default_layer() -> Layer:
+    folder = files("rulesengine.rules")
+    return [(f"{DEFAULTS_FOLDER}/{entry.name}", entry.read_text(encoding="utf-8"))
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith(".rules")]
+
+
+def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
+    """A file, or a folder's `*.rules` files in sorted order; unreadable ones are diagnostics."""
+    given = Path(path)
+    if given.is_dir():
+        names = [str(given / child.name) for child in sorted(given.glob("*.rules"))]
+    elif given.exists():
+        names = [path]
+    else:
+        return [], [error("R407", f"no such rules file or folder: {path}")]
+    layer, problems = [], []
+    for name in names:
+        try:
+            layer.append((name, Path(name).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(error("R408", f"cannot read {name}: {exc}"))
+    return layer, problems
+
+
+def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Program:
+    """Parse, layer, check, plan and compile already-read files."""
+    texts = {path: text for layer in layers for path, text in layer}
+    problems: list[Diagnostic] = []
+    parsed: list[list[syntax.RuleFile]] = []
+    for layer in layers:
+        trees = []
+        for path, text in layer:
+            tree, found = parse(text, path)
+            problems += found
+            if tree is not None:
+                trees.append(tree)
+        parsed.append(trees)
+    vocabulary, found = build_vocabulary(parsed)
+    problems += found
+    params, found = build_params(parsed, settings)
+    problems += found + param_clashes(params)
+    rules, found = _layered(parsed, "rule")
+    problems += found
+    fact_decls, found = _layered(parsed, "fact")
+    problems += found
+    infos, found = fact_infos(fact_decls, vocabulary, params)
+    problems += found
+    env = Environment(vocabulary, params, infos)
+    facts: dict[str, CheckedFact] = {}
+    for info in infos.values():
+        fact, found = check_fact(info, env)
+        problems += found
+        if fact is not None:
+            facts[info.name] = fact
+    checked: list[CheckedRule] = []
+    for rule in rules:
+        sound, found = check_rule(rule, env)
+        problems += found
+        if sound is not None:
+            checked.append(sound)
+    plan, found = plan_facts(facts, checked)
+    problems += found
+    ties = possible_ties(checked)
+    problems += find_conflicts(checked, ties)
+    if len(checked) == len(rules) and len(facts) == len(infos):  # else a param may be unread by mistake
+        problems += _unread_params(params, checked, facts)
+    diagnostics = sorted((_with_source(p, texts) for p in problems), key=_sort_key)
+    has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
+    compiled = None if has_errors else compile_program(checked, facts, plan, ties, params)
+    return Program(compiled, diagnostics, rules, params, vocabulary, MappingProxyType(facts))
+
+
+def _unread_params(params: Mapping[str, Param], rules: Sequence[CheckedRule],
+                   facts: Mapping[str, CheckedFact]) -> list[Diagnostic]:
+    """R303 for each parameter that no rule reads, directly or through the facts it reads."""
+    wanted = [condition for rule in rules for condition in rule.conditions]
+    seen: set[str] = set()
+    read: set[str] = set()
+    while wanted:
+        node = wanted.pop()
+        for part in ir.walk(node):
+            if isinstance(part, ir.Const) and part.param:
+                read.add(part.param)
+        for name, _ in reads(node):
+            if name not in seen and name in facts:
+                seen.add(name)
+                wanted.append(facts[name].definition)
+    return [warning("R303", f"param '{name}' is read by no rule", param.span.position,
+                    hint="use it in a condition or a fact the rules read, or remove it")
+            for name, param in params.items() if name not in read]
+
+
+def _layered(layers: Sequence[Sequence[syntax.RuleFile]], what: str) -> tuple[list, list[Diagnostic]]:
+    """The rules (or facts) in effect, in layer order: later layers add, replace only with
+    `override`, and take rules out with `disable rule`."""
+    effective: dict[str, syntax.Rule | syntax.FactDecl] = {}
+    layer_of: dict[str, int] = {}
+    disabled_at: dict[str, syntax.DisableRule] = {}
+    problems: list[Diagnostic] = []
+    for number, layer in enumerate(layers):
+        declared = [item for f in layer for item in (f.rules if what == "rule" else f.facts)]
+        in_layer: dict[str, syntax.Rule | syntax.FactDecl] = {}
+        for item in sorted(declared, key=_written_at):
+            name = _key(item)
+            if name in in_layer:
+                problems.append(error("R403", f"{what} {'id ' if what == 'rule' else ''}'{name}' is already "
+                                      f"used at {_where(in_layer[name])}", _name_of(item).span.position,
+                                      hint=f"give each {what} its own {'id' if what == 'rule' else 'name'}"))
+                continue
+            in_layer[name] = item
+            if item.override and name not in effective:
+                gone = disabled_at.get(name)
+                problems.append(error("R402", f"`override {what} {name}`: no earlier {what} has this "
+                                      f"{'id' if what == 'rule' else 'name'}", _name_of(item).span.position,
+                                      hint=(f"it was disabled at {_where(gone)}" if gone else
+                                            did_you_mean(name, effective) or f"remove `override` to add a new {what}")))
+            elif not item.override and name in effective:
+                problems.append(error("R401", f"{what} '{name}' is already defined at "
+                                      f"{_where(effective[name])}", _name_of(item).span.position,
+                                      hint=f"write `override {what} {name}` to replace it, "
+                                           f"or choose another {'id' if what == 'rule' else 'name'}"))
+            else:
+                effective[name] = item
+                layer_of[name] = number
+        if what == "rule":
+            problems += _disable(layer, effective, in_layer, disabled_at)
+    in_order = sorted(effective.values(), key=lambda r: (layer_of[_key(r)], _written_at(r)))
+    return in_order, problems
+
+
+def _disable(layer: Sequence[syntax.RuleFile], effective: dict, in_layer: Mapping,
+             disabled_at: dict[str, syntax.DisableRule]) -> list[Diagnostic]:
+    problems = []
+    for disable in sorted((d for f in layer for d in f.disabled), key=_written_at):
+        name = disable.id.text
+        if name in in_layer:
+            problems.append(error("R409", f"`disable rule {name}`: the rule is defined in this same layer "
+                                  f"({_where(in_layer[name])})", disable.id.span.position,
+                                  hint="remove the rule instead of disabling it"))
+        elif name not in effective:
+            gone = disabled_at.get(name)
+            problems.append(error("R409", f"`disable rule {name}`: no earlier rule has this id",
+                                  disable.id.span.position,
+                                  hint=(f"it is already disabled at {_where(gone)}" if gone else
+                                        did_you_mean(name, effective))))
+        else:
+            del effective[name]
+            disabled_at[name] = disable
+    return problems
+
+
+def _key(item: syntax.Rule | syntax.FactDecl) -> str:
+    return _name_of(item).text
+
+
+def _name_of(item: syntax.Rule | syntax.FactDecl) -> syntax.Word:
+    return item.id if isinstance(item, syntax.Rule) else item.name
+
+
+def _written_at(item) -> tuple[str, int, int]:
+    return (item.span.path, item.span.line, item.span.col)
+
+
+def _where(item) -> str:
+    return f"{item.span.path}:{item.span.line}"
+
+
+def _with_source(diagnostic: Diagnostic, texts: Mapping[str, str]) -> Diagnostic:
+    where = diagnostic.position
+    if where is None or diagnostic.source_line is not None or where.path not in texts:
+        return diagnostic
+    lines = texts[where.path].splitlines()
+    if not 0 < where.line <= len(lines):
+        return diagnostic
+    return attrs.evolve(diagnostic, source_line=lines[where.line - 1])
+
+
+def _sort_key(diagnostic: Diagnostic) -> tuple:
+    return diagnostic.sort_key
