@@ -30,7 +30,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "report": _BASE | {"events", "model", "language", "decide", "output", "runtime"},
     "cli": _BASE | {"speedups", "events", "adapters", "model", "language", "decide", "output", "runtime",
                     "report", "__init__"},
-    "__init__": _BASE | {"events", "adapters", "model", "language", "decide", "output", "runtime"},
+    "api": _BASE | {"events", "adapters", "model", "language", "decide", "output", "runtime"},
+    "__init__": {"api"},
     "__main__": {"cli"},
 }
 #: folders of data the package reads, not code

@@ -1,7 +1,9 @@
 """The command line: the only place that prints to the terminal or chooses an exit code.
 
 Each subcommand lives in its own module of this package and exposes
-`register(subparsers)`, which adds its parser and sets `handler(args) -> int`.
+`register(subparsers)`, which adds its parser and sets `handler(args) -> int`. Only
+the module of the subcommand asked for is imported (every one for `--help` or a
+usage error), so a command loads the stages it uses and no others.
 Exit codes: 0 clean, 1 findings (rejected input, failed check), 2 usage or unreadable input or
 unwritable output; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 standard output closed by its reader.
 """
@@ -12,12 +14,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
-from rulesengine import __version__
-from rulesengine.cli import check, convert, explain, generate, graph, report, run, sample
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
-SUBCOMMANDS = (run, convert, check, explain, graph, report, generate, sample)
+#: the subcommands, each the module of this package of the same name, in the order help lists them
+SUBCOMMANDS = ("run", "convert", "check", "explain", "graph", "report", "generate", "sample")
 
 
 class SubcommandParser(argparse.ArgumentParser):
@@ -36,18 +38,36 @@ class SubcommandParser(argparse.ArgumentParser):
         return namespace, extras
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import rulesengine
+
+        print(f"rulesengine {rulesengine.__version__}")
+        parser.exit()
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: with `only`, that subcommand's alone."""
     parser = argparse.ArgumentParser(
         prog="rulesengine",
         description="Turn contact-center interaction events into technical descriptors.",
     )
-    parser.add_argument("--version", action="version", version=f"rulesengine {__version__}",
-                        help="print the version and exit")
+    parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=SubcommandParser)
-    for module in SUBCOMMANDS:
-        module.register(subparsers)
+    for name in SUBCOMMANDS if only is None else (only,):
+        import_module(f"rulesengine.cli.{name}").register(subparsers)
     return parser
+
+
+def _asked_for(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names, if its first argument is one."""
+    return argv[0] if argv and argv[0] in SUBCOMMANDS else None
 
 
 #: the exit status when standard output's reader left (`| head`): that of a process killed by
@@ -56,8 +76,8 @@ BROKEN_PIPE = 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_asked_for(arguments)).parse_args(arguments)
     with stopping_on_signals():
         try:
             return args.handler(args)

@@ -10,13 +10,12 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from operator import itemgetter
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import orjson
 
-from rulesengine.adapters import ConversionStats
 from rulesengine.events.assemble import Rejection
-from rulesengine.cli import convert, options
+from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.decide.decider import Decider
@@ -31,6 +30,9 @@ from rulesengine.cli.progress import Progress
 from rulesengine.runtime.sharing import MAX_JOBS
 from rulesengine.output.table import TableWriter
 from rulesengine.wording import counted
+
+if TYPE_CHECKING:
+    from rulesengine.adapters import ConversionStats
 
 #: formats whose rows workers can write themselves, as bytes the parent appends
 STREAMED = ("jsonl", "csv")
@@ -82,7 +84,7 @@ def handle(args: argparse.Namespace) -> int:
     if decider is None:
         return 2
     stats = RunStats()
-    conversion = ConversionStats() if args.adapter else None
+    conversion = _conversion() if args.adapter else None
     try:
         _write_results(args, sources, decider, output_format, stats, conversion)
     except InputError as problem:
@@ -92,6 +94,8 @@ def handle(args: argparse.Namespace) -> int:
         complain("rulesengine run", problem)
         return 2
     if conversion is not None:
+        from rulesengine.cli import convert
+
         convert.print_summary(args.adapter, conversion, "rulesengine")
     _print_summary(stats, time.perf_counter() - started)
     stream = stats.stream
@@ -187,6 +191,8 @@ def _results(args: argparse.Namespace, sources: list[str], decider: Decider, out
     run on one process.
     """
     if conversion is not None:
+        from rulesengine.cli import convert
+
         return convert.evaluate_converted(args, decider, stats, conversion)
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
@@ -194,6 +200,13 @@ def _results(args: argparse.Namespace, sources: list[str], decider: Decider, out
     streamed = WRITERS[output_format] if output_format in STREAMED else None
     return decide_parallel(sources, decider, streamed, jobs=jobs, include_open=args.include_open,
                              stats=stats)
+
+
+def _conversion() -> ConversionStats:
+    """Counts for `--from`; the adapters are imported only by a run that converts."""
+    from rulesengine.adapters import ConversionStats
+
+    return ConversionStats()
 
 
 def _print_summary(stats: RunStats, seconds: float) -> None:
