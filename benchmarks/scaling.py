@@ -18,6 +18,15 @@ time that doubles with N:
   diagnostic was kept and listed);
 - `cut line`: one line cut short whose `data` holds N strings `"interaction"` (its id
   is read from its own top-level key, following the text token by token).
+
+Rule layers of N rules, loaded by `rulesengine check --rules FILE` (the load every run
+pays):
+
+- `tying rules`: N rules of one priority that may all tie with one another (`alert >
+  Ns`, four outcomes in turn): every pair was once compared, listed as a possible tie,
+  and tested by generated code, in time and memory that grew with N²;
+- `pinned rules`: N rules of one priority, each about one resource (`resource ==
+  "Agent_N"`), in turn two outcomes: exclusive, once proved so pair by pair.
 """
 
 from __future__ import annotations
@@ -72,6 +81,25 @@ def broken_lines(count: int) -> list[dict]:
             _event(count + 2, "interaction.ended")]
 
 
+_OUTCOMES = ("Completed", "Abandoned reason Revoked", "Redirected reason Rejected", "Transferred")
+
+
+def tying_rules(count: int) -> str:
+    return "\n".join(f'rule site.t{n}  "ties"  for agent  when alert > {n}s  set result {_OUTCOMES[n % 4]}  '
+                     "priority 40" for n in range(count))
+
+
+def pinned_rules(count: int) -> str:
+    return "\n".join(f'rule site.p{n}  "pinned"  for agent  when resource == "Agent_{n}"  '
+                     f"set result {_OUTCOMES[n % 2]}  priority 40" for n in range(count))
+
+
+#: rule layer case -> (the layer of size N, the smallest N)
+RULE_CASES: dict[str, tuple[Callable[[int], str], int]] = {
+    "tying rules": (tying_rules, 500),
+    "pinned rules": (pinned_rules, 500),
+}
+
 #: case -> (input of size N as records or raw lines, the smallest N)
 CASES: dict[str, tuple[Callable[[int], list[dict] | list[bytes]], int]] = {
     "seq strings": (seq_strings, 100_000),
@@ -84,16 +112,41 @@ CASES: dict[str, tuple[Callable[[int], list[dict] | list[bytes]], int]] = {
 
 def seconds_to_run(path: Path, rounds: int) -> float:
     """The best of `rounds` whole runs over `path`, diagnostics and summary discarded."""
+    return _best_of(rounds, ["run", str(path), "--jobs", "1", "--output", os.devnull, "--rejects", os.devnull])
+
+
+def seconds_to_load(path: Path, rounds: int) -> float:
+    """The best of `rounds` loads of the rule layer at `path` with the defaults, the report
+    `check` prints (its findings go to standard output) written to memory."""
+    return _best_of(rounds, ["check", "--rules", str(path)])
+
+
+def _best_of(rounds: int, command: list[str]) -> float:
     best = float("inf")
     for _ in range(rounds):
         started = time.perf_counter()
-        with contextlib.redirect_stderr(io.StringIO()):
-            status = rulesengine(["run", str(path), "--jobs", "1", "--output", os.devnull,
-                                  "--rejects", os.devnull])
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            status = rulesengine(command)
         best = min(best, time.perf_counter() - started)
         if status not in (0, 1):
-            raise SystemExit(f"rulesengine run {path} failed with {status}")
+            raise SystemExit(f"rulesengine {' '.join(command)} failed with {status}")
     return best
+
+
+def _write_events(path: Path, items: list[dict] | list[bytes]) -> None:
+    path.write_bytes(b"".join((item if isinstance(item, bytes) else orjson.dumps(item)) + b"\n" for item in items))
+
+
+def _print_rows(name: str, first: int, largest: int, measure: Callable[[int], float]) -> None:
+    """One table row per size from `first` to `first * largest`, doubling, with the growth."""
+    previous = None
+    size = first
+    while size <= first * largest:
+        seconds = measure(size)
+        growth = f"{seconds / previous:.2f}" if previous else ""
+        print(f"| {name} | {size:,} | {seconds:.3f} | {seconds / size * 1e6:.1f} | {growth} |", flush=True)
+        previous = seconds
+        size *= 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,18 +158,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| case | N | seconds | µs per item | time / time at N/2 |")
     print("|---|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
+        events = Path(folder) / "input.jsonl"
+        rules = Path(folder) / "site.rules"
+
+        def run_over(make: Callable[[int], list[dict] | list[bytes]]) -> Callable[[int], float]:
+            def measure(size: int) -> float:
+                _write_events(events, make(size))
+                return seconds_to_run(events, args.rounds)
+            return measure
+
+        def load_of(make: Callable[[int], str]) -> Callable[[int], float]:
+            def measure(size: int) -> float:
+                rules.write_text(make(size), encoding="utf-8")
+                return seconds_to_load(rules, args.rounds)
+            return measure
+
         for name, (make, first) in CASES.items():
-            previous = None
-            size = first
-            while size <= first * args.largest:
-                path = Path(folder) / "input.jsonl"
-                path.write_bytes(b"".join((item if isinstance(item, bytes) else orjson.dumps(item)) + b"\n"
-                                          for item in make(size)))
-                seconds = seconds_to_run(path, args.rounds)
-                growth = f"{seconds / previous:.2f}" if previous else ""
-                print(f"| {name} | {size:,} | {seconds:.3f} | {seconds / size * 1e6:.1f} | {growth} |", flush=True)
-                previous = seconds
-                size *= 2
+            _print_rows(name, first, args.largest, run_over(make))
+        for name, (make_rules, first) in RULE_CASES.items():
+            _print_rows(name, first, args.largest, load_of(make_rules))
     return 0
 
 

@@ -25,6 +25,7 @@ import msgspec
 
 from rulesengine.language import ir
 from rulesengine.language.check import CheckedFact, CheckedRule
+from rulesengine.language.overlap import Ties
 from rulesengine.language.patterns import Matcher
 from rulesengine.language.plan import ALL_KINDS, FactPlan, plan_facts
 from rulesengine.language.vocabulary import Param
@@ -125,6 +126,19 @@ def _keyed_lookup(table: dict, value):
         return table.get(value)
     except TypeError:
         return None
+
+
+def _first_tie(tests, start: int, slot: str, p, m):
+    """The first rule from `start` on, at the priority of the rule before it, that sets `slot`
+    otherwise and matches: the tie a crowded winner looks for (candidates come strongest
+    first, so the scan stops where the priority drops)."""
+    winner = tests[start - 1][0]
+    for rule, test in tests[start:]:
+        if rule.priority != winner.priority:
+            return None
+        if rule.outcomes[slot] != winner.outcomes[slot] and test(p, m):
+            return rule
+    return None
 
 
 def _between(later, earlier) -> int | None:
@@ -394,13 +408,16 @@ class CompiledRule:
     #: the `match` pattern, then each top-level part of `when`
     conditions: tuple[Condition, ...]
     #: per slot, the ids of the rules that may tie with this one; once this rule wins a
-    #: slot, only these can still disagree with it
+    #: slot, only these can still disagree with it, unless the slot is crowded
     rivals: Mapping[str, frozenset[str]]
     #: all conditions at once, as the source of one Python expression over `p` and `m`
     source: str
     #: a condition that holds only for some values of one expression: (its text, its Python
     #: source, the values), so a picker can look the rule up by that value (`compile_picker`)
     key: tuple[str, str, tuple] | None = None
+    #: slots on which more rules may tie with this one than were listed (`overlap.MAX_RIVALS`):
+    #: once it wins one, every later rule of its priority with another outcome is tested
+    crowded: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -410,8 +427,8 @@ class CompiledRule:
         return self.outcomes.get(slot)
 
 
-def compile_rule(rule: CheckedRule, translator: Translator,
-                 rivals: Mapping[str, frozenset[str]]) -> CompiledRule:
+def compile_rule(rule: CheckedRule, translator: Translator, rivals: Mapping[str, frozenset[str]],
+                 crowded: frozenset[str] = frozenset()) -> CompiledRule:
     parts = [(condition.text, translator.value(condition), condition) for condition in rule.conditions]
     source = " and ".join(f"({text})" for _, text, _ in parts) or "True"
     span = rule.rule.span
@@ -425,6 +442,7 @@ def compile_rule(rule: CheckedRule, translator: Translator,
         rivals=rivals,
         source=source,
         key=_key(rule.conditions, translator),
+        crowded=crowded,
     )
 
 
@@ -468,15 +486,16 @@ def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Tr
     by one, so a site layer of many such rules costs one dictionary lookup per party.
     """
     lines = ["def pick(p, m):"]
+    shared: dict[str, str] = {}
     place = 0
     where = {rule.id: number for number, rule in enumerate(candidates)}
     while place < len(candidates):
         run = _keyed_run(candidates, place)
         if len(run) >= KEYED_RUN:
-            lines += _lookup(candidates, where, run, slot, translator)
+            lines += _lookup(candidates, where, run, slot, translator, shared)
             place += len(run)
             continue
-        lines += ["    " + line for line in _tests(candidates, where, place, slot, translator, skip=frozenset())]
+        lines += ["    " + line for line in _tests(candidates, where, place, slot, translator, frozenset(), shared)]
         place += 1
     lines.append("    return _undecided")
     translator.namespace["_undecided"] = (None, None)
@@ -497,7 +516,7 @@ def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[CompiledR
 
 
 def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int, slot: str,
-           translator: Translator, skip: frozenset[str]) -> list[str]:
+           translator: Translator, skip: frozenset[str], shared: dict[str, str]) -> list[str]:
     """`if` lines that return candidate `place` when it matches, or it and a matching rival.
 
     Only rivals after it at its priority can still tie with it (a stronger or earlier one
@@ -506,6 +525,8 @@ def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int
     winner = candidates[place]
     won = translator._name("won", (winner, None))
     lines = [f"if {winner.source}:"]
+    if slot in winner.crowded:
+        return [*lines, *_scan_for_tie(candidates, place, slot, translator, shared), f"    return {won}"]
     later = sorted(where[rival] for rival in winner.rivals.get(slot, ())
                    if rival in where and where[rival] > place and rival not in skip)
     for number in later:
@@ -516,8 +537,22 @@ def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int
     return [*lines, f"    return {won}"]
 
 
+def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, translator: Translator,
+                  shared: dict[str, str]) -> list[str]:
+    """Lines that test, in a loop, every later candidate of the winner's priority with another
+    outcome: what a crowded winner does instead of testing a list of rivals. The candidates'
+    tests are made once per picker (`shared`), whatever the number of crowded winners."""
+    if "tests" not in shared:
+        shared["tests"] = translator._name("tests", tuple((rule, translator.function(rule.source))
+                                                          for rule in candidates))
+    winner, found = translator._name("rule", candidates[place]), translator._temp()
+    return [f"    {found} = _first_tie({shared['tests']}, {place + 1}, {slot!r}, p, m)",
+            f"    if {found} is not None:",
+            f"        return (None, ({winner}, {found}))"]
+
+
 def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[CompiledRule], slot: str,
-            translator: Translator) -> list[str]:
+            translator: Translator, shared: dict[str, str]) -> list[str]:
     """Lines that look the run's rules up by their key's value and test only those."""
     by_value: dict[object, list[CompiledRule]] = {}
     for rule in run:
@@ -531,7 +566,7 @@ def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list
         lines = ["def sub(p, m):"]
         others = in_run - {rule.id for rule in rules}
         for rule in rules:
-            lines += ["    " + line for line in _tests(candidates, where, where[rule.id], slot, translator, skip=others)]
+            lines += ["    " + line for line in _tests(candidates, where, where[rule.id], slot, translator, others, shared)]
         lines.append("    return None")
         table[value] = translator.define("\n".join(lines), "sub")
     name = translator._name("keyed", table)
@@ -543,11 +578,11 @@ def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list
             f"            return {found}"]
 
 
-def rivals_by_rule(ties) -> dict[str, dict[str, frozenset[str]]]:
-    """Per rule id and slot, the ids of the rules the overlap analysis could not prove
-    exclusive with it."""
+def rivals_by_rule(ties: Ties) -> dict[str, dict[str, frozenset[str]]]:
+    """Per rule id and slot, the ids of the rules the overlap analysis found it may tie with
+    (for a crowded rule, not all of the later ones: see `CompiledRule.crowded`)."""
     found: dict[str, dict[str, set[str]]] = {}
-    for tie in ties:
+    for tie in ties.pairs:
         for mine, theirs in ((tie.first, tie.second), (tie.second, tie.first)):
             found.setdefault(mine.id, {}).setdefault(tie.slot, set()).add(theirs.id)
     return {rule: {slot: frozenset(ids) for slot, ids in slots.items()} for rule, slots in found.items()}
@@ -570,12 +605,13 @@ class CompiledProgram:
     params: Mapping[str, Param]
 
 
-def compile_program(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFact], plan: FactPlan, ties,
+def compile_program(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFact], plan: FactPlan, ties: Ties,
                     params: Mapping[str, Param]) -> CompiledProgram:
     """The rule set as Python: the facts the rules read, every fact (for explain), the rules."""
     translator = Translator()
     rivals = rivals_by_rule(ties)
-    compiled = tuple(compile_rule(rule, translator, rivals.get(rule.id, {}))
+    compiled = tuple(compile_rule(rule, translator, rivals.get(rule.id, {}),
+                                  frozenset(slot for slot in rule.outcomes if (rule.id, slot) in ties.crowded))
                      for rule in sorted(rules, key=lambda r: r.id))
 
     def every_fact() -> Callable[[object], None]:

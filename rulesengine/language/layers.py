@@ -137,7 +137,8 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
     problems += find_conflicts(checked, ties)
     if len(checked) == len(rules) and len(facts) == len(infos):  # else a param may be unread by mistake
         problems += _unread_params(params, checked, facts)
-    diagnostics = sorted((_with_source(p, texts) for p in problems), key=_sort_key)
+    lines = {path: text.splitlines() for path, text in texts.items()}
+    diagnostics = sorted((_with_source(p, lines) for p in problems), key=_sort_key)
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
     compiled = None if has_errors else compile_program(checked, facts, plan, ties, params)
     return Program(compiled, diagnostics, rules, params, vocabulary, MappingProxyType(facts))
@@ -238,11 +239,12 @@ def _where(item) -> str:
     return f"{item.span.path}:{item.span.line}"
 
 
-def _with_source(diagnostic: Diagnostic, texts: Mapping[str, str]) -> Diagnostic:
+def _with_source(diagnostic: Diagnostic, lines_of: Mapping[str, list[str]]) -> Diagnostic:
+    """The diagnostic with the line it points at, from the files' lines split once."""
     where = diagnostic.position
-    if where is None or diagnostic.source_line is not None or where.path not in texts:
+    if where is None or diagnostic.source_line is not None or where.path not in lines_of:
         return diagnostic
-    lines = texts[where.path].splitlines()
+    lines = lines_of[where.path]
     if not 0 < where.line <= len(lines):
         return diagnostic
     return attrs.evolve(diagnostic, source_line=lines[where.line - 1])

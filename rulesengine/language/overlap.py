@@ -12,9 +12,12 @@ which `check` reports (R301) and the compiled rules use to test a winner's rival
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import itertools
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 import msgspec
@@ -22,8 +25,9 @@ import msgspec
 from rulesengine.language import ir
 from rulesengine.language.check import CheckedRule
 from rulesengine.diagnostics import Diagnostic, warning
+from rulesengine.wording import counted
 from rulesengine.language.patterns import can_both_match
-from rulesengine.model.valuetypes import BOOL, DURATION, NUMBER
+from rulesengine.model.valuetypes import BOOL, DATA, DURATION, NUMBER, STRING
 from rulesengine.language.vocabulary import OUTCOME_SLOTS
 
 #: a conjunction of constraints: what is tested → allowed values (a frozenset) or (lo, hi, none_ok)
@@ -68,7 +72,19 @@ def _atom(node: ir.Expr, negated: bool) -> list[Conjunct]:
             if op == "!=" and not negated:
                 return [{}]
             return [{subject.text: _interval(op, value, negated)}]
+        case ir.Compare(op="==", left=subject, right=ir.Const(value=value)) if not negated and _pinned(subject, value):
+            return [{subject.text: frozenset({value}), **_opaque(node, negated)[0]}]
+        case ir.In(item=subject, options=options, negated=False) if not negated and all(
+                isinstance(option, ir.Const) and _pinned(subject, option.value) for option in options):
+            return [{subject.text: frozenset(option.value for option in options), **_opaque(node, negated)[0]}]
     return _opaque(node, negated)
+
+
+def _pinned(subject: ir.Expr, value: object) -> bool:
+    """Whether `subject == value` pins a text or a data value to one value: then two rules that
+    pin it to different values exclude each other (it is also kept by its text, so that the
+    test and its negation still do)."""
+    return subject.type in (STRING, DATA) and isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -179,43 +195,131 @@ def _may_overlap(a: _Shape, b: _Shape) -> bool:
     return can_both_match(a.steps.nfa, b.steps.nfa)
 
 
-def possible_ties(rules: Sequence[CheckedRule]) -> list[Tie]:
-    """Every pair of rules that could tie on a slot; any pair not listed never can.
+#: rivals listed for one rule and slot; past this many the rule is `crowded` on that slot, and
+#: once it wins, every later rule of its priority with another outcome is tested
+MAX_RIVALS = 32
+
+
+@attrs.frozen
+class Ties:
+    """What the overlap analysis found: pairs of rules that may tie, and crowded rules.
+
+    Rules are compared in the order a picker tests them (priority, then id): each rule
+    against the later ones of its priority that set the slot differently, until
+    `MAX_RIVALS` may tie with it; then the rule is crowded on that slot and the rest are
+    not compared. So the analysis is linear in the rules where every rule may tie with
+    every other, and a picker still finds every tie at run time.
+    """
+
+    pairs: list[Tie]
+    #: (rule id, slot) of the rules whose later rivals were not all listed → the first of them
+    crowded: Mapping[tuple[str, str], tuple[str, ...]]
+
+
+def possible_ties(rules: Sequence[CheckedRule]) -> Ties:
+    """Pairs of rules that may tie on a slot, and the crowded rules; any other pair never can.
 
     Only rules of the same priority that set a slot to different outcomes and share a
-    kind are compared, each rule's conditions analysed once.
+    kind are compared, each rule's conditions analysed once. Rules that test one value
+    of the same thing (`resource == "Agent_7"`, a campaign in the data) are indexed by
+    that value, so a site layer of many such rules is compared in linear time.
     """
-    shapes: dict[int, _Shape] = {}
+    shapes = {id(rule): _shape(rule) for rule in rules}
     groups: dict[tuple[int, str], list[CheckedRule]] = defaultdict(list)
     for rule in rules:
         for slot in rule.outcomes:
             groups[rule.priority, slot].append(rule)
-    ties = []
+    pairs: list[Tie] = []
+    crowded: dict[tuple[str, str], tuple[str, ...]] = {}
     order = {id(rule): number for number, rule in enumerate(rules)}
     for (_, slot), members in groups.items():
-        by_outcome: dict[tuple[str, str], list[CheckedRule]] = defaultdict(list)
-        for rule in members:
-            by_outcome[rule.outcomes[slot]].append(rule)
-        for mine, theirs in itertools.combinations(by_outcome.values(), 2):
-            for first, second in itertools.product(mine, theirs):
-                if not first.kinds & second.kinds:
+        if len({rule.outcomes[slot] for rule in members}) < 2:
+            continue
+        members.sort(key=lambda rule: rule.id)
+        index = _Index(members, slot, shapes)
+        for place, rule in enumerate(members):
+            found: list[str] = []
+            for later in index.candidates(place):
+                other = members[later]
+                if not rule.kinds & other.kinds or not _may_overlap(shapes[id(rule)], shapes[id(other)]):
                     continue
-                one = shapes.get(id(first)) or shapes.setdefault(id(first), _shape(first))
-                other = shapes.get(id(second)) or shapes.setdefault(id(second), _shape(second))
-                if _may_overlap(one, other):
-                    pair = (first, second) if order[id(first)] < order[id(second)] else (second, first)
-                    ties.append(Tie(slot, *pair))
-    ties.sort(key=lambda t: (order[id(t.first)], order[id(t.second)], list(OUTCOME_SLOTS).index(t.slot)))
-    return ties
+                if len(found) == MAX_RIVALS:
+                    crowded[rule.id, slot] = tuple(found[:3])
+                    break
+                found.append(other.id)
+                first, second = (rule, other) if order[id(rule)] < order[id(other)] else (other, rule)
+                pairs.append(Tie(slot, first, second))
+    pairs.sort(key=lambda t: (order[id(t.first)], order[id(t.second)], list(OUTCOME_SLOTS).index(t.slot)))
+    return Ties(pairs, MappingProxyType(crowded))
 
 
-def find_conflicts(rules: Sequence[CheckedRule], ties: Sequence[Tie]) -> list[Diagnostic]:
+class _Index:
+    """The later rules of a group a rule must be compared with: those with another outcome,
+    and, when both test the group's most tested value (`resource`, a data key, an
+    enumeration), only those that allow one of its values."""
+
+    def __init__(self, members: Sequence[CheckedRule], slot: str, shapes: dict[int, _Shape]) -> None:
+        self.outcomes = [rule.outcomes[slot] for rule in members]
+        subject = _indexed_subject([shapes[id(rule)] for rule in members])
+        self.values = [_values(shapes[id(rule)], subject) for rule in members]
+        #: per outcome, the places of the rules that allow anything, and of those allowing each value
+        self.free: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.allowing: dict[tuple[str, str], dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for place, (outcome, values) in enumerate(zip(self.outcomes, self.values)):
+            if values is None:
+                self.free[outcome].append(place)
+            else:
+                for value in values:
+                    self.allowing[outcome][value].append(place)
+
+    def candidates(self, place: int) -> Iterator[int]:
+        """Places after `place`, in order, of the rules that may tie with the rule there."""
+        mine, values = self.outcomes[place], self.values[place]
+        runs = []
+        for outcome in {*self.free, *self.allowing} - {mine}:
+            lists = [self.free[outcome]]
+            lists += (self.allowing[outcome].values() if values is None
+                      else (self.allowing[outcome].get(value, ()) for value in values))
+            runs += [iter(places[bisect.bisect_right(places, place):]) for places in lists if places]
+        previous = -1
+        for later in heapq.merge(*runs):
+            if later != previous:
+                previous = later
+                yield later
+
+
+def _values(shape: _Shape, subject: str | None) -> frozenset | None:
+    """The values of `subject` the rule can match at all, when every alternative of its
+    conditions pins it to a few; None when it allows anything."""
+    if subject is None or not shape.conjuncts:
+        return None
+    allowed: set = set()
+    for conjunct in shape.conjuncts:
+        constraint = conjunct.get(subject)
+        if not isinstance(constraint, frozenset) or _NONE in constraint:
+            return None
+        allowed |= constraint
+    return frozenset(allowed)
+
+
+def _indexed_subject(shapes: Sequence[_Shape]) -> str | None:
+    """What most rules of a group pin to a few values (the party's kind aside)."""
+    counts: Counter[str] = Counter()
+    for shape in shapes:
+        if shape.conjuncts:
+            counts.update(key for key in shape.conjuncts[0] if key != "kind" and _values(shape, key) is not None)
+    return min(counts, key=lambda key: (-counts[key], key)) if counts else None
+
+
+def find_conflicts(rules: Sequence[CheckedRule], ties: Ties) -> list[Diagnostic]:
     """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302).
 
     `rules` come in layer order, `ties` are their `possible_ties`; a conflict is
     reported at the later rule of the two.
     """
-    problems = _capped_overlaps(ties)
+    problems = _capped_overlaps(ties.pairs)
+    by_id = {rule.id: rule for rule in rules}
+    problems += [_crowded(by_id[rule_id], slot, ties.crowded[rule_id, slot]) for rule_id, slot in sorted(ties.crowded)]
     unconditional: dict[str, list[CheckedRule]] = defaultdict(list)
     for rule in rules:
         if not rule.conditions:
@@ -249,10 +353,19 @@ def _capped_overlaps(ties: Sequence[Tie]) -> list[Diagnostic]:
             rule, slot = rest[0].second, rest[0].slot
             names = ", ".join(f"'{tie.first.id}'" for tie in rest[:5]) + (", ..." if len(rest) > 5 else "")
             problems.append(warning(
-                "R301", f"rule '{rule.id}' may also tie on its {slot} with {len(rest)} more rules at priority "
+                "R301", f"rule '{rule.id}' may also tie on its {slot} with {counted(len(rest), 'more rule')} at priority "
                 f"{rule.priority}: {names}", rule.rule.span.position,
                 hint="give the rules of this group priorities of their own, or exclusive conditions"))
     return problems
+
+
+def _crowded(rule: CheckedRule, slot: str, first: Sequence[str]) -> Diagnostic:
+    names = ", ".join(f"'{name}'" for name in first)
+    return warning(
+        "R301", f"rule '{rule.id}' may tie on its {slot} with more than {MAX_RIVALS} rules of priority "
+        f"{rule.priority} ({names}, ...); they were not all compared, and each is tested at run time "
+        f"whenever '{rule.id}' decides", rule.rule.span.position,
+        hint="give the rules of this group priorities of their own, or exclusive conditions")
 
 
 def _overlap(rule: CheckedRule, other: CheckedRule, slot: str) -> Diagnostic:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 from importlib.resources import files
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulesengine.language.syntax import show_fact, show_rule
 from rulesengine.language.parse import parse
 from rulesengine.runtime.pipeline import model_of
+from rulesengine.language.overlap import MAX_RIVALS
 from rulesengine.decide.ruleset import default_layer, load_layers, load_rules
 from tests.interactions import Script, assembled, interactions
 
@@ -149,6 +151,14 @@ rule site.short  "Engaged briefly"  for agent  match invited accepted left?  whe
 rule site.coached  "Coached agents pull"  for agent  when visibility == coach  set role Puller
 '''
 WITH_TIES = load_layers([default_layer(), [("site.rules", SITE_TIES)]], {})
+#: a layer where most rules may tie with more than `MAX_RIVALS` others: crowded winners scan
+_RESULTS = ("Completed", "Abandoned reason Revoked", "Redirected reason Rejected", "Transferred")
+SITE_CROWD = "\n".join(
+    f'rule site.c{n:02d}  "many"  for agent  when {condition}  set result {_RESULTS[n % 4]}'
+    for n, condition in enumerate([*(f"alert > {n}s" for n in range(40)),
+                                   *(f'resource == "Agent_a{n % 3}"' for n in range(12)),
+                                   *(f"engage < {n}m" for n in range(1, 30))]))
+CROWDED = load_layers([default_layer(), [("site.rules", SITE_CROWD)]], {})
 
 
 def exhaustive_pick(candidates, slot, party, model):
@@ -165,19 +175,36 @@ def exhaustive_pick(candidates, slot, party, model):
     return winner, None
 
 
+@pytest.mark.parametrize("loaded", [WITH_TIES, CROWDED], ids=["ties", "crowded"])
 @settings(max_examples=300, deadline=None)
-@given(interactions())
-def test_testing_only_rivals_decides_as_testing_every_rule(events):
-    """The compiled pickers test rules one by one and then only the winner's rivals: the
-    overlap analysis proved the other pairs exclusive, so skipping them never hides a tie."""
-    assert {d.code for d in WITH_TIES.diagnostics} == {"R301"}
-    decider = WITH_TIES.decider
+@given(events=interactions())
+def test_testing_only_rivals_decides_as_testing_every_rule(loaded, events):
+    """The compiled pickers test rules one by one and then only the winner's rivals, or, for
+    a crowded winner, every later rule of its priority: the overlap analysis proved the
+    other pairs exclusive, so skipping them never hides a tie."""
+    assert {d.code for d in loaded.diagnostics} == {"R301"}
+    decider = loaded.decider
     model = model_of(assembled(events))
     decider.facts(model)
     for party in model.parties:
         for slot in ("role", "result", "record"):
             candidates = decider.candidates(party.kind, slot)
             assert decider.pick(party, model, slot) == exhaustive_pick(candidates, slot, party, model)
+
+
+def test_a_crowded_layer_is_crowded_and_lists_its_rivals_up_to_the_limit():
+    crowded = [(rule.id, slot) for rule in CROWDED.decider.rules for slot in rule.crowded]
+    assert ("agent.completed", "result") in crowded and ("site.c00", "result") in crowded
+    assert all(len(rule.rivals.get("result", ())) <= 2 * MAX_RIVALS for rule in CROWDED.decider.rules)
+    [warning] = [d for d in CROWDED.diagnostics if d.message.startswith("rule 'site.c00' may tie")]
+    assert f"more than {MAX_RIVALS} rules of priority 0 ('site.c01', 'site.c02', 'site.c03', ...)" in warning.message
+
+
+def test_rules_that_pin_a_resource_to_different_values_never_tie():
+    pinned = "\n".join(f'rule site.p{n}  "pinned"  for agent  when resource == "Agent_{n}"  '
+                        f'set result {_RESULTS[n % 2]}  priority 5' for n in range(200))
+    loaded = load_layers([default_layer(), [("site.rules", pinned)]], {})
+    assert loaded.diagnostics == () and all(not rule.rivals for rule in loaded.decider.rules if rule.priority == 5)
 
 
 def test_rivals_are_the_pairs_check_could_not_separate():
