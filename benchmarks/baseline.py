@@ -253,7 +253,7 @@ def row(key: str, party: dict, parties: dict[str, dict], left_seq: int | None) -
     decided.append(record_rule)
     return orjson.dumps({
         "interaction": key, "party": party["id"], "kind": kind, "resource": party["resource"],
-        "fact": "MSF" if msf else "IRF",
+        "record": "MSF" if msf else "IRF",
         "start": first["ts"], "end": last["ts"], "alert_ms": alert_ms, "engage_ms": engage_ms,
         "resource_role": role, "role_reason": "Unspecified", "technical_result": result,
         "result_reason": reason, "rule": " + ".join(decided),

@@ -143,7 +143,7 @@ def _decision_json(decision: Decision | None) -> dict | None:
     rule, rule_at = decision.rule_columns
     return {"resource_role": decision.resource_role, "role_reason": decision.role_reason,
             "technical_result": decision.technical_result, "result_reason": decision.result_reason,
-            "fact": decision.record, "rule": rule, "rule_at": rule_at}
+            "record": decision.record, "rule": rule, "rule_at": rule_at}
 
 
 def to_json(model: InteractionModel, decisions: Sequence[Decision] | None = None) -> str:

@@ -33,7 +33,7 @@ class Row(msgspec.Struct, frozen=True, gc=False):
     party: str
     kind: str
     resource: str
-    fact: str
+    record: str
     start: str
     end: str
     alert_ms: int | None

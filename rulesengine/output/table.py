@@ -19,7 +19,7 @@ from rulesengine.diagnostics import printable
 if TYPE_CHECKING:
     from rulesengine.output.rows import Row
 
-HEADERS = ("interaction", "party", "kind", "resource", "fact", "descriptor", "rule")
+HEADERS = ("interaction", "party", "kind", "resource", "record", "descriptor", "rule")
 GAP = "  "
 #: after the descriptor of a row whose interaction had not ended: it may still change
 PROVISIONAL = " (provisional)"
@@ -49,7 +49,7 @@ class Cut:
 FITTING: tuple[Drop | Cut, ...] = (
     Cut("interaction", 20),
     Drop("rule"),
-    Drop("fact"),
+    Drop("record"),
     Cut("descriptor", 36),
     Drop("kind"),
     Cut("interaction", len("interaction")),
@@ -65,7 +65,7 @@ def cells(row: Row, *, short_party: bool) -> tuple[str, ...]:
         party = party[len(row.interaction) + 1:]
     descriptor = row.descriptor + (PROVISIONAL if row.provisional else "")
     # for a terminal: an id holding an escape sequence is shown, not obeyed
-    return tuple(printable(cell) for cell in (row.interaction, party, row.kind, row.resource, row.fact,
+    return tuple(printable(cell) for cell in (row.interaction, party, row.kind, row.resource, row.record,
                                               descriptor, row.rule or "-"))
 
 

@@ -44,7 +44,7 @@ ABANDONED = "Abandoned"
 class DescriptorCount:
     kind: str
     descriptor: str
-    fact: str
+    record: str
     parties: int
 
 
@@ -66,15 +66,15 @@ class PartyEntry:
     kind: str
     resource: str
     descriptor: str
-    fact: str
+    record: str
     alert_ms: int | None
     #: the parts no rule decided: `role`, `result`, `record`
     undecided: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     @classmethod
     def of(cls, row: Row) -> PartyEntry:
-        parts = (("role", row.resource_role), ("result", row.technical_result), ("record", row.fact))
-        return cls(row.interaction, row.party, row.kind, row.resource, row.descriptor, row.fact,
+        parts = (("role", row.resource_role), ("result", row.technical_result), ("record", row.record))
+        return cls(row.interaction, row.party, row.kind, row.resource, row.descriptor, row.record,
                    row.alert_ms, [name for name, value in parts if value == UNSPECIFIED])
 
 
@@ -181,7 +181,7 @@ class Tally:
         listed = False
         abandoned_by: Row | None = None
         for row in evaluated.rows:
-            self.descriptors[row.kind, row.descriptor, row.fact] += 1
+            self.descriptors[row.kind, row.descriptor, row.record] += 1
             if row.rule is not None:
                 self.rules.update(zip(row.rule.split(RULE_SEPARATOR), row.rule_at.split(RULE_SEPARATOR)))
             if row.alert_ms is not None:
@@ -244,9 +244,9 @@ class Tally:
         return Figures(
             stream=attrs.evolve(stream),
             parties=self.parties,
-            descriptors=sorted((DescriptorCount(kind, descriptor, fact, count)
-                                for (kind, descriptor, fact), count in self.descriptors.items()),
-                               key=lambda d: (-d.parties, d.kind, d.descriptor, d.fact)),
+            descriptors=sorted((DescriptorCount(kind, descriptor, record, count)
+                                for (kind, descriptor, record), count in self.descriptors.items()),
+                               key=lambda d: (-d.parties, d.kind, d.descriptor, d.record)),
             rules=_rule_counts(self.rules, rules),
             undecided=self.undecided, undecided_total=self.undecided_total,
             problems=self.problems, problems_total=self.problems_total,

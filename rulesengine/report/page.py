@@ -170,10 +170,10 @@ def _descriptors(figures: Figures) -> str:
     rows = []
     widest = max((d.parties for d in figures.descriptors), default=1)
     for d in figures.descriptors:
-        shown = f"{d.descriptor} ({d.fact})"
+        shown = f"{d.descriptor} ({d.record})"
         link = f'<a href="#interactions" data-filter="{escape(shown)}">{escape(d.descriptor)}</a>'
         bar = f'<meter min="0" max="{widest}" value="{d.parties}"></meter>'
-        rows.append(_cells(escape(d.kind), link, escape(d.fact), str(d.parties),
+        rows.append(_cells(escape(d.kind), link, escape(d.record), str(d.parties),
                            _share(d.parties, figures.parties), bar, numbers=(3, 4)))
     note = ('<p class="note">Parties per descriptor and record type, most frequent first. '
             "A descriptor opens the interactions that have it.</p>")
@@ -198,7 +198,7 @@ def _party_rows(entries: Sequence[PartyEntry], pages: set[str], *, alert: bool =
     rows = []
     for e in entries:
         values = [_link(e.interaction, pages), f"<code>{escape(e.party)}</code>", escape(e.kind),
-                  escape(e.resource), escape(f"{e.descriptor} ({e.fact})")]
+                  escape(e.resource), escape(f"{e.descriptor} ({e.record})")]
         if alert:
             values.insert(4, _time(e.alert_ms))
         if undecided:

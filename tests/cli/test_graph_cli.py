@@ -84,7 +84,7 @@ def test_json_is_one_object_per_interaction(capsys):
     assert relations == [("pulled", None), ("routed", "route"), ("invited", "transfer")]
     assert documents[0]["parties"][2]["decision"] == {
         "resource_role": "RoutedTo", "role_reason": "Unspecified", "technical_result": "Transferred",
-        "result_reason": "Unspecified", "fact": "IRF",
+        "result_reason": "Unspecified", "record": "IRF",
         "rule": "agent.routed_to + agent.transferred + record.handling",
         "rule_at": "rules/chat.rules:13 + rules/chat.rules:46 + rules/chat.rules:155"}
 

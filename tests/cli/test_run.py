@@ -21,7 +21,7 @@ from rulesengine.cli import main
 from rulesengine.output.rows import FIELDS
 
 FLOWS = Path(__file__).parent.parent / "flows"
-CONTRACT_FIELDS = ["interaction", "party", "kind", "resource", "fact", "start", "end", "alert_ms",
+CONTRACT_FIELDS = ["interaction", "party", "kind", "resource", "record", "start", "end", "alert_ms",
                    "engage_ms", "resource_role", "role_reason", "technical_result", "result_reason",
                    "rule", "rule_at"]
 
@@ -47,7 +47,7 @@ def test_sample_gives_one_row_per_party_with_every_contract_field(capsysbinary):
     assert code == 0
     assert len(rows) > 1000
     assert all(list(row)[:len(CONTRACT_FIELDS)] == CONTRACT_FIELDS for row in rows)
-    assert {row["fact"] for row in rows} == {"IRF", "MSF"}
+    assert {row["record"] for row in rows} == {"IRF", "MSF"}
     assert all(row["rule"] and re.fullmatch(r"rules/chat\.rules:\d+( \+ rules/chat\.rules:\d+){0,2}",
                                             row["rule_at"]) for row in rows)
     parties = {(row["interaction"], row["party"]) for row in rows}

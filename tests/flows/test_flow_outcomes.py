@@ -73,7 +73,7 @@ def test_explain_text(flow, capsys, snapshot):
         f"{row['interaction']} {row['party']} ({row['kind']} {row['resource']}): "
         f"{row['resource_role']}/{row['technical_result']}"
         + ("" if row["result_reason"] == "Unspecified" else f" [{row['result_reason']}]")
-        + f"  {row['fact']}"
+        + f"  {row['record']}"
         for row in rows
     ]
     assert text == snapshot

@@ -109,7 +109,7 @@ def test_from_a_descriptor_to_an_interaction_and_back(browser, report, rows, tmp
     browser.get(report.as_uri())
     descriptor = "RoutedTo/Transferred (IRF)"
     having = {row["interaction"] for row in rows
-              if f"{row['resource_role']}/{row['technical_result']} ({row['fact']})" == descriptor}
+              if f"{row['resource_role']}/{row['technical_result']} ({row['record']})" == descriptor}
     browser.find_element(By.CSS_SELECTOR, f'a[data-filter="{descriptor}"]').click()
     shown = [row.find_element(By.TAG_NAME, "a").text
              for row in browser.find_elements(By.CSS_SELECTOR, "#index tbody tr") if row.is_displayed()]

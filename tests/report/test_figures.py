@@ -49,8 +49,8 @@ def sample(tmp_path_factory) -> tuple[list[dict], Figures]:
 
 def test_parties_per_descriptor(sample):
     rows, figures = sample
-    expected = Counter((row["kind"], _descriptor(row), row["fact"]) for row in rows)
-    assert {(d.kind, d.descriptor, d.fact): d.parties for d in figures.descriptors} == expected
+    expected = Counter((row["kind"], _descriptor(row), row["record"]) for row in rows)
+    assert {(d.kind, d.descriptor, d.record): d.parties for d in figures.descriptors} == expected
     assert [d.parties for d in figures.descriptors] == sorted(expected.values(), reverse=True)
     assert figures.parties == len(rows) == sum(expected.values())
 
@@ -126,7 +126,7 @@ def test_undecided_parties_are_counted_and_the_first_listed(tmp_path):
     assert figures.undecided_total == len(rows) > LISTED
     assert [e.party for e in figures.undecided] == [row["party"] for row in rows][:LISTED]
     parts = {row["party"]: [part for part, field in (("role", "resource_role"), ("result", "technical_result"),
-                                                     ("record", "fact")) if row[field] == "Unspecified"]
+                                                     ("record", "record")) if row[field] == "Unspecified"]
              for row in rows}
     assert all(list(e.undecided) == parts[e.party] for e in figures.undecided)
     assert {r.rule: r.parties for r in figures.rules} == {"only.role": sum(row["kind"] == "agent" for row in rows)}
