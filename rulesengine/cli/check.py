@@ -18,13 +18,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check", help="check rule files: syntax, names, types, layering, conflicts",
         description="Load the default rules and any --rules layers and report every problem. "
-                    "Exit 0 when there is no error (warnings allowed), 1 otherwise.",
+                    "Exit 0 when there is no error (warnings allowed, unless --strict), 1 otherwise.",
     )
     options.add_rule_sources(parser)
     parser.add_argument("--no-defaults", action="store_true", dest="no_default_rules",
                         help="same as --no-default-rules")
     parser.add_argument("--format", choices=("text", "json", "github"), default="text",
                         help="text (default), json (one object per line), or github annotations")
+    parser.add_argument("--strict", action="store_true",
+                        help="warnings fail the check too (exit 1), as a CI gate on rule changes")
     parser.set_defaults(handler=handle)
 
 
@@ -41,7 +43,7 @@ def handle(args: argparse.Namespace) -> int:
     warnings = len(loaded.diagnostics) - errors
     print(f"rulesengine check: {counted(len(loaded.rules), 'rule')}, {counted(len(loaded.facts), 'fact')}, "
           f"{counted(errors, 'error')}, {counted(warnings, 'warning')}", file=sys.stderr)
-    return 1 if errors else 0
+    return 1 if errors or (args.strict and warnings) else 0
 
 
 def github(diagnostic: Diagnostic) -> str:

@@ -63,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes", MAX_JOBS), metavar="N",
                         help=f"worker processes (default: all cores, here {default_jobs()}); "
                              "the output is the same as with --jobs 1")
+    parser.add_argument("--fail-on-undecided", action="store_true",
+                        help="exit 1 when any party is not fully decided by a rule (a row with Unspecified "
+                             "role, result or record)")
     parser.set_defaults(handler=handle)
 
 
@@ -97,9 +100,10 @@ def handle(args: argparse.Namespace) -> int:
         from rulesengine.cli import convert
 
         convert.print_summary(args.adapter, conversion, "rulesengine")
-    _print_summary(stats, time.perf_counter() - started)
+    _print_summary(stats, time.perf_counter() - started, fail_on_undecided=args.fail_on_undecided)
     stream = stats.stream
-    return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
+    undecided = args.fail_on_undecided and stats.undecided
+    return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems or undecided else 0
 
 
 def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: str) -> None:
@@ -209,7 +213,7 @@ def _conversion() -> ConversionStats:
     return ConversionStats()
 
 
-def _print_summary(stats: RunStats, seconds: float) -> None:
+def _print_summary(stats: RunStats, seconds: float, *, fail_on_undecided: bool) -> None:
     stream = stats.stream
     parts = [
         f"{counted(stream.interactions, 'interaction')} read",
@@ -224,7 +228,8 @@ def _print_summary(stats: RunStats, seconds: float) -> None:
     summary = f"rulesengine: {', '.join(parts)}; {counted(stats.rows, 'row')} written in {seconds:.2f}s"
     print(summary, file=sys.stderr)
     if stats.undecided:
-        print(f"rulesengine: warning: {counted(stats.undecided, 'party', 'parties')} not fully decided "
+        severity = "error" if fail_on_undecided else "warning"
+        print(f"rulesengine: {severity}: {counted(stats.undecided, 'party', 'parties')} not fully decided "
               "by any rule (rows with Unspecified parts)", file=sys.stderr)
     if stream.held_open:
         one = stream.held_open == 1

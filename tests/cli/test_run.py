@@ -252,6 +252,25 @@ def test_parties_no_rule_decides_still_get_a_row_and_are_counted(capsysbinary, t
     assert "rulesengine: warning: 3 parties not fully decided by any rule" in err
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fail_on_undecided_makes_undecided_parties_a_finding(capsysbinary, tmp_path, jobs):
+    site = tmp_path / "roles_only.rules"
+    site.write_text('vocabulary role: RoutedTo\n'
+                    'rule agent.routed "routed agents" for agent when intent == route set role RoutedTo\n')
+    flow = str(FLOWS / "c01_routed_completed.jsonl")
+    plain = run(capsysbinary, flow, "--no-default-rules", "--rules", str(site), "--jobs", jobs)
+    strict = run(capsysbinary, flow, "--no-default-rules", "--rules", str(site), "--jobs", jobs,
+                 "--fail-on-undecided")
+    assert (plain[0], strict[0]) == (0, 1)
+    assert strict[1] == plain[1]
+    assert "rulesengine: error: 3 parties not fully decided by any rule" in strict[2]
+
+
+def test_fail_on_undecided_passes_when_the_rules_decide_everyone(capsysbinary):
+    code, _, err = run(capsysbinary, *map(str, sorted(FLOWS.glob("*.jsonl"))), "--fail-on-undecided")
+    assert code == 0 and "not fully decided" not in err
+
+
 def test_rules_that_do_not_load_stop_the_run_with_their_diagnostics(capsysbinary, tmp_path):
     site = tmp_path / "bad.rules"
     site.write_text('rule agent.x "d" for agent when orign == route set role RoutedTo\n')

@@ -35,6 +35,15 @@ def test_check_warnings_alone_exit_zero(capsys):
     assert main(["check", "--rules", str(BROKEN / "equal_priority_overlap.rules")]) == 0
 
 
+def test_check_strict_fails_on_warnings_alone(capsys):
+    assert main(["check", "--strict", "--rules", str(BROKEN / "equal_priority_overlap.rules")]) == 1
+    assert ": warning: R301 " in capsys.readouterr().out
+
+
+def test_check_strict_passes_clean_rules(capsys):
+    assert main(["check", "--strict"]) == 0
+
+
 def test_check_github_format(capsys):
     assert main(["check", "--rules", str(BROKEN / "unknown_fact.rules"), "--format", "github"]) == 1
     out, _ = capsys.readouterr()
