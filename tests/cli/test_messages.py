@@ -156,10 +156,16 @@ def test_an_unknown_option_before_the_command_shows_the_main_usage(capsys):
 
 
 def test_every_option_of_every_subcommand_says_what_it_does():
-    parser = build_parser()
-    [subcommands] = [action for action in parser._actions
+    def silent_in(parser: argparse.ArgumentParser, name: str) -> list[str]:
+        found = []
+        for action in parser._actions:
+            if not action.help:
+                found.append(f"{name} {action.option_strings or action.dest}")
+            if isinstance(action, argparse._SubParsersAction):
+                for inner, subparser in action.choices.items():
+                    found += silent_in(subparser, f"{name} {inner}".strip())
+        return found
+
+    [subcommands] = [action for action in build_parser()._actions
                      if isinstance(action, argparse._SubParsersAction)]
-    silent = [f"{name} {action.option_strings or action.dest}"
-              for name, subparser in subcommands.choices.items()
-              for action in subparser._actions if not action.help]
-    assert silent == []
+    assert [silent for name, subparser in subcommands.choices.items() for silent in silent_in(subparser, name)] == []
