@@ -1,4 +1,4 @@
-"""Running a command as a child process and reading its wall time and peak RSS.
+"""Running a command as a child process and reading its wall time, CPU time and peak RSS.
 
 The peak comes from GNU time (`/usr/bin/time -f %M`), not from `os.wait4` in this
 process: Linux carries a child's pre-`exec` peak over into its own, and a child
@@ -20,19 +20,26 @@ TIME = "/usr/bin/time"
 
 @attrs.frozen
 class Measured:
-    """One run of a command: wall seconds, peak resident set in KiB, exit status."""
+    """One run of a command: wall seconds, peak resident set in KiB, exit status, and the CPU
+    seconds (user and system) it used, which a busy machine inflates far less than wall time."""
 
     seconds: float
     peak_kib: int
     status: int
+    cpu_seconds: float
 
 
 def run_child(args: Sequence[str], module: str = "rulesengine") -> Measured:
     """Run `python -m MODULE ARGS` with stdout and stderr discarded."""
+    return run_command([sys.executable, "-m", module, *args])
+
+
+def run_command(command: Sequence[str]) -> Measured:
+    """Run `command` with stdout and stderr discarded, measured by GNU time."""
     with tempfile.NamedTemporaryFile("r") as report:
         started = time.perf_counter()
-        done = subprocess.run([TIME, "-q", "-f", "%M", "-o", report.name, sys.executable, "-m", module, *args],
+        done = subprocess.run([TIME, "-q", "-f", "%M %U %S", "-o", report.name, *command],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         seconds = time.perf_counter() - started
-        peak = int(report.read().split()[-1])
-    return Measured(seconds, peak, done.returncode)
+        peak, user, system = report.read().split()[-3:]
+    return Measured(seconds, int(peak), done.returncode, float(user) + float(system))
