@@ -17,7 +17,10 @@ time that doubles with N:
 - `broken lines`: one interaction with N lines whose `ts` is not a timestamp (every
   diagnostic was kept and listed);
 - `cut line`: one line cut short whose `data` holds N strings `"interaction"` (its id
-  is read from its own top-level key, following the text token by token).
+  is read from its own top-level key, following the text token by token);
+- `hop chain`: one interaction of N queue-and-strategy hops before an agent (what each
+  mediation party led to is a fact that recurses down the parties it brought in, worked
+  out once per party, not a walk of everything below it from every party).
 
 Rule layers of N rules, loaded by `rulesengine check --rules FILE` (the load every run
 pays):
@@ -81,6 +84,27 @@ def broken_lines(count: int) -> list[dict]:
             _event(count + 2, "interaction.ended")]
 
 
+def hop_chain(count: int) -> list[dict]:
+    """N queue-and-strategy hops, each strategy placing the chat in the next queue, then an agent."""
+    events = [_event(1, "interaction.created", media="chat")]
+    previous = None
+    for hop in range(count):
+        queue, strategy = f"c1.q{hop}", f"c1.s{hop}"
+        events.append(_event(0, "party.entered", party=queue, kind="queue", resource="Q",
+                             **({"by": previous} if previous else {})))
+        if previous:
+            events.append(_event(0, "party.left", party=previous))
+        events.append(_event(0, "party.entered", party=strategy, kind="strategy", resource="S", by=queue))
+        events.append(_event(0, "party.left", party=queue))
+        previous = strategy
+    events += [_event(0, "party.invited", party="c1.a1", kind="agent", resource="A", by=previous, intent="route"),
+               _event(0, "party.left", party=previous),
+               _event(0, "party.accepted", party="c1.a1"),
+               _event(0, "party.left", party="c1.a1"),
+               _event(0, "interaction.ended")]
+    return [{**event, "seq": seq} for seq, event in enumerate(events, start=1)]
+
+
 _OUTCOMES = ("Completed", "Abandoned reason Revoked", "Redirected reason Rejected", "Transferred")
 
 
@@ -107,6 +131,7 @@ CASES: dict[str, tuple[Callable[[int], list[dict] | list[bytes]], int]] = {
     "unknown leavers": (unknown_leavers, 2_000),
     "unknown inviters": (unknown_inviters, 2_000),
     "broken lines": (broken_lines, 2_000),
+    "hop chain": (hop_chain, 1_250),
 }
 
 

@@ -123,3 +123,36 @@ def test_every_party_of_every_interaction_is_decided_without_ties(events):
         assert decision.problems == (), party
         assert not decision.incomplete, (party, decision)
         assert "Unspecified" not in (decision.resource_role, decision.technical_result, decision.record)
+
+
+def _hop_chain(hops: int) -> Script:
+    """The chat goes through `hops` queue-and-strategy pairs, each strategy placing it in the
+    next queue, before the last strategy routes it to an agent who accepts."""
+    chat = Script().enter("q0")
+    for hop in range(hops):
+        chat.enter(f"s{hop}", f"q{hop}").leave(f"q{hop}")
+        if hop + 1 < hops:
+            chat.enter(f"q{hop + 1}", f"s{hop}").leave(f"s{hop}")
+    last = f"s{hops - 1}"
+    return chat.invite("a1", last).leave(last).accept("a1").customer_leaves().leave("a1").end()
+
+
+def test_a_long_chain_of_hops_is_decided_hop_by_hop():
+    decided = decisions(DEFAULTS.decider, _hop_chain(10_000))
+    assert len(decided) == 20_001
+    assert {descriptor(decided[f"q{hop}"]) for hop in range(10_000)} == {"Received/Diverted [AnsweredByAgent]"}
+    assert {descriptor(decided[f"s{hop}"]) for hop in range(10_000)} == {"Puller/Routed"}
+    assert descriptor(decided["a1"]) == "RoutedTo/Completed"
+
+
+def test_what_a_queue_led_to_is_worked_out_from_the_parties_it_brought_in(monkeypatch):
+    """Every party below a mediation party, walked from each of them, costs the square of a
+    chain's length: the facts read what each party brought in, once per party."""
+    from rulesengine.model.interaction import Party
+
+    walks: list[str] = []
+    everything_below = Party.reached.fget
+    monkeypatch.setattr(Party, "reached", property(lambda party: walks.append(party.kind) or everything_below(party)))
+    decided = decisions(DEFAULTS.decider, _hop_chain(50))
+    assert descriptor(decided["q49"]) == "Received/Diverted [AnsweredByAgent]"
+    assert set(walks) <= {"agent"}
