@@ -9,9 +9,9 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
-from operator import itemgetter
 from typing import IO, TYPE_CHECKING
 
+import msgspec
 import orjson
 
 from rulesengine.events.assemble import Rejection
@@ -20,7 +20,7 @@ from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.decide.decider import Decider
 from rulesengine.events.read import InputError
-from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter, sorted_rows
+from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter
 from rulesengine.output.files import Output, OutputError
 from rulesengine.runtime.parallel import Rendered, can_share, default_jobs, decide_parallel
 from rulesengine.events.parquet import ParquetUnavailable, is_parquet
@@ -28,6 +28,7 @@ from rulesengine.output.parquet import ParquetWriter
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.cli.progress import Progress
 from rulesengine.runtime.sharing import MAX_JOBS
+from rulesengine.speedups.spilled_sort import SpilledSort
 from rulesengine.output.table import TableWriter
 from rulesengine.wording import counted
 
@@ -127,8 +128,7 @@ def _write_results(args: argparse.Namespace, sources: list[str], decider: Decide
         rows_out = files[0] or Output(sys.stdout.buffer, "standard output")
         rejects_out = files[1]
         writer = _writer(output_format, rows_out, wide=args.wide, terminal=files[0] is None and sys.stdout.isatty())
-        buffered: list[Row] = []
-        chunks: list[tuple[str, bytes]] = []
+        spilled = stack.enter_context(closing(SpilledSort())) if args.sort else None
         shown = interactions = rows = 0
         progress = stack.enter_context(closing(Progress(sys.stderr)))
         results = stack.enter_context(closing(_results(args, sources, decider, output_format, stats, conversion)))
@@ -145,26 +145,42 @@ def _write_results(args: argparse.Namespace, sources: list[str], decider: Decide
             interactions += 1
             if isinstance(item, Rendered):
                 rows += item.rows
-                if args.sort:
-                    chunks.append((item.interaction, item.data))
+                if spilled is not None:
+                    spilled.add(item.interaction, _RENDERED + item.data)
                 else:
                     rows_out.write(item.data)
             else:
                 rows += len(item.rows)
-                if args.sort:
-                    buffered.extend(item.rows)
+                if spilled is not None:
+                    if item.rows:
+                        spilled.add(item.rows[0].interaction, _ROWS + _ENCODE_ROWS(item.rows))
                 else:
                     writer.write(item.rows)
             progress.update(interactions, rows)
         progress.close()
-        if args.sort:
-            for _, data in sorted(chunks, key=itemgetter(0)):
-                rows_out.write(data)
-            writer.write(sorted_rows(buffered))
+        if spilled is not None:
+            _write_sorted(spilled, rows_out, writer)
         writer.close()
         for target in files:
             if target is not None:
                 target.commit()
+
+
+#: what `--sort` holds for an interaction: its rows as the workers wrote them (a tag, then the
+#: bytes), or its rows themselves for this process's writer (a tag, then one MessagePack array)
+_RENDERED, _ROWS = b"R", b"M"
+_ENCODE_ROWS = msgspec.msgpack.Encoder().encode
+_DECODE_ROWS = msgspec.msgpack.Decoder(list[Row]).decode
+
+
+def _write_sorted(spilled: SpilledSort, rows_out: Output, writer: RowWriter) -> None:
+    """What `--sort` held, by interaction id: rendered bytes as they are, rows through `writer`."""
+    for held in spilled:
+        data = memoryview(held)[1:]
+        if held[:1] == _ROWS:
+            writer.write(_DECODE_ROWS(data))
+        else:
+            rows_out.write(data)
 
 
 def _writer(output_format: str, stream: IO[bytes], *, wide: bool, terminal: bool) -> RowWriter:

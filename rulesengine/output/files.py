@@ -51,7 +51,7 @@ class Output:
         self._stream = stream
         self.name = name
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         try:
             written = self._stream.write(data)
             while written is not None and written < len(data):

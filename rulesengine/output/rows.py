@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import IO, Protocol
 
@@ -140,8 +140,3 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def sorted_rows(rows: Iterable[Row]) -> list[Row]:
-    """Rows ordered by interaction id, then by the party's place in its interaction."""
-    return sorted(rows, key=lambda row: row.interaction)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from tests.events.builders import record, routed, transfer, write
 from rulesengine.cli import main
+from rulesengine.speedups import spilled_sort
 from rulesengine.output.rows import FIELDS
 
 FLOWS = Path(__file__).parent.parent / "flows"
@@ -234,6 +235,22 @@ def test_sorted_output_bytes_do_not_depend_on_line_order_or_file_split(tmp_path_
     assert main(["run", "--sort", "-o", str(expected), *map(str, sorted(FLOWS.glob("*.jsonl")))]) == 0
     assert main(["run", "--sort", "-o", str(shuffled), *files]) == 0
     assert shuffled.read_bytes() == expected.read_bytes()
+
+
+@pytest.mark.parametrize("output_format", ["jsonl", "table"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sort_spilled_to_disk_gives_the_rows_sorted_in_memory(capsysbinary, monkeypatch, output_format, jobs):
+    flows = [str(path) for path in sorted(FLOWS.glob("*.jsonl"), reverse=True)]
+    code, held, _ = run(capsysbinary, *flows, "--sort", "--format", output_format, "--jobs", jobs)
+    monkeypatch.setattr(spilled_sort, "DEFAULT_LIMIT", 600)  # a run on disk every interaction or two
+    spills = []
+    monkeypatch.setattr(spilled_sort.SpilledSort, "_spill",
+                        lambda self, spill=spilled_sort.SpilledSort._spill: spills.append(1) or spill(self))
+    assert run(capsysbinary, *flows, "--sort", "--format", output_format, "--jobs", jobs)[:2] == (code, held)
+    assert code == 0 and len(spills) > 5
+    if output_format == "jsonl":
+        ids = [json.loads(line)["interaction"] for line in held.splitlines()]
+        assert ids == sorted(ids)
 
 
 def test_parties_no_rule_decides_still_get_a_row_and_are_counted(capsysbinary, tmp_path):
