@@ -78,7 +78,8 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     statuses = [result.status for result in every]
     counts = [f"{statuses.count(PASSED)} passed"]
-    counts.append(f"{statuses.count(FAILED)} failed" + (f" ({updated} updated)" if args.update else ""))
+    if FAILED in statuses:
+        counts.append(f"{statuses.count(FAILED)} failed" + (f" ({updated} updated)" if args.update else ""))
     if statuses.count(ERROR):
         counts.append(counted(statuses.count(ERROR), "error"))
     print(f"{PROGRAM}: {', '.join(counts)}", file=sys.stderr)

@@ -51,9 +51,14 @@ def offset_ms(text: str) -> int | None:
 
 
 def written_offset(ms: int) -> str:
-    """The offset as `offset_ms` reads it: `+90s`, `+1.25s`."""
+    """The offset as `offset_ms` reads it: `+45s`, `+4m10s`, `+1.25s`."""
     seconds, part = divmod(ms, 1000)
-    return f"+{seconds}s" if not part else f"+{seconds}.{part:03d}".rstrip("0") + "s"
+    if part:
+        return f"+{seconds}.{part:03d}".rstrip("0") + "s"
+    minutes, seconds = divmod(seconds, 60)
+    if not minutes:
+        return f"+{seconds}s"
+    return f"+{minutes}m" + (f"{seconds}s" if seconds else "")
 
 
 def timestamp(ms: int, *, millis: bool) -> str:
