@@ -82,6 +82,8 @@ def handle(args: argparse.Namespace) -> int:
         counts.append(f"{statuses.count(FAILED)} failed" + (f" ({updated} updated)" if args.update else ""))
     if statuses.count(ERROR):
         counts.append(counted(statuses.count(ERROR), "error"))
+    if unreadable:
+        counts.append(f"{counted(unreadable, 'test file')} not read")
     print(f"{PROGRAM}: {', '.join(counts)}", file=sys.stderr)
     if unreadable or ERROR in statuses:
         return 2
