@@ -73,11 +73,11 @@ def _syntax_error(problem: UnexpectedInput, text: str, path: str) -> Diagnostic:
     else:
         line, col = problem.line, problem.column
     if isinstance(problem, UnexpectedToken):
-        found = "the end of the line" if problem.token.type == "_NL" else repr(str(problem.token))
+        found = {"_NL": "end of line", "$END": "end of file"}.get(problem.token.type, repr(str(problem.token)))
     elif isinstance(problem, UnexpectedCharacters):
         found = repr(problem.char)
     else:
-        found = "the end of the file"
+        found = "end of file"
     expected = sorted({_NAMES.get(name, name) for name in getattr(problem, "expected", ()) or ()})
     message = f"syntax error: unexpected {found}" + (f", expected {' or '.join(expected)}" if expected else "")
     return error(SYNTAX, message, Position(path, line, col), source_line=lines[line - 1] if lines else "",
