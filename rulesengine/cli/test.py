@@ -12,14 +12,14 @@ from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.explain import render_text
 from rulesengine.decide.ruleset import load_rules
 from rulesengine.diagnostics import Diagnostic, error, printable
-from rulesengine.output.files import AtomicFile, OutputError
+from rulesengine.output.files import OutputError
 from rulesengine.ruletest.cases import FAILED as FAILED_CODE
 from rulesengine.ruletest.cases import CaseFile
 from rulesengine.ruletest.discover import MissingPath, Source, beside_rules, named
 from rulesengine.ruletest.junit import junit_xml
 from rulesengine.ruletest.parse import parse
 from rulesengine.ruletest.run import ERROR, FAILED, PASSED, CaseResult, Mismatch, run_file
-from rulesengine.ruletest.update import update_file
+from rulesengine.ruletest.update import update_file, write_whole
 from rulesengine.wording import counted
 
 PROGRAM = "rulesengine test"
@@ -71,7 +71,7 @@ def handle(args: argparse.Namespace) -> int:
         _report(results, verbose=args.verbose)
     try:
         if args.junit:
-            _write_junit(args.junit, [(case_file.path, found) for case_file, found in results])
+            write_whole(args.junit, junit_xml([(case_file.path, found) for case_file, found in results], details))
         updated = _update(results, [source for source, _ in files]) if args.update else 0
     except OutputError as problem:
         complain(PROGRAM, problem)
@@ -100,9 +100,9 @@ def _read(sources: Sequence[Source], how: str) -> tuple[list[tuple[Source, CaseF
             complain(PROGRAM, f"cannot read {source.shown}: {problem}")
             unreadable += 1
             continue
-        case_file, problem = parse(text, source.shown)
-        if problem is not None:
-            _problems([problem], how)
+        case_file, syntax = parse(text, source.shown)
+        if syntax is not None:
+            _problems([syntax], how)
             unreadable += 1
         else:
             assert case_file is not None
@@ -162,19 +162,10 @@ def _annotate(results: Sequence[CaseResult]) -> None:
                                expectation.target.position)))
 
 
-def _write_junit(path: str, files: Sequence[tuple[str, Sequence[CaseResult]]]) -> None:
-    output = AtomicFile(path)
-    try:
-        output.write(junit_xml(files, details))
-        output.commit()
-    finally:
-        output.discard()
-
-
 def _update(results: Sequence[tuple[CaseFile, Sequence[CaseResult]]], sources: Sequence[Source]) -> int:
     """Rewrite the failing expectations of each file; how many were rewritten."""
     total = 0
-    for (case_file, found), source in zip(results, sources):
+    for (case_file, found), source in zip(results, sources, strict=True):
         mismatches = [mismatch for result in found for mismatch in result.mismatches]
         if mismatches:
             update_file(str(source.path), case_file.text, mismatches)

@@ -32,7 +32,7 @@ class EventLine:
     """One compact event line: its offset from the interaction's start and its words."""
 
     offset: Word
-    words: tuple[Word, ...] = attrs.field(converter=tuple)
+    words: tuple[Word, ...]
     #: the attached data, as written (a JSON object), if any
     data: Word | None = None
     #: the whole line as written, for carets under the event stage's diagnostics
@@ -89,7 +89,7 @@ class Case:
     events: tuple[EventLine, ...] | None
     #: a JSON-lines file (as written, relative to the test file), or None for compact events
     events_file: Word | None
-    expectations: tuple[Expectation, ...] = attrs.field(converter=tuple)
+    expectations: tuple[Expectation, ...]
 
 
 @attrs.frozen
@@ -98,4 +98,4 @@ class CaseFile:
 
     path: str
     text: str
-    cases: tuple[Case, ...] = attrs.field(converter=tuple)
+    cases: tuple[Case, ...]

@@ -11,10 +11,10 @@ from rulesengine.ruletest.run import ERROR, FAILED, CaseResult
 
 def junit_xml(files: Sequence[tuple[str, Sequence[CaseResult]]], details: Callable[[CaseResult], str]) -> bytes:
     """The XML of every file's results; `details` writes the text of a failure or error."""
-    top = ElementTree.Element("testsuites", name="rulesengine test", **_counts(
-        [result for _, results in files for result in results]))
+    top = ElementTree.Element("testsuites", {"name": "rulesengine test", **_counts(
+        [result for _, results in files for result in results])})
     for path, results in files:
-        suite = ElementTree.SubElement(top, "testsuite", name=path, **_counts(results))
+        suite = ElementTree.SubElement(top, "testsuite", {"name": path, **_counts(results)})
         for result in results:
             case = ElementTree.SubElement(suite, "testcase", name=printable(result.case.name), classname=path,
                                           file=path, line=str(result.case.position.line))

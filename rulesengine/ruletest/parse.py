@@ -62,7 +62,7 @@ def parse(text: str, path: str) -> tuple[CaseFile | None, Diagnostic | None]:
     except UnexpectedInput as problem:
         return None, _syntax_error(problem, source, path)
     cases = _ToCases(path, source.splitlines()).transform(tree).children
-    return CaseFile(path, text, cases), None
+    return CaseFile(path, text, tuple(cases)), None
 
 
 def _syntax_error(problem: UnexpectedInput, text: str, path: str) -> Diagnostic:
@@ -127,8 +127,8 @@ class _ToCases(Transformer):
         offset, *words = children
         data = words.pop() if words and words[-1].type == "DATA" else None
         return EventLine(self._word(offset),
-                         [self._text(w) if w.type == "STRING" else self._word(w) for w in words],
-                         None if data is None else self._word(data), self.lines[offset.line - 1])
+                         tuple(self._text(w) if w.type == "STRING" else self._word(w) for w in words),
+                         None if data is None else self._word(data), self.lines[(offset.line or 1) - 1])
 
     def expect(self, children: list[Expectation]) -> tuple[Expectation, ...]:
         return tuple(children)

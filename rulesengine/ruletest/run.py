@@ -20,7 +20,7 @@ import orjson
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.decision import UNSPECIFIED, Decision
 from rulesengine.decide.explain import PartyExplanation, explain_interaction
-from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error
+from rulesengine.diagnostics import Diagnostic, did_you_mean, error
 from rulesengine.events.assemble import Assembler, Interaction, Rejection, assemble, assemble_lines
 from rulesengine.events.read import InputError, field_column, parse_line
 from rulesengine.language.vocabulary import Vocabulary
@@ -50,9 +50,9 @@ class Mismatch:
 @attrs.frozen
 class CaseResult:
     case: Case
-    mismatches: tuple[Mismatch, ...] = attrs.field(default=(), converter=tuple)
+    mismatches: tuple[Mismatch, ...] = ()
     #: problems with the case itself (its events, names, words): it could not be judged
-    problems: tuple[Diagnostic, ...] = attrs.field(default=(), converter=tuple)
+    problems: tuple[Diagnostic, ...] = ()
 
     @property
     def status(self) -> str:
@@ -70,7 +70,7 @@ def run_file(case_file: CaseFile, decider: Decider, vocabulary: Vocabulary | Non
     lines = case_file.text.splitlines()
     results = [run_case(case, decider, vocabulary, folder or Path(case_file.path).parent)
                for case in case_file.cases]
-    return [attrs.evolve(result, problems=[_with_line(d, case_file.path, lines) for d in result.problems])
+    return [attrs.evolve(result, problems=tuple(_with_line(d, case_file.path, lines) for d in result.problems))
             for result in results]
 
 
@@ -87,19 +87,19 @@ def run_case(case: Case, decider: Decider, vocabulary: Vocabulary | None, folder
     words = _unknown_words(case.expectations, vocabulary)
     interaction, problems = _interaction(case, folder)
     if interaction is None or words:
-        return CaseResult(case, (), [*problems, *words])
+        return CaseResult(case, (), (*problems, *words))
     model = model_of(interaction)
     targets, problems = _targets(case.expectations, model)
     if problems:
-        return CaseResult(case, (), problems)
-    decisions = dict(zip(model.parties, decider.decide(model)))
+        return CaseResult(case, (), tuple(problems))
+    decisions = dict(zip(model.parties, decider.decide(model), strict=True))
     failing = [(expectation, party) for expectation, party in targets
                if not meets(expectation, decisions[party])]
     if not failing:
         return CaseResult(case)
-    explained = {e.party: e for e in explain_interaction(decider, model)}
-    return CaseResult(case, [Mismatch(expectation, party, decisions[party], explained[party.id])
-                             for expectation, party in failing])
+    explained = dict(zip(model.parties, explain_interaction(decider, model), strict=True))
+    return CaseResult(case, tuple(Mismatch(expectation, party, decisions[party], explained[party])
+                                  for expectation, party in failing))
 
 
 def meets(expectation: Expectation, decision: Decision) -> bool:
@@ -225,7 +225,7 @@ def target_party(target: str, model: InteractionModel) -> Party | None:
 
 
 def _unknown_target(target: Word, model: InteractionModel) -> Diagnostic:
-    short = {party.id.removeprefix(f"{model.id}."): party for party in model.parties}
+    short = {str(party.id).removeprefix(f"{model.id}."): party for party in model.parties}
     stays = Counter(party.resource for party in model.parties)
     name, mark, number = target.text.partition("#")
     if mark and name in stays:

@@ -23,9 +23,14 @@ def updated_text(text: str, mismatches: Iterable[Mismatch]) -> str:
 
 def update_file(path: str, text: str, mismatches: Iterable[Mismatch]) -> None:
     """Rewrite the test file at `path` (whose text is `text`); raises `OutputError`."""
+    write_whole(path, updated_text(text, mismatches).encode("utf-8"))
+
+
+def write_whole(path: str, data: bytes) -> None:
+    """`data` as the file at `path`, which appears only once complete; raises `OutputError`."""
     output = AtomicFile(path)
     try:
-        output.write(updated_text(text, mismatches).encode("utf-8"))
+        output.write(data)
         output.commit()
     finally:
         output.discard()

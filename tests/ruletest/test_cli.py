@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .conftest import TRANSFER
 
@@ -73,7 +72,8 @@ def test_junit_is_xml_ci_systems_read(in_tmp, run_test):
     assert len(site[1]) == 0
     (problem,) = suites["broken.rulestest"][0]
     assert problem.tag == "error"
-    assert problem.get("message") == "broken.rulestest:18:5: error: T201 no party or resource 'a9' in the case's interaction"
+    assert problem.get("message") == ("broken.rulestest:18:5: error: T201 no party or resource 'a9' "
+                                      "in the case's interaction")
 
 
 def test_github_annotations_sit_on_the_expectation_line(in_tmp, run_test):

@@ -68,8 +68,9 @@ def _rows(lines) -> list[dict]:
     for item in assemble_lines(lines, Assembler()):
         assert isinstance(item, Interaction), item
         model = model_of(item)
-        rows += [Row.of(model, party, decision).to_dict() for party, decision in zip(model.parties,
-                                                                                      decider.decide(model))]
+        decisions = decider.decide(model)
+        rows += [Row.of(model, party, decision).to_dict()
+                 for party, decision in zip(model.parties, decisions, strict=True)]
     return rows
 
 
