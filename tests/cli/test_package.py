@@ -33,7 +33,7 @@ def test_the_wheel_carries_grammar_rules_and_sample(tmp_path):
     (wheel,) = tmp_path.glob("rulesengine-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"rulesengine/language/grammar/rules.lark", "rulesengine/rules/chat.rules", "rulesengine/rules/facts.rules",
-            "rulesengine/rules/vocabulary.rules", "rulesengine/sample/sample.jsonl",
+            "rulesengine/rules/vocabulary.rules", "rulesengine/rules/chat.rulestest", "rulesengine/sample/sample.jsonl",
             "rulesengine/cli/__init__.py", "rulesengine/report/assets/mermaid.min.js",
             "rulesengine/report/assets/mermaid-LICENSE", "rulesengine/report/assets/THIRD-PARTY-LICENSES.txt",
             "rulesengine/report/assets/report.js", "rulesengine/report/assets/report.css"} <= names
