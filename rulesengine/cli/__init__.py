@@ -15,11 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from pathlib import Path
 
+from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
 #: the subcommands, each the module of this package of the same name, in the order help lists them
-SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "generate", "sample")
+SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "config", "generate",
+               "sample")
 
 
 class SubcommandParser(argparse.ArgumentParser):
@@ -78,6 +81,12 @@ BROKEN_PIPE = 141
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_asked_for(arguments)).parse_args(arguments)
+    try:
+        args.project = project.find(Path.cwd())
+        project.apply(args.project, args)
+    except project.ConfigError as problem:
+        print(f"rulesengine: error: {problem}", file=sys.stderr)
+        return 2
     with stopping_on_signals():
         try:
             return args.handler(args)
