@@ -39,6 +39,8 @@ NOT_RUN = {
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 2"):
         _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1 --sort"):
+        _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.startup --rounds 15"): _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.run            # --count 200000 --rounds 3"):
         _BENCHMARK,
