@@ -7,7 +7,8 @@ import sys
 from typing import TextIO
 
 from rulesengine.cli import options
-from rulesengine.events.generate import generate_lines
+from rulesengine.cli.messages import complain
+from rulesengine.events.generate import Profile, ProfileError, generate_lines, load_profile
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,22 +22,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--count", type=options.whole_number(0, "interactions"), default=100,
                         help="interactions to write (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="a TOML file setting the mix of shapes, the delays and the arrival rate "
+                             "(docs/cli.md#rulesengine-generate)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     parser.set_defaults(handler=run)
 
 
-def _write(args: argparse.Namespace, out: TextIO) -> None:
-    out.writelines(f"{line}\n" for line in generate_lines(args.count, args.seed))
+def _write(args: argparse.Namespace, profile: Profile, out: TextIO) -> None:
+    out.writelines(f"{line}\n" for line in generate_lines(args.count, args.seed, profile=profile))
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.profile) if args.profile else Profile()
+    except ProfileError as problem:
+        complain("rulesengine generate", problem)
+        return 2
     if args.output is None:
-        _write(args, sys.stdout)
+        _write(args, profile, sys.stdout)
         return 0
     try:
         with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            _write(args, out)
+            _write(args, profile, out)
     except OSError as problem:
-        print(f"rulesengine generate: cannot write {args.output}: {problem.strerror}", file=sys.stderr)
+        complain("rulesengine generate", f"cannot write {args.output}: {problem.strerror}")
         return 2
     return 0

@@ -17,12 +17,15 @@ from __future__ import annotations
 import datetime
 import heapq
 import random
+import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache, partial
 from pathlib import Path
 
 import attrs
 import orjson
+
+from rulesengine.diagnostics import did_you_mean
 
 AGENTS = tuple(f"Agent{n}" for n in range(1, 21))
 INBOUND_QUEUES = ("Chat_In", "Chat_Sales", "Chat_Support")
@@ -37,6 +40,23 @@ EPOCH = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
 #: The seed and size of the generated part of the bundled sample.
 SAMPLE_SEED = 2026
 SAMPLE_COUNT = 300
+
+#: each delay a generated chat waits, (low, high) seconds drawn uniformly; a profile may change them
+DELAYS: dict[str, tuple[float, float]] = {
+    "queue": (0.5, 40),            # in a queue until a strategy takes the chat
+    "routing": (0.2, 3),           # a strategy's pass until it invites an agent
+    "answer": (1.5, 15),           # an invitation until the agent accepts
+    "talk": (20, 420),             # a stretch of conversation
+    "hold": (5, 120),              # until the agent holds the customer
+    "on_hold": (5, 90),            # on hold until taken back
+    "leaving": (0.1, 3),           # between two parties leaving at the end
+    "agents_ending": (0.1, 2),     # agents ending the chat until the customer goes
+    "waiting_abandon": (5, 180),   # in the inbound queue until the customer leaves
+    "routing_abandon": (2, 30),    # during routing until the customer leaves
+    "ringing_abandon": (1, 28),    # while an agent is alerted until the customer leaves
+    "retry": (5, 60),              # a failed transfer until the next attempt
+    "hold_abandon": (5, 120),      # on hold until the customer leaves
+}
 
 _EPOCH_MS = int(EPOCH.timestamp() * 1000)
 _DAY_MS = 86_400_000
@@ -66,10 +86,12 @@ class _Chat:
     """
 
     __slots__ = ("interaction", "ms", "rng", "events", "open", "_counts", "_agents", "_invited_at",
-                 "_inbound")
+                 "_inbound", "_delays")
 
-    def __init__(self, interaction: str, ms: int, rng: random.Random, flow: str) -> None:
+    def __init__(self, interaction: str, ms: int, rng: random.Random, flow: str,
+                 delays: dict[str, tuple[float, float]] = DELAYS) -> None:
         self.interaction = interaction
+        self._delays = delays
         self.ms = ms
         self.rng = rng
         self.events: list[tuple[int, str]] = []
@@ -80,8 +102,9 @@ class _Chat:
         self._inbound = rng.choice(INBOUND_QUEUES)
         self._emit("interaction.created", media="chat", data={"flow": flow})
 
-    def wait(self, low: float, high: float) -> None:
-        """Let between `low` and `high` seconds pass."""
+    def wait(self, delay: str) -> None:
+        """Let a `DELAYS` (or the profile's) range of seconds pass."""
+        low, high = self._delays[delay]
         self.ms += int(self.rng.uniform(low, high) * 1000)
 
     def _emit(self, event: str, **fields: object) -> None:
@@ -107,7 +130,7 @@ class _Chat:
 
     def take(self, queue: str) -> str:
         """A strategy takes the interaction from `queue`, which releases it."""
-        self.wait(0.5, 40)
+        self.wait("queue")
         party = self._party("s")
         self._emit("party.entered", party=party, kind="strategy",
                    resource=self.rng.choice(STRATEGIES), by=queue)
@@ -127,7 +150,7 @@ class _Chat:
     def route(self, queue: str, visibility: str | None = "conference") -> str:
         """A strategy pass: takes the chat from `queue`, invites an agent, finishes."""
         strategy = self.take(queue)
-        self.wait(0.2, 3)
+        self.wait("routing")
         agent = self.invite(strategy, "route", visibility)
         self.leave(strategy)
         return agent
@@ -137,7 +160,7 @@ class _Chat:
         return self.route(self.inbound())
 
     def accept(self, agent: str) -> None:
-        self.wait(1.5, 15)
+        self.wait("answer")
         self._emit("party.accepted", party=agent)
         self.open[agent] = "connected"
 
@@ -153,16 +176,16 @@ class _Chat:
 
     def hold(self, agent: str) -> None:
         """The agent puts the customer on hold for a while, and maybe takes them back."""
-        self.wait(5, 120)
+        self.wait("hold")
         self._emit("party.held", party=agent)
 
     def retrieve(self, agent: str) -> None:
-        self.wait(5, 90)
+        self.wait("on_hold")
         self._emit("party.retrieved", party=agent)
 
     def talk(self) -> None:
         """A stretch of conversation."""
-        self.wait(20, 420)
+        self.wait("talk")
 
     def finish(self, *, agents_may_end: bool = True) -> None:
         """The end of the chat: the customer leaves, every open party that can leave does.
@@ -176,10 +199,10 @@ class _Chat:
         if not agents_first:
             self._emit("customer.left")
         for party in [p for p, state in self.open.items() if state != "alerting"]:
-            self.wait(0.1, 3)
+            self.wait("leaving")
             self.leave(party)
         if agents_first:
-            self.wait(0.1, 2)
+            self.wait("agents_ending")
             self._emit("customer.left")
         self._emit("interaction.ended")
 
@@ -263,19 +286,19 @@ def through_queue(chat: _Chat, intent: str) -> None:
 
 def abandoned_in_queue(chat: _Chat) -> None:
     chat.inbound()
-    chat.wait(5, 180)
+    chat.wait("waiting_abandon")
     chat.finish()
 
 
 def abandoned_during_routing(chat: _Chat) -> None:
     chat.take(chat.inbound())
-    chat.wait(2, 30)
+    chat.wait("routing_abandon")
     chat.finish()
 
 
 def abandoned_while_alerting(chat: _Chat) -> None:
     chat.start()
-    chat.wait(1, 28)
+    chat.wait("ringing_abandon")
     chat.finish()
 
 
@@ -295,7 +318,7 @@ def transfer_failed_then_transferred(chat: _Chat) -> None:
     chat.accept(agent)
     chat.talk()
     chat.revoke(chat.invite(agent, "transfer"))
-    chat.wait(5, 60)
+    chat.wait("retry")
     _transfer(chat, agent)
     chat.talk()
     chat.finish()
@@ -332,7 +355,7 @@ def customer_left_on_hold(chat: _Chat) -> None:
     chat.retrieve(agent)
     chat.talk()
     chat.hold(agent)
-    chat.wait(5, 120)
+    chat.wait("hold_abandon")
     chat.finish(agents_may_end=False)
 
 
@@ -341,7 +364,7 @@ def customer_left_during_transfer_alerting(chat: _Chat) -> None:
     chat.accept(agent)
     chat.talk()
     chat.invite(agent, "transfer")
-    chat.wait(1, 28)
+    chat.wait("ringing_abandon")
     chat.finish()
 
 
@@ -371,6 +394,72 @@ SHAPES: dict[str, tuple[int, Callable[[_Chat], None]]] = {
     "x07_blind_transfer": (2, blind_transfer),
     "x08_customer_left_on_hold": (2, customer_left_on_hold),
 }
+
+
+@attrs.frozen
+class Profile:
+    """What a generated stream is made of: how often each shape comes (relative weights, 0 for
+    never), the range of each delay in seconds, and the mean gap between two arrivals."""
+
+    weights: dict[str, int] = attrs.field(factory=lambda: {flow: weight for flow, (weight, _) in SHAPES.items()})
+    delays: dict[str, tuple[float, float]] = attrs.field(factory=lambda: dict(DELAYS))
+    arrival: float = MEAN_ARRIVAL_S
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be read, or says something the generator does not know."""
+
+
+def load_profile(path: str | Path) -> Profile:
+    """A profile from a TOML file: `arrival = SECONDS`, a `[shapes]` table of weights and a
+    `[seconds]` table of `[low, high]` ranges; what it leaves out keeps its default."""
+    try:
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as problem:
+        raise ProfileError(f"{path}: {problem}") from None
+    except OSError as problem:
+        raise ProfileError(f"cannot read {path}: {problem.strerror}") from None
+    default = Profile()
+    _known(path, table, ("arrival", "shapes", "seconds"), "key")
+    weights = dict(default.weights)
+    for flow, weight in _table(path, table, "shapes").items():
+        _known(path, {flow: None}, SHAPES, "shape")
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
+            raise ProfileError(f"{path}: shapes.{flow} must be a whole number, 0 or more")
+        weights[flow] = weight
+    if not any(weights.values()):
+        raise ProfileError(f"{path}: every shape has weight 0: nothing to generate")
+    delays = dict(default.delays)
+    for delay, bounds in _table(path, table, "seconds").items():
+        _known(path, {delay: None}, DELAYS, "delay")
+        if (not isinstance(bounds, list) or len(bounds) != 2 or not all(_seconds(b) for b in bounds)
+                or bounds[0] > bounds[1]):
+            raise ProfileError(f"{path}: seconds.{delay} must be [LOW, HIGH], 0 <= LOW <= HIGH")
+        delays[delay] = (float(bounds[0]), float(bounds[1]))
+    arrival = table.get("arrival", default.arrival)
+    if not _seconds(arrival) or arrival <= 0:
+        raise ProfileError(f"{path}: arrival must be a number of seconds above 0")
+    return Profile(weights, delays, float(arrival))
+
+
+def _seconds(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _table(path: str | Path, table: dict, key: str) -> dict:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise ProfileError(f"{path}: {key} must be a table")
+    return value
+
+
+def _known(path: str | Path, table: dict, known: Iterable[str], what: str) -> None:
+    known = list(known)
+    for name in table:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            raise ProfileError(f"{path}: unknown {what} {name!r}" + (f"; {hint}" if hint else ""))
 
 
 @attrs.define
@@ -406,38 +495,39 @@ class Interleaver:
         return events[index][1]
 
 
-def _shape_deck(rng: random.Random) -> Iterator[str]:
+def _shape_deck(rng: random.Random, weights: dict[str, int]) -> Iterator[str]:
     """Shape ids in random order, each as often as its weight in every run of the deck.
 
     Unlike independent draws, a deck shows every shape within each `sum(weights)`
     interactions, so even a short stream covers every flow.
     """
-    deck = [flow for flow, (weight, _) in SHAPES.items() for _ in range(weight)]
+    deck = [flow for flow in SHAPES for _ in range(weights[flow])]
     while True:
         rng.shuffle(deck)
         yield from deck
 
 
-def _interactions(count: int, seed: int) -> Iterator[list[tuple[int, str]]]:
+def _interactions(count: int, seed: int, profile: Profile) -> Iterator[list[tuple[int, str]]]:
     """`count` interactions of random shapes, in order of their start."""
     rng = random.Random(seed)
-    shapes = _shape_deck(rng)
+    shapes = _shape_deck(rng, profile.weights)
     ms = 0
     for number in range(1, count + 1):
-        ms += int(rng.expovariate(1 / MEAN_ARRIVAL_S) * 1000)
+        ms += int(rng.expovariate(1 / profile.arrival) * 1000)
         flow = next(shapes)
-        chat = _Chat(f"g{seed}-{number}", ms, rng, flow)
+        chat = _Chat(f"g{seed}-{number}", ms, rng, flow, profile.delays)
         SHAPES[flow][1](chat)
         yield chat.events
 
 
-def generate_lines(count: int, seed: int, *, interleaver: Interleaver | None = None) -> Iterator[str]:
+def generate_lines(count: int, seed: int, *, profile: Profile | None = None,
+                   interleaver: Interleaver | None = None) -> Iterator[str]:
     """`count` random interactions as event lines (no newline), interleaved by time.
 
-    Deterministic by `seed`. Pass an `interleaver` to read how many interactions it
-    held at once.
+    Deterministic by `seed` (and `profile`: by default every shape and delay as `SHAPES`
+    and `DELAYS` say). Pass an `interleaver` to read how many interactions it held at once.
     """
-    return (interleaver or Interleaver()).merge(_interactions(count, seed))
+    return (interleaver or Interleaver()).merge(_interactions(count, seed, profile or Profile()))
 
 
 def sample_lines(fixtures: Path) -> Iterator[str]:

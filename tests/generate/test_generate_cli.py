@@ -46,7 +46,7 @@ def test_unwritable_output_is_reported_not_raised(
     out, err = capsys.readouterr()
     err = err.replace(str(tmp_path), "<tmp>")
     assert out == ""
-    assert err == "rulesengine generate: cannot write <tmp>/missing/events.jsonl: No such file or directory\n"
+    assert err == "rulesengine generate: error: cannot write <tmp>/missing/events.jsonl: No such file or directory\n"
     assert err == snapshot
 
 
