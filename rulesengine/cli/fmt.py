@@ -85,7 +85,7 @@ def _targets(paths: Sequence[str]) -> Iterator[str]:
 def _rule_files(folder: str) -> list[str]:
     """A folder's `*.rules` files and those of its sub-folders, hidden files and folders left out
     (a `.git`, a `.venv` holding an installed copy of the default rules)."""
-    found = []
+    found: list[str] = []
     for root, folders, files in os.walk(folder):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         found.extend(os.path.join(root, name) for name in sorted(files)

@@ -4,12 +4,14 @@ The layout is the one the shipped rule files use, so that formatting them change
 (rows point at their lines with `rule_at`):
 
 - declarations in the order written, one blank line between them, or two where the author
-  left two or more (section breaks); none at the start of the file;
+  left two or more (section breaks), none at the start of the file; one-line declarations
+  (`param`, `set param`, `disable rule`) written one under the other stay so;
 - a rule's header `rule ID  "description"`, then its clauses one a line, indented two spaces,
   in the grammar's order (`for`, `match`, `when`, `set`, `priority`; `priority 0` is left out);
 - a fact's header `fact NAME: TYPE  "description"`, its definition on the next line as
   `  = EXPRESSION`; a vocabulary's header `vocabulary SLOT:`, its words on the lines below,
-  indented four spaces and wrapped before `VOCABULARY_WIDTH` columns;
+  indented four spaces and wrapped before `VOCABULARY_WIDTH` columns (or after the colon, when
+  written there and the whole fits);
   `param`, `set param` and `disable rule` one a line, the text at the end after two spaces;
 - an expression on one line, however long, except where the author broke the line before or
   after an `and` or an `or`: that break is kept, the operator starting the new line, which
@@ -31,7 +33,6 @@ from __future__ import annotations
 import bisect
 import collections
 from collections.abc import Iterator, Sequence
-from typing import Union
 
 import attrs
 import msgspec
@@ -49,8 +50,8 @@ CLAUSE = 2
 #: the indentation of a vocabulary's words
 WORDS = 4
 
-Declaration = Union[syntax.VocabularyDecl, syntax.ParamDecl, syntax.ParamSetting, syntax.FactDecl,
-                    syntax.Rule, syntax.DisableRule]
+Declaration = (syntax.VocabularyDecl | syntax.ParamDecl | syntax.ParamSetting | syntax.FactDecl | syntax.Rule
+               | syntax.DisableRule)
 #: a place in the source: (line, column), counting from 1
 Place = tuple[int, int]
 
@@ -300,7 +301,7 @@ class _Formatter:
 
     def _spread_parts(self, node: syntax._Node) -> list[syntax._Node]:
         """The outermost parts of the expression that take several lines, in order."""
-        found = []
+        found: list[syntax._Node] = []
         stack = [node]
         while stack:
             current = stack.pop()
@@ -331,7 +332,7 @@ class _Formatter:
         assert isinstance(node, (syntax.AllOf, syntax.AnyOf))
         word = "and" if isinstance(node, syntax.AllOf) else "or"
         indent = out.column if clause is None else clause + CLAUSE
-        for number, (expr, broken) in enumerate(zip(node.exprs, (False, *self._breaks(node)))):
+        for number, (expr, broken) in enumerate(zip(node.exprs, (False, *self._breaks(node)), strict=True)):
             if broken:
                 out.line(indent, out.lines[-1].declaration)
                 out.write(f"{word} ")
@@ -352,7 +353,7 @@ class _Formatter:
         """Whether the author started a new line between each operand and the next."""
         return ["\n" in self.source[self._offset(left.span.end_line, left.span.end_col):
                                      self._offset(right.span.line, right.span.col)]
-                for left, right in zip(node.exprs, node.exprs[1:])]
+                for left, right in zip(node.exprs, node.exprs[1:], strict=False)]
 
     def _offset(self, line: int, col: int) -> int:
         return self._starts[line - 1] + col - 1
@@ -384,6 +385,7 @@ def _substituted(node: syntax._Node, holes: dict[int, syntax._Node]) -> syntax._
     changes: dict[str, object] = {}
     for name in node.__struct_fields__:
         value = getattr(node, name)
+        new: object
         if isinstance(value, syntax._Node):
             new = _substituted(value, holes)
         elif isinstance(value, tuple) and any(isinstance(item, syntax._Node) for item in value):

@@ -22,7 +22,8 @@ def test_a_rule_has_its_clauses_one_a_line_in_the_grammars_order():
 
 
 def test_priority_zero_is_left_out_and_overrides_kept():
-    assert fmt('override rule a "d"\nfor agent set role A priority 0') == 'override rule a  "d"\n  for agent\n  set role A\n'
+    assert fmt('override rule a "d"\nfor agent set role A priority 0') == (
+        'override rule a  "d"\n  for agent\n  set role A\n')
 
 
 def test_a_fact_has_its_definition_on_the_next_line():
@@ -63,7 +64,8 @@ def test_an_and_inside_an_or_is_lined_up_inside_its_parentheses():
 
 
 def test_breaks_anywhere_else_are_joined():
-    assert fmt('rule a "d"\nfor\nagent\nwhen x\n==\ny\nset role\nA') == 'rule a  "d"\n  for agent\n  when x == y\n  set role A\n'
+    assert fmt('rule a "d"\nfor\nagent\nwhen x\n==\ny\nset role\nA') == (
+        'rule a  "d"\n  for agent\n  when x == y\n  set role A\n')
 
 
 def test_vocabulary_words_wrap_below_the_header():
@@ -137,7 +139,8 @@ def test_windows_line_ends_and_trailing_blanks_go():
         'rule a  "d"\n  for agent\n  set role A  # x\n')
 
 
-@pytest.mark.parametrize("text, formatted", [("", ""), ("\n\n  \n", ""), ("# only\n\n\n\n# comments", "# only\n\n\n# comments\n")])
+@pytest.mark.parametrize("text, formatted", [
+    ("", ""), ("\n\n  \n", ""), ("# only\n\n\n\n# comments", "# only\n\n\n# comments\n")])
 def test_a_file_without_declarations(text, formatted):
     assert fmt(text) == formatted
 
@@ -158,3 +161,12 @@ def test_a_layout_that_would_lose_a_comment_or_change_a_rule_is_refused(monkeypa
     monkeypatch.setattr(layout._Placed, "lines", lambda self: [line.replace("  # gone", "") for line in lines(self)])
     with pytest.raises(FormatError, match="does not keep its comments"):
         format_text('rule a "d" for agent set role A  # gone', "x.rules")
+
+
+def test_the_shipped_files_and_the_documented_examples_are_in_the_layout():
+    from tests.rules.test_format_properties import CORPUS
+
+    documented = {name: text for name, text in CORPUS.items()
+                  if name.startswith(("rulesengine/", "docs/language.md", "docs/customizing.md"))}
+    assert len(documented) >= 3 + 11 + 9
+    assert {name for name, text in documented.items() if fmt(text) != text} == set()

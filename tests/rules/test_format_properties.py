@@ -96,7 +96,7 @@ SEPARATORS = (" ", "   ", "\t", "\n", "\n      ", "\n\n\n\n", "  # after {n}\n",
 def _gaps(text: str) -> list[tuple[int, int]]:
     """Where the whitespace and comments between two tokens are (start, end)."""
     tokens = list(parser().lex(text))
-    return [(left.end_pos, right.start_pos) for left, right in zip(tokens, tokens[1:])]
+    return [(left.end_pos or 0, right.start_pos or 0) for left, right in zip(tokens, tokens[1:], strict=False)]
 
 
 def _reshuffled(text: str, changes: dict[int, int]) -> str:
