@@ -196,6 +196,7 @@ class _Formatter:
         for line in self.source_lines:
             self._starts.append(self._starts[-1] + len(line) + 1)
         self.source = source
+        self.marker = _marker(source)
         self.out = _Writer()
         self.declarations = declarations(tree)
         for declaration in self.declarations:
@@ -283,9 +284,9 @@ class _Formatter:
         if spread and spread[0] is node:
             self._spread(node, clause)
             return
-        marker = _marker(self.source)
-        holes = {id(part): _placeholder(part, f"{marker}{number}{marker}") for number, part in enumerate(spread)}
-        pieces = syntax.show(_substituted(node, holes)).split(marker)
+        holes = {id(part): _placeholder(part, f"{self.marker}{number}{self.marker}")
+                 for number, part in enumerate(spread)}
+        pieces = syntax.show(_substituted(node, holes)).split(self.marker)
         inside = {id(each) for part in spread for each in _subtree(part)}
         ends = [(part.span.end_line, part.span.end_col) for part in spread]
         places: list[list[syntax._Node]] = [[] for _ in range(len(spread) + 1)]

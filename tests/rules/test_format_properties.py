@@ -90,7 +90,7 @@ def test_the_span_blind_comparison_sees_every_difference_but_the_spans():
 #: what may stand between two tokens instead of what the author wrote (each comment numbered
 #: where it is drawn, so that order counts)
 SEPARATORS = (" ", "   ", "\t", "\n", "\n      ", "\n\n\n\n", "  # after {n}\n", "\n# own line {n}\n  ",
-              "\n\n  # indented {n}\n\n")
+              "\n\n  # indented {n}\n\n", "\n    # under {n}\n")
 
 
 def _gaps(text: str) -> list[tuple[int, int]]:
