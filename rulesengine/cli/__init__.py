@@ -21,8 +21,8 @@ from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
 #: the subcommands, each the module of this package of the same name, in the order help lists them
-SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "config", "generate",
-               "sample")
+SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "config",
+               "generate", "sample")
 
 
 class SubcommandParser(argparse.ArgumentParser):

@@ -42,10 +42,8 @@ def assert_well_placed(loaded, text: str) -> None:
         assert problem.render().startswith(f"{where}: error: {problem.code} ")
 
 
-@FAST
-@given(st.lists(st.integers(0, len(TOKENS) - 1), min_size=1, max_size=4), st.sampled_from(
-    ["delete", "duplicate", "swap"]))
-def test_mutated_rules_load_or_fail_with_placed_errors(picks, how):
+def _mutated(picks: list[int], how: str) -> str:
+    """The shipped rules with a few tokens deleted, duplicated or swapped with others."""
     tokens = list(TOKENS)
     for pick in picks:
         if how == "delete":
@@ -55,22 +53,36 @@ def test_mutated_rules_load_or_fail_with_placed_errors(picks, how):
         else:
             other = (pick * 7 + 3) % len(tokens)
             tokens[pick], tokens[other] = tokens[other], tokens[pick]
-    text = " ".join(tokens)
+    return " ".join(tokens)
+
+
+#: the shipped rules mutated: mostly broken, sometimes still valid rule text
+MUTATED = st.builds(_mutated, st.lists(st.integers(0, len(TOKENS) - 1), min_size=1, max_size=4),
+                    st.sampled_from(["delete", "duplicate", "swap"]))
+#: the shipped rules cut short anywhere
+CUT_SHORT = st.integers(0, len(CHAT)).map(lambda cut: CHAT[:cut])
+#: random text made of the language's words and signs, comments and line breaks among them
+RANDOM_TEXT = st.lists(st.sampled_from([*'rule when set for match "ab_.()|?*+=!<>,:09\n #-',
+                                        " fact ", " some(", " case ", " then ", " else ", " not ", " in ",
+                                        " during ", " none ", " param ", " disable ", " = ", " count(", " data.",
+                                        " by.", " override ", " coalesce(", " is not none "]),
+                       max_size=60).map("".join)
+
+
+@FAST
+@given(MUTATED)
+def test_mutated_rules_load_or_fail_with_placed_errors(text):
     assert_well_placed(load(text), text)
 
 
 @FAST
-@given(st.integers(0, len(CHAT)))
-def test_rules_cut_short_anywhere_fail_with_placed_errors(cut):
-    text = CHAT[:cut]
+@given(CUT_SHORT)
+def test_rules_cut_short_anywhere_fail_with_placed_errors(text):
     assert_well_placed(load(text), text)
 
 
 @FAST
-@given(st.lists(st.sampled_from([*'rule when set for match "ab_.()|?*+=!<>,:09\n #-',
-                                   " fact ", " some(", " case ", " then ", " else ", " not ", " in ",
-                                   " during ", " none ", " param ", " disable ", " = ", " count(", " data.",
-                                   " by.", " override ", " coalesce(", " is not none "]), max_size=60).map("".join))
+@given(RANDOM_TEXT)
 def test_random_text_never_raises(text):
     assert_well_placed(load(text), text)
 
