@@ -23,14 +23,14 @@ from rulesengine.adapters import ADAPTERS, Converted, Options, Unmapped, Unreada
 from rulesengine.adapters.names import Names, NamesError, load_names
 from rulesengine.adapters.outcome import ASSUMPTIONS, CONTRADICTION, ConversionStats, problem
 from rulesengine.adapters.records import check_sources
-from rulesengine.events.assemble import Assembler, Rejection
-from rulesengine.events.wellformed import problems_of
 from rulesengine.cli import options
 from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
+from rulesengine.events.assemble import Assembler, Rejection
 from rulesengine.events.contract import Event
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.events.wellformed import problems_of
 from rulesengine.output.files import Output, OutputError
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.wording import counted
@@ -121,7 +121,7 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
                 f"{item.interaction}: the events made from this record break the event contract: "
                 f"{diagnostic.code} {diagnostic.message}") for diagnostic in problems])
             continue
-        yield list(zip(lines, events))
+        yield list(zip(lines, events, strict=True))
 
 
 def evaluate_converted(args: argparse.Namespace, decider: Decider, stats: RunStats,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from rulesengine.events.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_with_rules
 from rulesengine.cli.messages import complain, not_found, print_diagnostics
@@ -17,6 +16,7 @@ from rulesengine.decide.explain import (
     render_parameters_text,
     render_text,
 )
+from rulesengine.events.assemble import Rejection
 from rulesengine.events.read import InputError
 from rulesengine.runtime.pipeline import iter_models
 

@@ -7,17 +7,17 @@ import sys
 from typing import TextIO
 
 from rulesengine import __version__
-from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, write_with_rules
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import parameters, render_parameters_text
+from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.events.read import InputError
-from rulesengine.runtime.pipeline import RunStats, decide_interaction
 from rulesengine.report.details import Keeper, detail_of
 from rulesengine.report.figures import Tally
 from rulesengine.report.page import About, render
+from rulesengine.runtime.pipeline import RunStats, decide_interaction
 from rulesengine.wording import counted
 
 #: interactions with a page of their own unless --details says otherwise

@@ -15,21 +15,21 @@ from typing import IO
 import orjson
 
 from rulesengine.adapters import ConversionStats
-from rulesengine.events.assemble import Rejection
 from rulesengine.cli import convert, options
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.decide.decider import Decider
-from rulesengine.events.read import InputError
-from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter, sorted_rows
-from rulesengine.output.files import Output, OutputError
-from rulesengine.runtime.parallel import Rendered, can_share, default_jobs, decide_parallel
-from rulesengine.events.parquet import ParquetUnavailable, is_parquet
-from rulesengine.output.parquet import ParquetWriter
-from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.cli.progress import Progress
-from rulesengine.runtime.sharing import MAX_JOBS
+from rulesengine.decide.decider import Decider
+from rulesengine.events.assemble import Rejection
+from rulesengine.events.parquet import ParquetUnavailable, is_parquet
+from rulesengine.events.read import InputError
+from rulesengine.output.files import Output, OutputError
+from rulesengine.output.parquet import ParquetWriter
+from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter, sorted_rows
 from rulesengine.output.table import TableWriter
+from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, default_jobs
+from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
+from rulesengine.runtime.sharing import MAX_JOBS
 from rulesengine.wording import counted
 
 #: formats whose rows workers can write themselves, as bytes the parent appends

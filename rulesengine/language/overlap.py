@@ -19,12 +19,12 @@ from collections.abc import Sequence
 import attrs
 import msgspec
 
+from rulesengine.diagnostics import Diagnostic, warning
 from rulesengine.language import ir
 from rulesengine.language.check import CheckedRule
-from rulesengine.diagnostics import Diagnostic, warning
 from rulesengine.language.patterns import can_both_match
-from rulesengine.model.valuetypes import BOOL, DURATION, NUMBER
 from rulesengine.language.vocabulary import OUTCOME_SLOTS
+from rulesengine.model.valuetypes import BOOL, DURATION, NUMBER
 
 #: a conjunction of constraints: what is tested → allowed values (a frozenset) or (lo, hi, none_ok)
 Conjunct = dict
@@ -58,13 +58,14 @@ def _atom(node: ir.Expr, negated: bool) -> list[Conjunct]:
             else:
                 return _opaque(node, negated)
             return [{subject.text: allowed}]
-        case ir.In(item=subject, options=options, negated=inverse) if subject.type.is_enum and all(
-                isinstance(option, ir.Const) for option in options):
-            listed = frozenset(option.value for option in options)
+        case ir.In(item=subject, options=options, negated=inverse) if subject.type.is_enum and (
+                constants := ir.constants(options)) is not None:
+            listed = frozenset(option.value for option in constants)
             domain = _domain(subject)
             inside = (domain - listed - {_NONE}) if inverse else listed
             return [{subject.text: domain - inside if negated else inside}]
-        case ir.Compare(op=op, left=subject, right=ir.Const(value=value)) if subject.type in (DURATION, NUMBER):
+        case ir.Compare(op=op, left=subject, right=ir.Const(value=int() | float() as value)) \
+                if subject.type in (DURATION, NUMBER):
             if op == "!=" and not negated:
                 return [{}]
             return [{subject.text: _interval(op, value, negated)}]
@@ -75,7 +76,8 @@ _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _domain(subject: ir.Expr) -> frozenset:
-    values = frozenset(subject.type.values)
+    """The words an enumerated subject may be, and none when it may be none."""
+    values = frozenset(subject.type.values or ())
     return values | {_NONE} if subject.optional else values
 
 

@@ -38,7 +38,7 @@ class ParquetWriter:
     def write(self, rows: Sequence[object]) -> None:
         columns = self._columns
         for row in rows:
-            for column, value in zip(columns, self._values(row)):
+            for column, value in zip(columns, self._values(row), strict=True):
                 column.append(value)
         if len(columns[0]) >= BATCH_ROWS:
             self._flush()

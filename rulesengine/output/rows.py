@@ -21,7 +21,6 @@ from rulesengine.model.interaction import InteractionModel, Party
 from rulesengine.output.table import TableWriter
 
 
-
 class Row(msgspec.Struct, frozen=True, gc=False):
     """One descriptor row, fields in the order of the output contract.
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from rulesengine.events.assemble import Rejection, StreamStats
 from rulesengine.decide.decision import RULE_SEPARATOR, UNSPECIFIED
+from rulesengine.events.assemble import Rejection, StreamStats
 from rulesengine.language.compile import RuleRef
 from rulesengine.output.rows import Row
 from rulesengine.runtime.pipeline import Evaluated
@@ -69,7 +69,7 @@ class PartyEntry:
     fact: str
     alert_ms: int | None
     #: the parts no rule decided: `role`, `result`, `record`
-    undecided: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    undecided: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: Row) -> PartyEntry:
@@ -92,7 +92,7 @@ class RejectEntry:
 
     interaction: str | None
     kind: str
-    reasons: tuple[str, ...] = attrs.field(converter=tuple)
+    reasons: tuple[str, ...]
 
 
 @attrs.frozen
@@ -116,9 +116,9 @@ class AlertFigures:
     median_ms: int | None
     p90_ms: int | None
     longest_ms: int | None
-    slowest: tuple[PartyEntry, ...] = attrs.field(converter=tuple)
+    slowest: tuple[PartyEntry, ...]
     #: agent resources that answered, by mean time to answer, slowest first
-    agents: tuple[AgentAlert, ...] = attrs.field(converter=tuple)
+    agents: tuple[AgentAlert, ...]
 
 
 @attrs.frozen
@@ -129,7 +129,7 @@ class AbandonFigures:
     #: interactions with a party whose technical result is CustomerAbandoned
     abandoned: int
     #: those interactions by the kind and descriptor of their first such party
-    where: tuple[tuple[str, str, int], ...] = attrs.field(converter=tuple)
+    where: tuple[tuple[str, str, int], ...]
     invitations: int
     #: invitations whose technical result is Abandoned
     invitations_abandoned: int
@@ -139,13 +139,13 @@ class AbandonFigures:
 class Figures:
     stream: StreamStats
     parties: int
-    descriptors: tuple[DescriptorCount, ...] = attrs.field(converter=tuple)
-    rules: tuple[RuleCount, ...] = attrs.field(converter=tuple)
-    undecided: tuple[PartyEntry, ...] = attrs.field(converter=tuple)
+    descriptors: tuple[DescriptorCount, ...]
+    rules: tuple[RuleCount, ...]
+    undecided: tuple[PartyEntry, ...]
     undecided_total: int = 0
-    problems: tuple[Problem, ...] = attrs.field(default=(), converter=tuple)
+    problems: tuple[Problem, ...] = ()
     problems_total: int = 0
-    rejections: tuple[RejectEntry, ...] = attrs.field(default=(), converter=tuple)
+    rejections: tuple[RejectEntry, ...] = ()
     rejections_total: int = 0
     alert: AlertFigures = AlertFigures(0, 0, None, None, None, (), ())
     abandon: AbandonFigures = AbandonFigures(0, 0, (), 0, 0)
@@ -183,7 +183,7 @@ class Tally:
         for row in evaluated.rows:
             self.descriptors[row.kind, row.descriptor, row.fact] += 1
             if row.rule is not None:
-                self.rules.update(zip(row.rule.split(RULE_SEPARATOR), row.rule_at.split(RULE_SEPARATOR)))
+                self.rules.update(zip(row.rule.split(RULE_SEPARATOR), row.rule_at.split(RULE_SEPARATOR), strict=True))
             if row.alert_ms is not None:
                 listed |= self._alert(row)
             if row.technical_result == CUSTOMER_ABANDONED and abandoned_by is None:

@@ -43,9 +43,9 @@ from typing import IO
 import attrs
 import msgspec
 
-from rulesengine.events.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
+from rulesengine.events.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
 from rulesengine.output.rows import StreamWriter
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
@@ -180,7 +180,7 @@ def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]
             yield from payload
         elif tag == "rendered":
             places, *fields = payload
-            yield from zip(places, map(Rendered, *fields))
+            yield from zip(places, map(Rendered, *fields), strict=True)
         elif tag == "done":
             finished.append(payload)
             return
@@ -320,7 +320,7 @@ class _Outgoing:
 
     def flush(self) -> None:
         if self._rendered:
-            self._sender.send(("rendered", tuple(zip(*self._rendered))))
+            self._sender.send(("rendered", tuple(zip(*self._rendered, strict=True))))
             self._rendered = []
         if self._items:
             self._sender.send(("items", self._items))

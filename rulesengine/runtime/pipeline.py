@@ -11,9 +11,9 @@ from collections.abc import Iterator, Sequence
 import attrs
 import msgspec
 
-from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
+from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
 
@@ -61,7 +61,7 @@ def decide_interaction(interaction: Interaction, decider: Decider, stats: RunSta
     model = model_of(interaction)
     row_of = Row.of
     rows, problems, undecided = [], [], []
-    for party, decision in zip(model.parties, decider.decide(model)):
+    for party, decision in zip(model.parties, decider.decide(model), strict=True):
         rows.append(row_of(model, party, decision))
         if decision.problems:
             problems.extend(decision.problems)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.output import files as output_files
 from rulesengine.cli import BROKEN_PIPE, main
+from rulesengine.output import files as output_files
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = str(ROOT / "tests" / "flows" / "c03_transfer.jsonl")

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.events.builders import record, routed, transfer, write
 from rulesengine.cli import main
 from rulesengine.output.rows import FIELDS
+from tests.events.builders import record, routed, transfer, write
 
 FLOWS = Path(__file__).parent.parent / "flows"
 CONTRACT_FIELDS = ["interaction", "party", "kind", "resource", "fact", "start", "end", "alert_ms",

@@ -28,12 +28,12 @@ _BENCHMARK = ("a benchmark: runs from a clone (the benchmarks package is not ins
               "minutes on purpose; its figures are in the page")
 #: commands that cannot run in an empty folder within a test, and why
 NOT_RUN = {
-    ("README.md", "python3 -m venv .venv && .venv/bin/pip install . && "
-                  ".venv/bin/rulesengine run --sample --format table"):
+    ("README.md", ("python3 -m venv .venv && .venv/bin/pip install . && "
+                   ".venv/bin/rulesengine run --sample --format table")):
         "installs from a clone: tests/cli/test_package.py builds and installs the wheel, and "
         "tests/cli/test_run.py and test_table.py run the sample as a table",
-    ("README.md", "sh tests/install-chromium.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
-                  ".venv/bin/python -m pytest"):
+    ("README.md", ("sh tests/install-chromium.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
+                   ".venv/bin/python -m pytest")):
         "this test suite itself: .ci/run runs it word for word",
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1"):
         _BENCHMARK,
@@ -48,8 +48,8 @@ NOT_RUN = {
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.fuzz --examples 2000"): _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.adapters --counts 10000,100000,300000"): _BENCHMARK,
-    ("docs/performance.md", ".venv/bin/python -m benchmarks.adapters --counts 10000,100000 "
-                            "--platform twilio-taskrouter"): _BENCHMARK,
+    ("docs/performance.md", (".venv/bin/python -m benchmarks.adapters --counts 10000,100000 "
+                             "--platform twilio-taskrouter")): _BENCHMARK,
 }
 #: the start of a line that is a command, were it in a block this test does not read
 _LOOKS_LIKE_A_COMMAND = re.compile(r"^(\$ |rulesengine |\.venv/bin/|python3? |pip |cat |cd )")

@@ -8,10 +8,10 @@ from importlib.resources import files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.language.syntax import show_fact, show_rule
-from rulesengine.language.parse import parse
-from rulesengine.runtime.pipeline import model_of
 from rulesengine.decide.ruleset import default_layer, load_layers, load_rules
+from rulesengine.language.parse import parse
+from rulesengine.language.syntax import show_fact, show_rule
+from rulesengine.runtime.pipeline import model_of
 from tests.interactions import Script, assembled, interactions
 
 from .conftest import decisions
@@ -136,7 +136,7 @@ def test_rule_order_and_file_order_never_change_decisions(seed, sample):
     assert shuffled.errors == ()
     for events in sample:
         model = model_of(assembled(events))
-        for mine, theirs in zip(shuffled.decider.decide(model), DEFAULTS.decider.decide(model)):
+        for mine, theirs in zip(shuffled.decider.decide(model), DEFAULTS.decider.decide(model), strict=True):
             assert (mine.resource_role, mine.role_reason, mine.technical_result, mine.result_reason,
                     mine.record) == (theirs.resource_role, theirs.role_reason, theirs.technical_result,
                                      theirs.result_reason, theirs.record)

@@ -45,7 +45,8 @@ def test_parse_builds_the_tree():
         syntax.StepTest(syntax.Word("invited")),
         syntax.Repeat(syntax.Alternatives((
             syntax.StepTest(syntax.Word("accepted")),
-            syntax.StepTest(syntax.Word("rejected"), (syntax.AttrTest(syntax.Word("reason"), syntax.Text("busy now")),)),
+            syntax.StepTest(syntax.Word("rejected"),
+                            (syntax.AttrTest(syntax.Word("reason"), syntax.Text("busy now")),)),
         )), "*"),
         syntax.Repeat(syntax.StepTest(None), "?"),
         syntax.Repeat(syntax.StepTest(syntax.Word("left")), "+"),
