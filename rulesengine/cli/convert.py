@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import ExitStack
 
 import attrs
@@ -109,8 +109,9 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
             continue
         place = item.place
         lines = [orjson.dumps(event) for event in item.events]
-        events = [read_line(line, place.path, place.line or 1) for line in lines]
-        problems = [diagnostic for event in events if type(event) is LoadedLine for diagnostic in event.diagnostics]
+        read = [read_line(line, place.path, place.line or 1) for line in lines]
+        events = [event for event in read if isinstance(event, Event)]
+        problems = [diagnostic for event in read if isinstance(event, LoadedLine) for diagnostic in event.diagnostics]
         problems = problems or problems_of(events)
         if problems:
             stats.interactions -= 1
@@ -125,7 +126,7 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
 
 
 def evaluate_converted(args: argparse.Namespace, decider: Decider, stats: RunStats,
-                       conversion: ConversionStats) -> Iterator[Evaluated | Rejection]:
+                       conversion: ConversionStats) -> Generator[Evaluated | Rejection, None, None]:
     """`run --from`: rows of the interactions converted from the inputs, as they complete.
 
     A record that could not be mapped is a rejection like a broken interaction (counted as

@@ -118,8 +118,8 @@ def parameters(params: Mapping[str, Param]) -> list[ParamValue]:
 def _party(compiled: Decider, model: InteractionModel, party: Party, decision: Decision,
            derivation: bool) -> PartyExplanation:
     values = _Values(compiled, model, party)
-    slots = [_slot(compiled, values, slot) for slot in OUTCOME_SLOTS]
-    facts = [_fact(compiled, values, name, derivation) for name in _facts_read(compiled, party.kind)]
+    slots = tuple(_slot(compiled, values, slot) for slot in OUTCOME_SLOTS)
+    facts = tuple(_fact(compiled, values, name, derivation) for name in _facts_read(compiled, party.kind))
     return PartyExplanation(model.id, party.id, party.kind, party.resource, decision, slots, facts)
 
 
@@ -142,11 +142,11 @@ class _Values:
 def _slot(compiled: Decider, values: _Values, slot: str) -> SlotExplanation:
     candidates = compiled.candidates(values.party.kind, slot)
     winner, tie = compiled.pick(values.party, values.model, slot)
-    others = [_other(rule, slot, values, winner, tie) for rule in candidates if rule is not winner]
+    others = tuple(_other(rule, slot, values, winner, tie) for rule in candidates if rule is not winner)
     if winner is None:
         return SlotExplanation(slot, "Unspecified", None, None, None, (), others)
     return SlotExplanation(slot, show_outcome(winner.outcomes[slot]), winner.ref, winner.priority,
-                           winner.description, [_condition(c, values) for c in winner.conditions], others)
+                           winner.description, tuple(_condition(c, values) for c in winner.conditions), others)
 
 
 def _other(rule: CompiledRule, slot: str, values: _Values, winner: CompiledRule | None,
@@ -211,7 +211,7 @@ def _facts_read(compiled: Decider, kind: str) -> list[str]:
 def _fact(compiled: Decider, values: _Values, name: str, derivation: bool) -> FactValue:
     fact = compiled.definitions[name]
     value = getattr(values.party, f"f_{name}", None)
-    parts = _parts(fact.definition, values) if derivation else ()
+    parts = tuple(_parts(fact.definition, values)) if derivation else ()
     return FactValue(name, _written(value, fact.type.name), fact.description, fact.definition.text, parts)
 
 

@@ -109,9 +109,9 @@ def _dot_text(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _brought_in(model: InteractionModel) -> list[Party]:
-    """The parties another party brought in, in order of appearance."""
-    return [party for party in model.parties if party.by is not None]
+def _brought_in(model: InteractionModel) -> list[tuple[Party, Party]]:
+    """The parties another party brought in, in order of appearance, each after the one that did."""
+    return [(party.by, party) for party in model.parties if party.by is not None]
 
 
 def to_dot(model: InteractionModel, decisions: Sequence[Decision] | None = None) -> str:
@@ -124,9 +124,9 @@ def to_dot(model: InteractionModel, decisions: Sequence[Decision] | None = None)
         shape = "box" if party.kind == "agent" else "ellipse"
         lines.append(f"    {_dot_text(party.id)} [label={_dot_text(label)}, shape={shape}];")
     started = model.events[0].ms
-    for party in _brought_in(model):
+    for by, party in _brought_in(model):
         label = f"{elapsed(party.start.ms - started)} {brought_in(party, model.media)}"
-        lines.append(f"    {_dot_text(party.by.id)} -> {_dot_text(party.id)} [label={_dot_text(label)}];")
+        lines.append(f"    {_dot_text(by.id)} -> {_dot_text(party.id)} [label={_dot_text(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -162,9 +162,9 @@ def to_json(model: InteractionModel, decisions: Sequence[Decision] | None = None
             for party, decision in zip(model.parties, decided, strict=True)
         ],
         "relations": [
-            {"source": party.by.id, "target": party.id, "relation": relation_into(party),
+            {"source": by.id, "target": party.id, "relation": relation_into(party),
              "intent": party.start.intent, "visibility": party.start.visibility, "seq": party.start.seq}
-            for party in _brought_in(model)
+            for by, party in _brought_in(model)
         ],
     }
     return orjson.dumps(document).decode() + "\n"

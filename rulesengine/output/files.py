@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 import stat
-from typing import IO
+from typing import IO, Protocol
 
 #: bytes gathered before each write to an output file: a system call per megabyte,
 #: not per 8 KiB
@@ -38,6 +38,13 @@ class OutputError(Exception):
     def __init__(self, name: str, problem: OSError | str) -> None:
         why = problem if isinstance(problem, str) else (problem.strerror or str(problem))
         super().__init__(f"cannot write {name}: {why}")
+
+
+class BinarySink(Protocol):
+    """Where a row writer puts its bytes: a binary stream, or an `Output` naming its failures."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
 
 
 class Output:

@@ -47,8 +47,8 @@ def detail_of(rules: Decider, interaction: Interaction) -> Detail:
     model = model_of(interaction)
     explained = explain_interaction(rules, model)
     decisions = [party.decision for party in explained]
-    parties = [PartyOutcome(party.id, party.kind, party.resource, outcome(decision))
-               for party, decision in zip(model.parties, decisions, strict=True)]
+    parties = tuple(PartyOutcome(party.id, party.kind, party.resource, outcome(decision))
+                    for party, decision in zip(model.parties, decisions, strict=True))
     detail = Detail(model.id, model.provisional, parties, to_mermaid(model, decisions),
                     "\n\n".join(render_text(party) for party in explained))
     model.dispose()

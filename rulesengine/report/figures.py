@@ -75,7 +75,7 @@ class PartyEntry:
     def of(cls, row: Row) -> PartyEntry:
         parts = (("role", row.resource_role), ("result", row.technical_result), ("record", row.fact))
         return cls(row.interaction, row.party, row.kind, row.resource, row.descriptor, row.fact,
-                   row.alert_ms, [name for name, value in parts if value == UNSPECIFIED])
+                   row.alert_ms, tuple(name for name, value in parts if value == UNSPECIFIED))
 
 
 @attrs.frozen
@@ -182,10 +182,10 @@ class Tally:
         abandoned_by: Row | None = None
         for row in evaluated.rows:
             self.descriptors[row.kind, row.descriptor, row.fact] += 1
-            if row.rule is not None:
+            if row.rule is not None and row.rule_at is not None:
                 self.rules.update(zip(row.rule.split(RULE_SEPARATOR), row.rule_at.split(RULE_SEPARATOR), strict=True))
             if row.alert_ms is not None:
-                listed |= self._alert(row)
+                listed |= self._alert(row, row.alert_ms)
             if row.technical_result == CUSTOMER_ABANDONED and abandoned_by is None:
                 abandoned_by = row
             if row.technical_result == ABANDONED and row.alert_ms is not None:
@@ -206,14 +206,14 @@ class Tally:
                 listed = True
         return listed
 
-    def _alert(self, row: Row) -> bool:
-        """Counts an invitation; True when its answer is among the slowest so far."""
+    def _alert(self, row: Row, alert: int) -> bool:
+        """Counts an invitation that alerted for `alert` ms; True when its answer is among the
+        slowest so far."""
         self.invitations += 1
         agent = self.agents.setdefault(row.resource, [0, 0, 0, 0])
         agent[0] += 1
         if row.engage_ms is None:  # never accepted: not answered
             return False
-        alert = row.alert_ms
         self.alerts.append(alert)
         agent[1] += 1
         agent[2] += alert
@@ -231,7 +231,7 @@ class Tally:
         self.rejections_total += 1
         if len(self.rejections) < LISTED:
             self.rejections.append(RejectEntry(rejection.interaction, rejection.kind,
-                                               [problem.headline() for problem in rejection.diagnostics]))
+                                               tuple(problem.headline() for problem in rejection.diagnostics)))
 
     def listed(self) -> set[str]:
         """The interactions the report lists now (their details are worth keeping)."""
@@ -244,18 +244,18 @@ class Tally:
         return Figures(
             stream=attrs.evolve(stream),
             parties=self.parties,
-            descriptors=sorted((DescriptorCount(kind, descriptor, fact, count)
-                                for (kind, descriptor, fact), count in self.descriptors.items()),
-                               key=lambda d: (-d.parties, d.kind, d.descriptor, d.fact)),
-            rules=_rule_counts(self.rules, rules),
-            undecided=self.undecided, undecided_total=self.undecided_total,
-            problems=self.problems, problems_total=self.problems_total,
-            rejections=self.rejections, rejections_total=self.rejections_total,
+            descriptors=tuple(sorted((DescriptorCount(kind, descriptor, fact, count)
+                                      for (kind, descriptor, fact), count in self.descriptors.items()),
+                                     key=lambda d: (-d.parties, d.kind, d.descriptor, d.fact))),
+            rules=tuple(_rule_counts(self.rules, rules)),
+            undecided=tuple(self.undecided), undecided_total=self.undecided_total,
+            problems=tuple(self.problems), problems_total=self.problems_total,
+            rejections=tuple(self.rejections), rejections_total=self.rejections_total,
             alert=self._alert_figures(),
             abandon=AbandonFigures(
                 self.interactions, sum(self.abandoned_where.values()),
-                sorted(((kind, descriptor, count) for (kind, descriptor), count in self.abandoned_where.items()),
-                       key=lambda w: (-w[2], w[0], w[1])),
+                tuple(sorted(((kind, descriptor, count) for (kind, descriptor), count in self.abandoned_where.items()),
+                             key=lambda w: (-w[2], w[0], w[1]))),
                 self.invitations, self.invitations_abandoned),
         )
 
@@ -268,8 +268,8 @@ class Tally:
             invitations=self.invitations, answered=len(ordered),
             median_ms=nearest_rank(ordered, 50), p90_ms=nearest_rank(ordered, 90),
             longest_ms=ordered[-1] if ordered else None,
-            slowest=[entry for _, _, entry in sorted(self.slowest, key=lambda item: (-item[0], -item[1]))],
-            agents=agents[:SLOWEST],
+            slowest=tuple(entry for _, _, entry in sorted(self.slowest, key=lambda item: (-item[0], -item[1]))),
+            agents=tuple(agents[:SLOWEST]),
         )
 
 
