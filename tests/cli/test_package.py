@@ -28,13 +28,13 @@ def test_grammar_rules_and_sample_are_loaded_from_the_installed_package():
         for name in ("chat.rules", "facts.rules", "vocabulary.rules")]
 
 
-def _building_leaves() -> dict[str, int]:
-    """What a build could leave in the work tree: its top-level entries (a `build/` folder)
-    and the files of a `*.egg-info` it rewrites, each with its modification time."""
-    found = {path.name: path.stat().st_mtime_ns for path in TOP.iterdir()}
-    for info in TOP.glob("*.egg-info"):
-        found |= {str(path.relative_to(TOP)): path.stat().st_mtime_ns for path in info.iterdir()}
-    return found
+def _building_leaves() -> tuple[set[str], dict[str, int]]:
+    """What a build could leave in the work tree: new top-level entries (`build/`, `dist/`)
+    and a rewritten `*.egg-info`, its files with their modification times. Other top-level
+    folders may change meanwhile (a measured run writes its data under `.coverage-data/`)."""
+    rewritten = {str(path.relative_to(TOP)): path.stat().st_mtime_ns
+                 for info in TOP.glob("*.egg-info") for path in info.iterdir()}
+    return {path.name for path in TOP.iterdir()}, rewritten
 
 
 def _copy_of_the_sources(folder: Path) -> Path:
