@@ -39,10 +39,16 @@ def _pages(page: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sample_page(tmp_path_factory) -> str:
+def sample_report(tmp_path_factory) -> Path:
+    """The sample's report, written once for the tests that read it."""
     path = tmp_path_factory.mktemp("report") / "report.html"
     assert main(["report", "--sample", "-o", str(path)]) == 0
-    return path.read_text(encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_page(sample_report) -> str:
+    return sample_report.read_text(encoding="utf-8")
 
 
 def test_the_page_needs_nothing_but_itself(sample_page):
@@ -71,11 +77,10 @@ def test_every_interaction_of_the_sample_has_its_diagram_and_explanation(sample_
     assert f'<a href="#{anchor("c03_transfer")}">c03_transfer</a>' in sample_page
 
 
-def test_the_same_input_gives_the_same_bytes(capsys, tmp_path):
-    first, second = tmp_path / "first.html", tmp_path / "second.html"
-    assert _report(capsys, "--sample", "-o", str(first))[0] == 0
-    assert _report(capsys, "--sample", "--details", "500", "-o", str(second))[0] == 0
-    assert first.read_bytes() == second.read_bytes()
+def test_the_same_input_gives_the_same_bytes(capsys, tmp_path, sample_report):
+    again = tmp_path / "again.html"
+    assert _report(capsys, "--sample", "--details", "500", "-o", str(again))[0] == 0
+    assert again.read_bytes() == sample_report.read_bytes()
 
 
 def test_pages_for_the_first_interactions_and_those_the_lists_name(capsys):
