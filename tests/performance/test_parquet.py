@@ -6,20 +6,19 @@ import io
 from pathlib import Path
 
 import orjson
+import pyarrow
+import pyarrow.parquet as parquet
 import pytest
 
-pyarrow = pytest.importorskip("pyarrow")
-parquet = pytest.importorskip("pyarrow.parquet")
-
-from rulesengine.decide.ruleset import load_rules  # noqa: E402
-from rulesengine.events import parquet as parquet_io  # noqa: E402 - after the skip
-from rulesengine.events.assemble import Interaction, Rejection, assemble  # noqa: E402
-from rulesengine.events.parquet import write_events  # noqa: E402
-from rulesengine.events.read import InputError  # noqa: E402
-from rulesengine.output import parquet as parquet_rows  # noqa: E402
-from rulesengine.output.parquet import ParquetWriter  # noqa: E402
-from rulesengine.output.rows import FIELDS, JsonLinesWriter  # noqa: E402
-from rulesengine.runtime.pipeline import Evaluated, decide_sources  # noqa: E402
+from rulesengine.decide.ruleset import load_rules
+from rulesengine.events import parquet as parquet_io
+from rulesengine.events.assemble import Interaction, Rejection, assemble
+from rulesengine.events.parquet import write_events
+from rulesengine.events.read import InputError
+from rulesengine.output import parquet as parquet_rows
+from rulesengine.output.parquet import ParquetWriter
+from rulesengine.output.rows import FIELDS, JsonLinesWriter
+from rulesengine.runtime.pipeline import Evaluated, decide_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
