@@ -45,7 +45,7 @@ def twilio_records(count: int) -> Iterator[bytes]:
     for number, lifecycle in zip(range(count), itertools.cycle(lifecycles)):
         suffix = f"-{number:07d}".encode()
         for event in lifecycle:
-            yield _TWILIO_SIDS.sub(lambda found: b'"' + found.group(1) + suffix + b'"', event)
+            yield _TWILIO_SIDS.sub(rb'"\1' + suffix + b'"', event)
 
 
 PLATFORMS = {"genesys-cloud": genesys_records, "twilio-taskrouter": twilio_records}

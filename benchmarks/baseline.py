@@ -5,8 +5,8 @@ for this one job. It reads the same JSON lines with orjson, checks the essential
 of each line (required fields, types, known event types, timestamps), groups the
 events by interaction until `interaction.ended`, orders them by `seq`, works out
 each party's situation from plain dicts (what `rules/facts.rules` defines), and picks
-the descriptor and record type with `if`s that mirror `rules/chat.rules` one to one. The `rule`/`rule_at` columns name the same
-rules, so its rows compare byte for byte with `rulesengine run`.
+the descriptor and record type with `if`s that mirror `rules/chat.rules` one to one. The
+`rule`/`rule_at` columns name the same rules, so its rows compare byte for byte with `rulesengine run`.
 
     .venv/bin/python -m benchmarks.baseline EVENTS.jsonl > rows.jsonl
 """
@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from importlib.resources import files
+from itertools import pairwise
 from typing import IO
 
 import orjson
@@ -90,7 +91,7 @@ def well_formed(events: list[dict]) -> bool:
     """Created first, seqs unique, time never backwards."""
     if events[0]["event"] != "interaction.created":
         return False
-    return all(a["seq"] < b["seq"] and a["ms"] <= b["ms"] for a, b in zip(events, events[1:]))
+    return all(a["seq"] < b["seq"] and a["ms"] <= b["ms"] for a, b in pairwise(events))
 
 
 def rows(key: str, events: list[dict]) -> list[bytes]:

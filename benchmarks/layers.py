@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sets = {0: load_layers([defaults], {})}
     load_seconds = {0: timed(lambda: load_layers([defaults], {}))}
     for size in args.rules:
-        load_seconds[size] = timed(lambda: sets.__setitem__(size, load_layers([defaults, layer(size)], {})))
+        load_seconds[size] = timed(lambda size=size: sets.__setitem__(size, load_layers([defaults, layer(size)], {})))
         problems = [d.render() for d in sets[size].errors]
         if problems:
             raise SystemExit("\n".join(problems))
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outputs = {size: DATA / f"layers-{size}.jsonl" for size in sets}
     for _ in range(args.rounds):
         for size, loaded in sets.items():
-            times[size].append(timed(lambda: engine(path, loaded.decider, outputs[size])))
+            times[size].append(timed(lambda size=size, loaded=loaded: engine(path, loaded.decider, outputs[size])))
     for size in args.rules:
         if not _same_rows(outputs[0], outputs[size]):
             raise SystemExit(f"the {size}-rule layer changed rows: compare {outputs[0]} and {outputs[size]}")

@@ -26,14 +26,14 @@ from benchmarks import baseline
 from benchmarks.cores import jobs_table
 from benchmarks.corpus import DATA, corpus
 from benchmarks.measure import run_child
-from rulesengine.events.assemble import assemble
 from rulesengine.decide.decider import Decider
+from rulesengine.decide.ruleset import load_rules
+from rulesengine.events.assemble import assemble
 from rulesengine.events.read import read_lines
-from rulesengine.output.rows import JsonLinesWriter
 from rulesengine.output.files import OUTPUT_BUFFER
+from rulesengine.output.rows import JsonLinesWriter
 from rulesengine.runtime.parallel import default_jobs
 from rulesengine.runtime.pipeline import decide_sources, iter_models
-from rulesengine.decide.ruleset import load_rules
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -100,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("| | seconds | interactions/s | µs per interaction | peak RSS (MiB) |")
     print("|---|---:|---:|---:|---:|")
-    print(f"| baseline | {best_base:.2f} | {args.count / best_base:,.0f} | {best_base * per:.1f} | {base_rss:.1f} |")
-    print(f"| engine | {best_engine:.2f} | {args.count / best_engine:,.0f} | {best_engine * per:.1f} | {engine_rss:.1f} |")
+    for name, best, rss in (("baseline", best_base, base_rss), ("engine", best_engine, engine_rss)):
+        print(f"| {name} | {best:.2f} | {args.count / best:,.0f} | {best * per:.1f} | {rss:.1f} |")
     print()
     print(f"engine / baseline time: {best_engine / best_base:.2f}")
     print()

@@ -27,10 +27,6 @@ __all__ = [
     "DiagnosticsError",
     "Engine",
     "EventsError",
-    "explain_json",
-    "explain_parameters_text",
-    "explain_text",
-    "genesys_cloud_events",
     "InputError",
     "InteractionModel",
     "ParamValue",
@@ -43,8 +39,12 @@ __all__ = [
     "RunStats",
     "SettingValue",
     "Severity",
-    "twilio_taskrouter_events",
     "__version__",
+    "explain_json",
+    "explain_parameters_text",
+    "explain_text",
+    "genesys_cloud_events",
+    "twilio_taskrouter_events",
 ]
 
 

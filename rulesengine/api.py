@@ -18,23 +18,23 @@ from types import MappingProxyType
 import attrs
 import orjson
 
-from rulesengine.runtime import pipeline
 from rulesengine.adapters import ConversionStats, genesys_cloud_events, twilio_taskrouter_events
-from rulesengine.events.assemble import Assembler, Interaction, Rejection, assemble_lines
-from rulesengine.decide.decision import Decision
-from rulesengine.language.compile import RuleRef
-from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
 from rulesengine.decide.decider import Decider
+from rulesengine.decide.decision import Decision
 from rulesengine.decide.explain import ParamValue, PartyExplanation, explain_interaction, parameters
 from rulesengine.decide.explain import render_json as explain_json
 from rulesengine.decide.explain import render_parameters_text as explain_parameters_text
 from rulesengine.decide.explain import render_text as explain_text
+from rulesengine.decide.ruleset import load_rules
+from rulesengine.diagnostics import Diagnostic, Position, Severity, did_you_mean, error
+from rulesengine.events.assemble import Assembler, Interaction, Rejection, assemble_lines
 from rulesengine.events.read import InputError, LoadedLine, parse_line
+from rulesengine.language.compile import RuleRef
+from rulesengine.language.vocabulary import Param
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
+from rulesengine.runtime import pipeline
 from rulesengine.runtime.pipeline import RunStats, model_of
-from rulesengine.decide.ruleset import load_rules
-from rulesengine.language.vocabulary import Param
 
 #: how diagnostics name events given as dicts: `<events>:N` is the Nth event given
 EVENTS_PATH = "<events>"
@@ -71,7 +71,7 @@ class Engine:
 
     _compiled: Decider
     #: warnings found while loading (errors raise `RulesError` instead)
-    warnings: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    warnings: tuple[Diagnostic, ...]
     #: the parameters in force, by name, each with where its value comes from
     params: Mapping[str, Param] = attrs.field(factory=dict)
 
@@ -108,7 +108,7 @@ class Engine:
         rows = []
         for model in _models(events):
             rows += [Row.of(model, party, decision)
-                     for party, decision in zip(model.parties, self._compiled.decide(model))]
+                     for party, decision in zip(model.parties, self._compiled.decide(model), strict=True)]
         return rows
 
     def run(self, paths: PathArg | Sequence[PathArg], *, include_open: bool = False,

@@ -15,7 +15,6 @@ import enum
 import attrs
 import msgspec
 
-
 #: characters a terminal would act on rather than show (C0, DEL, C1) and the invisible
 #: ones that reorder or break text (bidirectional controls, line and paragraph
 #: separators), each shown as an escape

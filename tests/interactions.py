@@ -15,7 +15,7 @@ queue, the customer leaving at any point, open interactions.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -23,7 +23,7 @@ from rulesengine.events.assemble import Assembler, Interaction, assemble_lines
 from rulesengine.model.interaction import InteractionModel
 from tests.events.builders import loaded
 
-_START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+_START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 KINDS = {"q": "queue", "s": "strategy", "a": "agent", "w": "workbin"}
 
 

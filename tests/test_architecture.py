@@ -94,10 +94,9 @@ def _prints(path: Path) -> list[int]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):
             function = node.func
-            if isinstance(function, ast.Name) and function.id == "print":
-                lines.append(node.lineno)
-            elif (isinstance(function, ast.Attribute) and function.attr == "write"
-                  and isinstance(function.value, ast.Attribute) and function.value.attr in ("stdout", "stderr")):
+            if (isinstance(function, ast.Name) and function.id == "print") or (
+                    isinstance(function, ast.Attribute) and function.attr == "write"
+                    and isinstance(function.value, ast.Attribute) and function.value.attr in ("stdout", "stderr")):
                 lines.append(node.lineno)
     return lines
 

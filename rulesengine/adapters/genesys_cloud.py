@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-from rulesengine.adapters.genesys_record import RecordReader, Session
+from rulesengine.adapters.genesys_record import RecordReader, Session, latest
 from rulesengine.adapters.names import Names
 from rulesengine.adapters.outcome import (
     BAD_SHAPE,
@@ -76,14 +76,14 @@ def convert(records: Iterable[SourceRecord | Unreadable], options: Options,
     for record in records:
         stats.records += 1
         if isinstance(record, Unreadable):
-            yield Unmapped(None, [problem(record.place, NOT_JSON, record.message)])
+            yield Unmapped(None, (problem(record.place, NOT_JSON, record.message),))
             continue
         conversation = _Conversation(record, options, stats)
         try:
             yield conversation.convert()
         except Rejected as rejected:
             message = f"conversation {conversation.id}: {rejected.message}" if conversation.id else rejected.message
-            yield Unmapped(conversation.id, [problem(record.place, rejected.code, message, rejected.hint)])
+            yield Unmapped(conversation.id, (problem(record.place, rejected.code, message, rejected.hint),))
 
 
 @attrs.define(eq=False)
@@ -135,8 +135,8 @@ class _Conversation:
             raise Rejected(BAD_SHAPE, "conversationId: missing, or not a non-empty string",
                            "a conversation-detail record names its conversation in conversationId")
         self.id = ident
-        start = reader.time(record, "conversationStart", optional=True)
-        end = reader.time(record, "conversationEnd", optional=True)
+        start = reader.time(record, "conversationStart")
+        end = reader.time(record, "conversationEnd")
         participants = record.get("participants")
         if type(participants) is not list:
             raise Rejected(BAD_SHAPE, f"participants: missing, or {json_type(participants)} instead of a list")
@@ -148,7 +148,7 @@ class _Conversation:
             session.order = order
             self.links[order] = _Links()
         try:
-            events = self._events(sessions, start, end, ignored)
+            events = self._events(ident, sessions, start, end, ignored)
         except TimelineError as contradiction:
             raise Rejected(CONTRADICTION, str(contradiction)) from None
         for name in self.assumed:
@@ -164,7 +164,8 @@ class _Conversation:
 
     # ---- the whole conversation ---------------------------------------------------------
 
-    def _events(self, sessions: list[Session], start: int | None, end: int | None, ignored: list[str]) -> list[dict]:
+    def _events(self, ident: str, sessions: list[Session], start: int | None, end: int | None,
+                ignored: list[str]) -> tuple[dict, ...]:
         created: dict[str, object] = {}
         customers = [session for session in sessions if session.role == "customer"]
         first = sessions[0].start
@@ -190,7 +191,7 @@ class _Conversation:
             self._find_source(session, parties)
         self.acds += self._synthetic_acds([s for s in parties if s.role == "agent"], start)
 
-        timeline = Timeline(self.id)
+        timeline = Timeline(ident)
         for session in parties:
             self._party_events(timeline, session)
         if self.left_at is not None:
@@ -226,7 +227,7 @@ class _Conversation:
             return
         flow_in = (session.flow_in_type or "").lower()
         if session.role == "queue" and flow_in == "agent":
-            roles = ("agent",)
+            roles: tuple[str, ...] = ("agent",)
         elif session.role == "queue" and flow_in in FLOW_IN_FROM_FLOWS:
             roles = ("flow",)
         else:
@@ -245,10 +246,11 @@ class _Conversation:
     def _agent_source(self, agent: Session, parties: list[Session]) -> None:
         links = self._link(agent)
         if agent.watching is not None:
-            target = self._watched(agent, parties)
+            visibility, watched = agent.watching
+            target = self._watched(agent, watched, parties)
             if target is not None:
                 links.by = target
-                links.intent = "conference" if agent.watching[0] == "conference" else "consult"
+                links.intent = "conference" if visibility == "conference" else "consult"
                 return
         acd = self._offering(agent)
         if acd is not None:
@@ -264,12 +266,13 @@ class _Conversation:
     def _offering(self, agent: Session) -> _Acd | None:
         """The acd session that offered this agent: of the agent's queue, going on when it was alerted."""
         queue = agent.queue
-        open_then = [acd for acd in self.acds
-                     if acd.start <= agent.start and (acd.end is None or agent.start <= acd.end)]
-        fitting = [acd for acd in open_then if acd.queue == queue] if queue else open_then
-        if not fitting or not queue and len(fitting) > 1:
+        open_then = [(acd, acd.session.order) for acd in self.acds  # acd sessions: none is synthetic yet
+                     if acd.session is not None and acd.start <= agent.start
+                     and (acd.end is None or agent.start <= acd.end)]
+        fitting = [(acd, order) for acd, order in open_then if acd.queue == queue] if queue else open_then
+        if not fitting or (not queue and len(fitting) > 1):
             return None
-        return max(fitting, key=lambda acd: (acd.start, acd.session.order))
+        return max(fitting, key=lambda pair: (pair[0].start, pair[1]))[0]
 
     def _handoff(self, session: Session, candidates: list[Session], prefer: str | None = None) -> Session | None:
         """The session whose `transfer` ending, within the tolerance of this one's start, created it.
@@ -278,27 +281,27 @@ class _Conversation:
         and hands on once: the links can never form a loop.
         """
         tolerance = self.options.tolerance_ms
-        found = [other for other in candidates
-                 if self._link(other).handed_to is None and other.last_disconnect == "transfer"
-                 and other.active_end is not None and (other.start, other.order) < (session.start, session.order)
-                 and abs(other.active_end - session.start) <= tolerance]
+        gaps = [(other, abs(other.active_end - session.start)) for other in candidates
+                if self._link(other).handed_to is None and other.last_disconnect == "transfer"
+                and other.active_end is not None and (other.start, other.order) < (session.start, session.order)]
+        found = [(other, gap) for other, gap in gaps if gap <= tolerance]
         if not found:
             return None
-        best = min(found, key=lambda other: (prefer is None or other.flow.get("transferTargetAddress") != prefer,
-                                             abs(other.active_end - session.start), other.order))
+        best, _ = min(found, key=lambda pair: (prefer is None or pair[0].flow.get("transferTargetAddress") != prefer,
+                                               pair[1], pair[0].order))
         self._link(best).handed_to = session
         return best
 
     @staticmethod
-    def _watched(agent: Session, parties: list[Session]) -> Session | None:
-        """The agent session a coach, monitor or barger joined: the watched participant's, open then."""
-        _, target = agent.watching
+    def _watched(agent: Session, target: str, parties: list[Session]) -> Session | None:
+        """The agent session a coach, monitor or barger joined: the watched participant's (`target`,
+        when the record names it), open then."""
         open_then = [other for other in parties
                      if other.role == "agent" and other.watching is None
                      and (other.start, other.order) < (agent.start, agent.order)
                      and (other.end is None or agent.start <= other.end)
                      and (not target or other.participant == target)]
-        if target and open_then or len(open_then) == 1:
+        if (target and open_then) or len(open_then) == 1:
             return min(open_then, key=Session.key)
         return None
 
@@ -313,8 +316,7 @@ class _Conversation:
         made = []
         for group in groups:
             accepted = [agent.accepted for agent in group if agent.accepted is not None]
-            settled = [agent.answered for agent in group]
-            end = min(accepted) if accepted else (None if None in settled else max(settled))
+            end = min(accepted) if accepted else latest([agent.answered for agent in group])
             acd = _Acd(None, start if not self.acds else group[0].start, end,
                        next((agent.queue for agent in group if agent.queue), None), list(group))
             for agent in group:
@@ -382,7 +384,7 @@ class _Conversation:
         session = acd.session
         links = self._link(session) if session is not None else _Links()
         resource = self._resource(acd.queue, session.participant_name if session else None, "queue")
-        data = _ids(session) if session is not None else {"synthetic": True}
+        data: dict[str, object] = _ids(session) if session is not None else {"synthetic": True}
         if acd.queue:
             data["queueId"] = acd.queue
         if links.note:
@@ -430,7 +432,7 @@ class _Conversation:
         accepted = agent.accepted
         if accepted is None:
             answered = agent.answered
-            if answered is None or self.left_at is not None and self.left_at[0] <= answered:
+            if answered is None or (self.left_at is not None and self.left_at[0] <= answered):
                 return  # still ringing, or rang until the customer left: interaction.ended closes it
             reason, source = _revoke_reason(agent)
             timeline.add("party.revoked", answered, _REVOKED, party,
@@ -446,7 +448,8 @@ class _Conversation:
             elif segment.kind != "hold" and held:
                 timeline.add("party.retrieved", segment.start, _HOLD, party)
             held = segment.kind == "hold"
-        self._left(timeline, agent, wrapup=next((s.wrapup_code for s in reversed(agent.segments) if s.wrapup_code), None))
+        wrapup = next((s.wrapup_code for s in reversed(agent.segments) if s.wrapup_code), None)
+        self._left(timeline, agent, wrapup=wrapup)
 
     def _left(self, timeline: Timeline, session: Session, wrapup: str | None = None) -> None:
         """The session's `party.left`; rule 1 moves it to the start of what its `transfer` created."""
@@ -506,11 +509,12 @@ def _left_by(session: Session | None, moment: int) -> bool:
 
 def _customer_left(customers: list[Session]) -> tuple[int, str] | None:
     """When and why the customer left: the end of the customer's last session, if it says so."""
-    if not customers or any(session.end is None for session in customers):
+    ended = [(session.end, session.order, session.last_disconnect) for session in customers
+             if session.end is not None]
+    if not customers or len(ended) < len(customers):
         return None
-    last = max(customers, key=lambda session: (session.end, session.order))
-    reason = last.last_disconnect
-    return (last.end, reason) if reason in CUSTOMER_LEFT else None
+    end, _, reason = max(ended)  # the last to end; `order` tells apart sessions that end together
+    return (end, reason) if reason in CUSTOMER_LEFT else None
 
 
 def _revoke_reason(agent: Session) -> tuple[str, str | None]:

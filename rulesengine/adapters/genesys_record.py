@@ -77,8 +77,9 @@ class Session:
     def __attrs_post_init__(self) -> None:
         segments = self.segments
         self.start = segments[0].start
-        self.end = _latest(segments)
-        self.active_end = _latest([segment for segment in segments if segment.kind not in AFTER_WORK] or segments)
+        self.end = latest([segment.end for segment in segments])
+        working = [segment for segment in segments if segment.kind not in AFTER_WORK] or segments
+        self.active_end = latest([segment.end for segment in working])
         self.last_disconnect = next((s.disconnect for s in reversed(segments) if s.disconnect is not None), None)
         self.queue = next((segment.queue for segment in segments if segment.queue), None)
         self.accepted = next((segment.start for segment in segments if segment.kind in CONNECTED), None)
@@ -100,10 +101,10 @@ class Session:
                 [(s.kind, s.start, s.end or 0, s.disconnect or "", s.queue or "") for s in self.segments])
 
 
-def _latest(segments: list[Segment]) -> int | None:
-    """The latest end of these segments; None when one of them has not ended."""
-    ends = [segment.end for segment in segments]
-    return None if None in ends else max(ends)
+def latest(moments: list[int | None]) -> int | None:
+    """The latest of these moments; None when one of them has not come yet (is None)."""
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if len(known) == len(moments) else None
 
 
 def role_of(purpose: str) -> str | None:
@@ -126,12 +127,11 @@ class RecordReader:
     repair: bool
     repaired: int = 0
 
-    def time(self, holder: dict, key: str, *where: str | int, optional: bool = False) -> int | None:
+    def time(self, holder: dict, key: str, *where: str | int) -> int | None:
+        """The time at `key` in epoch milliseconds, None when it is missing."""
         value = holder.get(key)
         if value is None:
-            if optional:
-                return None
-            raise Rejected(BAD_SHAPE, f"{field_path(*where, key)}: missing")
+            return None
         moment = parse_text(value, repair=self.repair)
         if moment is None:
             shown = repr(value) if type(value) is str else json_type(value)
@@ -142,6 +142,12 @@ class RecordReader:
         if moment.repaired:
             self.repaired += 1
         return moment.ms
+
+    def required_time(self, holder: dict, key: str, *where: str | int) -> int:
+        ms = self.time(holder, key, *where)
+        if ms is None:
+            raise Rejected(BAD_SHAPE, f"{field_path(*where, key)}: missing")
+        return ms
 
     def text(self, holder: dict, key: str, *where: str | int) -> str | None:
         value = holder.get(key)
@@ -178,16 +184,15 @@ class RecordReader:
                     sessions.append(read)
         return sessions, ignored
 
-    def session(self, participant: dict, session: object, role: str, purpose: str,
+    def session(self, participant: dict, value: object, role: str, purpose: str,
                 where: tuple[str | int, ...]) -> Session | None:
-        _object(session, where)
+        session = _object(value, where)
         segments = [self.segment(segment, (*where, "segments", index))
                     for index, segment in enumerate(self.listed(session, "segments", *where))]
         if not segments:
             return None
         segments.sort(key=lambda s: (s.start, s.end if s.end is not None else _NEVER, s.kind))
-        flow = session.get("flow") or {}
-        _object(flow, (*where, "flow"))
+        flow = _object(session.get("flow") or {}, (*where, "flow"))
         metrics = session.get("metrics")
         not_responding = type(metrics) is list and any(
             type(item) is dict and item.get("name") == "tNotResponding" for item in metrics)
@@ -216,13 +221,13 @@ class RecordReader:
                 return WATCHING_SEGMENTS[segment.kind], ""
         return None
 
-    def segment(self, segment: object, where: tuple[str | int, ...]) -> Segment:
-        _object(segment, where)
+    def segment(self, value: object, where: tuple[str | int, ...]) -> Segment:
+        segment = _object(value, where)
         kind = self.text(segment, "segmentType", *where)
         if kind is None:
             raise Rejected(BAD_SHAPE, f"{field_path(*where, 'segmentType')}: missing")
-        start = self.time(segment, "segmentStart", *where)
-        end = self.time(segment, "segmentEnd", *where, optional=True)
+        start = self.required_time(segment, "segmentStart", *where)
+        end = self.time(segment, "segmentEnd", *where)
         if end is not None and end < start:
             raise Rejected(CONTRADICTION, f"{field_path(*where)}: segmentEnd is before segmentStart")
         return Segment(kind, start, end, self.text(segment, "disconnectType", *where),
@@ -230,6 +235,8 @@ class RecordReader:
                        self.text(segment, "wrapUpCode", *where), segment.get("conference") is True)
 
 
-def _object(value: object, where: tuple) -> None:
+def _object(value: object, where: tuple) -> dict:
+    """`value`, which must be a JSON object."""
     if type(value) is not dict:
         raise Rejected(BAD_SHAPE, f"{field_path(*where)}: must be an object, not {json_type(value)}")
+    return value

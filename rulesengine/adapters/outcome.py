@@ -26,7 +26,8 @@ ASSUMPTIONS: dict[str, tuple[str, str]] = {
     "start_from_segments": ("start taken from the first segment", "starts taken from the first segment"),
     "customer_from_user": ("internal caller taken as the customer", "internal callers taken as the customer"),
     "created_from_first_event": ("task start taken from its first event", "task starts taken from their first event"),
-    "record_of_other_task": ("record filed under its reservation's task", "records filed under their reservation's task"),
+    "record_of_other_task": ("record filed under its reservation's task",
+                             "records filed under their reservation's task"),
     "duplicate_record": ("duplicate record ignored", "duplicate records ignored"),
 }
 
@@ -44,7 +45,7 @@ class Converted:
     """One interaction's contract events (dicts, in `seq` order), and the record it came from."""
 
     interaction: str
-    events: tuple[dict, ...] = attrs.field(converter=tuple)
+    events: tuple[dict, ...]
     place: Place
     ended: bool
 
@@ -54,7 +55,7 @@ class Unmapped:
     """Records that give no interaction, and why; `interaction` when the records name one."""
 
     interaction: str | None
-    problems: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    problems: tuple[Diagnostic, ...]
 
 
 @attrs.define

@@ -114,16 +114,15 @@ def _records(handle: Iterable[bytes], path: str, container: str) -> Iterator[Sou
     lines = enumerate(handle, start=1)
     head: list[tuple[int, bytes]] = []
     for number, raw in lines:
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM):]
-        if raw.strip():
-            head.append((number, raw))
-            if len(head) == 2 or _is_json(raw):
+        line = raw[len(_BOM):] if number == 1 and raw.startswith(_BOM) else raw
+        if line.strip():
+            head.append((number, line))
+            if len(head) == 2 or _is_json(line):
                 break
     if not head:
         return
     first = head[0][1].lstrip()
-    if _is_json(first) or not first.startswith(b"[") and len(head) == 2 and type(_json_or_none(head[1][1])) is dict:
+    if _is_json(first) or (not first.startswith(b"[") and len(head) == 2 and type(_json_or_none(head[1][1])) is dict):
         yield from _line_records(_chain(head, lines), path, container)
     else:
         yield from _document_records(b"".join([raw for _, raw in head] + [raw for _, raw in lines]),
@@ -134,11 +133,11 @@ def _line_records(lines: Iterable[tuple[int, bytes]], path: str,
                   container: str) -> Iterator[SourceRecord | Unreadable]:
     ordinal = 0
     for number, raw in lines:
-        raw = raw.rstrip(b"\r\n")
-        if not raw.strip():
+        line = raw.rstrip(b"\r\n")
+        if not line.strip():
             continue
         try:
-            value = orjson.loads(raw)
+            value = orjson.loads(line)
         except orjson.JSONDecodeError as problem:
             ordinal += 1
             yield Unreadable(Place(path, ordinal, number), f"not JSON: {problem.msg} (column {problem.colno})")

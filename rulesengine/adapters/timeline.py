@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from itertools import pairwise
 
 from rulesengine.adapters.times import ts_text
 
@@ -103,11 +104,11 @@ class Timeline:
         if party is not None:
             party.steps.append(step)
 
-    def finish(self) -> list[dict]:
+    def finish(self) -> tuple[dict, ...]:
         """The events in contract order, numbered from 1, as JSON-ready dicts."""
         ordered = self._ordered()
         self._name_parties(ordered)
-        return [self._record(step, seq) for seq, step in enumerate(ordered, start=1)]
+        return tuple(self._record(step, seq) for seq, step in enumerate(ordered, start=1))
 
     def _ordered(self) -> list[_Step]:
         """`interaction.created` first, `interaction.ended` last, and between them, earliest
@@ -119,7 +120,7 @@ class Timeline:
             step.waits = 0
             step.next = []
         for party in self.parties:
-            for before, after in zip(party.steps, party.steps[1:]):
+            for before, after in pairwise(party.steps):
                 _precedes(before, after)
             if party.by is not None and party.steps:
                 first, source = party.steps[0], party.by
@@ -164,15 +165,16 @@ class Timeline:
         record: dict[str, object] = {"interaction": self.interaction, "seq": seq, "ts": ts_text(step.ms),
                                      "event": step.event}
         party = step.party
-        first = party is not None and step is party.steps[0]
+        by = None  # who brought the party in, written on its first event only
         if party is not None:
             record["party"] = party.id
-        if first:
-            record["kind"] = party.kind
+            if step is party.steps[0]:
+                record["kind"] = party.kind
+                by = party.by
         fields = step.fields
         for name in _FIELDS:
-            if name == "by" and first and party.by is not None:
-                record["by"] = party.by.id
+            if name == "by" and by is not None:
+                record["by"] = by.id
             elif name in fields:
                 record[name] = fields[name]
         if step.data:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from calendar import timegm
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from rulesengine.speedups.timestamps import KEPT, utc_ms
@@ -62,12 +62,12 @@ def _parsed(text: str, repair: bool) -> Moment | None:
     if found is None:
         return None
     year, month, day, hour, minute, second, fraction, zone = found.groups()
-    short = any(len(field) < width for field, width in zip((month, day, hour, minute, second), _WIDTHS))
+    short = any(len(field) < width for field, width in zip((month, day, hour, minute, second), _WIDTHS, strict=True))
     if short and not repair:
         return None
     try:
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                          tzinfo=timezone.utc)
+                          tzinfo=UTC)
     except ValueError:
         return None
     ms = timegm(moment.utctimetuple()) * 1000 + int((fraction or "0")[:3].ljust(3, "0"))
@@ -106,4 +106,4 @@ def ts_text(ms: int) -> str:
 @functools.lru_cache(maxsize=KEPT)
 def _minute_text(minute: int) -> str:
     """`YYYY-MM-DDTHH:MM` of a minute since the epoch."""
-    return f"{datetime.fromtimestamp(minute * 60, timezone.utc):%Y-%m-%dT%H:%M}"
+    return f"{datetime.fromtimestamp(minute * 60, UTC):%Y-%m-%dT%H:%M}"

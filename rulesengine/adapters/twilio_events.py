@@ -93,7 +93,7 @@ def read_event(value: object, place: Place) -> TaskEvent | Ignored:
     if not kind.startswith(TASK_FAMILIES):
         return Ignored(kind)
     ms = _moment(fields)
-    nested = fields.get("task") if type(fields.get("task")) is dict else {}
+    nested = _object(fields, "task") or {}
     is_reservation = "reservation_status" in fields or (kind.startswith("reservation.") and "task" in fields)
     is_task = "assignment_status" in fields and not is_reservation
     is_transfer = ("transfer_status" in fields or "transfer_type" in fields) and not is_reservation
@@ -108,7 +108,7 @@ def read_event(value: object, place: Place) -> TaskEvent | Ignored:
         fields if is_transfer or kind.startswith("task.transfer-") else None)
     shared = _shared
     return TaskEvent(
-        type=shared(kind), ms=ms, place=place, task=shared(task), reservation=shared(reservation),
+        type=sys.intern(kind), ms=ms, place=place, task=sys.intern(task), reservation=shared(reservation),
         worker=shared(_text(fields, "worker_sid")), worker_name=shared(_text(fields, "worker_name")),
         queue=shared(_text(fields, "task_queue_sid") or _text(fields, "queue_sid") or _text(nested, "queue_sid")),
         queue_name=shared(_text(fields, "task_queue_name") or _text(fields, "queue_name")
@@ -185,6 +185,11 @@ def _moment(fields: dict) -> int:
         raise Rejected(BAD_TIME, f"{key}: not a time: {value!r}")
     raise Rejected(BAD_TIME, "no time: expected timestamp_ms, TimestampMs, event_date_ms or Timestamp",
                    "TimestampMs is the callback's time in milliseconds")
+
+
+def _object(fields: dict, key: str) -> dict | None:
+    value = fields.get(key)
+    return value if type(value) is dict else None
 
 
 def _text(fields: dict, key: str) -> str | None:

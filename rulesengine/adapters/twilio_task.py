@@ -12,6 +12,7 @@ reservation never created) changes nothing and is reported in `unplaced`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import attrs
@@ -48,6 +49,7 @@ _OUTCOMES = {"reservation.rejected": ("party.rejected", "declined", "rejected"),
 @attrs.define(eq=False)
 class _Agent:
     party: Party
+    reservation: str  # the offer that made the party
     worker: str | None
     state: str = "invited"  # invited, accepted, closed
     routed: bool = True  # offered by a routing round (not a worker transfer)
@@ -90,7 +92,7 @@ class TaskMapping:
         self.stay: _Stay | None = None
         self.round: _Round | None = None
         self.agents: dict[str, _Agent] = {}
-        self.transfers: dict[str, TaskEvent] = {}
+        self.transfers: dict[str, Transfer] = {}  # transfer sid → the transfer initiated
         self.customer_left = False
         self.last_ms = self.events[0].ms
         self.workflow_data: dict[str, object] = {}
@@ -122,7 +124,8 @@ class TaskMapping:
         terminal = next((e for e in self.events if e.type in TERMINAL), None)
         self.terminal = terminal
         self.ends_at = terminal.ms if terminal is not None else None
-        self.abandon_at = terminal.ms if terminal is not None and terminal.type == "task.canceled" \
+        #: the task.canceled that tells the customer left, when it does
+        self.abandoned = terminal if terminal is not None and terminal.type == "task.canceled" \
             and (terminal.reason or "") in self.options.abandon_reasons else None
         self.transfer_queue_names: dict[str, str] = {}
         self.made_for: dict[str, Transfer] = {}  # reservation → the transfer it was made for
@@ -151,9 +154,10 @@ class TaskMapping:
 
     # ---- writing events -------------------------------------------------------------
 
-    def _add(self, name: str, ms: int, party: Party | None = None, **fields: object) -> None:
+    def _add(self, name: str, ms: int, party: Party | None = None, *, data: Mapping | None = None,
+             **fields: object) -> None:
         self.rank += 1
-        self.timeline.add(name, ms, self.rank, party, **fields)
+        self.timeline.add(name, ms, self.rank, party, data=data, **fields)
 
     def convert(self) -> Converted:
         first = self.events[0]
@@ -260,7 +264,7 @@ class TaskMapping:
         resource = self._worker_name(event.worker)
         transfer = self._worker_transfer_of(event)
         if transfer is not None:
-            self._worker_transfer(event, transfer, resource)
+            self._worker_transfer(event, reservation, transfer, resource)
             return
         stay = self.stay
         if self.round is None or self.round.strategy.closed:
@@ -276,7 +280,7 @@ class TaskMapping:
         party = self.timeline.party("agent", by=self.round.strategy, name=reservation)
         self._add("party.invited", event.ms, party, resource=resource, intent="route",
                   data=_data(event, worker_sid=event.worker))
-        self.agents[reservation] = _Agent(party, event.worker)
+        self.agents[reservation] = _Agent(party, reservation, event.worker)
         self.round.pending.add(reservation)
         self.round.last_invite = event.ms
 
@@ -285,9 +289,9 @@ class TaskMapping:
         return self._named(event.workflow, named, "workflow")
 
     def _worker_name(self, worker: str | None) -> str:
-        return self._named(worker, self.worker_names.get(worker), "worker")
+        return self._named(worker, self.worker_names.get(worker) if worker is not None else None, "worker")
 
-    def _worker_transfer(self, event: TaskEvent, transfer: Transfer, resource: str) -> None:
+    def _worker_transfer(self, event: TaskEvent, reservation: str, transfer: Transfer, resource: str) -> None:
         """A transfer to a worker: offered by the initiator, or by the synthetic queue the
         initiator left the task in when it left well before the offer."""
         initiator = self.agents.get(transfer.initiator or "")
@@ -299,10 +303,10 @@ class TaskMapping:
             stay = self._enter(event.ms, self._queue_name(transfer.to, None), None, data={"synthetic": True})
             self.assumed.append("synthetic_queue")
             by, intent = stay.party, "route"
-        party = self.timeline.party("agent", by=by, name=event.reservation)
+        party = self.timeline.party("agent", by=by, name=reservation)
         self._add("party.invited", event.ms, party, resource=resource, intent=intent,
                   data=_data(event, worker_sid=event.worker, transfer_sid=transfer.sid))
-        self.agents[event.reservation] = _Agent(party, event.worker, routed=False)
+        self.agents[reservation] = _Agent(party, reservation, event.worker, routed=False)
         if initiator is not None and initiator.state == "accepted" and initiator.left_at is not None:
             self._leave(initiator, event.ms, "transfer", {"source_ts": ts_text(initiator.left_at)})
             self.assumed.append("clamped_handoff")
@@ -333,22 +337,22 @@ class TaskMapping:
         agent = self._pending(event)
         if agent is None:
             return
-        if self.abandon_at is not None and event.type == "reservation.canceled" \
-                and event.ms >= self.abandon_at - self.options.tolerance_ms:
-            self._customer_left(event.ms, self.terminal.reason)
+        if self.abandoned is not None and event.type == "reservation.canceled" \
+                and event.ms >= self.abandoned.ms - self.options.tolerance_ms:
+            self._customer_left(event.ms, self.abandoned.reason)
         name, reason, source = _OUTCOMES[event.type]
         self._add(name, event.ms, agent.party, reason=reason,
                   data=_data(event, source_reason=source, canceled_reason_code=event.reason_code))
         agent.state = "closed"
-        self._after_failed_offer(event.reservation, event.ms, agent)
+        self._after_failed_offer(event.ms, agent)
 
-    def _after_failed_offer(self, reservation: str, ms: int, agent: _Agent) -> None:
+    def _after_failed_offer(self, ms: int, agent: _Agent) -> None:
         """When the last offer of a round fails, the task waits in its queue again (a new stay),
         unless it ends there and then."""
         rnd = self.round
-        if not agent.routed or rnd is None or reservation not in rnd.pending:
+        if not agent.routed or rnd is None or agent.reservation not in rnd.pending:
             return
-        rnd.pending.discard(reservation)
+        rnd.pending.discard(agent.reservation)
         if rnd.pending or rnd.accepted or self.stay is not None:
             return
         if self.ends_at is not None and self.ends_at - ms <= self.options.tolerance_ms:
@@ -394,7 +398,7 @@ class TaskMapping:
         if transfer is None or not transfer.sid:
             self._unplaced(event, "names no transfer (its sid)")
             return
-        self.transfers[transfer.sid] = event
+        self.transfers[transfer.sid] = transfer
         initiator = self.agents.get(transfer.initiator or "")
         if initiator is not None and initiator.state == "accepted":
             initiator.transferring = True
@@ -414,17 +418,17 @@ class TaskMapping:
         if initiated is None:
             self._unplaced(event, "no task.transfer-initiated of its transfer came before")
             return
-        initiator = self.agents.get(initiated.transfer.initiator or "")
+        initiator = self.agents.get(initiated.initiator or "")
         if initiator is not None:
             initiator.transferring = False
-        if initiated.transfer.kind == "QUEUE" and self.stay is not None and self.stay.queue == initiated.transfer.to:
+        if initiated.kind == "QUEUE" and self.stay is not None and self.stay.queue == initiated.to:
             self._leave_stay(event.ms, "cancelled", {"source_reason": event.type.removeprefix("task.")})
 
     def task_canceled(self, event: TaskEvent) -> None:
-        if self.abandon_at is not None:
+        if self.abandoned is not None:
             self._customer_left(event.ms, event.reason)
         self._close_round()
-        self._leave_stay(event.ms, "customer_left" if self.abandon_at is not None else "cancelled")
+        self._leave_stay(event.ms, "customer_left" if self.abandoned is not None else "cancelled")
 
     def _customer_left(self, ms: int, reason: str | None) -> None:
         """Once, at the first sign of it: a reservation cancelled as the task is, or the cancel."""
@@ -450,7 +454,7 @@ _HANDLERS = {
     "workflow.target-matched": TaskMapping.workflow_matched,
     "reservation.created": TaskMapping.reservation_created,
     "reservation.accepted": TaskMapping.reservation_accepted,
-    **{name: TaskMapping.reservation_outcome for name in _OUTCOMES},
+    **dict.fromkeys(_OUTCOMES, TaskMapping.reservation_outcome),
     "reservation.wrapup": TaskMapping.reservation_ended,
     "reservation.completed": TaskMapping.reservation_ended,
     "task.transfer-initiated": TaskMapping.transfer_initiated,

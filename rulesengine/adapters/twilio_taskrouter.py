@@ -24,8 +24,8 @@ from rulesengine.adapters.names import Names
 from rulesengine.adapters.outcome import (
     CONTRADICTION,
     LATE_RECORD,
-    NOT_JSON,
     NO_INTERACTION,
+    NOT_JSON,
     ConversionStats,
     Converted,
     Rejected,
@@ -59,7 +59,7 @@ class Options:
     and how many records a task's late events may trail its last one by."""
 
     names: Names = attrs.field(factory=Names)
-    abandon_reasons: frozenset[str] = attrs.field(default=frozenset(ABANDON_REASONS), converter=frozenset)
+    abandon_reasons: frozenset[str] = frozenset(ABANDON_REASONS)
     window: int = WINDOW
     tolerance_ms: int = HANDOFF_TOLERANCE_MS
 
@@ -91,21 +91,21 @@ class _Grouper:
     def take(self, record: SourceRecord | Unreadable) -> Iterator[Converted | Unmapped]:
         self.count += 1
         if isinstance(record, Unreadable):
-            yield Unmapped(None, [problem(record.place, NOT_JSON, record.message)])
+            yield Unmapped(None, (problem(record.place, NOT_JSON, record.message),))
         else:
             try:
                 event = read_event(record.value, record.place)
             except Rejected as rejected:
-                yield Unmapped(None, [problem(record.place, rejected.code, rejected.message, rejected.hint)])
+                yield Unmapped(None, (problem(record.place, rejected.code, rejected.message, rejected.hint),))
             else:
                 if isinstance(event, Ignored):
                     self.stats.ignored[f"{event.type} event"] += 1
                 elif event.task in self.written:
-                    yield Unmapped(event.task, [problem(
+                    yield Unmapped(event.task, (problem(
                         record.place, LATE_RECORD,
                         f"{event.type} of task {event.task} comes more than {self.options.window} records "
                         "after the task's last event, when the task was already written",
-                        "raise --window, or sort the export by time")])
+                        "raise --window, or sort the export by time"),))
                 else:
                     self._add(event)
         while self.due and self.due[0][0] <= self.count:
@@ -138,20 +138,20 @@ class _Grouper:
         self.written[task] = self.count
         self.written_order.append((self.count, task))
         if task not in self.lifecycle:
-            yield Unmapped(task, [problem(
+            yield Unmapped(task, tuple(problem(
                 event.place, NO_INTERACTION,
                 f"{event.type} of task {task}: no event of the task itself (task.created, task-queue.entered, "
-                "task.completed...) names it, so its reservation cannot be placed") for event in events])
+                "task.completed...) names it, so its reservation cannot be placed") for event in events))
             return
         self.lifecycle.discard(task)
         walk = TaskMapping(task, events, self.options, self.stats)
         try:
             yield walk.convert()
         except TimelineError as contradiction:
-            yield Unmapped(task, [problem(events[0].place, CONTRADICTION, f"task {task}: {contradiction}")])
+            yield Unmapped(task, (problem(events[0].place, CONTRADICTION, f"task {task}: {contradiction}"),))
             return
         if walk.unplaced:
-            yield Unmapped(task, walk.unplaced)
+            yield Unmapped(task, tuple(walk.unplaced))
 
     def _take(self, task: str) -> list[TaskEvent]:
         """The task's events, with those of its reservations filed under a task id that has no

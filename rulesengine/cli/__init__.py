@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import import_module
 from pathlib import Path
+from typing import TypeVar, overload
 
 from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
@@ -23,6 +24,7 @@ from rulesengine.cli.signals import Stopped, stopping_on_signals
 #: the subcommands, each the module of this package of the same name, in the order help lists them
 SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "config",
                "generate", "sample")
+_N = TypeVar("_N")
 
 
 class SubcommandParser(argparse.ArgumentParser):
@@ -32,13 +34,21 @@ class SubcommandParser(argparse.ArgumentParser):
     would answer `run x --party y` with the usage of `rulesengine` instead of `run`'s.
     """
 
-    def parse_known_args(self, args: Sequence[str] | None = None,
-                         namespace: argparse.Namespace | None = None,
-                         ) -> tuple[argparse.Namespace, list[str]]:
-        namespace, extras = super().parse_known_args(args, namespace)
+    # the overloads argparse's own signature has, so that this parser stands wherever it does
+    @overload
+    def parse_known_args(self, args: Iterable[str] | None = None,
+                         namespace: None = None) -> tuple[argparse.Namespace, list[str]]: ...
+    @overload
+    def parse_known_args(self, args: Iterable[str] | None, namespace: _N) -> tuple[_N, list[str]]: ...
+    @overload
+    def parse_known_args(self, *, namespace: _N) -> tuple[_N, list[str]]: ...
+
+    def parse_known_args(self, args: Iterable[str] | None = None,
+                         namespace: _N | None = None) -> tuple[_N | argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return namespace, extras
+        return parsed, extras
 
 
 class _Version(argparse.Action):

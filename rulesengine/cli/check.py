@@ -9,8 +9,8 @@ import orjson
 
 from rulesengine.cli import options
 from rulesengine.cli.messages import complain
-from rulesengine.diagnostics import Diagnostic, Severity
 from rulesengine.decide.ruleset import load_rules
+from rulesengine.diagnostics import Diagnostic, Severity
 from rulesengine.wording import counted
 
 

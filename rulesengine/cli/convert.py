@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import ExitStack
 
 import attrs
@@ -23,14 +23,14 @@ from rulesengine.adapters import ADAPTERS, Converted, Options, Unmapped, Unreada
 from rulesengine.adapters.names import Names, NamesError, load_names
 from rulesengine.adapters.outcome import ASSUMPTIONS, CONTRADICTION, ConversionStats, problem
 from rulesengine.adapters.records import check_sources
-from rulesengine.events.assemble import Assembler, Rejection
-from rulesengine.events.wellformed import problems_of
 from rulesengine.cli import options
 from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
+from rulesengine.events.assemble import Assembler, Rejection
 from rulesengine.events.contract import Event
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.events.wellformed import problems_of
 from rulesengine.output.files import Output, OutputError
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.wording import counted
@@ -109,8 +109,9 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
             continue
         place = item.place
         lines = [orjson.dumps(event) for event in item.events]
-        events = [read_line(line, place.path, place.line or 1) for line in lines]
-        problems = [diagnostic for event in events if type(event) is LoadedLine for diagnostic in event.diagnostics]
+        read = [read_line(line, place.path, place.line or 1) for line in lines]
+        events = [event for event in read if isinstance(event, Event)]
+        problems = [diagnostic for event in read if isinstance(event, LoadedLine) for diagnostic in event.diagnostics]
         problems = problems or problems_of(events)
         if problems:
             stats.interactions -= 1
@@ -121,11 +122,11 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
                 f"{item.interaction}: the events made from this record break the event contract: "
                 f"{diagnostic.code} {diagnostic.message}") for diagnostic in problems])
             continue
-        yield list(zip(lines, events))
+        yield list(zip(lines, events, strict=True))
 
 
 def evaluate_converted(args: argparse.Namespace, decider: Decider, stats: RunStats,
-                       conversion: ConversionStats) -> Iterator[Evaluated | Rejection]:
+                       conversion: ConversionStats) -> Generator[Evaluated | Rejection, None, None]:
     """`run --from`: rows of the interactions converted from the inputs, as they complete.
 
     A record that could not be mapped is a rejection like a broken interaction (counted as

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import TextIO
+from typing import Protocol
 
 from rulesengine.cli.messages import complain, rules_or_exit, sources_or_exit
 from rulesengine.decide.decider import Decider
@@ -24,7 +24,13 @@ def add_output(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"write {what} to FILE (atomically) instead of stdout")
 
 
-def write_output(path: str | None, command: str, produce: Callable[[TextIO], int]) -> int:
+class TextSink(Protocol):
+    """Where a command writes its text: standard output, or a new file taking UTF-8."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def write_output(path: str | None, command: str, produce: Callable[[TextSink], int]) -> int:
     """Run `produce` on stdout, or on a new UTF-8 file at `path`; return its exit code.
 
     The file is written under a temporary name and takes its own only when `produce`
@@ -87,7 +93,7 @@ class _Utf8:
 
 
 def write_with_rules(args: argparse.Namespace, command: str,
-                     produce: Callable[[Decider, list[str], TextIO], int]) -> int:
+                     produce: Callable[[Decider, list[str], TextSink], int]) -> int:
     """Work out the event sources and load the rules the options ask for, then write what
     `produce` makes with them where `--output` says; 2 when either fails (nothing is
     written then)."""

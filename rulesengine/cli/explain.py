@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
 
-from rulesengine.events.assemble import Rejection
 from rulesengine.cli import options
-from rulesengine.cli.destination import add_output, write_with_rules
+from rulesengine.cli.destination import TextSink, add_output, write_with_rules
 from rulesengine.cli.messages import complain, not_found, print_diagnostics
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import (
@@ -17,6 +15,7 @@ from rulesengine.decide.explain import (
     render_parameters_text,
     render_text,
 )
+from rulesengine.events.assemble import Rejection
 from rulesengine.events.read import InputError
 from rulesengine.runtime.pipeline import iter_models
 
@@ -47,7 +46,7 @@ def handle(args: argparse.Namespace) -> int:
     return write_with_rules(args, "explain", lambda decider, sources, out: _explain(args, decider, sources, out))
 
 
-def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out: TextIO) -> int:
+def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out: TextSink) -> int:
     params = parameters(decider.params)
     shown = 0
     interactions: list[str] = []

@@ -146,11 +146,9 @@ def _replace(path: str, text: str) -> None:
 
 def _diff(text: str, formatted: str, name: str) -> str:
     """A unified diff from the file to its formatted self, as `patch -p0` applies it."""
-    lines = []
-    for line in difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                                     fromfile=name, tofile=name):
-        lines.append(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n")
-    return "".join(lines)
+    diff = difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                fromfile=name, tofile=name)
+    return "".join(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in diff)
 
 
 def _summarize(tally: Counter[str], *, preview: bool) -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
 
-from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.cli.destination import add_output, write_output
+from rulesengine.cli.destination import TextSink, add_output, write_output
 from rulesengine.cli.messages import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.decide.decider import Decider
-from rulesengine.output.diagram import EXPORTERS
+from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.events.read import InputError
+from rulesengine.output.diagram import EXPORTERS
 from rulesengine.runtime.pipeline import model_of
 
 
@@ -51,7 +50,7 @@ def handle(args: argparse.Namespace) -> int:
     return write_output(args.output, "graph", lambda out: _draw(args, decider, sources, out))
 
 
-def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str], out: TextIO) -> int:
+def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str], out: TextSink) -> int:
     export = EXPORTERS[args.format]
     seen: list[str] = []
     printed = 0

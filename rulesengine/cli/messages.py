@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from rulesengine.cli import options
 from rulesengine.decide.decider import Decider
-from rulesengine.diagnostics import Diagnostic, did_you_mean, printable
 from rulesengine.decide.ruleset import load_rules
+from rulesengine.diagnostics import Diagnostic, did_you_mean, printable
 
 #: more than this many diagnostics on stderr helps nobody; the rest go to --rejects
 MAX_SHOWN = 50

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
 
 from rulesengine import __version__
-from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.cli import options
-from rulesengine.cli.destination import add_output, write_with_rules
+from rulesengine.cli.destination import TextSink, add_output, write_with_rules
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import parameters, render_parameters_text
+from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.events.read import InputError
-from rulesengine.runtime.pipeline import RunStats, decide_interaction
 from rulesengine.report.details import Keeper, detail_of
 from rulesengine.report.figures import Tally
 from rulesengine.report.page import About, render
+from rulesengine.runtime.pipeline import RunStats, decide_interaction
 from rulesengine.wording import counted
 
 #: interactions with a page of their own unless --details says otherwise
@@ -48,7 +47,7 @@ def handle(args: argparse.Namespace) -> int:
     return write_with_rules(args, "report", lambda decider, sources, out: _report(args, decider, sources, out))
 
 
-def _report(args: argparse.Namespace, decider: Decider, sources: list[str], out: TextIO) -> int:
+def _report(args: argparse.Namespace, decider: Decider, sources: list[str], out: TextSink) -> int:
     stats = RunStats()
     tally = Tally()
     keeper = Keeper(args.details, tally)
@@ -76,10 +75,10 @@ def _report(args: argparse.Namespace, decider: Decider, sources: list[str], out:
     return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems else 0
 
 
-def _sources_read(sources: list[str]) -> list[str]:
+def _sources_read(sources: list[str]) -> tuple[str, ...]:
     """The event sources, as the report's header names them."""
     names = {options.sample_path(): "the bundled sample", "-": "standard input"}
-    return [names.get(source, source) for source in sources]
+    return tuple(names.get(source, source) for source in sources)
 
 
 def _rules_used(args: argparse.Namespace) -> str:

@@ -105,7 +105,7 @@ def _aligned(rows: Sequence[tuple[str, ...]]) -> Iterator[str]:
         return
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)] + [row[-1]]
         yield ("  " + "  ".join(cells)).rstrip()
 
 

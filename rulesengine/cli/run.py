@@ -7,36 +7,34 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import ExitStack, closing
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import msgspec
 import orjson
 
-from rulesengine.events.assemble import Rejection
 from rulesengine.cli import options
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.decide.decider import Decider
-from rulesengine.events.read import InputError
-from rulesengine.output.rows import FIELDS, WRITERS, Row, RowWriter
-from rulesengine.output.files import Output, OutputError
-from rulesengine.runtime.parallel import Rendered, can_share, default_jobs, decide_parallel
-from rulesengine.events.parquet import ParquetUnavailable, is_parquet
-from rulesengine.output.parquet import ParquetWriter
-from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.cli.progress import Progress
+from rulesengine.decide.decider import Decider
+from rulesengine.events.assemble import Rejection
+from rulesengine.events.parquet import ParquetUnavailable, is_parquet
+from rulesengine.events.read import InputError
+from rulesengine.output.files import BinarySink, Output, OutputError
+from rulesengine.output.parquet import ParquetWriter
+from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWriter
+from rulesengine.output.table import TableWriter
+from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, default_jobs
+from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.runtime.sharing import MAX_JOBS
 from rulesengine.speedups.spilled_sort import SpilledSort
-from rulesengine.output.table import TableWriter
 from rulesengine.wording import counted
 
 if TYPE_CHECKING:
     from rulesengine.adapters import ConversionStats
 
-#: formats whose rows workers can write themselves, as bytes the parent appends
-STREAMED = ("jsonl", "csv")
 #: the width a table is fitted to when COLUMNS is not a number and stdout's width is unknown
 FALLBACK_WIDTH = 80
 
@@ -183,12 +181,12 @@ def _write_sorted(spilled: SpilledSort, rows_out: Output, writer: RowWriter) -> 
             rows_out.write(data)
 
 
-def _writer(output_format: str, stream: IO[bytes], *, wide: bool, terminal: bool) -> RowWriter:
+def _writer(output_format: str, stream: BinarySink, *, wide: bool, terminal: bool) -> RowWriter:
     if output_format == "parquet":
         return ParquetWriter(stream, FIELDS)
     if output_format == "table":
         return TableWriter(stream, None if wide else _table_width(terminal))
-    return WRITERS[output_format](stream)
+    return STREAM_WRITERS[output_format](stream)
 
 
 def _table_width(terminal: bool) -> int | None:
@@ -203,7 +201,8 @@ def _table_width(terminal: bool) -> int | None:
 
 
 def _results(args: argparse.Namespace, sources: list[str], decider: Decider, output_format: str,
-             stats: RunStats, conversion: ConversionStats | None) -> Iterator[Evaluated | Rendered | Rejection]:
+             stats: RunStats, conversion: ConversionStats | None
+             ) -> Generator[Evaluated | Rendered | Rejection, None, None]:
     """Results in input order, from one process or from `--jobs` workers when the input allows.
 
     Workers write streamable formats themselves; for the others (a table, Parquet)
@@ -217,7 +216,7 @@ def _results(args: argparse.Namespace, sources: list[str], decider: Decider, out
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
         return decide_sources(sources, decider, include_open=args.include_open, stats=stats)
-    streamed = WRITERS[output_format] if output_format in STREAMED else None
+    streamed = STREAM_WRITERS.get(output_format)
     return decide_parallel(sources, decider, streamed, jobs=jobs, include_open=args.include_open,
                              stats=stats)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 from importlib import resources
-from typing import TextIO
 
 from rulesengine.cli import options
-from rulesengine.cli.destination import add_output, write_output
+from rulesengine.cli.destination import TextSink, add_output, write_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +24,6 @@ def handle(args: argparse.Namespace) -> int:
     return write_output(args.output, "sample", _copy)
 
 
-def _copy(out: TextIO) -> int:
+def _copy(out: TextSink) -> int:
     out.write(resources.files("rulesengine.sample").joinpath(options.SAMPLE).read_text(encoding="utf-8"))
     return 0

@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 #: the signals that stop a command, other than SIGINT (which Python already turns into KeyboardInterrupt)
 STOPPING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -43,7 +44,7 @@ def stopping_on_signals() -> Iterator[None]:
         raise Stopped(signum)
 
     owner = os.getpid()
-    installed: dict[int, object] = {}
+    installed: dict[int, Callable[[int, FrameType | None], object] | int | signal.Handlers | None] = {}
     try:
         for signum in STOPPING:
             if signal.getsignal(signum) is signal.SIG_DFL:

@@ -10,7 +10,7 @@ rules. Decisions without problems are shared between parties decided by the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from rulesengine.decide.decision import UNSPECIFIED, Decision
 from rulesengine.diagnostics import Diagnostic, error
@@ -46,7 +46,7 @@ class Decider:
         self._functions: dict[tuple[int, tuple[str, ...]], Test] = {}
         self._candidates = {(kind, slot): self._strongest_first(kind, slot)
                             for kind in KINDS for slot in OUTCOME_SLOTS}
-        self._pickers: dict[str, tuple[Picker, Picker, Picker]] = {
+        self._pickers: dict[str, tuple[Picker, ...]] = {  # role, result, record
             kind: tuple(compile_picker(self._candidates[kind, slot], slot, translator)
                         if self._candidates[kind, slot] else _nobody for slot in OUTCOME_SLOTS)
             for kind in KINDS}
@@ -109,14 +109,14 @@ class Decider:
                     decision = known[key] = _decision(role, result, record, ())
                 decisions.append(decision)
                 continue
-            problems = [_tie_problem(model, party, slot, tie) for slot, tie in
-                        (("role", role_tie), ("result", result_tie), ("record", record_tie)) if tie is not None]
+            problems = tuple(_tie_problem(model, party, slot, tie) for slot, tie in
+                             (("role", role_tie), ("result", result_tie), ("record", record_tie)) if tie is not None)
             decisions.append(_decision(role, result, record, problems))
         return decisions
 
 
 def _decision(role_rule: CompiledRule | None, result_rule: CompiledRule | None,
-              record_rule: CompiledRule | None, problems: Sequence[Diagnostic]) -> Decision:
+              record_rule: CompiledRule | None, problems: tuple[Diagnostic, ...]) -> Decision:
     role, role_reason = role_rule.outcomes["role"] if role_rule else _UNDECIDED
     result, result_reason = result_rule.outcomes["result"] if result_rule else _UNDECIDED
     record = record_rule.outcomes["record"][0] if record_rule else UNSPECIFIED

@@ -40,11 +40,11 @@ class Decision:
     #: the record type: IRF or MSF with the default rules
     record: str = UNSPECIFIED
     #: the rules that decided, in a stable order (role, result, record); empty when none did
-    rules: tuple[RuleRef, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[RuleRef, ...] = ()
     #: some part was left undecided (counted and warned about in the run summary)
     incomplete: bool = False
     #: problems found while deciding, e.g. two equal-priority rules disagreeing
-    problems: tuple[Diagnostic, ...] = attrs.field(default=(), converter=tuple)
+    problems: tuple[Diagnostic, ...] = ()
 
     @property
     def descriptor(self) -> str:

@@ -17,15 +17,14 @@ from collections.abc import Mapping, Sequence
 import attrs
 import orjson
 
-from rulesengine.language import ir
-from rulesengine.language.compile import CompiledRule, Condition
-from rulesengine.decide.decision import Decision
-from rulesengine.language.compile import RuleRef
 from rulesengine.decide.decider import Decider
-from rulesengine.model.interaction import InteractionModel, Party
+from rulesengine.decide.decision import Decision
+from rulesengine.language import ir
+from rulesengine.language.compile import CompiledRule, Condition, RuleRef
 from rulesengine.language.overlap import show_outcome
 from rulesengine.language.plan import reads
 from rulesengine.language.vocabulary import OUTCOME_SLOTS, Param
+from rulesengine.model.interaction import InteractionModel, Party
 
 PASS, FAIL = "✓", "✗"
 
@@ -58,8 +57,8 @@ class SlotExplanation:
     rule: RuleRef | None
     priority: int | None
     description: str | None
-    conditions: tuple[ConditionValue, ...] = attrs.field(converter=tuple)
-    others: tuple[RuleOutcome, ...] = attrs.field(converter=tuple)
+    conditions: tuple[ConditionValue, ...]
+    others: tuple[RuleOutcome, ...]
 
 
 @attrs.frozen
@@ -78,7 +77,7 @@ class FactValue:
     value: str
     description: str
     definition: str
-    parts: tuple[Part, ...] = attrs.field(default=(), converter=tuple)
+    parts: tuple[Part, ...] = ()
 
 
 @attrs.frozen
@@ -88,8 +87,8 @@ class PartyExplanation:
     kind: str
     resource: str
     decision: Decision
-    slots: tuple[SlotExplanation, ...] = attrs.field(converter=tuple)
-    facts: tuple[FactValue, ...] = attrs.field(default=(), converter=tuple)
+    slots: tuple[SlotExplanation, ...]
+    facts: tuple[FactValue, ...] = ()
 
 
 @attrs.frozen
@@ -107,7 +106,7 @@ def explain_interaction(compiled: Decider, model: InteractionModel, *,
     compiled.all_facts(model)
     decisions = compiled.decide(model)
     return [_party(compiled, model, party, decision, derivation)
-            for party, decision in zip(model.parties, decisions)]
+            for party, decision in zip(model.parties, decisions, strict=True)]
 
 
 def parameters(params: Mapping[str, Param]) -> list[ParamValue]:
@@ -119,8 +118,8 @@ def parameters(params: Mapping[str, Param]) -> list[ParamValue]:
 def _party(compiled: Decider, model: InteractionModel, party: Party, decision: Decision,
            derivation: bool) -> PartyExplanation:
     values = _Values(compiled, model, party)
-    slots = [_slot(compiled, values, slot) for slot in OUTCOME_SLOTS]
-    facts = [_fact(compiled, values, name, derivation) for name in _facts_read(compiled, party.kind)]
+    slots = tuple(_slot(compiled, values, slot) for slot in OUTCOME_SLOTS)
+    facts = tuple(_fact(compiled, values, name, derivation) for name in _facts_read(compiled, party.kind))
     return PartyExplanation(model.id, party.id, party.kind, party.resource, decision, slots, facts)
 
 
@@ -143,11 +142,11 @@ class _Values:
 def _slot(compiled: Decider, values: _Values, slot: str) -> SlotExplanation:
     candidates = compiled.candidates(values.party.kind, slot)
     winner, tie = compiled.pick(values.party, values.model, slot)
-    others = [_other(rule, slot, values, winner, tie) for rule in candidates if rule is not winner]
+    others = tuple(_other(rule, slot, values, winner, tie) for rule in candidates if rule is not winner)
     if winner is None:
         return SlotExplanation(slot, "Unspecified", None, None, None, (), others)
     return SlotExplanation(slot, show_outcome(winner.outcomes[slot]), winner.ref, winner.priority,
-                           winner.description, [_condition(c, values) for c in winner.conditions], others)
+                           winner.description, tuple(_condition(c, values) for c in winner.conditions), others)
 
 
 def _other(rule: CompiledRule, slot: str, values: _Values, winner: CompiledRule | None,
@@ -212,7 +211,7 @@ def _facts_read(compiled: Decider, kind: str) -> list[str]:
 def _fact(compiled: Decider, values: _Values, name: str, derivation: bool) -> FactValue:
     fact = compiled.definitions[name]
     value = getattr(values.party, f"f_{name}", None)
-    parts = _parts(fact.definition, values) if derivation else ()
+    parts = tuple(_parts(fact.definition, values)) if derivation else ()
     return FactValue(name, _written(value, fact.type.name), fact.description, fact.definition.text, parts)
 
 
@@ -272,8 +271,8 @@ def _written(value, type_name: str) -> str:
 
 def render_text(explanation: PartyExplanation) -> str:
     d = explanation.decision
-    lines = [f"{explanation.interaction} {explanation.party} ({explanation.kind} "
-             f"{explanation.resource}): {d.descriptor}  {d.record}"]
+    lines = [(f"{explanation.interaction} {explanation.party} ({explanation.kind} "
+              f"{explanation.resource}): {d.descriptor}  {d.record}")]
     for slot in explanation.slots:
         lines += _slot_text(slot)
     if explanation.facts:
@@ -299,8 +298,8 @@ def _slot_text(slot: SlotExplanation) -> list[str]:
     if slot.rule is None:
         lines = [f"  {slot.slot} Unspecified: no rule decided it"]
     else:
-        lines = [f"  {slot.slot} {slot.value}  by {slot.rule.id} ({slot.rule.at}), "
-                 f"priority {slot.priority}",
+        lines = [(f"  {slot.slot} {slot.value}  by {slot.rule.id} ({slot.rule.at}), "
+                  f"priority {slot.priority}"),
                  f"    {slot.description}"]
         lines += [f"    {_mark(c)} {c.text}" + (f"  ({c.because})" if c.because else "")
                   for c in slot.conditions] or ["    (no conditions)"]

@@ -63,7 +63,7 @@ def load_rules(paths: Sequence[str] = (), settings: Mapping[str, str] = MappingP
     program = load_program(layers, settings)
     if unreadable:
         program = attrs.evolve(program, compiled=None,
-                               diagnostics=sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key))
+                               diagnostics=tuple(sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key)))
     return _loaded(program)
 
 

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from types import MappingProxyType
 from typing import Annotated, Literal
@@ -24,9 +24,6 @@ import orjson
 from msgspec.structs import replace
 
 from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error
-from rulesengine.events.parquet import ParquetUnavailable, event_lines, is_parquet
-from rulesengine.speedups.timestamps import KEPT, utc_ms
-from rulesengine.events.salvage import has_unicode_escape, key_offset, too_deep, top_level_string
 from rulesengine.events.contract import (
     EVENT_TYPES,
     INTENTS,
@@ -37,6 +34,9 @@ from rulesengine.events.contract import (
     VISIBILITIES,
     Event,
 )
+from rulesengine.events.parquet import ParquetUnavailable, event_lines, is_parquet
+from rulesengine.events.salvage import has_unicode_escape, key_offset, too_deep, top_level_string
+from rulesengine.speedups.timestamps import KEPT, utc_ms
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -48,7 +48,7 @@ _INTENTS = frozenset(INTENTS)
 _VISIBILITIES = frozenset(VISIBILITIES)
 #: Optional string fields, checked for type wherever they appear.
 _OPTIONAL_TEXT = ("party", "kind", "resource", "by", "intent", "visibility", "reason", "media")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 _BOM = b"\xef\xbb\xbf"
 #: an `"interaction"` key and its value, unescaped, found in the raw text of a line

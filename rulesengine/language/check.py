@@ -17,10 +17,19 @@ from collections.abc import Mapping, Sequence
 import attrs
 import msgspec
 
-from rulesengine.language import ir, syntax
 from rulesengine.diagnostics import Diagnostic, did_you_mean, error
+from rulesengine.language import ir, syntax
 from rulesengine.language.patterns import STEP_ATTRIBUTES, build_nfa
-from rulesengine.model.primitives import INTENTS, INTERACTION_PRIMITIVES, KINDS, MOMENT_ATTRIBUTES, PARTY_PRIMITIVES, STEPS, VISIBILITIES
+from rulesengine.language.vocabulary import OUTCOME_SLOTS, Param, Vocabulary, parse_duration, parse_number
+from rulesengine.model.primitives import (
+    INTENTS,
+    INTERACTION_PRIMITIVES,
+    KINDS,
+    MOMENT_ATTRIBUTES,
+    PARTY_PRIMITIVES,
+    STEPS,
+    VISIBILITIES,
+)
 from rulesengine.model.valuetypes import (
     BOOL,
     DATA,
@@ -36,7 +45,6 @@ from rulesengine.model.valuetypes import (
     Type,
     describe,
 )
-from rulesengine.language.vocabulary import OUTCOME_SLOTS, Param, Vocabulary, parse_duration, parse_number
 
 #: values a step attribute may take (None: free text)
 ATTRIBUTE_VALUES: Mapping[str, tuple[str, ...] | None] = {
@@ -73,7 +81,7 @@ class CheckedRule:
     rule: syntax.Rule = attrs.field(eq=False)
     kinds: frozenset[str]
     #: the `match` pattern, then each top-level part of `when`
-    conditions: tuple[ir.Expr, ...] = attrs.field(converter=tuple)
+    conditions: tuple[ir.Expr, ...]
     #: per slot it sets: (value, reason)
     outcomes: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
 
@@ -157,10 +165,8 @@ def check_fact(info: FactInfo, env: Environment) -> tuple[CheckedFact | None, li
 
 def check_rule(rule: syntax.Rule, env: Environment) -> tuple[CheckedRule | None, list[Diagnostic]]:
     """Every name and type problem of one rule; the checked rule when there is none."""
-    problems: list[Diagnostic] = []
-    for kind in rule.kinds:
-        if kind.text not in KINDS:
-            problems.append(_unknown("R102", "kind", kind, KINDS))
+    problems: list[Diagnostic] = [_unknown("R102", "kind", kind, KINDS) for kind in rule.kinds
+                                  if kind.text not in KINDS]
     conditions: list[ir.Expr] = []
     if rule.pattern is not None:
         found = _check_pattern(rule.pattern)
@@ -182,7 +188,7 @@ def check_rule(rule: syntax.Rule, env: Environment) -> tuple[CheckedRule | None,
     problems += found
     if problems:
         return None, problems
-    return CheckedRule(rule, frozenset(kind.text for kind in rule.kinds), conditions, outcomes), []
+    return CheckedRule(rule, frozenset(kind.text for kind in rule.kinds), tuple(conditions), outcomes), []
 
 
 def _unknown(code: str, what: str, word: syntax.Word, known) -> Diagnostic:
@@ -229,8 +235,11 @@ def _check_outcomes(outcomes: Sequence[syntax.Outcome],
             problems.append(error("R207", f"a {outcome.slot} takes no reason", outcome.reason.span.position,
                                   hint=f"write `set {outcome.slot} {outcome.value.text}`"))
             continue
-        for slot, word in ((value_slot, outcome.value), (reason_slot, outcome.reason)):
-            if word is not None and not vocabulary.allows(slot, word.text):
+        words = [(value_slot, outcome.value)]
+        if reason_slot is not None and outcome.reason is not None:
+            words.append((reason_slot, outcome.reason))
+        for slot, word in words:
+            if not vocabulary.allows(slot, word.text):
                 problems.append(_unknown("R106", f"{slot.replace('_', ' ')}", word,
                                          vocabulary.values[slot]))
         decided[outcome.slot] = (outcome.value.text, outcome.reason.text if outcome.reason else "Unspecified")
@@ -287,8 +296,8 @@ class _Scope:
                 item = self.condition(inner)
                 return None if item is None else ir.Not(item, type=BOOL, optional=False, text=text)
             case syntax.AllOf(exprs=exprs) | syntax.AnyOf(exprs=exprs):
-                items = [self.condition(e) for e in exprs]
-                if any(item is None for item in items):
+                items = _every([self.condition(e) for e in exprs])
+                if items is None:
                     return None
                 kind = ir.And if isinstance(node, syntax.AllOf) else ir.Or
                 return kind(tuple(items), type=BOOL, optional=False, text=text)
@@ -307,18 +316,18 @@ class _Scope:
                     return None
                 return ir.Contains(party, listed, type=BOOL, optional=False, text=text)
             case syntax.IsNone(item=item, negated=negated):
-                value = self.expr(item)
-                return None if value is None else ir.IsNone(value, negated, type=BOOL, optional=False, text=text)
+                tested = self.expr(item)
+                return None if tested is None else ir.IsNone(tested, negated, type=BOOL, optional=False, text=text)
             case syntax.Matches(item=item, pattern=pattern):
-                value = self.expr(item, STRING)
-                if value is None:
+                tested = self.expr(item, STRING)
+                if tested is None:
                     return None
-                if value.type not in (STRING, DATA):
-                    self._error("R202", f"'{value.text}' is {describe(value.type)}: only text matches a pattern",
+                if tested.type not in (STRING, DATA):
+                    self._error("R202", f"'{tested.text}' is {describe(tested.type)}: only text matches a pattern",
                                 node, hint='e.g. `resource matches "VQ_*"`')
                     return None
                 regex = fnmatch.translate(pattern.value)
-                return ir.Match(value, pattern.value, regex, type=BOOL, optional=False, text=text)
+                return ir.Match(tested, pattern.value, regex, type=BOOL, optional=False, text=text)
             case syntax.Temporal():
                 return self.temporal(node, text)
             case syntax.Arithmetic():
@@ -335,7 +344,7 @@ class _Scope:
     def ref(self, node: syntax.Ref, expected: Type | None) -> ir.Expr | None:
         names = node.names
         first = names[0]
-        if (len(names) == 1 and expected is not None and expected.is_enum
+        if (len(names) == 1 and expected is not None and expected.values is not None
                 and first.text in expected.values and first.text not in self.bound):
             return ir.Const(first.text, type=expected, optional=False, text=first.text)
         if first.text == "data":
@@ -344,7 +353,7 @@ class _Scope:
         if head is None:
             if len(names) == 1 and expected in (STRING, DATA):
                 return ir.Const(first.text, type=STRING, optional=False, text=first.text)
-            if len(names) == 1 and expected is not None and expected.is_enum:
+            if len(names) == 1 and expected is not None and expected.values is not None:
                 self._error("R105", f"unknown {expected.name} value '{first.text}'", first,
                             hint=did_you_mean(first.text, expected.values)
                             or f"one of: {', '.join(sorted(expected.values))}")
@@ -480,9 +489,10 @@ class _Scope:
             self._error("R209", "nothing is equal to none, not even none", node,
                         hint="test a missing value with `x is none` or `x is not none`")
             return None
-        left, right = self._enum_param(left, right, node.left), self._enum_param(right, left, node.right)
-        if left is None or right is None:
+        typed_left, typed_right = self._enum_param(left, right, node.left), self._enum_param(right, left, node.right)
+        if typed_left is None or typed_right is None:
             return None
+        left, right = typed_left, typed_right
         if op in ORDERING:
             if not _orderable(left.type, right.type):
                 self._error("R202", f"'{left.text}' ({describe(left.type)}) and '{right.text}' "
@@ -498,7 +508,8 @@ class _Scope:
 
     def _enum_param(self, value: ir.Expr, other: ir.Expr, node) -> ir.Expr | None:
         """A string parameter compared with a word of an enumeration takes that enumeration's type."""
-        if not (isinstance(value, ir.Const) and value.param and value.type == STRING and other.type.is_enum):
+        if not (isinstance(value, ir.Const) and value.param and value.type == STRING
+                and other.type.values is not None):
             return value
         if value.value not in other.type.values:
             self._error("R105", f"param '{value.param}' is '{value.value}', not a value of '{other.text}'",
@@ -510,13 +521,14 @@ class _Scope:
         item = self.expr(node.item)
         if item is None:
             return None
-        options = [self.expr(option, item.type) for option in node.options]
-        if any(option is None for option in options):
+        options = _every([self.expr(option, item.type) for option in node.options])
+        if options is None:
             return None
-        options = [self._enum_param(option, item, option_node) for option, option_node in zip(options, node.options)]
-        if any(option is None for option in options):
+        options = _every([self._enum_param(option, item, option_node)
+                          for option, option_node in zip(options, node.options, strict=True)])
+        if options is None:
             return None
-        for option, option_node in zip(options, node.options):
+        for option, option_node in zip(options, node.options, strict=True):
             if option.type == NONE or not _comparable(item.type, option.type):
                 self._error("R202", f"'{option.text}' is {describe(option.type)}, but '{item.text}' is "
                             f"{describe(item.type)}", option_node, hint=_equality_hint(item, option))
@@ -603,12 +615,12 @@ class _Scope:
         return ir.Coalesce(tuple(items), type=result, optional=items[-1].optional, text=text)
 
     def case(self, node: syntax.Case, expected: Type | None, text: str) -> ir.Expr | None:
-        conditions = [self.condition(branch.condition) for branch in node.branches]
+        conditions = _every([self.condition(branch.condition) for branch in node.branches])
         values = self._alike([*(branch.value for branch in node.branches), node.default], expected)
-        if values is None or any(condition is None for condition in conditions):
+        if values is None or conditions is None:
             return None
         result = _common_type(values, expected)
-        branches = tuple(zip(conditions, values[:-1]))
+        branches = tuple(zip(conditions, values[:-1], strict=True))
         return ir.Case(branches, values[-1], type=result, optional=any(v.optional for v in values), text=text)
 
     def _alike(self, nodes: Sequence[syntax.Expr], expected: Type | None) -> list[ir.Expr] | None:
@@ -623,10 +635,10 @@ class _Scope:
                         return None
                     guide = first.type
                     break
-        values = [self.expr(node, guide) for node in nodes]
-        if any(value is None for value in values):
+        values = _every([self.expr(node, guide) for node in nodes])
+        if values is None:
             return None
-        for value, node in zip(values, nodes):
+        for value, node in zip(values, nodes, strict=True):
             if guide is not None and value.type != NONE and not _fits(value.type, guide):
                 self._error("R211", f"'{value.text}' is {describe(value.type)}, but {describe(guide)} is "
                             "expected here", node)
@@ -641,6 +653,12 @@ class _Scope:
         return None
 
 
+def _every(checked: Sequence[ir.Expr | None]) -> list[ir.Expr] | None:
+    """The checked expressions, or None when one of them did not pass its check."""
+    passed = [expr for expr in checked if expr is not None]
+    return passed if len(passed) == len(checked) else None
+
+
 def _is_free_word(node: syntax.Expr, scope: _Scope) -> bool:
     """A single word that names nothing: a value, to be read against the other side's type."""
     return isinstance(node, syntax.Ref) and len(node.names) == 1 and scope.name(node.names[0].text) is None
@@ -649,7 +667,7 @@ def _is_free_word(node: syntax.Expr, scope: _Scope) -> bool:
 def _fits(actual: Type, expected: Type) -> bool:
     if actual == expected:
         return True
-    if actual.is_enum and expected.is_enum:
+    if actual.values is not None and expected.values is not None:
         return actual.values <= expected.values
     return actual == STRING and expected == DATA
 
@@ -661,7 +679,7 @@ def _common_type(values: Sequence[ir.Expr], expected: Type | None) -> Type:
 
 
 def _comparable(left: Type, right: Type) -> bool:
-    if left.is_enum and right.is_enum:
+    if left.values is not None and right.values is not None:
         return bool(left.values & right.values)
     if left.is_enum or right.is_enum:
         return STRING in (left, right) or DATA in (left, right)
@@ -677,8 +695,8 @@ def _orderable(left: Type, right: Type) -> bool:
 
 def _condition_hint(value: ir.Expr) -> str:
     kind = value.type
-    if kind.is_enum:
-        return f"compare it: `{value.text} == {sorted(kind.values)[0]}`"
+    if kind.values is not None:
+        return f"compare it: `{value.text} == {min(kind.values)}`"
     return {
         "duration": f"compare it: `{value.text} >= 30s`",
         "number": f"compare it: `{value.text} > 0`",
@@ -697,9 +715,9 @@ def _order_hint(left: ir.Expr, right: ir.Expr) -> str:
 
 
 def _equality_hint(left: ir.Expr, right: ir.Expr) -> str | None:
-    if left.type.is_enum:
+    if left.type.values is not None:
         return f"'{left.text}' is one of: {', '.join(sorted(left.type.values))}"
-    if right.type.is_enum:
+    if right.type.values is not None:
         return f"'{right.text}' is one of: {', '.join(sorted(right.type.values))}"
     return None
 

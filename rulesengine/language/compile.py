@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import attrs
 import msgspec
@@ -30,6 +31,9 @@ from rulesengine.language.patterns import Matcher
 from rulesengine.language.plan import ALL_KINDS, FactPlan, plan_facts
 from rulesengine.language.vocabulary import Param
 from rulesengine.model.valuetypes import DATA, MOMENT, PHASE
+
+if TYPE_CHECKING:
+    from rulesengine.model.interaction import InteractionModel, Party
 
 #: a compiled test or value: a function of a party and its interaction
 Test = Callable[[object, object], object]
@@ -182,12 +186,15 @@ class Translator:
         """A function of a party `p`, its interaction `m` (and the bound parties named in
         `bound`) that evaluates `source`."""
         parameters = ", ".join(("p", "m", *bound))
-        return eval(f"lambda {parameters}: {source}", self.namespace)  # noqa: S307 - source built from a checked tree
+        return eval(f"lambda {parameters}: {source}", self.namespace)
 
     def define(self, source: str, name: str) -> Callable:
         """Run the source of a `def NAME` in the namespace and return the function."""
-        exec(source, self.namespace)  # noqa: S102 - source built from a checked tree
-        return self.namespace.pop(name)
+        exec(source, self.namespace)
+        defined = self.namespace.pop(name)
+        if not callable(defined):
+            raise TypeError(f"the source defines no function {name}: {source}")
+        return defined
 
     def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None) -> str:
         """The Python expression for `node`; `bound` maps bound parties to Python names."""
@@ -213,7 +220,7 @@ class _Expression:
         return self.bound[node.name]
 
     def _get(self, node: ir.Get) -> str:
-        if node.source == "interaction":
+        if node.subject is None:  # source `interaction`
             return f"m.{node.attribute}"
         subject = self.of(node.subject)
         if node.source == "others":
@@ -245,8 +252,9 @@ class _Expression:
 
     def _in(self, node: ir.In) -> str:
         item = self.of(node.item)
-        if all(isinstance(option, ir.Const) for option in node.options):
-            options = repr(tuple(option.value for option in node.options))
+        constants = ir.constants(node.options)
+        if constants is not None:
+            options = repr(tuple(option.value for option in constants))
         else:
             options = "(" + ", ".join(self.of(option) for option in node.options) + ",)"
         if node.item.type == DATA:
@@ -292,7 +300,7 @@ class _Expression:
 
     def _truthy(self, node: ir.Truthy) -> str:
         value = self.of(node.item)
-        if node.item.type in (PHASE,) or node.item.type.name == "parties":
+        if node.item.type == PHASE or node.item.type.name == "parties":
             return f"bool({value})"
         return f"({value} is not None)"
 
@@ -392,6 +400,10 @@ class RuleRef(msgspec.Struct, frozen=True, order=True, gc=False):
         return f"{self.path}:{self.line}"
 
 
+#: what a rule is keyed on: the tested expression's text, its Python, and the constants it may equal
+RuleKey = tuple[str, str, tuple]
+
+
 @attrs.frozen(eq=False)
 class CompiledRule:
     """A rule ready to run: what it is for, what it sets, and its conditions as Python.
@@ -414,7 +426,7 @@ class CompiledRule:
     source: str
     #: a condition that holds only for some values of one expression: (its text, its Python
     #: source, the values), so a picker can look the rule up by that value (`compile_picker`)
-    key: tuple[str, str, tuple] | None = None
+    key: RuleKey | None = None
     #: slots on which more rules may tie with this one than were listed (`overlap.MAX_RIVALS`):
     #: once it wins one, every later rule of its priority with another outcome is tested
     crowded: frozenset[str] = frozenset()
@@ -446,10 +458,11 @@ def compile_rule(rule: CheckedRule, translator: Translator, rivals: Mapping[str,
     )
 
 
-def _key(conditions: Sequence[ir.Expr], translator: Translator) -> tuple[str, str, tuple] | None:
+def _key(conditions: Sequence[ir.Expr], translator: Translator) -> RuleKey | None:
     """The first condition that is an equality (or a list) of one of the party's own values
     with constants: only parties with one of those values can match the rule."""
     for condition in conditions:
+        values: tuple[ir.Expr, ...]
         if isinstance(condition, ir.Compare) and condition.op == "==":
             subject, value = condition.left, condition.right
             if isinstance(subject, ir.Const):
@@ -459,15 +472,16 @@ def _key(conditions: Sequence[ir.Expr], translator: Translator) -> tuple[str, st
             subject, values = condition.item, condition.options
         else:
             continue
+        constants = ir.constants(values)
         if (isinstance(subject, ir.Get) and isinstance(subject.subject, ir.Self)
                 and subject.source in ("party", "fact", "data") and subject.type.name != "parties"
-                and all(isinstance(v, ir.Const) and v.value is not None for v in values)):
-            return subject.text, translator.value(subject), tuple(v.value for v in values)
+                and constants is not None and all(v.value is not None for v in constants)):
+            return subject.text, translator.value(subject), tuple(v.value for v in constants)
     return None
 
 
 Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
-Picker = Callable[[object, object], Pick]
+Picker = Callable[["Party", "InteractionModel"], Pick]
 
 
 #: consecutive candidates keyed on the same value, from how many a picker looks them up
@@ -502,8 +516,8 @@ def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Tr
     return translator.define("\n".join(lines), "pick")
 
 
-def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[CompiledRule]:
-    """The candidates from `start` on that are keyed on the same expression."""
+def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[tuple[CompiledRule, RuleKey]]:
+    """The candidates from `start` on that are keyed on the same expression, with their keys."""
     first = candidates[start].key
     if first is None:
         return []
@@ -511,7 +525,7 @@ def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[CompiledR
     for rule in candidates[start:]:
         if rule.key is None or rule.key[0] != first[0]:
             break
-        run.append(rule)
+        run.append((rule, rule.key))
     return run
 
 
@@ -551,27 +565,29 @@ def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, tra
             f"        return (None, ({winner}, {found}))"]
 
 
-def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[CompiledRule], slot: str,
-            translator: Translator, shared: dict[str, str]) -> list[str]:
+def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[tuple[CompiledRule, RuleKey]],
+            slot: str, translator: Translator, shared: dict[str, str]) -> list[str]:
     """Lines that look the run's rules up by their key's value and test only those."""
     by_value: dict[object, list[CompiledRule]] = {}
-    for rule in run:
-        for value in rule.key[2]:
+    for rule, (_, _, values) in run:
+        for value in values:
             by_value.setdefault(value, [])
             if rule not in by_value[value]:
                 by_value[value].append(rule)
     table = {}
-    in_run = frozenset(rule.id for rule in run)
+    in_run = frozenset(rule.id for rule, _ in run)
     for value, rules in by_value.items():
         lines = ["def sub(p, m):"]
         others = in_run - {rule.id for rule in rules}
         for rule in rules:
-            lines += ["    " + line for line in _tests(candidates, where, where[rule.id], slot, translator, others, shared)]
+            tests = _tests(candidates, where, where[rule.id], slot, translator, others, shared)
+            lines += ["    " + line for line in tests]
         lines.append("    return None")
         table[value] = translator.define("\n".join(lines), "sub")
     name = translator._name("keyed", table)
     found = translator._temp()
-    return [f"    {found} = _keyed_lookup({name}, {run[0].key[1]})",
+    _, (_, expression, _) = run[0]
+    return [f"    {found} = _keyed_lookup({name}, {expression})",
             f"    if {found} is not None:",
             f"        {found} = {found}(p, m)",
             f"        if {found} is not None:",

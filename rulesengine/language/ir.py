@@ -9,8 +9,8 @@ Nodes are frozen `msgspec.Struct`s, cheap to define when a run starts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Union
+from collections.abc import Iterator, Sequence
+from typing import TypeAlias
 
 import msgspec
 
@@ -165,8 +165,8 @@ class Steps(Node, frozen=True):
     by_name: bool = True
 
 
-Expr = Union[Const, Self, Var, Get, Compare, In, Contains, IsNone, Match, Temporal, Arith, Not, And, Or,
-             Truthy, Quant, Count, Coalesce, Case, Steps]
+Expr: TypeAlias = (Const | Self | Var | Get | Compare | In | Contains | IsNone | Match | Temporal | Arith | Not
+                   | And | Or | Truthy | Quant | Count | Coalesce | Case | Steps)
 
 
 def is_condition(node: Node) -> bool:
@@ -177,14 +177,20 @@ def children(node: Expr) -> Iterator[Expr]:
     """The expressions directly inside a node."""
     for name in node.__struct_fields__:
         value = getattr(node, name)
-        if isinstance(value, Node):
+        if isinstance(value, Expr):
             yield value
         elif isinstance(value, tuple):
             for item in value:
-                if isinstance(item, Node):
+                if isinstance(item, Expr):
                     yield item
                 elif isinstance(item, tuple):
-                    yield from (part for part in item if isinstance(part, Node))
+                    yield from (part for part in item if isinstance(part, Expr))
+
+
+def constants(nodes: Sequence[Expr]) -> list[Const] | None:
+    """The nodes when every one of them is a constant, else None."""
+    found = [node for node in nodes if isinstance(node, Const)]
+    return found if len(found) == len(nodes) else None
 
 
 def walk(node: Expr) -> Iterator[Expr]:

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import attrs
 
+from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean, error, warning
 from rulesengine.language import ir, syntax
 from rulesengine.language.check import (
     CheckedFact,
@@ -28,7 +29,6 @@ from rulesengine.language.check import (
     param_clashes,
 )
 from rulesengine.language.compile import CompiledProgram, compile_program
-from rulesengine.diagnostics import Diagnostic, Severity, did_you_mean, error, warning
 from rulesengine.language.overlap import find_conflicts, possible_ties
 from rulesengine.language.parse import parse
 from rulesengine.language.plan import plan_facts, reads
@@ -45,9 +45,9 @@ class Program:
     """The outcome of loading: the compiled program when there was no error, and every diagnostic."""
 
     compiled: CompiledProgram | None
-    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    diagnostics: tuple[Diagnostic, ...]
     #: the rules in effect after layering, in layer order then as written
-    rules: tuple[syntax.Rule, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[syntax.Rule, ...] = ()
     params: Mapping[str, Param] = MappingProxyType({})
     vocabulary: Vocabulary | None = None
     #: the facts in effect after layering, checked, by name
@@ -99,6 +99,7 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
     """Parse, layer, check, plan and compile already-read files."""
     texts = {path: text for layer in layers for path, text in layer}
     problems: list[Diagnostic] = []
+    found: Sequence[Diagnostic]  # what each stage found, added to `problems`
     parsed: list[list[syntax.RuleFile]] = []
     for layer in layers:
         trees = []
@@ -111,7 +112,8 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
     vocabulary, found = build_vocabulary(parsed)
     problems += found
     params, found = build_params(parsed, settings)
-    problems += found + param_clashes(params)
+    problems += found
+    problems += param_clashes(params)
     rules, found = _layered(parsed, "rule")
     problems += found
     fact_decls, found = _layered(parsed, "fact")
@@ -138,10 +140,10 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
     if len(checked) == len(rules) and len(facts) == len(infos):  # else a param may be unread by mistake
         problems += _unread_params(params, checked, facts)
     lines = {path: text.splitlines() for path, text in texts.items()}
-    diagnostics = sorted((_with_source(p, lines) for p in problems), key=_sort_key)
+    diagnostics = tuple(sorted((_with_source(p, lines) for p in problems), key=_sort_key))
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
     compiled = None if has_errors else compile_program(checked, facts, plan, ties, params)
-    return Program(compiled, diagnostics, rules, params, vocabulary, MappingProxyType(facts))
+    return Program(compiled, diagnostics, tuple(rules), params, vocabulary, MappingProxyType(facts))
 
 
 def _unread_params(params: Mapping[str, Param], rules: Sequence[CheckedRule],

@@ -22,13 +22,13 @@ from types import MappingProxyType
 import attrs
 import msgspec
 
+from rulesengine.diagnostics import Diagnostic, warning
 from rulesengine.language import ir
 from rulesengine.language.check import CheckedRule
-from rulesengine.diagnostics import Diagnostic, warning
-from rulesengine.wording import counted
 from rulesengine.language.patterns import can_both_match
-from rulesengine.model.valuetypes import BOOL, DATA, DURATION, NUMBER, STRING
 from rulesengine.language.vocabulary import OUTCOME_SLOTS
+from rulesengine.model.valuetypes import BOOL, DATA, DURATION, NUMBER, STRING
+from rulesengine.wording import counted
 
 #: a conjunction of constraints: what is tested → allowed values (a frozenset) or (lo, hi, none_ok)
 Conjunct = dict
@@ -62,21 +62,23 @@ def _atom(node: ir.Expr, negated: bool) -> list[Conjunct]:
             else:
                 return _opaque(node, negated)
             return [{subject.text: allowed}]
-        case ir.In(item=subject, options=options, negated=inverse) if subject.type.is_enum and all(
-                isinstance(option, ir.Const) for option in options):
-            listed = frozenset(option.value for option in options)
+        case ir.In(item=subject, options=options, negated=inverse) if subject.type.is_enum and (
+                constants := ir.constants(options)) is not None:
+            listed = frozenset(option.value for option in constants)
             domain = _domain(subject)
             inside = (domain - listed - {_NONE}) if inverse else listed
             return [{subject.text: domain - inside if negated else inside}]
-        case ir.Compare(op=op, left=subject, right=ir.Const(value=value)) if subject.type in (DURATION, NUMBER):
+        case ir.Compare(op=op, left=subject, right=ir.Const(value=int() | float() as value)) \
+                if subject.type in (DURATION, NUMBER):
             if op == "!=" and not negated:
                 return [{}]
             return [{subject.text: _interval(op, value, negated)}]
         case ir.Compare(op="==", left=subject, right=ir.Const(value=value)) if not negated and _pinned(subject, value):
             return [{subject.text: frozenset({value}), **_opaque(node, negated)[0]}]
-        case ir.In(item=subject, options=options, negated=False) if not negated and all(
-                isinstance(option, ir.Const) and _pinned(subject, option.value) for option in options):
-            return [{subject.text: frozenset(option.value for option in options), **_opaque(node, negated)[0]}]
+        case ir.In(item=subject, options=options, negated=False) if not negated:
+            listed: list[object] = [option.value for option in options if isinstance(option, ir.Const)]
+            if len(listed) == len(options) and all(_pinned(subject, value) for value in listed):
+                return [{subject.text: frozenset(listed), **_opaque(node, negated)[0]}]
     return _opaque(node, negated)
 
 
@@ -91,7 +93,8 @@ _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _domain(subject: ir.Expr) -> frozenset:
-    values = frozenset(subject.type.values)
+    """The words an enumerated subject may be, and none when it may be none."""
+    values = frozenset(subject.type.values or ())
     return values | {_NONE} if subject.optional else values
 
 
@@ -265,7 +268,7 @@ class _Index:
         #: per outcome, the places of the rules that allow anything, and of those allowing each value
         self.free: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.allowing: dict[tuple[str, str], dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for place, (outcome, values) in enumerate(zip(self.outcomes, self.values)):
+        for place, (outcome, values) in enumerate(zip(self.outcomes, self.values, strict=True)):
             if values is None:
                 self.free[outcome].append(place)
             else:
@@ -279,7 +282,7 @@ class _Index:
         for outcome in {*self.free, *self.allowing} - {mine}:
             lists = [self.free[outcome]]
             lists += (self.allowing[outcome].values() if values is None
-                      else (self.allowing[outcome].get(value, ()) for value in values))
+                      else (self.allowing[outcome].get(value, []) for value in values))
             runs += [iter(places[bisect.bisect_right(places, place):]) for places in lists if places]
         previous = -1
         for later in heapq.merge(*runs):
@@ -353,8 +356,8 @@ def _capped_overlaps(ties: Sequence[Tie]) -> list[Diagnostic]:
             rule, slot = rest[0].second, rest[0].slot
             names = ", ".join(f"'{tie.first.id}'" for tie in rest[:5]) + (", ..." if len(rest) > 5 else "")
             problems.append(warning(
-                "R301", f"rule '{rule.id}' may also tie on its {slot} with {counted(len(rest), 'more rule')} at priority "
-                f"{rule.priority}: {names}", rule.rule.span.position,
+                "R301", f"rule '{rule.id}' may also tie on its {slot} with {counted(len(rest), 'more rule')} "
+                f"at priority {rule.priority}: {names}", rule.rule.span.position,
                 hint="give the rules of this group priorities of their own, or exclusive conditions"))
     return problems
 

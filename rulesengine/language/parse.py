@@ -11,13 +11,13 @@ import functools
 from importlib.resources import files
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.lark import PostLex
 from lark.exceptions import UnexpectedInput
+from lark.lark import PostLex
 
-from rulesengine.language import syntax
 from rulesengine.diagnostics import Diagnostic, Position, error
-from rulesengine.speedups.parser_cache import cached_lark
+from rulesengine.language import syntax
 from rulesengine.language.syntax_errors import syntax_diagnostic
+from rulesengine.speedups.parser_cache import cached_lark
 
 
 def grammar_text() -> str:
@@ -48,8 +48,8 @@ def parser(*, strict: bool = False) -> Lark:
     saved). A strict build is always made afresh: its point is to check the grammar,
     and a parser loaded from a cache skips the checks.
     """
-    options = dict(parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                   postlex=_ReservedWords(), strict=strict)
+    options = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": False,
+               "postlex": _ReservedWords(), "strict": strict}
     if strict:
         return Lark(grammar_text(), **options)
     return cached_lark(grammar_text(), **options)
@@ -101,9 +101,17 @@ def _beyond_limits(tree: Tree, path: str) -> Diagnostic | None:
             elif (isinstance(child, Token) and child.type in ("NUMBER", "SIGNED_INT")
                   and len(child) > MAX_NUMBER):
                 return error("R003", f"number too long: {str(child)[:MAX_NUMBER]}... ({len(child)} characters, "
-                             f"at most {MAX_NUMBER})", Position(path, child.line, child.column),
+                             f"at most {MAX_NUMBER})", Position(path, _at(child.line), _at(child.column)),
                              hint="write a number of at most 18 digits")
     return None
+
+
+def _at(place: int | None) -> int:
+    """A token's line or column: lark types them optional for tokens made by hand, but the
+    parser sets them on every token it makes."""
+    if place is None:
+        raise ValueError("a token without its place in the text")
+    return place
 
 
 def _meta_span(path: str, meta) -> syntax.Span:
@@ -122,7 +130,7 @@ class _ToAst(Transformer):
         return _meta_span(self.path, meta)
 
     def _token_span(self, token: Token) -> syntax.Span:
-        return syntax.Span(self.path, token.line, token.column, token.end_line, token.end_column)
+        return syntax.Span(self.path, _at(token.line), _at(token.column), _at(token.end_line), _at(token.end_column))
 
     def _word(self, token: Token) -> syntax.Word:
         return syntax.Word(str(token), span=self._token_span(token))
@@ -181,7 +189,7 @@ class _ToAst(Transformer):
     def rule(self, meta, *children) -> syntax.Rule:
         override = isinstance(children[0], Token) and children[0].type == "OVERRIDE"
         rule_id, description, kinds, *clauses = children[1:] if override else children
-        found = {name: value for name, value in clauses}
+        found = dict(clauses)
         return syntax.Rule(
             rule_id, _unquote(description), kinds,
             pattern=found.get("match"), condition=found.get("when"),

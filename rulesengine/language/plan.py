@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
+from rulesengine.diagnostics import Diagnostic, error
 from rulesengine.language import ir
 from rulesengine.language.check import CheckedFact, CheckedRule
-from rulesengine.diagnostics import Diagnostic, error
 from rulesengine.model.primitives import KINDS
 
 SELF, UP, DOWN, ANY = "self", "up", "down", "any"

@@ -13,7 +13,7 @@ nodes are tuples.
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TypeAlias
 
 import msgspec
 
@@ -85,7 +85,7 @@ class Nothing(_Node, frozen=True):
 
 
 
-Literal = Union[Word, Number, Text]
+Literal: TypeAlias = Word | Number | Text
 
 
 # ---- declarations ---------------------------------------------------------------
@@ -167,7 +167,7 @@ class Repeat(_Node, frozen=True):
     op: str  # "?", "*" or "+"
 
 
-Pattern = Union[StepTest, Sequence, Alternatives, Repeat]
+Pattern: TypeAlias = StepTest | Sequence | Alternatives | Repeat
 
 
 # ---- expressions: conditions and definitions ---------------------------------------
@@ -287,11 +287,11 @@ class Case(_Node, frozen=True):
     """`case when C then V ... else V`: the value of the first branch whose condition holds."""
 
     branches: tuple[Branch, ...]
-    default: Expr = None
+    default: Expr
 
 
-Expr = Union[Ref, Number, Text, Bool, Nothing, Comparison, Membership, Contained, IsNone, Matches,
-             Temporal, Arithmetic, Not, AllOf, AnyOf, Quantifier, Count, Call, Case]
+Expr: TypeAlias = (Ref | Number | Text | Bool | Nothing | Comparison | Membership | Contained | IsNone | Matches
+                   | Temporal | Arithmetic | Not | AllOf | AnyOf | Quantifier | Count | Call | Case)
 
 
 # ---- rules ----------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def _quote(text: str) -> str:
 
 
 #: how tightly each expression binds, to know where printing needs parentheses
-_BINDING = {AnyOf: 1, AllOf: 2, Not: 3, Comparison: 4, Membership: 4, Contained: 4, IsNone: 4,
+_BINDING: dict[type, int] = {AnyOf: 1, AllOf: 2, Not: 3, Comparison: 4, Membership: 4, Contained: 4, IsNone: 4,
             Matches: 4, Temporal: 4, Arithmetic: 5}
 _ATOM = 6
 
@@ -368,9 +368,9 @@ def show(node) -> str:
             return f"{name.text}: {show(value)}"
         case StepTest(step=None):
             return "_"
-        case StepTest(step=step, tests=()):
+        case StepTest(step=Word() as step, tests=()):
             return step.text
-        case StepTest(step=step, tests=tests):
+        case StepTest(step=Word() as step, tests=tests):
             return f"{step.text}({', '.join(show(t) for t in tests)})"
         case Sequence(items=items):
             return " ".join(_show_step_in(item, (Alternatives,)) for item in items)
@@ -410,7 +410,7 @@ def show(node) -> str:
             return f"case {' '.join(parts)} else {_wrapped(default, _ATOM)}"
         case Outcome(slot=slot, value=value, reason=None):
             return f"{slot} {value.text}"
-        case Outcome(slot=slot, value=value, reason=reason):
+        case Outcome(slot=slot, value=value, reason=Word() as reason):
             return f"{slot} {value.text} reason {reason.text}"
     raise TypeError(f"cannot show {type(node).__name__}")
 

@@ -22,8 +22,8 @@ UNKNOWN_KEYWORD = "unknown keyword"
 #: message → (hint, snippets that make that mistake)
 MISTAKES: dict[str, tuple[str, tuple[str, ...]]] = {
     UNKNOWN_KEYWORD: (
-        "a rule's clauses are: for, match, when, set, priority (in that order); a file holds "
-        "`vocabulary`, `extend vocabulary`, `param`, `rule` and `override rule`",
+        ("a rule's clauses are: for, match, when, set, priority (in that order); a file holds "
+         "`vocabulary`, `extend vocabulary`, `param`, `rule` and `override rule`"),
         ('rul a "d" for agent set role A',
          'rule a "d" for agent whenever x set role A',
          'rule a "d" for agent when x set role A prio 1',
@@ -192,16 +192,19 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str, path: str, parser: Lark) 
     source_line = lines[line - 1] if 0 < line <= len(lines) else ""
     position = Position(path, line, col)
     special = _character_mistake(exc, source_line, col)
+    hint: str | None
     if special is not None:
         message, hint = special
     else:
-        message = _matching_mistake(exc, parser)
-        hint = MISTAKES[message][0] if message else None
-        if message == UNKNOWN_KEYWORD and isinstance(exc, UnexpectedToken):
+        matched = _matching_mistake(exc, parser)
+        hint = MISTAKES[matched][0] if matched else None
+        if matched == UNKNOWN_KEYWORD and isinstance(exc, UnexpectedToken):
             message = f"{UNKNOWN_KEYWORD} `{exc.token}`"
             hint = did_you_mean(str(exc.token), _keywords(exc)) or hint
-        elif message is None:
+        elif matched is None:
             message, hint = _fallback(exc), None
+        else:
+            message = matched
     return error(SYNTAX, f"syntax error: {message}", position, source_line=source_line, hint=hint)
 
 
@@ -213,7 +216,7 @@ def _end_of_text(lines: list[str]) -> tuple[int, int]:
 
 
 def _character_mistake(exc: UnexpectedInput, source_line: str,
-                       col: int) -> tuple[str, str] | None:
+                       col: int) -> tuple[str, str | None] | None:
     """Characters the language never uses, caught before the parser-state family."""
     if not isinstance(exc, UnexpectedCharacters):
         return None
@@ -222,7 +225,7 @@ def _character_mistake(exc: UnexpectedInput, source_line: str,
         return "this string is not closed on its line", 'close it with `"`'
     if char == "'":
         return "strings use double quotes", 'write "text"'
-    if char in "&":
+    if char == "&":
         return "`&` is not an operator: use `and`", "write `x and y`"
     if char == "!":
         return "`!` alone is not an operator: use `not`, or `!=`", "write `not x` or `x != y`"

@@ -19,8 +19,8 @@ from types import MappingProxyType
 
 import attrs
 
-from rulesengine.language import syntax
 from rulesengine.diagnostics import Diagnostic, Position, did_you_mean, error, warning
+from rulesengine.language import syntax
 from rulesengine.model.primitives import INTENT, KIND, VISIBILITY
 from rulesengine.model.valuetypes import BOOL, DURATION, NUMBER, PARAM_TYPES, Type
 

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import orjson
 
 from rulesengine.decide.decision import Decision
-from rulesengine.output.diagram_words import brought_in, elapsed, step
 from rulesengine.events.contract import Event
 from rulesengine.model.interaction import InteractionModel, Party, relation_into
+from rulesengine.output.diagram_words import brought_in, elapsed, step
 
 
 def _lane_ids(model: InteractionModel) -> dict[str, str]:
@@ -62,7 +62,7 @@ def _outcome_notes(model: InteractionModel, decisions: Sequence[Decision] | None
     event that ended it, its own last step or the interaction's end, on a background of
     its own."""
     notes: dict[int, list[str]] = {}
-    for party, decision in zip(model.parties, decisions or ()):
+    for party, decision in zip(model.parties, decisions or (), strict=False):
         notes.setdefault(party.end.seq, []).extend((
             f"    rect {OUTCOME_BACKGROUND}",
             f"        Note over {lanes[party.id]}: {_text(outcome(decision))}",
@@ -75,7 +75,7 @@ def to_mermaid(model: InteractionModel, decisions: Sequence[Decision] | None = N
     """A sequence diagram; with `decisions` (one per party, in order) each party's outcome."""
     lanes = _lane_ids(model)
     lines = ["sequenceDiagram", f"    %% interaction {model.id}", "    participant C as Customer"]
-    for party, name in zip(model.parties, lane_names(model)):
+    for party, name in zip(model.parties, lane_names(model), strict=True):
         lines.append(f"    participant {lanes[party.id]} as {_text(name)}")
     after = _outcome_notes(model, decisions, lanes)
     started = model.events[0].ms
@@ -109,9 +109,9 @@ def _dot_text(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _brought_in(model: InteractionModel) -> list[Party]:
-    """The parties another party brought in, in order of appearance."""
-    return [party for party in model.parties if party.by is not None]
+def _brought_in(model: InteractionModel) -> list[tuple[Party, Party]]:
+    """The parties another party brought in, in order of appearance, each after the one that did."""
+    return [(party.by, party) for party in model.parties if party.by is not None]
 
 
 def to_dot(model: InteractionModel, decisions: Sequence[Decision] | None = None) -> str:
@@ -119,14 +119,14 @@ def to_dot(model: InteractionModel, decisions: Sequence[Decision] | None = None)
     party's outcome under its name."""
     lines = [f"digraph {_dot_text(model.id)} {{", "    rankdir=LR;"]
     outcomes = [outcome(decision) for decision in decisions] if decisions else [None] * len(model.parties)
-    for party, decided in zip(model.parties, outcomes):
+    for party, decided in zip(model.parties, outcomes, strict=True):
         label = f"{party.resource}\n{party.kind} {party.id}" + (f"\n{decided}" if decided else "")
         shape = "box" if party.kind == "agent" else "ellipse"
         lines.append(f"    {_dot_text(party.id)} [label={_dot_text(label)}, shape={shape}];")
     started = model.events[0].ms
-    for party in _brought_in(model):
+    for by, party in _brought_in(model):
         label = f"{elapsed(party.start.ms - started)} {brought_in(party, model.media)}"
-        lines.append(f"    {_dot_text(party.by.id)} -> {_dot_text(party.id)} [label={_dot_text(label)}];")
+        lines.append(f"    {_dot_text(by.id)} -> {_dot_text(party.id)} [label={_dot_text(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -159,12 +159,12 @@ def to_json(model: InteractionModel, decisions: Sequence[Decision] | None = None
              "end_seq": party.end.seq, "end_ms": party.end.ms, "end_ts": party.end.ts,
              "steps": [_step_json(event) for event in party.events],
              "decision": _decision_json(decision)}
-            for party, decision in zip(model.parties, decided)
+            for party, decision in zip(model.parties, decided, strict=True)
         ],
         "relations": [
-            {"source": party.by.id, "target": party.id, "relation": relation_into(party),
+            {"source": by.id, "target": party.id, "relation": relation_into(party),
              "intent": party.start.intent, "visibility": party.start.visibility, "seq": party.start.seq}
-            for party in _brought_in(model)
+            for by, party in _brought_in(model)
         ],
     }
     return orjson.dumps(document).decode() + "\n"

@@ -15,12 +15,13 @@ folder removes those of its own machine whose writer has ended (`sweep_leftovers
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import secrets
 import stat
-from typing import IO
+from typing import IO, Protocol
 
 #: bytes gathered before each write to an output file: a system call per megabyte,
 #: not per 8 KiB
@@ -37,6 +38,13 @@ class OutputError(Exception):
     def __init__(self, name: str, problem: OSError | str) -> None:
         why = problem if isinstance(problem, str) else (problem.strerror or str(problem))
         super().__init__(f"cannot write {name}: {why}")
+
+
+class BinarySink(Protocol):
+    """Where a row writer puts its bytes: a binary stream, or an `Output` naming its failures."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
 
 
 class Output:
@@ -98,13 +106,17 @@ class AtomicFile(Output):
         if info is not None and stat.S_ISDIR(info.st_mode):
             raise OutputError(path, "it is a directory")
         try:
-            if info is not None and not stat.S_ISREG(info.st_mode):
-                stream = open(path, "wb", buffering=OUTPUT_BUFFER)
-            else:
-                stream = self._create_temporary(info)
+            stream = self._open(info)
         except OSError as problem:
             raise OutputError(path, problem) from None
         super().__init__(stream, path)
+
+    def _open(self, found: os.stat_result | None) -> IO[bytes]:
+        """A FIFO or a device is written in place (it cannot be replaced); anything else through
+        a temporary file that `commit` puts under the final name."""
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            return open(self.path, "wb", buffering=OUTPUT_BUFFER)
+        return self._create_temporary(found)
 
     def _create_temporary(self, replaced: os.stat_result | None) -> IO[bytes]:
         """A new file beside `path`: mode 0666 less the umask, or the mode of the file it replaces."""
@@ -140,15 +152,11 @@ class AtomicFile(Output):
         """Drop the temporary file, whatever its stream still holds; a no-op once committed."""
         stream = getattr(self, "_stream", None)
         if stream is not None:
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()  # flushes first; the descriptor is closed even when that fails
-            except OSError:
-                pass
         if self._temporary is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._temporary)
-            except FileNotFoundError:
-                pass
             self._temporary = None
 
 

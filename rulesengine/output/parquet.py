@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import IO
 
 from rulesengine.events.parquet import pyarrow_modules
+from rulesengine.output.files import BinarySink
 
 #: rows per row group
 BATCH_ROWS = 65_536
@@ -21,7 +21,7 @@ _INTEGER_FIELDS = frozenset({"alert_ms", "engage_ms"})
 class ParquetWriter:
     """Rows as a Parquet file: a row group per `BATCH_ROWS` rows, written to a binary stream."""
 
-    def __init__(self, stream: IO[bytes], fields: Sequence[str]):
+    def __init__(self, stream: BinarySink, fields: Sequence[str]):
         pyarrow, parquet = pyarrow_modules()
         self._pyarrow = pyarrow
         self._fields = tuple(fields)
@@ -38,7 +38,7 @@ class ParquetWriter:
     def write(self, rows: Sequence[object]) -> None:
         columns = self._columns
         for row in rows:
-            for column, value in zip(columns, self._values(row)):
+            for column, value in zip(columns, self._values(row), strict=True):
                 column.append(value)
         if len(columns[0]) >= BATCH_ROWS:
             self._flush()

@@ -11,15 +11,15 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import IO, Protocol
+from typing import Protocol
 
 import msgspec
 import msgspec.structs
 
 from rulesengine.decide.decision import Decision, descriptor_text
 from rulesengine.model.interaction import InteractionModel, Party
+from rulesengine.output.files import BinarySink
 from rulesengine.output.table import TableWriter
-
 
 
 class Row(msgspec.Struct, frozen=True, gc=False):
@@ -86,7 +86,7 @@ class StreamWriter(RowWriter, Protocol):
 class JsonLinesWriter:
     """One JSON object per row, keys in contract order: the default, and streamable."""
 
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: BinarySink):
         self._stream = stream
         self._encode_lines = msgspec.json.Encoder().encode_lines
 
@@ -105,7 +105,7 @@ class JsonLinesWriter:
 class CsvWriter:
     """RFC 4180 CSV with a header; nulls are empty cells, booleans `true`/`false`."""
 
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: BinarySink):
         self._stream = stream
         self._text = io.StringIO()
         self._csv = csv.writer(self._text, lineterminator="\n")
@@ -131,7 +131,9 @@ class CsvWriter:
         self._stream.flush()
 
 
-WRITERS = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "table": TableWriter}
+#: the writers of the formats whose rows become bytes batch by batch
+STREAM_WRITERS: dict[str, Callable[[BinarySink], StreamWriter]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter}
+WRITERS: dict[str, Callable[[BinarySink], RowWriter]] = {**STREAM_WRITERS, "table": TableWriter}
 
 
 def _cell(value: object) -> str:

@@ -10,11 +10,12 @@ a pipe stays the same wherever it runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import attrs
 
 from rulesengine.diagnostics import printable
+from rulesengine.output.files import BinarySink
 
 if TYPE_CHECKING:
     from rulesengine.output.rows import Row
@@ -123,7 +124,7 @@ def _clip(text: str, size: int, mark: str) -> str:
 class TableWriter:
     """An aligned table for people; it needs every row to size its columns, so it buffers."""
 
-    def __init__(self, stream: IO[bytes], width: int | None = None):
+    def __init__(self, stream: BinarySink, width: int | None = None):
         self._stream = stream
         self._width = width
         self._rows: list[Row] = []

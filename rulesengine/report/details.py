@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import attrs
 
-from rulesengine.events.assemble import Interaction
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import explain_interaction, render_text
+from rulesengine.events.assemble import Interaction
 from rulesengine.output.diagram import outcome, to_mermaid
-from rulesengine.runtime.pipeline import model_of
 from rulesengine.report.figures import LIST_ROOM, Tally
+from rulesengine.runtime.pipeline import model_of
 
 
 @attrs.frozen
@@ -36,7 +36,7 @@ class Detail:
 
     interaction: str
     provisional: bool
-    parties: tuple[PartyOutcome, ...] = attrs.field(converter=tuple)
+    parties: tuple[PartyOutcome, ...]
     #: the Mermaid sequence diagram, as `rulesengine graph` prints it
     diagram: str = ""
     #: the explanation of every party, as `rulesengine explain` prints it
@@ -47,8 +47,8 @@ def detail_of(rules: Decider, interaction: Interaction) -> Detail:
     model = model_of(interaction)
     explained = explain_interaction(rules, model)
     decisions = [party.decision for party in explained]
-    parties = [PartyOutcome(party.id, party.kind, party.resource, outcome(decision))
-               for party, decision in zip(model.parties, decisions)]
+    parties = tuple(PartyOutcome(party.id, party.kind, party.resource, outcome(decision))
+                    for party, decision in zip(model.parties, decisions, strict=True))
     detail = Detail(model.id, model.provisional, parties, to_mermaid(model, decisions),
                     "\n\n".join(render_text(party) for party in explained))
     model.dispose()

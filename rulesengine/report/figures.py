@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from rulesengine.events.assemble import Rejection, StreamStats
 from rulesengine.decide.decision import RULE_SEPARATOR, UNSPECIFIED
+from rulesengine.events.assemble import Rejection, StreamStats
 from rulesengine.language.compile import RuleRef
 from rulesengine.output.rows import Row
 from rulesengine.runtime.pipeline import Evaluated
@@ -69,13 +69,13 @@ class PartyEntry:
     record: str
     alert_ms: int | None
     #: the parts no rule decided: `role`, `result`, `record`
-    undecided: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    undecided: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: Row) -> PartyEntry:
         parts = (("role", row.resource_role), ("result", row.technical_result), ("record", row.record))
         return cls(row.interaction, row.party, row.kind, row.resource, row.descriptor, row.record,
-                   row.alert_ms, [name for name, value in parts if value == UNSPECIFIED])
+                   row.alert_ms, tuple(name for name, value in parts if value == UNSPECIFIED))
 
 
 @attrs.frozen
@@ -92,7 +92,7 @@ class RejectEntry:
 
     interaction: str | None
     kind: str
-    reasons: tuple[str, ...] = attrs.field(converter=tuple)
+    reasons: tuple[str, ...]
 
 
 @attrs.frozen
@@ -116,9 +116,9 @@ class AlertFigures:
     median_ms: int | None
     p90_ms: int | None
     longest_ms: int | None
-    slowest: tuple[PartyEntry, ...] = attrs.field(converter=tuple)
+    slowest: tuple[PartyEntry, ...]
     #: agent resources that answered, by mean time to answer, slowest first
-    agents: tuple[AgentAlert, ...] = attrs.field(converter=tuple)
+    agents: tuple[AgentAlert, ...]
 
 
 @attrs.frozen
@@ -129,7 +129,7 @@ class AbandonFigures:
     #: interactions with a party whose technical result is CustomerAbandoned
     abandoned: int
     #: those interactions by the kind and descriptor of their first such party
-    where: tuple[tuple[str, str, int], ...] = attrs.field(converter=tuple)
+    where: tuple[tuple[str, str, int], ...]
     invitations: int
     #: invitations whose technical result is Abandoned
     invitations_abandoned: int
@@ -139,13 +139,13 @@ class AbandonFigures:
 class Figures:
     stream: StreamStats
     parties: int
-    descriptors: tuple[DescriptorCount, ...] = attrs.field(converter=tuple)
-    rules: tuple[RuleCount, ...] = attrs.field(converter=tuple)
-    undecided: tuple[PartyEntry, ...] = attrs.field(converter=tuple)
+    descriptors: tuple[DescriptorCount, ...]
+    rules: tuple[RuleCount, ...]
+    undecided: tuple[PartyEntry, ...]
     undecided_total: int = 0
-    problems: tuple[Problem, ...] = attrs.field(default=(), converter=tuple)
+    problems: tuple[Problem, ...] = ()
     problems_total: int = 0
-    rejections: tuple[RejectEntry, ...] = attrs.field(default=(), converter=tuple)
+    rejections: tuple[RejectEntry, ...] = ()
     rejections_total: int = 0
     alert: AlertFigures = AlertFigures(0, 0, None, None, None, (), ())
     abandon: AbandonFigures = AbandonFigures(0, 0, (), 0, 0)
@@ -182,10 +182,10 @@ class Tally:
         abandoned_by: Row | None = None
         for row in evaluated.rows:
             self.descriptors[row.kind, row.descriptor, row.record] += 1
-            if row.rule is not None:
-                self.rules.update(zip(row.rule.split(RULE_SEPARATOR), row.rule_at.split(RULE_SEPARATOR)))
+            if row.rule is not None and row.rule_at is not None:
+                self.rules.update(zip(row.rule.split(RULE_SEPARATOR), row.rule_at.split(RULE_SEPARATOR), strict=True))
             if row.alert_ms is not None:
-                listed |= self._alert(row)
+                listed |= self._alert(row, row.alert_ms)
             if row.technical_result == CUSTOMER_ABANDONED and abandoned_by is None:
                 abandoned_by = row
             if row.technical_result == ABANDONED and row.alert_ms is not None:
@@ -206,14 +206,14 @@ class Tally:
                 listed = True
         return listed
 
-    def _alert(self, row: Row) -> bool:
-        """Counts an invitation; True when its answer is among the slowest so far."""
+    def _alert(self, row: Row, alert: int) -> bool:
+        """Counts an invitation that alerted for `alert` ms; True when its answer is among the
+        slowest so far."""
         self.invitations += 1
         agent = self.agents.setdefault(row.resource, [0, 0, 0, 0])
         agent[0] += 1
         if row.engage_ms is None:  # never accepted: not answered
             return False
-        alert = row.alert_ms
         self.alerts.append(alert)
         agent[1] += 1
         agent[2] += alert
@@ -231,7 +231,7 @@ class Tally:
         self.rejections_total += 1
         if len(self.rejections) < LISTED:
             self.rejections.append(RejectEntry(rejection.interaction, rejection.kind,
-                                               [problem.headline() for problem in rejection.diagnostics]))
+                                               tuple(problem.headline() for problem in rejection.diagnostics)))
 
     def listed(self) -> set[str]:
         """The interactions the report lists now (their details are worth keeping)."""
@@ -244,18 +244,18 @@ class Tally:
         return Figures(
             stream=attrs.evolve(stream),
             parties=self.parties,
-            descriptors=sorted((DescriptorCount(kind, descriptor, record, count)
-                                for (kind, descriptor, record), count in self.descriptors.items()),
-                               key=lambda d: (-d.parties, d.kind, d.descriptor, d.record)),
-            rules=_rule_counts(self.rules, rules),
-            undecided=self.undecided, undecided_total=self.undecided_total,
-            problems=self.problems, problems_total=self.problems_total,
-            rejections=self.rejections, rejections_total=self.rejections_total,
+            descriptors=tuple(sorted((DescriptorCount(kind, descriptor, record, count)
+                                      for (kind, descriptor, record), count in self.descriptors.items()),
+                                     key=lambda d: (-d.parties, d.kind, d.descriptor, d.record))),
+            rules=tuple(_rule_counts(self.rules, rules)),
+            undecided=tuple(self.undecided), undecided_total=self.undecided_total,
+            problems=tuple(self.problems), problems_total=self.problems_total,
+            rejections=tuple(self.rejections), rejections_total=self.rejections_total,
             alert=self._alert_figures(),
             abandon=AbandonFigures(
                 self.interactions, sum(self.abandoned_where.values()),
-                sorted(((kind, descriptor, count) for (kind, descriptor), count in self.abandoned_where.items()),
-                       key=lambda w: (-w[2], w[0], w[1])),
+                tuple(sorted(((kind, descriptor, count) for (kind, descriptor), count in self.abandoned_where.items()),
+                             key=lambda w: (-w[2], w[0], w[1]))),
                 self.invitations, self.invitations_abandoned),
         )
 
@@ -268,8 +268,8 @@ class Tally:
             invitations=self.invitations, answered=len(ordered),
             median_ms=nearest_rank(ordered, 50), p90_ms=nearest_rank(ordered, 90),
             longest_ms=ordered[-1] if ordered else None,
-            slowest=[entry for _, _, entry in sorted(self.slowest, key=lambda item: (-item[0], -item[1]))],
-            agents=agents[:SLOWEST],
+            slowest=tuple(entry for _, _, entry in sorted(self.slowest, key=lambda item: (-item[0], -item[1]))),
+            agents=tuple(agents[:SLOWEST]),
         )
 
 

@@ -35,7 +35,7 @@ _SCRIPT_TAG = re.compile(r"</?script", re.IGNORECASE)
 class About:
     """What the report was made from."""
 
-    sources: tuple[str, ...] = attrs.field(converter=tuple)
+    sources: tuple[str, ...]
     rules: str
     version: str
     parameters: str
@@ -154,8 +154,8 @@ def _summary(figures: Figures) -> str:
         ("bad" if stream.rejected else "", "Rejected", f"{stream.rejected}"),
         ("", "Parties", f"{figures.parties}"),
         ("warn" if figures.undecided_total else "", "Parties not fully decided", f"{figures.undecided_total}"),
-        ("", "Customer abandoned", f"{_share(abandon.abandoned, abandon.interactions)} "
-                                   f"<small>{abandon.abandoned} of {abandon.interactions}</small>"),
+        ("", "Customer abandoned", (f"{_share(abandon.abandoned, abandon.interactions)} "
+                                    f"<small>{abandon.abandoned} of {abandon.interactions}</small>")),
         ("", "Median time to answer", f"{_time(alert.median_ms)} <small>{alert.answered} answered</small>"),
     ]
     if stream.late_events or stream.bad_lines or stream.held_open:

@@ -134,7 +134,7 @@ class _ToCases(Transformer):
         return tuple(children)
 
     def expectation(self, children: list) -> Expectation:
-        target, (role, start, end), (result, _, end), *record = children
+        target, (role, start, _), (result, _, end), *record = children
         if record:
             end = record[0].end_pos
         return Expectation(self._word(target), role, result, self._word(record[0]) if record else None,

@@ -36,17 +36,17 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import IO
 
 import attrs
 import msgspec
 
-from rulesengine.events.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
+from rulesengine.events.assemble import LATE_WINDOW, Assembler, Interaction, Rejection, StreamStats
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
+from rulesengine.output.files import BinarySink
 from rulesengine.output.rows import StreamWriter
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, SharedScan
@@ -58,7 +58,7 @@ INBOX_BATCHES = 16
 #: the tags of messages that carry results (any other is a worker's last)
 _RESULTS = frozenset({"items", "rendered"})
 
-WriterFactory = Callable[[IO[bytes]], StreamWriter]
+WriterFactory = Callable[[BinarySink], StreamWriter]
 
 
 class Rendered(msgspec.Struct, frozen=True, gc=False):
@@ -87,7 +87,7 @@ def default_jobs() -> int:
 
 def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFactory | None, *,
                       jobs: int, include_open: bool = False, stats: RunStats | None = None,
-                      late_window: int = LATE_WINDOW) -> Iterator[Rendered | Evaluated | Rejection]:
+                      late_window: int = LATE_WINDOW) -> Generator[Rendered | Evaluated | Rejection, None, None]:
     """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
 
     With a `writer` (a streamable format's writer over a stream) interactions come
@@ -180,7 +180,7 @@ def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]
             yield from payload
         elif tag == "rendered":
             places, *fields = payload
-            yield from zip(places, map(Rendered, *fields))
+            yield from zip(places, map(Rendered, *fields), strict=True)
         elif tag == "done":
             finished.append(payload)
             return
@@ -238,7 +238,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
         render = writer(io.BytesIO()).render if writer is not None else None  # a header is the parent's
         outgoing = _Outgoing(sender)
 
-        def send(place: tuple, item: object) -> None:
+        def send(place: tuple, item: Interaction | Rejection) -> None:
             if isinstance(item, Rejection):
                 outgoing.item(place, item)
                 return
@@ -320,7 +320,7 @@ class _Outgoing:
 
     def flush(self) -> None:
         if self._rendered:
-            self._sender.send(("rendered", tuple(zip(*self._rendered))))
+            self._sender.send(("rendered", tuple(zip(*self._rendered, strict=True))))
             self._rendered = []
         if self._items:
             self._sender.send(("items", self._items))

@@ -6,14 +6,14 @@ follows the interactions still open, not the size of the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 import attrs
 import msgspec
 
-from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
+from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
 
@@ -49,7 +49,8 @@ def model_of(interaction: Interaction) -> InteractionModel:
 
 
 def decide_sources(sources: Sequence[str], decider: Decider, *, include_open: bool = False,
-             stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Iterator[Evaluated | Rejection]:
+                   stats: RunStats | None = None, late_window: int = LATE_WINDOW
+                   ) -> Generator[Evaluated | Rejection, None, None]:
     """Rows for every complete interaction, in the order interactions complete."""
     stats = stats if stats is not None else RunStats()
     for item in assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window):
@@ -60,8 +61,10 @@ def decide_interaction(interaction: Interaction, decider: Decider, stats: RunSta
     """One complete interaction's rows, counted into `stats`."""
     model = model_of(interaction)
     row_of = Row.of
-    rows, problems, undecided = [], [], []
-    for party, decision in zip(model.parties, decider.decide(model)):
+    rows: list[Row] = []
+    problems: list[Diagnostic] = []
+    undecided: list[str] = []
+    for party, decision in zip(model.parties, decider.decide(model), strict=True):
         rows.append(row_of(model, party, decision))
         if decision.problems:
             problems.extend(decision.problems)

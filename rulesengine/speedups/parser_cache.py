@@ -24,6 +24,7 @@ passes, saved again. Nothing is ever reported; deleting the folder is always saf
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -35,7 +36,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from lark import Lark, __version__ as lark_version
+from lark import Lark
+from lark import __version__ as lark_version
 from lark.lark import _LOAD_ALLOWED_OPTIONS
 
 #: what every saved file starts with, before its digest
@@ -203,10 +205,8 @@ class CacheFolder:
                 out.write(data)
             os.replace(temporary, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary, dir_fd=self._fd)
-            except OSError:
-                pass
 
 
 def _read_all(fd: int) -> bytes:

@@ -13,6 +13,7 @@ a signal or `kill -9` included.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import struct
 import tempfile
@@ -39,6 +40,7 @@ class SpilledSort:
         self._held_bytes = 0
         self._added = 0
         self._runs: list[IO[bytes]] = []
+        self._files = contextlib.ExitStack()
 
     @property
     def runs(self) -> int:
@@ -63,24 +65,21 @@ class SpilledSort:
     def close(self) -> None:
         """Drop what is held and the runs on disk."""
         self._held = []
-        for run in self._runs:
-            run.close()
         self._runs = []
+        self._files.close()
 
     def _spill(self) -> None:
         self._held.sort()
-        run = tempfile.TemporaryFile(prefix="rulesengine-sort-", dir=self._folder)
-        try:
-            for key, added, data in self._held:
-                encoded = key.encode()
-                run.write(_HEADER.pack(len(encoded), added, len(data)))
-                run.write(encoded)
-                run.write(data)
-            run.flush()
-        except BaseException:
-            run.close()
-            raise
+        # open until the merge has read it: `close` (the exit stack) closes it
+        run = self._files.enter_context(tempfile.TemporaryFile(  # noqa: SIM115
+            prefix="rulesengine-sort-", dir=self._folder))
         self._runs.append(run)
+        for key, added, data in self._held:
+            encoded = key.encode()
+            run.write(_HEADER.pack(len(encoded), added, len(data)))
+            run.write(encoded)
+            run.write(data)
+        run.flush()
         self._held = []
         self._held_bytes = 0
 

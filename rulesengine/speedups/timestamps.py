@@ -20,7 +20,7 @@ def utc_ms(ts: str, minute_ms: Callable[[str], int | None]) -> int | None:
     `YYYY-MM-DDTHH:MM` prefix; None when `ts` has another shape or its minute is no time,
     for the full parse to decide."""
     size = len(ts)
-    if (size == 24 and ts[19] == "." or size == 20) and ts[-1] == "Z" and ts[16] == ":":
+    if ((size == 24 and ts[19] == ".") or size == 20) and ts[-1] == "Z" and ts[16] == ":":
         minute = minute_ms(ts[:16])
         clock = ts[17:19] + (ts[20:23] if size == 24 else "000")
         if minute is not None and clock.isdigit() and clock.isascii() and clock < "6":

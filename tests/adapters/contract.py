@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 import orjson
 
-from rulesengine.events.wellformed import problems_of
 from rulesengine.events.read import LoadedLine, read_line
+from rulesengine.events.wellformed import problems_of
 from tests.generate import contract
 
 

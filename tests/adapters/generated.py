@@ -58,7 +58,8 @@ class _Conversation:
         end = self.t + 5 + self.gap()
         abandoned = self.rnd.random() < 0.15
         self.others.append(gc.participant(self.name("p-flow"), "ivr", gc.session(
-            self.name("s-flow"), gc.segment("interact", self.t, end, disconnectType="peer" if abandoned else "transfer"),
+            self.name("s-flow"),
+            gc.segment("interact", self.t, end, disconnectType="peer" if abandoned else "transfer"),
             media=self.media, flow={"flowName": "Main Menu"})))
         if abandoned:
             self.customer_leaves(end, "endpoint")

@@ -8,9 +8,9 @@ analytics API: participants → sessions → segments with RFC 3339 times.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-_START = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)
+_START = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 QUEUE_1 = "7f1d0a2e-0000-4000-8000-000000000001"
 QUEUE_2 = "7f1d0a2e-0000-4000-8000-000000000002"
 USER_1 = "a11ce000-0000-4000-8000-000000000001"

@@ -105,13 +105,13 @@ def test_twilio_options_reach_the_adapter(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["convert", "missing.json", "--from", "genesys-cloud"], "rulesengine convert: error: cannot read missing.json: "
-                                                            "no such file"),
-    (["run", "--from", "genesys-cloud"], "rulesengine: error: --from genesys-cloud reads the files named on the "
-                                         "command line: none was given"),
+    (["convert", "missing.json", "--from", "genesys-cloud"],
+     "rulesengine convert: error: cannot read missing.json: no such file"),
+    (["run", "--from", "genesys-cloud"],
+     "rulesengine: error: --from genesys-cloud reads the files named on the command line: none was given"),
     (["run", "--from", "genesys-cloud", "missing.json"], "rulesengine: error: cannot read missing.json: no such file"),
-    (["run", "--from", "genesys-cloud", "c.json", "--sample"], "rulesengine: error: --sample is contract events, "
-                                                              "not genesys-cloud records: leave out --from to read it"),
+    (["run", "--from", "genesys-cloud", "c.json", "--sample"],
+     "rulesengine: error: --sample is contract events, not genesys-cloud records: leave out --from to read it"),
     (["convert", "c.json", "--from", "genesys-cloud", "--names", "nope.json"],
      "rulesengine convert: error: cannot read nope.json: No such file or directory"),
 ])

@@ -19,7 +19,7 @@ from rulesengine.cli import main
 from .test_samples import GENESYS, TWILIO
 
 PAGE = Path(__file__).parents[2] / "docs" / "adapters.md"
-_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", flags=re.S | re.M)
+_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", flags=re.DOTALL | re.MULTILINE)
 _DURATION = re.compile(r" in \d+\.\d\ds")
 PROMPT = "$ "
 
@@ -32,7 +32,7 @@ def commands() -> list[tuple[list[str], str]]:
     """Each `$ rulesengine ...` line of the page's console blocks, with what follows it."""
     found = []
     for body in blocks("console"):
-        parts = re.split(rf"^{re.escape(PROMPT)}", body, flags=re.M)
+        parts = re.split(rf"^{re.escape(PROMPT)}", body, flags=re.MULTILINE)
         assert parts[0] == "", "a console block starts with a command"
         for part in parts[1:]:
             line, _, shown = part.partition("\n")
@@ -75,5 +75,5 @@ def test_the_python_examples_run(workspace):
 
 def test_the_page_documents_every_adapter_code_and_no_other():
     codes = {value for name, value in vars(outcome).items() if name.isupper() and re.fullmatch(r"A\d{3}", str(value))}
-    documented = set(re.findall(r"^\| (A\d{3}) \|", PAGE.read_text(encoding="utf-8"), flags=re.M))
+    documented = set(re.findall(r"^\| (A\d{3}) \|", PAGE.read_text(encoding="utf-8"), flags=re.MULTILINE))
     assert documented == codes

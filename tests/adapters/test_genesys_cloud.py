@@ -148,8 +148,8 @@ def _broken(edit) -> dict:
 
 @pytest.mark.parametrize(("edit", "code", "message"), [
     (lambda r: r.pop("conversationId"), "A102", "conversationId: missing, or not a non-empty string"),
-    (lambda r: r.update(participants={}), "A102", "conversation c-system: participants: missing, or an object "
-                                                  "instead of a list"),
+    (lambda r: r.update(participants={}), "A102",
+     "conversation c-system: participants: missing, or an object instead of a list"),
     (lambda r: r["participants"][2]["sessions"][0]["segments"][0].pop("segmentType"), "A102",
      "conversation c-system: participants[2].sessions[0].segments[0].segmentType: missing"),
     (lambda r: r["participants"][2]["sessions"][0]["segments"][0].update(segmentEnd="2024-05-06T08:00:00Z"), "A104",

@@ -12,7 +12,6 @@ from rulesengine.adapters.records import SourceRecord, UnreadableSource, read_re
 from rulesengine.adapters.timeline import Timeline, TimelineError
 from rulesengine.adapters.times import parse_epoch_ms, parse_text, ts_text
 
-
 # ---- reading exports ---------------------------------------------------------------------------
 
 def records_of(tmp_path, text: str, container: str = "conversations") -> list[tuple]:
@@ -40,7 +39,7 @@ def test_a_broken_first_line_still_reads_as_json_lines_when_the_second_is_an_obj
     '{"conversations": [{"conversationId": "c1"}], "totalHits": 1}',
 ])
 def test_a_document_holds_one_record_an_array_of_them_or_a_query_result(tmp_path, text):
-    [(kind, record, line, listed, value)] = records_of(tmp_path, text)
+    [(kind, record, _line, listed, value)] = records_of(tmp_path, text)
     assert (kind, record, value) == ("SourceRecord", 1, {"conversationId": "c1"})
     assert listed == (not text.startswith("{\n"))
 
@@ -58,7 +57,7 @@ def test_a_folder_stands_for_its_exports_in_name_order_and_a_missing_file_is_ref
     with pytest.raises(UnreadableSource, match="no such file"):
         list(read_records([str(tmp_path / "missing.json")], "events"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UnreadableSource, match="a folder with no .json, .jsonl, .ndjson file"):
+    with pytest.raises(UnreadableSource, match=r"a folder with no \.json, \.jsonl, \.ndjson file"):
         list(read_records([str(tmp_path / "empty")], "events"))
 
 
@@ -115,7 +114,7 @@ def test_names_come_as_pairs_sections_or_saved_api_pages_and_merge(tmp_path):
 def test_a_names_file_of_another_shape_is_refused_naming_it(tmp_path):
     bad = tmp_path / "names.json"
     bad.write_text('{"q1": 5}')
-    with pytest.raises(NamesError, match="names.json: expected an object of"):
+    with pytest.raises(NamesError, match=r"names\.json: expected an object of"):
         load_names([str(bad)])
     bad.write_text("{")
     with pytest.raises(NamesError, match=r"names.json:1:2: not JSON"):

@@ -41,7 +41,7 @@ def test_a_routed_task_gives_queue_strategy_and_agent():
 
 @pytest.mark.parametrize("shape", [tw.as_webhook, tw.as_event_resource], ids=["webhook", "events-api"])
 def test_each_feed_shape_gives_the_same_events(shape):
-    records = tw.routed_and_completed() + [tw.transfer("transfer-initiated", 100, "WR01", "WQ02")]
+    records = [*tw.routed_and_completed(), tw.transfer("transfer-initiated", 100, "WR01", "WQ02")]
     expected, _ = converted(records)
     assert converted([shape(record) for record in records])[0] == expected
 
@@ -94,7 +94,7 @@ def test_each_reservation_mock_alone_gives_the_events_of_the_mapping_table(name,
     assert _added_by_last(records) == expected
     events, _ = converted(records)
     if name.startswith("canceledWith"):
-        revoked = [e for e in events if e["event"] == "party.revoked"][0]
+        revoked = next(e for e in events if e["event"] == "party.revoked")
         assert revoked["data"]["canceled_reason_code"] == str(payload["canceled_reason_code"])
 
 
@@ -128,7 +128,8 @@ def test_each_task_mock_alone_gives_the_events_of_the_mapping_table(name, kind, 
 def test_the_transfer_mocks_place_the_task_in_a_queue_for_the_initiator_and_mark_its_leaving():
     initiated, completed = _mock("task", "transferInitiated"), _mock("task", "transferCompleted")
     records = [tw.created(0, "WTxxx"), tw.entered(0, "WTxxx"),
-               tw.reservation("created", 10, "WRxxx", task="WTxxx"), tw.reservation("accepted", 12, "WRxxx", task="WTxxx"),
+               tw.reservation("created", 10, "WRxxx", task="WTxxx"),
+               tw.reservation("accepted", 12, "WRxxx", task="WTxxx"),
                tw.event("task.transfer-initiated", 100, **initiated),
                tw.reservation("created", 110, "WR02", worker="WK02", name="Bob", task="WTxxx",
                               task_transfer=initiated),
@@ -148,7 +149,8 @@ def test_the_transfer_mocks_place_the_task_in_a_queue_for_the_initiator_and_mark
 def test_a_failed_queue_transfer_ends_its_queue_stay():
     failed = _mock("task", "transferFailed")
     records = [tw.created(0, "WTxxx"), tw.entered(0, "WTxxx"),
-               tw.reservation("created", 10, "WRxxx", task="WTxxx"), tw.reservation("accepted", 12, "WRxxx", task="WTxxx"),
+               tw.reservation("created", 10, "WRxxx", task="WTxxx"),
+               tw.reservation("accepted", 12, "WRxxx", task="WTxxx"),
                tw.event("task.transfer-initiated", 100, **_mock("task", "transferInitiated")),
                tw.event("task.transfer-failed", 160, **failed),
                tw.reservation("wrapup", 300, "WRxxx", task="WTxxx"), tw.ended("completed", 320, task="WTxxx")]
@@ -171,9 +173,9 @@ def cold_transfer(offered: float) -> tuple[list[dict], ConversionStats]:
 def test_a_cold_transfer_to_a_worker_is_clamped_to_the_targets_offer():
     events, stats = cold_transfer(offered=101)
     assert_well_formed(events)
-    invited = [e for e in events if e.get("party") == f"{tw.TASK}.WR02"][0]
+    invited = next(e for e in events if e.get("party") == f"{tw.TASK}.WR02")
     assert (invited["by"], invited["intent"]) == (f"{tw.TASK}.WR01", "transfer")
-    left = [e for e in events if e.get("party") == f"{tw.TASK}.WR01" and e["event"] == "party.left"][0]
+    left = next(e for e in events if e.get("party") == f"{tw.TASK}.WR01" and e["event"] == "party.left")
     assert left["ts"] == invited["ts"] and left["reason"] == "transfer"
     assert stats.assumed["clamped_handoff"] == 1
     assert descriptors(events)["WR02"] == "ReceivedTransfer/Completed"
@@ -242,14 +244,15 @@ def test_an_event_after_its_task_was_written_is_late_and_the_others_still_conver
 
 
 def test_records_of_other_events_are_counted_as_ignored_and_records_without_task_rejected():
-    worker = {"eventtype": "worker.activity.update", "timestamp_ms": tw.START_MS, "payload": _mock("worker", "activityUpdated")}
+    worker = {"eventtype": "worker.activity.update", "timestamp_ms": tw.START_MS,
+              "payload": _mock("worker", "activityUpdated")}
     no_task = tw.event("reservation.accepted", 3, sid="WR09")
     events, stats = converted([*tw.routed_and_completed(), worker, no_task, "not an object"])
     assert {e["interaction"] for e in events} == {tw.TASK}
     assert stats.ignored == {"worker.activity.update event": 1}
     assert [(r.interaction, r.problems[0].code) for r in stats.rejections] == [(None, "A105"), (None, "A102")]
-    assert stats.rejections[0].problems[0].message == "record 9: reservation.accepted: names no task " \
-                                                      "(task_sid, TaskSid or the task's sid)"
+    assert stats.rejections[0].problems[0].message == ("record 9: reservation.accepted: names no task "
+                                                       "(task_sid, TaskSid or the task's sid)")
 
 
 def test_reservation_events_of_a_task_no_task_event_names_are_rejected_not_dropped():
@@ -269,7 +272,8 @@ def test_duplicate_deliveries_are_counted_and_give_one_event():
 
 
 def test_a_record_that_does_not_fit_its_task_is_rejected_and_the_task_still_converts():
-    records = [*tw.routed_and_completed(), tw.reservation("accepted", 50, "WR77"), tw.reservation("accepted", 60, "WR01")]
+    records = [*tw.routed_and_completed(),
+               tw.reservation("accepted", 50, "WR77"), tw.reservation("accepted", 60, "WR01")]
     events, stats = converted(records)
     assert events == converted(tw.routed_and_completed())[0]
     [rejection] = stats.rejections

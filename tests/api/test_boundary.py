@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.events.builders import transfer, write
 from rulesengine import Engine, RulesError
 from rulesengine.cli import main
 from rulesengine.output.rows import FIELDS
+from tests.events.builders import transfer, write
 
 PARAMS = ('param limit: int = 3  "a whole number"\nparam strict: bool = false  "a switch"\n'
           'param delivering_timeout: duration = 30s  "Interaction Server delivering-timeout"\n'
@@ -45,11 +45,11 @@ def load_problems(params):
     (None, "setting delivering_timeout=None: a NoneType is not a setting value"),
     ([30], "setting delivering_timeout=[30]: a list is not a setting value"),
     (timedelta(microseconds=1500),
-     "setting delivering_timeout=datetime.timedelta(microseconds=1500): "
-     "a duration is a whole number of milliseconds, 0 or more"),
+     ("setting delivering_timeout=datetime.timedelta(microseconds=1500): "
+      "a duration is a whole number of milliseconds, 0 or more")),
     (timedelta(seconds=-1),
-     "setting delivering_timeout=datetime.timedelta(days=-1, seconds=86399): "
-     "a duration is a whole number of milliseconds, 0 or more"),
+     ("setting delivering_timeout=datetime.timedelta(days=-1, seconds=86399): "
+      "a duration is a whole number of milliseconds, 0 or more")),
 ])
 def test_a_value_with_no_single_spelling_is_a_rules_error(value, message, params):
     with pytest.raises(RulesError) as raised:

@@ -109,7 +109,8 @@ def test_tables_and_key_are_private_and_read_back(home: Path, tables: Path) -> N
     assert tables.stat().st_mode & 0o777 == 0o600
     saved = tables.stat()
     assert works(build())
-    assert (tables.stat().st_ino, tables.stat().st_mtime_ns) == (saved.st_ino, saved.st_mtime_ns)  # read, not saved again
+    # read, not saved again
+    assert (tables.stat().st_ino, tables.stat().st_mtime_ns) == (saved.st_ino, saved.st_mtime_ns)
 
 
 @pytest.mark.usefixtures("trusting")

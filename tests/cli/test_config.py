@@ -64,7 +64,12 @@ def test_run_takes_the_layers_and_parameters_of_the_settings(project, capsys):
 
 def test_run_takes_the_jobs_of_the_settings(project, capsys, monkeypatch):
     parallel = []
-    monkeypatch.setattr(run_command, "decide_parallel", lambda *a, **k: parallel.append(k["jobs"]) or (item for item in ()))
+
+    def no_workers(*_, jobs, **__):
+        parallel.append(jobs)
+        yield from ()
+
+    monkeypatch.setattr(run_command, "decide_parallel", no_workers)
     assert main(["run", FLOW]) == 0
     assert parallel == []  # one job: no workers
     assert main(["run", FLOW, "--jobs", "2"]) == 0

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.events.builders import routed, write
 from rulesengine.cli import main
 from rulesengine.diagnostics import Position, error, printable
+from tests.events.builders import routed, write
 
 #: an OSC sequence that retitles a terminal window
 TITLE = "\x1b]0;owned\x07"

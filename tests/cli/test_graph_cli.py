@@ -163,7 +163,7 @@ def test_rules_that_do_not_load_stop_the_drawing(capsys, tmp_path):
 
 def test_the_cli_page_shows_the_diagram_graph_draws(capsys):
     page = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
-    (shown,) = re.findall(r"^```mermaid\n(.*?)^```$", page, flags=re.S | re.M)
+    (shown,) = re.findall(r"^```mermaid\n(.*?)^```$", page, flags=re.DOTALL | re.MULTILINE)
     assert main(["graph", TRANSFER]) == 0
     assert capsys.readouterr().out == shown
 
@@ -177,5 +177,5 @@ def test_rules_that_tie_are_reported_and_the_part_left_unspecified(capsys, tmp_p
     assert main(["graph", str(FLOWS / "c01_routed_completed.jsonl"), "--rules", str(layer)]) == 1
     captured = capsys.readouterr()
     assert "        Note over P3: RoutedTo/Unspecified (IRF)\n" in captured.out
-    assert "rulesengine: error: R310 rules 'site.done' and 'site.moved' both match party " \
-           "'c01_routed_completed.a1'" in captured.err
+    assert ("rulesengine: error: R310 rules 'site.done' and 'site.moved' both match party "
+            "'c01_routed_completed.a1'") in captured.err

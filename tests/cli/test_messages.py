@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.events.builders import record, write
 from rulesengine.cli import build_parser, main
 from rulesengine.cli.progress import render
 from rulesengine.wording import counted
+from tests.events.builders import record, write
 
 
 def lone_queue(interaction: str) -> list[dict]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.output import files as output_files
 from rulesengine.cli import BROKEN_PIPE, main
+from rulesengine.output import files as output_files
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = str(ROOT / "tests" / "flows" / "c03_transfer.jsonl")
@@ -157,7 +157,6 @@ def test_a_new_output_honours_the_umask_and_a_replaced_one_keeps_its_mode(capsys
 
 
 def test_parquet_is_not_written_to_a_terminal(capsysbinary, monkeypatch) -> None:
-    pytest.importorskip("pyarrow")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     code, out, err = run(capsysbinary, FLOW, "--format", "parquet")
     assert (code, out) == (2, b"")

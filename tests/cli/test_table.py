@@ -52,11 +52,11 @@ def column(text: str, name: str) -> list[str]:
 
 
 def row(**fields) -> Row:
-    values = dict(interaction="i1", party="i1.a1", kind="agent", resource="Agent1", record="IRF",
-                  start="2026-03-02T10:00:00Z", end="2026-03-02T10:01:00Z", alert_ms=1000,
-                  engage_ms=59000, resource_role="RoutedTo", role_reason="Unspecified",
-                  technical_result="Completed", result_reason="Unspecified", rule="r1 + r2",
-                  rule_at="a.rules:1 + a.rules:2", provisional=False)
+    values = {"interaction": "i1", "party": "i1.a1", "kind": "agent", "resource": "Agent1", "record": "IRF",
+                  "start": "2026-03-02T10:00:00Z", "end": "2026-03-02T10:01:00Z", "alert_ms": 1000,
+                  "engage_ms": 59000, "resource_role": "RoutedTo", "role_reason": "Unspecified",
+                  "technical_result": "Completed", "result_reason": "Unspecified", "rule": "r1 + r2",
+                  "rule_at": "a.rules:1 + a.rules:2", "provisional": False}
     return Row(**{**values, **fields})
 
 

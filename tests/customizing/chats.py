@@ -19,12 +19,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 
-_START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+_START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def _ts(seconds: int) -> str:

@@ -15,7 +15,7 @@ import attrs
 
 PAGE = Path(__file__).parents[2] / "docs" / "customizing.md"
 PROMPT = "$ "
-_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", flags=re.S | re.M)
+_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", flags=re.DOTALL | re.MULTILINE)
 _FILE_HEADER = re.compile(r"# (\S+\.rules):")
 #: the run summary's duration is the one thing that differs between runs
 _DURATION = re.compile(r"written in \d+\.\d+s")
@@ -70,7 +70,7 @@ def _commands(body: str) -> list[Command]:
     starts = [n for n, line in enumerate(lines) if line.startswith(PROMPT)]
     assert starts and starts[0] == 0, f"a console block starts with a command: {body[:60]!r}"
     commands: list[Command] = []
-    for start, end in zip(starts, [*starts[1:], len(lines)]):
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
         program, *argv = shlex.split(lines[start][len(PROMPT):])
         assert program == "rulesengine", f"the page only runs rulesengine: {lines[start]!r}"
         commands.append(Command(argv, "".join(lines[start + 1:end])))

@@ -54,7 +54,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _fenced(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```$", API_PAGE.read_text(encoding="utf-8"),
-                      flags=re.S | re.M)
+                      flags=re.DOTALL | re.MULTILINE)
 
 
 def test_the_page_examples_run_and_print_what_it_shows(workspace, capsys):
@@ -184,7 +184,8 @@ def test_decide_is_the_decision_behind_a_row(engine, tmp_path):
     [model] = iter_models([str(chats.write(tmp_path / "chat-2.jsonl", events))])
     decisions = engine.decide(model)
     assert all(isinstance(d, Decision) for d in decisions)
-    assert engine.evaluate_events(events) == [Row.of(model, p, d) for p, d in zip(model.parties, decisions)]
+    rows = [Row.of(model, p, d) for p, d in zip(model.parties, decisions, strict=True)]
+    assert engine.evaluate_events(events) == rows
 
 
 def test_parameters_say_where_their_values_come_from(workspace):

@@ -199,8 +199,8 @@ def test_at_the_default_priority_the_rule_would_tie_with_completed(workspace, ca
     code, rows, err = run_rows(capsys, "--rules", "site/")
     assert code == 1
     assert rows["Anna"]["technical_result"] == "Unspecified"
-    assert "error: R310 rules 'agent.completed' and 'site.short_engagement' both match party " \
-           "'chat-1.a1'" in err
+    assert ("error: R310 rules 'agent.completed' and 'site.short_engagement' both match party "
+            "'chat-1.a1'") in err
 
 
 def test_a_quick_transfer_stays_transferred(workspace, capsys):

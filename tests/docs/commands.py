@@ -18,7 +18,7 @@ TOP = Path(__file__).parents[2]
 PAGES = [TOP / "README.md", *sorted((TOP / "docs").rglob("*.md"))]
 COMMAND_BLOCKS = ("sh", "shell", "bash", "console")
 PROMPT = "$ "
-_BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", flags=re.S | re.M)
+_BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", flags=re.DOTALL | re.MULTILINE)
 _EXIT = re.compile(r"#.*\(exit (\d+)\)\s*$")
 
 
@@ -57,11 +57,12 @@ def commands(page: Path) -> list[Command]:
             continue
         pending: list[str] = []
         start = first
-        for number, line in enumerate(body.splitlines(), start=first):
+        for number, written in enumerate(body.splitlines(), start=first):
+            line = written
             if tag == "console":
-                if not line.startswith(PROMPT):
+                if not written.startswith(PROMPT):
                     continue  # what the command printed
-                line = line[len(PROMPT):]
+                line = written[len(PROMPT):]
             elif not pending and (not line.strip() or line.lstrip().startswith("#")):
                 continue
             if not pending:
@@ -78,5 +79,5 @@ def run_in_order(steps: Iterable[Command], folder: Path, env: Mapping[str, str])
     """Run commands one after the other in `folder`, as a reader would, checking each exit code."""
     for command in steps:
         done = subprocess.run(["bash", "-o", "pipefail", "-c", command.text], cwd=folder, env=env,
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == command.exit_code, f"{command}\n{done.stderr[-2000:]}"

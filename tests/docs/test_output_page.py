@@ -39,7 +39,7 @@ def examples() -> list[str]:
 
 def test_the_field_table_lists_every_field_in_order():
     section = PAGE.read_text(encoding="utf-8").split("## Fields\n", 1)[1].split("\n## ", 1)[0]
-    assert re.findall(r"^\| `(\w+)` \|", section, flags=re.M) == list(FIELDS)
+    assert re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE) == list(FIELDS)
 
 
 def test_one_example_row_per_documented_flow(examples):

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rulesengine.output.diagram_words import brought_in, elapsed, step
-from rulesengine.output.diagram import lane_names, to_mermaid
-from rulesengine.model.interaction import InteractionModel
 from rulesengine.decide.ruleset import load_rules
+from rulesengine.model.interaction import InteractionModel
+from rulesengine.output.diagram import lane_names, to_mermaid
+from rulesengine.output.diagram_words import brought_in, elapsed, step
 from tests.cli.test_graph_cli import MERMAID_STATEMENT
 from tests.interactions import Script, assembled, interactions
 
@@ -90,5 +90,5 @@ def test_every_party_has_one_outcome_note_and_every_line_is_a_statement(events: 
     assert [line for line in lines if not MERMAID_STATEMENT.fullmatch(line)] == []
     notes = [line.removeprefix("        Note over ") for line in lines if line.startswith("        Note over ")]
     assert sorted(notes) == sorted(f"P{party.index + 1}: {decision.descriptor} ({decision.record})"
-                                   for party, decision in zip(model.parties, decisions))
+                                   for party, decision in zip(model.parties, decisions, strict=True))
     assert len(set(lane_names(model))) == len(model.parties)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 
 from rulesengine.events.read import LoadedLine, parse_line
 
-_START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+_START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def ts(seconds: float) -> str:

@@ -25,7 +25,7 @@ def summary(out) -> list[tuple[str, str | None, str]]:
 def test_interleaved_interactions_come_out_as_each_one_ends():
     a, b = routed("a"), transfer("b")
     items = [*b[:5], *a, *b[5:]]
-    out, stats = run(items)
+    out, _stats = run(items)
     assert summary(out) == [("Interaction", "a", "ended"), ("Interaction", "b", "ended")]
     assert out[1].events == tuple(line.event for line in loaded(transfer("b")))
 
@@ -96,7 +96,7 @@ def test_late_window_zero_remembers_nothing():
 
 
 def test_negative_late_window_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="late_window must be >= 0"):
         Assembler(late_window=-1)
 
 
@@ -165,7 +165,7 @@ def test_rejection_to_json():
 
 
 def test_rejection_kind_is_checked():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'kind' must be in"):
         Rejection("a", (), "odd")
 
 

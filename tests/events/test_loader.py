@@ -77,7 +77,7 @@ def test_non_utf8_line_is_a_diagnostic_with_the_column_of_the_bad_byte():
     assert "\ufffd" in problem.render()
 
 
-@pytest.mark.parametrize("raw, interaction, closes", [
+@pytest.mark.parametrize(("raw", "interaction", "closes"), [
     (b'{"interaction" : "c1", "seq": 1,}', "c1", False),
     (b'{"interaction":"c2","event":"interaction.ended"', "c2", True),
     (b'{"interaction": "c3", "media": "\xff"}', "c3", False),
@@ -91,7 +91,7 @@ def test_unparsable_lines_keep_an_interaction_id_they_show_plainly(raw, interact
     assert parsed.diagnostics[0].code in ("E100", "E101")
 
 
-@pytest.mark.parametrize("raw, named", [(b"[1, 2]", "an array"), (b'"text"', "a string"),
+@pytest.mark.parametrize(("raw", "named"), [(b"[1, 2]", "an array"), (b'"text"', "a string"),
                                         (b"3", "a number"), (b"null", "null"), (b"true", "a boolean")])
 def test_a_line_must_be_an_object(raw, named):
     assert problems(raw) == [("E106", 1, f"an event line must be a JSON object, not {named}")]
@@ -105,7 +105,7 @@ def test_fields_every_event_needs(field):
     assert problems(item)[0][2] == f"missing field '{field}'"
 
 
-@pytest.mark.parametrize("event, field", [
+@pytest.mark.parametrize(("event", "field"), [
     ("interaction.created", "media"),
     ("party.entered", "party"), ("party.entered", "kind"), ("party.entered", "resource"),
     ("party.invited", "party"), ("party.invited", "kind"), ("party.invited", "resource"),
@@ -127,7 +127,7 @@ def test_optional_fields_may_be_absent():
     assert codes(record("i", 2, "interaction.ended")) == []
 
 
-@pytest.mark.parametrize("field, value", [
+@pytest.mark.parametrize(("field", "value"), [
     ("interaction", 5), ("interaction", ""), ("seq", -1), ("seq", 1.0), ("seq", True), ("seq", "1"),
     ("ts", 1772445600), ("event", 3), ("party", ""), ("party", 7), ("resource", ["Agent1"]),
     ("by", ""), ("reason", False), ("media", ""), ("data", [1]), ("data", "x"),
@@ -150,7 +150,7 @@ def test_long_wrong_values_are_shortened():
     assert message.endswith('...') and len(message) < 100
 
 
-@pytest.mark.parametrize("field, value, suggestion", [
+@pytest.mark.parametrize(("field", "value", "suggestion"), [
     ("event", "party.acepted", "party.accepted"), ("kind", "agnt", "agent"),
     ("intent", "tranfser", "transfer"), ("visibility", "coahc", "coach"),
 ])
@@ -168,14 +168,14 @@ def test_unknown_value_far_from_any_lists_them_all():
     assert problem.hint.startswith("one of: customer.left, interaction.created")
 
 
-@pytest.mark.parametrize("event, kind", [("party.invited", "queue"), ("party.invited", "strategy"),
+@pytest.mark.parametrize(("event", "kind"), [("party.invited", "queue"), ("party.invited", "strategy"),
                                          ("party.entered", "agent")])
 def test_kind_must_fit_the_first_event(event, kind):
     item = record("i", 2, event, party="p", kind=kind, resource="R", by="s", intent="route")
     assert codes(item) == ["E107"]
 
 
-@pytest.mark.parametrize("text, ms", [
+@pytest.mark.parametrize(("text", "ms"), [
     ("1970-01-01T00:00:00Z", 0),
     ("1970-01-01T00:00:00.001Z", 1),
     ("1970-01-01T00:00:00.0019Z", 1),
@@ -252,7 +252,7 @@ def test_dash_reads_stdin(monkeypatch):
     assert got[0].source.path == "<stdin>"
 
 
-@pytest.mark.parametrize("make, said", [
+@pytest.mark.parametrize(("make", "said"), [
     (lambda tmp: tmp / "missing.jsonl", "no such file"),
     (lambda tmp: tmp, "it is a directory"),
 ])
@@ -287,7 +287,8 @@ def test_timestamp_parsing_never_raises(text):
     assert timestamp_ms(text) is None or isinstance(timestamp_ms(text), int)
 
 
-_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False) | st.text(),
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False)
+                     | st.text(),
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
                      max_leaves=8)
 _FIELDS = st.sampled_from(["interaction", "seq", "ts", "event", "party", "kind", "resource", "by",

@@ -65,7 +65,7 @@ def test_interleaving_shuffling_and_splitting_change_nothing(shapes, rnd: random
     cursors = [iter(group) for group in groups]
     stream = [next(cursors[number]) for number in turns]
     cuts = sorted(rnd.randint(0, len(stream)) for _ in range(files - 1))
-    chunks = [stream[start:end] for start, end in zip([0, *cuts], [*cuts, len(stream)])]
+    chunks = [stream[start:end] for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
 
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)

@@ -7,7 +7,6 @@ import json
 import zlib
 
 import orjson
-
 import pytest
 
 from rulesengine.cli import main

@@ -16,11 +16,11 @@ import json
 from pathlib import Path
 
 from rulesengine.decide.decision import Decision
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.events.contract import Event
-from rulesengine.output.diagram import to_mermaid
 from rulesengine.events.read import read_lines
 from rulesengine.model.interaction import InteractionModel
-from rulesengine.decide.ruleset import load_rules
+from rulesengine.output.diagram import to_mermaid
 
 FLOWS = Path(__file__).parent
 DOCS = FLOWS.parents[1] / "docs" / "flows"

@@ -31,6 +31,6 @@ def test_page_shows_flow_picture_and_descriptors(name: str) -> None:
     assert "```mermaid\nsequenceDiagram\n" in text
     for row in entry["documented"]:
         assert f"| `{row['party']}` |" in text
-        assert f"| {row['resource_role']} | {row['role_reason']} | {row['technical_result']} " \
-               f"| {row['result_reason']} |" in text
+        assert (f"| {row['resource_role']} | {row['role_reason']} | {row['technical_result']} "
+                f"| {row['result_reason']} |") in text
     assert f"({name}.md)" in EXPECTED[DOCS / "README.md"]

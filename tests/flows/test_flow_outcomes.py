@@ -38,7 +38,7 @@ def run_rows(capsys, flow: str) -> tuple[str, list[dict]]:
 
 
 def test_every_fixture_has_documented_descriptors():
-    assert FIXTURES == sorted(DOCUMENTED)
+    assert sorted(DOCUMENTED) == FIXTURES
 
 
 @pytest.mark.parametrize("flow", FIXTURES)
@@ -57,7 +57,7 @@ def test_every_row_names_the_rules_that_decided_it_where_they_are_written(flow, 
     for row in rows:
         ids, places = row["rule"].split(" + "), row["rule_at"].split(" + ")
         assert len(ids) == len(places)
-        for rule_id, place in zip(ids, places):
+        for rule_id, place in zip(ids, places, strict=True):
             path, line = place.rsplit(":", 1)
             written = files("rulesengine").joinpath(path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
             assert written.split()[:2] == ["rule", rule_id], (place, written)

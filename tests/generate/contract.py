@@ -31,7 +31,7 @@ def _field_problems(event: dict) -> list[str]:
     if not isinstance(event.get("seq"), int) or event["seq"] < 0:
         problems.append("seq not an integer >= 0")
     try:
-        datetime.datetime.fromisoformat(event["ts"].replace("Z", "+00:00"))
+        datetime.datetime.fromisoformat(event["ts"])
     except (KeyError, AttributeError, ValueError):
         problems.append("ts not RFC 3339")
     if event.get("event") not in EVENT_TYPES:
@@ -53,7 +53,7 @@ def _interaction_problems(events: list[dict]) -> list[str]:
     seqs = [event["seq"] for event in events]
     if len(set(seqs)) != len(seqs):
         problems.append("seq not unique")
-    stamps = [datetime.datetime.fromisoformat(e["ts"].replace("Z", "+00:00")) for e in events]
+    stamps = [datetime.datetime.fromisoformat(e["ts"]) for e in events]
     if stamps != sorted(stamps):
         problems.append("ts goes backwards")
     types = [event["event"] for event in events]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import orjson
 
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.events.contract import Event
 from rulesengine.events.generate import SHAPES, generate_lines
 from rulesengine.events.read import parse_line
 from rulesengine.model.interaction import InteractionModel
-from rulesengine.decide.ruleset import load_rules
 
 FLOWS = Path(__file__).parents[1] / "flows"
 DOCUMENTED = orjson.loads((FLOWS / "documented.json").read_bytes())
@@ -36,7 +36,7 @@ def _descriptors(interaction: str, events: list[Event]) -> dict[str, tuple[str, 
     model = InteractionModel(interaction, sorted(events, key=lambda event: event.seq))
     return {party.id: (decision.resource_role, decision.role_reason, decision.technical_result,
                        decision.result_reason)
-            for party, decision in zip(model.parties, EVALUATOR.decide(model))}
+            for party, decision in zip(model.parties, EVALUATOR.decide(model), strict=True)}
 
 
 def test_generated_interactions_get_their_documented_descriptors() -> None:

@@ -85,9 +85,10 @@ def test_documented_parties_exist_in_generated_interactions() -> None:
 
 
 def test_heap_stays_flat_while_streaming() -> None:
+    """Ten times the interactions, the same peak: it follows how many are open at once."""
     small, large = Interleaver(), Interleaver()
     assert sum(1 for _ in generate_lines(2_000, seed=1, interleaver=small)) > 20_000
-    assert sum(1 for _ in generate_lines(50_000, seed=1, interleaver=large)) > 500_000
+    assert sum(1 for _ in generate_lines(20_000, seed=1, interleaver=large)) > 200_000
     assert 0 < large.peak < 1_000
     assert large.peak < 2 * small.peak
 

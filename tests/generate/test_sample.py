@@ -2,7 +2,9 @@
 
 Regenerate it after changing a fixture or the generator, from the repository root:
 
-    .venv/bin/python -c "from pathlib import Path; from rulesengine.events.generate import sample_lines; Path('rulesengine/sample/sample.jsonl').write_text(''.join(line + '\\n' for line in sample_lines(Path('tests/flows'))), encoding='utf-8')"
+    .venv/bin/python -c "from pathlib import Path; from rulesengine.events.generate import sample_lines; \\
+        lines = ''.join(line + '\\n' for line in sample_lines(Path('tests/flows'))); \\
+        Path('rulesengine/sample/sample.jsonl').write_text(lines, encoding='utf-8')"
 """
 
 from __future__ import annotations

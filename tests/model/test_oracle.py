@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from rulesengine.runtime.pipeline import model_of
 from rulesengine.decide.ruleset import load_rules
+from rulesengine.runtime.pipeline import model_of
 from tests.interactions import Script, assembled, interactions
 
 from . import oracle

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import orjson
+import pyarrow.parquet as parquet
 import pytest
 
 from rulesengine.cli import main
 from rulesengine.events.generate import generate_lines
+from rulesengine.events.parquet import write_events
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
@@ -72,14 +74,11 @@ def test_a_table_with_jobs_is_the_table_of_one_process(capsysbinary, corpus) -> 
 
 
 def parquet_rows(path: Path) -> list[dict]:
-    parquet = pytest.importorskip("pyarrow.parquet")
     return parquet.read_table(path).to_pylist()
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_parquet_in_and_out_hold_the_json_rows(capsysbinary, corpus, tmp_path, jobs: str) -> None:
-    pytest.importorskip("pyarrow")
-    from rulesengine.events.parquet import write_events
     events = tmp_path / "events.parquet"
     write_events(Path(corpus[-2]).read_bytes().splitlines(), str(events))
     code, json_out, _ = run(capsysbinary, corpus[-2], "--jobs", "1")

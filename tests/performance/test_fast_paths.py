@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.events import read
 from rulesengine.events.assemble import Interaction, assemble
 from rulesengine.events.generate import generate_lines
 from rulesengine.events.read import parse_line, timestamp_ms
 from rulesengine.runtime.pipeline import model_of
-from rulesengine.decide.ruleset import load_rules
 from tests.model import oracle
 from tests.model.test_oracle import COMPARED
 
@@ -33,7 +33,7 @@ DEFAULTS = load_rules().decider
 def decided(interaction: Interaction) -> list[tuple]:
     model = model_of(interaction)
     return [(party.id, decision.resource_role, decision.technical_result, decision.result_reason, decision.record)
-            for party, decision in zip(model.parties, DEFAULTS.decide(model))]
+            for party, decision in zip(model.parties, DEFAULTS.decide(model), strict=True)]
 
 
 def test_a_party_field_on_an_interaction_event_names_no_step(tmp_path) -> None:

@@ -9,13 +9,13 @@ import attrs
 import orjson
 import pytest
 
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.events.assemble import LATE_WINDOW, Rejection
 from rulesengine.events.generate import generate_lines
 from rulesengine.events.read import InputError
 from rulesengine.output.rows import CsvWriter, JsonLinesWriter
 from rulesengine.runtime.parallel import Rendered, decide_parallel
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
-from rulesengine.decide.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))

@@ -6,20 +6,19 @@ import io
 from pathlib import Path
 
 import orjson
+import pyarrow
+import pyarrow.parquet as parquet
 import pytest
 
-pyarrow = pytest.importorskip("pyarrow")
-parquet = pytest.importorskip("pyarrow.parquet")
-
-from rulesengine.events import parquet as parquet_io  # noqa: E402 - after the skip
-from rulesengine.events.assemble import Interaction, Rejection, assemble  # noqa: E402
-from rulesengine.events.read import InputError  # noqa: E402
-from rulesengine.output.rows import FIELDS, JsonLinesWriter  # noqa: E402
-from rulesengine.events.parquet import write_events  # noqa: E402
-from rulesengine.output import parquet as parquet_rows  # noqa: E402
-from rulesengine.output.parquet import ParquetWriter  # noqa: E402
-from rulesengine.runtime.pipeline import Evaluated, decide_sources  # noqa: E402
-from rulesengine.decide.ruleset import load_rules  # noqa: E402
+from rulesengine.decide.ruleset import load_rules
+from rulesengine.events import parquet as parquet_io
+from rulesengine.events.assemble import Interaction, Rejection, assemble
+from rulesengine.events.parquet import write_events
+from rulesengine.events.read import InputError
+from rulesengine.output import parquet as parquet_rows
+from rulesengine.output.parquet import ParquetWriter
+from rulesengine.output.rows import FIELDS, JsonLinesWriter
+from rulesengine.runtime.pipeline import Evaluated, decide_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
@@ -62,8 +61,8 @@ def test_parquet_data_may_be_a_struct_or_a_map(tmp_path: Path) -> None:
 
 def test_a_broken_parquet_row_is_reported_at_its_row(tmp_path: Path) -> None:
     path = tmp_path / "broken.parquet"
-    write_events([b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
-                  b'"media":"chat"}',
+    write_events([(b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
+                   b'"media":"chat"}'),
                   b'{"interaction":"c1","seq":2,"ts":"yesterday","event":"interaction.ended"}'], str(path))
     (rejection,) = assemble([str(path)])
     assert isinstance(rejection, Rejection)

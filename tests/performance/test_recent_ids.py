@@ -35,11 +35,13 @@ def test_matches_a_dict_of_ids_and_the_lines_that_completed_them(window: int, st
 
 def test_many_ids_through_a_small_window() -> None:
     """One id a line: the table grows to the window, and what is forgotten is dropped for good."""
-    recent = RecentIds(1000)
+    recent = RecentIds(2000)
+    first_slots = len(recent._slots)
     for line in range(1, 20_001):
         recent.forget(line)
         recent.add(fingerprint(f"i{line}"), line)
-    assert len(recent) == 1001  # lines 19,000 to 20,000: within 1,000 lines of the last
-    assert all(fingerprint(f"i{line}") in recent for line in range(19_000, 20_001))
-    assert not any(fingerprint(f"i{line}") in recent for line in range(1, 19_000))
-    assert len(recent._marks) < 2 * 1001  # the forgotten part of the queue is let go
+    assert len(recent) == 2001  # lines 18,000 to 20,000: within 2,000 lines of the last
+    assert all(fingerprint(f"i{line}") in recent for line in range(18_000, 20_001))
+    assert not any(fingerprint(f"i{line}") in recent for line in range(1, 18_000))
+    assert first_slots < 3 * 2001 <= len(recent._slots)  # grown from too small to a third full at most
+    assert len(recent._marks) < 2 * 2001  # the forgotten part of the queue is let go

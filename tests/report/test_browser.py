@@ -15,12 +15,11 @@ import struct
 from pathlib import Path
 
 import pytest
-
-from rulesengine.cli import main
-
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from rulesengine.cli import main
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 CHROMEDRIVER = shutil.which("chromedriver")

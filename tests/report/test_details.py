@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rulesengine.runtime.pipeline import RunStats, decide_interaction
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.report.details import Keeper, detail_of
 from rulesengine.report.figures import LIST_ROOM, SLOWEST, Tally
-from rulesengine.decide.ruleset import load_rules
+from rulesengine.runtime.pipeline import RunStats, decide_interaction
 from tests.interactions import Script, assembled
 
 RULES = load_rules().decider

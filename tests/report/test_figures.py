@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.events.assemble import Rejection
 from rulesengine.cli import main
 from rulesengine.cli.options import sample_path
-from rulesengine.runtime.pipeline import RunStats, decide_sources
-from rulesengine.report.figures import LISTED, SLOWEST, Figures, Tally, nearest_rank
 from rulesengine.decide.ruleset import load_rules
+from rulesengine.events.assemble import Rejection
+from rulesengine.report.figures import LISTED, SLOWEST, Figures, Tally, nearest_rank
+from rulesengine.runtime.pipeline import RunStats, decide_sources
 from tests.events.builders import mistyped_intent, routed, write
 
 
@@ -58,7 +58,8 @@ def test_parties_per_descriptor(sample):
 def test_parties_per_rule_and_the_rules_that_decided_nothing(sample):
     rows, figures = sample
     expected = Counter(rule for row in rows for rule in row["rule"].split(" + "))
-    places = {rule: at for row in rows for rule, at in zip(row["rule"].split(" + "), row["rule_at"].split(" + "))}
+    places = {rule: at for row in rows
+              for rule, at in zip(row["rule"].split(" + "), row["rule_at"].split(" + "), strict=True)}
     assert {r.rule: r.parties for r in figures.rules if r.parties} == expected
     assert {r.rule: r.at for r in figures.rules if r.parties} == places
     every_rule = {rule.id for rule in load_rules().decider.rules}

@@ -28,28 +28,34 @@ def _pages(page: str) -> dict[str, dict[str, str]]:
     """Each interaction's page: its diagram source and its explanation, unescaped."""
     found = {}
     for match in re.finditer(r'<article class="detail" id="([^"]+)" data-interaction="([^"]+)">(.*?)</article>',
-                             page, flags=re.S):
+                             page, flags=re.DOTALL):
         key, interaction, body = match.groups()
         assert key == anchor(html.unescape(interaction))
-        diagram = re.search(r'<pre class="diagram-source">(.*?)</pre>', body, flags=re.S).group(1)
-        explanation = re.search(r'<pre class="explanation">(.*?)</pre>', body, flags=re.S).group(1)
+        diagram = re.search(r'<pre class="diagram-source">(.*?)</pre>', body, flags=re.DOTALL).group(1)
+        explanation = re.search(r'<pre class="explanation">(.*?)</pre>', body, flags=re.DOTALL).group(1)
         found[html.unescape(interaction)] = {"diagram": html.unescape(diagram),
                                              "explanation": html.unescape(explanation)}
     return found
 
 
 @pytest.fixture(scope="module")
-def sample_page(tmp_path_factory) -> str:
+def sample_report(tmp_path_factory) -> Path:
+    """The sample's report, written once for the tests that read it."""
     path = tmp_path_factory.mktemp("report") / "report.html"
     assert main(["report", "--sample", "-o", str(path)]) == 0
-    return path.read_text(encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_page(sample_report) -> str:
+    return sample_report.read_text(encoding="utf-8")
 
 
 def test_the_page_needs_nothing_but_itself(sample_page):
     assert sample_page.startswith("<!doctype html>\n")
     assert f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">' in sample_page
     assert "default-src 'none'" in POLICY and "connect-src" not in POLICY
-    markup = re.sub(r"<script>.*?</script>", "<script></script>", sample_page, flags=re.S)
+    markup = re.sub(r"<script>.*?</script>", "<script></script>", sample_page, flags=re.DOTALL)
     assert re.findall(r"<(script|link|img|iframe|object|embed|base|form)\b", markup) == ["script", "script"]
     assert not re.search(r"\b(src|href|action)=\"(?!#)", markup), "only links inside the page"
     assert sample_page.count("</script>") == 2 and sample_page.endswith("</script>\n</body>\n</html>\n")
@@ -71,11 +77,10 @@ def test_every_interaction_of_the_sample_has_its_diagram_and_explanation(sample_
     assert f'<a href="#{anchor("c03_transfer")}">c03_transfer</a>' in sample_page
 
 
-def test_the_same_input_gives_the_same_bytes(capsys, tmp_path):
-    first, second = tmp_path / "first.html", tmp_path / "second.html"
-    assert _report(capsys, "--sample", "-o", str(first))[0] == 0
-    assert _report(capsys, "--sample", "--details", "500", "-o", str(second))[0] == 0
-    assert first.read_bytes() == second.read_bytes()
+def test_the_same_input_gives_the_same_bytes(capsys, tmp_path, sample_report):
+    again = tmp_path / "again.html"
+    assert _report(capsys, "--sample", "--details", "500", "-o", str(again))[0] == 0
+    assert again.read_bytes() == sample_report.read_bytes()
 
 
 def test_pages_for_the_first_interactions_and_those_the_lists_name(capsys):
@@ -83,7 +88,7 @@ def test_pages_for_the_first_interactions_and_those_the_lists_name(capsys):
     assert code == 0
     pages = list(_pages(page))
     assert pages[:3] == ["c01_routed_completed", "c02_invitation_revoked", "c03_transfer"]
-    slowest = re.search(r"<h3>Slowest to answer.*?</table>", page, flags=re.S).group(0)
+    slowest = re.search(r"<h3>Slowest to answer.*?</table>", page, flags=re.DOTALL).group(0)
     links = re.findall(r'<td><a href="#[^"]+">([^<]+)</a>', slowest)
     named = list(dict.fromkeys(html.unescape(name) for name in links))
     assert named and set(pages[3:]) == set(named) - set(pages[:3])
@@ -112,8 +117,8 @@ def test_rejected_interactions_are_shown_with_their_reasons(capsys, tmp_path):
     assert f"{events}:14:" in err and err.endswith("1 rejected, 0 held open; 3 parties, 1 with a page\n")
     page = target.read_text()
     assert "1 interaction rejected, 0 late events, 1 unreadable line, 0 held open" in page
-    assert f"<tr><td>bad</td><td>rejected</td><td><pre>{html.escape(str(events))}:14:152: error: E104 " \
-           "unknown intent &#x27;rout&#x27;</pre></td></tr>" in page
+    assert (f"<tr><td>bad</td><td>rejected</td><td><pre>{html.escape(str(events))}:14:152: error: E104 "
+            "unknown intent &#x27;rout&#x27;</pre></td></tr>") in page
     assert list(_pages(page)) == ["good"]
 
 
@@ -143,7 +148,7 @@ def test_the_vendored_mermaid_is_the_version_the_page_names():
     assert hashlib.sha256(script.encode()).hexdigest() in assets.joinpath("README.md").read_text()
     assert "MIT License" in assets.joinpath("mermaid-LICENSE").read_text()
     assert f"Mermaid {version}" in assets.joinpath("THIRD-PARTY-LICENSES.txt").read_text()
-    assert not re.search(r"</?script", script, flags=re.I)  # it would end the page's script early
+    assert not re.search(r"</?script", script, flags=re.IGNORECASE)  # it would end the page's script early
 
 
 def test_a_script_that_would_end_early_is_refused():

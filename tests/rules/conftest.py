@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine.decide.decision import Decision
 from rulesengine.decide.decider import Decider
+from rulesengine.decide.decision import Decision
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers
 from tests.interactions import Script
 
@@ -22,7 +22,8 @@ def load_text(*layers: str | dict[str, str], settings=None, defaults: bool = Fal
 def decisions(decider: Decider, script: Script) -> dict[str, Decision]:
     """The decision of each party of a scripted interaction, by local name (`a1`, `q1`)."""
     model = script.model()
-    return {party.id.rsplit(".", 1)[1]: decision for party, decision in zip(model.parties, decider.decide(model))}
+    decisions = zip(model.parties, decider.decide(model), strict=True)
+    return {party.id.rsplit(".", 1)[1]: decision for party, decision in decisions}
 
 
 def descriptor(decision: Decision) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.diagnostics import Severity
 from rulesengine.decide.ruleset import load_rules
+from rulesengine.diagnostics import Severity
 
 BROKEN = Path(__file__).parent / "broken"
 

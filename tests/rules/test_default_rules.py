@@ -8,9 +8,9 @@ from importlib.resources import files
 import pytest
 from hypothesis import given, settings
 
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.language.compile import RuleRef
 from rulesengine.runtime.pipeline import model_of
-from rulesengine.decide.ruleset import load_rules
 from tests.interactions import Script, assembled, interactions
 
 from .conftest import decisions, descriptor
@@ -119,7 +119,7 @@ def test_one_rule_deciding_two_slots_is_named_once(load):
 @given(interactions())
 def test_every_party_of_every_interaction_is_decided_without_ties(events):
     model = model_of(assembled(events))
-    for party, decision in zip(model.parties, DEFAULTS.decider.decide(model)):
+    for party, decision in zip(model.parties, DEFAULTS.decider.decide(model), strict=True):
         assert decision.problems == (), party
         assert not decision.incomplete, (party, decision)
         assert "Unspecified" not in (decision.resource_role, decision.technical_result, decision.record)

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from rulesengine.language import syntax
-from rulesengine.diagnostics import Severity
-from rulesengine.language.parse import parse
 from rulesengine.decide.ruleset import default_layer, load_layers
+from rulesengine.diagnostics import Severity
+from rulesengine.language import syntax
+from rulesengine.language.parse import parse
 
 ROOT = Path(__file__).parents[2]
 LANGUAGE = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
 ERRORS = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
-EXAMPLES = re.findall(r"```rules\n(.*?)```", LANGUAGE, flags=re.S)
+EXAMPLES = re.findall(r"```rules\n(.*?)```", LANGUAGE, flags=re.DOTALL)
 
 
 def test_the_reference_has_examples():
@@ -47,5 +47,5 @@ def test_every_code_the_engine_emits_is_documented():
     sources = "".join(path.read_text(encoding="utf-8")
                       for path in (ROOT / "rulesengine").glob("**/*.py"))
     emitted = set(re.findall(r'"(R\d{3})"', sources))
-    documented = set(re.findall(r"^## (R\d{3}) ", ERRORS, flags=re.M))
+    documented = set(re.findall(r"^## (R\d{3}) ", ERRORS, flags=re.MULTILINE))
     assert emitted and emitted == documented

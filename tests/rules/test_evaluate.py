@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import random
 from importlib.resources import files
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.language.syntax import show_fact, show_rule
-from rulesengine.language.parse import parse
-from rulesengine.runtime.pipeline import model_of
-from rulesengine.language.overlap import MAX_RIVALS
+from rulesengine.decide.decision import Decision
 from rulesengine.decide.ruleset import default_layer, load_layers, load_rules
+from rulesengine.language import compile as compiling
+from rulesengine.language.overlap import MAX_RIVALS
+from rulesengine.language.parse import parse
+from rulesengine.language.syntax import show_fact, show_rule
+from rulesengine.runtime.pipeline import model_of
 from tests.interactions import Script, assembled, interactions
 
 from .conftest import decisions
@@ -138,7 +141,7 @@ def test_rule_order_and_file_order_never_change_decisions(seed, sample):
     assert shuffled.errors == ()
     for events in sample:
         model = model_of(assembled(events))
-        for mine, theirs in zip(shuffled.decider.decide(model), DEFAULTS.decider.decide(model)):
+        for mine, theirs in zip(shuffled.decider.decide(model), DEFAULTS.decider.decide(model), strict=True):
             assert (mine.resource_role, mine.role_reason, mine.technical_result, mine.result_reason,
                     mine.record) == (theirs.resource_role, theirs.role_reason, theirs.technical_result,
                                      theirs.result_reason, theirs.record)
@@ -160,6 +163,20 @@ SITE_CROWD = "\n".join(
                                    *(f"engage < {n}m" for n in range(1, 30))]))
 CROWDED = load_layers([default_layer(), [("site.rules", SITE_CROWD)]], {})
 
+#: a run of rules that each name one agent (and one that names two, and one agent named twice
+#: with another result): the picker looks the run up by the party's resource
+SITE_KEYS = "extend vocabulary result_reason: SiteAgent\n" + "".join(
+    f'rule site.agent_{number} "Agent a{number} by name" for agent  when resource == "Agent_a{number}"\n'
+    f"  set result Completed reason SiteAgent priority 20\n" for number in range(1, 6)) + '''
+rule site.pair  "Agents a6 and a7"  for agent  when resource in ("Agent_a6", "Agent_a7")
+  set result Completed reason SiteAgent priority 20
+rule site.agent_2_again  "Agent a2, said twice"  for agent  when resource == "Agent_a2"
+  set result Abandoned priority 20
+'''
+with patch.object(compiling, "_lookup", wraps=compiling._lookup) as _looked_up:
+    WITH_KEYS = load_layers([default_layer(), [("site.rules", SITE_KEYS)]], {})
+KEYED_LOOKUPS = _looked_up.call_count
+
 
 def exhaustive_pick(candidates, slot, party, model):
     """The reference: test every candidate, then look for a disagreeing equal among the matches."""
@@ -175,13 +192,14 @@ def exhaustive_pick(candidates, slot, party, model):
     return winner, None
 
 
-@pytest.mark.parametrize("loaded", [WITH_TIES, CROWDED], ids=["ties", "crowded"])
+@pytest.mark.parametrize("loaded", [WITH_TIES, CROWDED, WITH_KEYS], ids=["ties", "crowded", "keyed"])
 @settings(max_examples=300, deadline=None)
 @given(events=interactions())
 def test_testing_only_rivals_decides_as_testing_every_rule(loaded, events):
     """The compiled pickers test rules one by one and then only the winner's rivals, or, for
     a crowded winner, every later rule of its priority: the overlap analysis proved the
-    other pairs exclusive, so skipping them never hides a tie."""
+    other pairs exclusive, so skipping them never hides a tie. A run of rules keyed on one
+    value is looked up by the party's value, ties included."""
     assert {d.code for d in loaded.diagnostics} == {"R301"}
     decider = loaded.decider
     model = model_of(assembled(events))
@@ -205,6 +223,20 @@ def test_rules_that_pin_a_resource_to_different_values_never_tie():
                         f'set result {_RESULTS[n % 2]}  priority 5' for n in range(200))
     loaded = load_layers([default_layer(), [("site.rules", pinned)]], {})
     assert loaded.diagnostics == () and all(not rule.rivals for rule in loaded.decider.rules if rule.priority == 5)
+
+
+def test_a_run_of_rules_keyed_on_the_resource_is_looked_up():
+    assert KEYED_LOOKUPS == 1
+
+    def decided(agent: str) -> Decision:
+        return decisions(WITH_KEYS.decider, Script().routed(agent).accept(agent).leave(agent).end())[agent]
+
+    assert (decided("a1").technical_result, decided("a1").result_reason) == ("Completed", "SiteAgent")
+    assert [rule.id for rule in decided("a7").rules if rule.id.startswith("site.")] == ["site.pair"]
+    tied = decided("a2")
+    assert tied.technical_result == "Unspecified" and [problem.code for problem in tied.problems] == ["R310"]
+    assert "'site.agent_2' and 'site.agent_2_again'" in tied.problems[0].message
+    assert not any(rule.id.startswith("site.") for rule in decided("a8").rules)
 
 
 def test_rivals_are_the_pairs_check_could_not_separate():

@@ -42,11 +42,11 @@ def test_text_for_a_transfer_initiator(snapshot):
 
 def test_derivation_shows_definitions_and_the_values_of_their_parts():
     text = render_text(_explained(_transfer(), "a1", derivation=True))
-    assert "      = left and some(target in reached: target.kind == agent and target.origin == transfer " \
-           "and target.accepted before left)" in text
+    assert ("      = left and some(target in reached: target.kind == agent and target.origin == transfer "
+            "and target.accepted before left)") in text
     assert "        left: party.left at 2026-03-02T10:00:09.000Z (seq 10)" in text
-    assert "        some(target in reached: target.kind == agent and target.origin == transfer and " \
-           "target.accepted before left): true" in text
+    assert ("        some(target in reached: target.kind == agent and target.origin == transfer and "
+            "target.accepted before left): true") in text
     origin = _explained(_transfer(), "a2", derivation=True)
     shown = render_text(origin)
     assert "    origin = transfer" in shown

@@ -133,7 +133,7 @@ def test_windows_line_ends_and_trailing_blanks_go():
         'rule a  "d"\n  for agent\n  set role A  # x\n')
 
 
-@pytest.mark.parametrize("text, formatted", [
+@pytest.mark.parametrize(("text", "formatted"), [
     ("", ""), ("\n\n  \n", ""), ("# only\n\n\n\n# comments", "# only\n\n\n# comments\n")])
 def test_a_file_without_declarations(text, formatted):
     assert fmt(text) == formatted

@@ -9,6 +9,7 @@ aside), and `fmt(x)` keeps the comments of `x` in order.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _corpus() -> dict[str, str]:
     texts = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
              for path in sorted([*ROOT.glob("rulesengine/**/*.rules"), *ROOT.glob("tests/**/*.rules")])}
     for page in sorted(ROOT.glob("docs/**/*.md")):
-        blocks = re.findall(r"```rules\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+        blocks = re.findall(r"```rules\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.DOTALL)
         texts.update({f"{page.relative_to(ROOT)} block {number}": block for number, block in enumerate(blocks)})
     return {name: text for name, text in texts.items() if parse(text, name)[0] is not None}
 
@@ -96,7 +97,7 @@ SEPARATORS = (" ", "   ", "\t", "\n", "\n      ", "\n\n\n\n", "  # after {n}\n",
 def _gaps(text: str) -> list[tuple[int, int]]:
     """Where the whitespace and comments between two tokens are (start, end)."""
     tokens = list(parser().lex(text))
-    return [(left.end_pos or 0, right.start_pos or 0) for left, right in zip(tokens, tokens[1:], strict=False)]
+    return [(left.end_pos or 0, right.start_pos or 0) for left, right in itertools.pairwise(tokens)]
 
 
 def _reshuffled(text: str, changes: dict[int, int]) -> str:

@@ -45,7 +45,8 @@ def test_parse_builds_the_tree():
         syntax.StepTest(syntax.Word("invited")),
         syntax.Repeat(syntax.Alternatives((
             syntax.StepTest(syntax.Word("accepted")),
-            syntax.StepTest(syntax.Word("rejected"), (syntax.AttrTest(syntax.Word("reason"), syntax.Text("busy now")),)),
+            syntax.StepTest(syntax.Word("rejected"),
+                            (syntax.AttrTest(syntax.Word("reason"), syntax.Text("busy now")),)),
         )), "*"),
         syntax.Repeat(syntax.StepTest(None), "?"),
         syntax.Repeat(syntax.StepTest(syntax.Word("left")), "+"),
@@ -138,6 +139,11 @@ def test_comments_and_layout_are_free():
     ('vocabulary role: A B', "missing comma between values", 1, 20),
     ('rule a "d" for agent when\n\n', "condition expected", 1, 22),
     ('rule a "d"\n  for agent\n  when (x and y\n\n', "unclosed parenthesis", 3, 15),
+    ('rule a "d" for agent when ! x set role A', "use `not`, or `!=`", 1, 27),
+    ('rule a "d" for agent when x @ y set role A', "unexpected character '@'", 1, 29),
+    ('rule a "d for agent set role A', "not closed on its line", 1, 8),
+    ('rule a "d" for agent set role A,', "unexpected end of file; expected `record`, `result`, `role`", 1, 32),
+    ('rule a "d" for agent when x == 3 3 set role A', "unexpected `3`; expected `+`, `and`", 1, 34),
     ('', None, 0, 0),
 ])
 def test_syntax_errors_in_the_authors_words(text, says, line, col):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from rulesengine.language.parse import MAX_BRANCHES, MAX_DEPTH
 from rulesengine.decide.ruleset import default_layer, load_layers
+from rulesengine.language.parse import MAX_BRANCHES, MAX_DEPTH
 from tests.interactions import Script
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rulesengine.diagnostics import Severity
 from rulesengine.decide.ruleset import default_layer, load_layers
+from rulesengine.diagnostics import Severity
 
 DEFAULTS = dict(default_layer())
 #: the shipped facts and rules as one text, for mutations
