@@ -75,10 +75,9 @@ def _atom(node: ir.Expr, negated: bool) -> list[Conjunct]:
             return [{subject.text: _interval(op, value, negated)}]
         case ir.Compare(op="==", left=subject, right=ir.Const(value=value)) if not negated and _pinned(subject, value):
             return [{subject.text: frozenset({value}), **_opaque(node, negated)[0]}]
-        case ir.In(item=subject, options=options, negated=False) if not negated:
-            listed: list[object] = [option.value for option in options if isinstance(option, ir.Const)]
-            if len(listed) == len(options) and all(_pinned(subject, value) for value in listed):
-                return [{subject.text: frozenset(listed), **_opaque(node, negated)[0]}]
+        case ir.In(item=subject, options=options, negated=False) if not negated and (
+                pinned := ir.constants(options)) is not None and all(_pinned(subject, c.value) for c in pinned):
+            return [{subject.text: frozenset(c.value for c in pinned), **_opaque(node, negated)[0]}]
     return _opaque(node, negated)
 
 
