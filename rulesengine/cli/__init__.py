@@ -19,7 +19,7 @@ from importlib import import_module
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
 #: the subcommands, each the module of this package of the same name, in the order help lists them
-SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "generate", "sample")
+SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "diff", "generate", "sample")
 
 
 class SubcommandParser(argparse.ArgumentParser):
