@@ -115,13 +115,15 @@ class Transition:
         return (-self.parties, self.kind, outcome_text(self.old), outcome_text(self.new))
 
 
-@attrs.frozen
+@attrs.define
 class Totals:
-    interactions: int
-    parties: int
-    changed: int
+    """What was compared, and how much of it changed."""
+
+    interactions: int = 0
+    parties: int = 0
+    changed: int = 0
     #: rejected before any rule ran, so the same on both sides
-    rejected: int
+    rejected: int = 0
 
 
 @attrs.define
@@ -136,19 +138,17 @@ class _Open:
 class Tally:
     """Transitions counted as results arrive, in input order (the first party seen is the example)."""
 
-    interactions: int = 0
-    parties: int = 0
-    changed: int = 0
-    rejected: int = 0
+    totals: Totals = attrs.field(factory=Totals)
     _open: dict[tuple[str, Outcome, Outcome], _Open] = attrs.field(factory=dict)
 
     def add(self, item: Compared | Rejection) -> None:
+        totals = self.totals
         if isinstance(item, Rejection):
-            self.rejected += 1
+            totals.rejected += 1
             return
-        self.interactions += 1
-        self.parties += item.parties
-        self.changed += len(item.changed)
+        totals.interactions += 1
+        totals.parties += item.parties
+        totals.changed += len(item.changed)
         for change in item.changed:
             key = (change.kind, change.old, change.new)
             seen = self._open.get(key)
@@ -158,10 +158,6 @@ class Tally:
                 seen.parties += 1
                 seen.old_rules.add(change.old_rules)
                 seen.new_rules.add(change.new_rules)
-
-    @property
-    def totals(self) -> Totals:
-        return Totals(self.interactions, self.parties, self.changed, self.rejected)
 
     def transitions(self) -> list[Transition]:
         """Most parties first, then by kind and outcome text: the same order for the same input."""
