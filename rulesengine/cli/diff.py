@@ -242,8 +242,8 @@ def as_json(transitions: Sequence[Transition], totals: Totals, old: Side, new: S
 
 def _outcome_json(outcome: Outcome) -> dict[str, str]:
     role, role_reason, result, result_reason, record = outcome
-    return {"descriptor": descriptor_text(role, role_reason, result, result_reason), "resource_role": role, "role_reason": role_reason,
-            "technical_result": result, "result_reason": result_reason, "record": record}
+    return {"descriptor": descriptor_text(role, role_reason, result, result_reason), "resource_role": role,
+            "role_reason": role_reason, "technical_result": result, "result_reason": result_reason, "record": record}
 
 
 FORMATS: dict[str, Format] = {"text": as_text, "json": as_json, "markdown": as_markdown}

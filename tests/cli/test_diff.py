@@ -76,7 +76,8 @@ def expected(sources: list[str], old: list[str], new: list[str], settings: dict[
         old_rules.add(row.rule)
         new_rules.add(other.rule)
     transitions = [{"kind": kind, "old": list(old_o), "new": list(new_o), "parties": count,
-                    "old_rules": sorted(rules[kind, old_o, new_o][0]), "new_rules": sorted(rules[kind, old_o, new_o][1]),
+                    "old_rules": sorted(rules[kind, old_o, new_o][0]),
+                    "new_rules": sorted(rules[kind, old_o, new_o][1]),
                     "example": examples[kind, old_o, new_o]}
                    for (kind, old_o, new_o), count in counts.items()]
     totals = {"interactions": len({row.interaction for row in before}), "parties": len(before),
