@@ -22,7 +22,7 @@ from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
 #: the subcommands, each the module of this package of the same name, in the order help lists them
-SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "config",
+SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "diff", "config",
                "generate", "sample")
 _N = TypeVar("_N")
 

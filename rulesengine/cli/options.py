@@ -77,6 +77,17 @@ def settings(args: argparse.Namespace) -> dict[str, str]:
     return pairs
 
 
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    """`--jobs N`, for the commands that decide on every core (the parallel runner is imported
+    only by the commands that add it)."""
+    from rulesengine.runtime.parallel import default_jobs
+    from rulesengine.runtime.sharing import MAX_JOBS
+
+    parser.add_argument("--jobs", "-j", type=whole_number(1, "processes", MAX_JOBS), metavar="N",
+                        help=f"worker processes (default: all cores, here {default_jobs()}); "
+                             "the output is the same as with --jobs 1")
+
+
 def add_conversion(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """`--from PLATFORM` and what a site may tell the adapters (`convert`, and `run --from`)."""
     parser.add_argument("--from", dest="adapter", choices=PLATFORMS, required=required, metavar="PLATFORM",

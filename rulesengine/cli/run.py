@@ -28,7 +28,6 @@ from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWri
 from rulesengine.output.table import TableWriter
 from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, default_jobs
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
-from rulesengine.runtime.sharing import MAX_JOBS
 from rulesengine.speedups.spilled_sort import SpilledSort
 from rulesengine.wording import counted
 
@@ -59,9 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write rejected interactions and late events, with reasons, as JSON lines")
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
-    parser.add_argument("--jobs", "-j", type=options.whole_number(1, "processes", MAX_JOBS), metavar="N",
-                        help=f"worker processes (default: all cores, here {default_jobs()}); "
-                             "the output is the same as with --jobs 1")
+    options.add_jobs(parser)
     parser.add_argument("--fail-on-undecided", action="store_true",
                         help="exit 1 when any party is not fully decided by a rule (a row with Unspecified "
                              "role, result or record)")

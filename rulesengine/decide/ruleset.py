@@ -60,16 +60,18 @@ def load_rules(paths: Sequence[str] = (), settings: Mapping[str, str] = MappingP
                defaults: bool = True) -> LoadedRules:
     """Load the default rules (unless `defaults=False`) and each path as a later layer."""
     layers, unreadable = read_layers(paths, defaults=defaults)
+    return load_layers(layers, settings, unreadable)
+
+
+def load_layers(layers: Sequence[Layer], settings: Mapping[str, str],
+                unreadable: Sequence[Diagnostic] = ()) -> LoadedRules:
+    """Load layers already read (`language.layers.Layer`); `unreadable`, the files that could not
+    be, are errors among the program's diagnostics."""
     program = load_program(layers, settings)
     if unreadable:
         program = attrs.evolve(program, compiled=None,
                                diagnostics=tuple(sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key)))
     return _loaded(program)
-
-
-def load_layers(layers: Sequence[Layer], settings: Mapping[str, str]) -> LoadedRules:
-    """Load layers already read (`language.layers.Layer`)."""
-    return _loaded(load_program(layers, settings))
 
 
 def _loaded(program: Program) -> LoadedRules:

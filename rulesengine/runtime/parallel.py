@@ -59,6 +59,9 @@ INBOX_BATCHES = 16
 _RESULTS = frozenset({"items", "rendered"})
 
 WriterFactory = Callable[[BinarySink], StreamWriter]
+#: what a worker does with each complete interaction it owns, counting into the stats it is given;
+#: a `Rendered` result travels as columns, any other as it is (it must pickle)
+Work = Callable[[Interaction, RunStats], object]
 
 
 class Rendered(msgspec.Struct, frozen=True, gc=False):
@@ -97,6 +100,27 @@ def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFact
     exhausted. Raises `InputError` if a source cannot be read, before anything is
     produced.
     """
+    render = writer(io.BytesIO()).render if writer is not None else None  # a header is the caller's
+
+    def decide(interaction: Interaction, counts: RunStats) -> Evaluated | Rendered:
+        evaluated = decide_interaction(interaction, decider, counts)
+        if render is None:
+            return evaluated
+        return Rendered(evaluated.interaction, render(evaluated.rows), len(evaluated.rows), evaluated.problems,
+                        evaluated.undecided)
+
+    return run_parallel(sources, decide, jobs=jobs, include_open=include_open, stats=stats,
+                        late_window=late_window)  # type: ignore[return-value]
+
+
+def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open: bool = False,
+                 stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Iterator[object]:
+    """`work`'s result for every complete interaction, and every rejection, in the order one
+    process gives them (`pipeline.work_sources`), from `jobs` forked workers.
+
+    `stats` holds the merged counts once the iterator is exhausted. Raises `InputError`
+    if a source cannot be read, before anything is produced.
+    """
     stats = stats if stats is not None else RunStats()
     context = multiprocessing.get_context("fork")
     sys.stdout.flush()  # a forked worker flushes its copy of these buffers when it ends:
@@ -110,8 +134,8 @@ def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFact
             receivers.append(receiver)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, decider, writer,
-                      include_open, late_window))
+                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, work, include_open,
+                      late_window))
             process.start()
             sender.close()
             workers.append(process)
@@ -206,9 +230,9 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 
 def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
-          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], decider: Decider,
-          writer: WriterFactory | None, include_open: bool, late_window: int) -> None:
-    """One worker: evaluate its share and send results in batches, each with its place, then counts.
+          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], work: Work,
+          include_open: bool, late_window: int) -> None:
+    """One worker: do `work` on its share and send results in batches, each with its place, then counts.
 
     A result's place is `(0, line)` for one completed by the input line numbered
     `line` (counted across all sources) and `(1, interaction)` for one produced at
@@ -235,19 +259,14 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
     try:
         scan = SharedScan(worker, jobs, receiving, sending)
         stats = RunStats()
-        render = writer(io.BytesIO()).render if writer is not None else None  # a header is the parent's
         outgoing = _Outgoing(sender)
 
         def send(place: tuple, item: Interaction | Rejection) -> None:
-            if isinstance(item, Rejection):
-                outgoing.item(place, item)
-                return
-            evaluated = decide_interaction(item, decider, stats)
-            if render is None:
-                outgoing.item(place, evaluated)
+            result = item if isinstance(item, Rejection) else work(item, stats)
+            if isinstance(result, Rendered):
+                outgoing.rendered(place, result)
             else:
-                outgoing.rendered(place, evaluated.interaction, render(evaluated.rows), len(evaluated.rows),
-                                  evaluated.problems, evaluated.undecided)
+                outgoing.item(place, result)
 
         counts = ReadCounts()
         assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts)
@@ -303,15 +322,15 @@ class _Outgoing:
         self._rendered: list[tuple] = []
         self._items: list[tuple] = []
 
-    def rendered(self, place: tuple, interaction: str, data: bytes, rows: int,
-                 problems: tuple[Diagnostic, ...], undecided: tuple[str, ...]) -> None:
+    def rendered(self, place: tuple, result: Rendered) -> None:
         if self._items:
             self.flush()
-        self._rendered.append((place, interaction, data, rows, problems, undecided))
+        self._rendered.append((place, result.interaction, result.data, result.rows, result.problems,
+                               result.undecided))
         if len(self._rendered) >= BATCH:
             self.flush()
 
-    def item(self, place: tuple, item: Evaluated | Rejection) -> None:
+    def item(self, place: tuple, item: object) -> None:
         if self._rendered:
             self.flush()
         self._items.append((place, item))

@@ -6,7 +6,8 @@ follows the interactions still open, not the size of the input.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import TypeVar
 
 import attrs
 import msgspec
@@ -16,6 +17,8 @@ from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
+
+T = TypeVar("T")
 
 
 class Evaluated(msgspec.Struct, frozen=True, gc=False):
@@ -52,9 +55,17 @@ def decide_sources(sources: Sequence[str], decider: Decider, *, include_open: bo
                    stats: RunStats | None = None, late_window: int = LATE_WINDOW
                    ) -> Generator[Evaluated | Rejection, None, None]:
     """Rows for every complete interaction, in the order interactions complete."""
+    return work_sources(sources, lambda interaction, counts: decide_interaction(interaction, decider, counts),
+                        include_open=include_open, stats=stats, late_window=late_window)
+
+
+def work_sources(sources: Sequence[str], work: Callable[[Interaction, RunStats], T], *, include_open: bool = False,
+                 stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Generator[T | Rejection, None, None]:
+    """`work`'s result for every complete interaction, in the order interactions complete: what
+    `parallel.run_parallel` gives from several processes, here from this one."""
     stats = stats if stats is not None else RunStats()
     for item in assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window):
-        yield item if isinstance(item, Rejection) else decide_interaction(item, decider, stats)
+        yield item if isinstance(item, Rejection) else work(item, stats)
 
 
 def decide_interaction(interaction: Interaction, decider: Decider, stats: RunStats) -> Evaluated:

@@ -38,6 +38,7 @@ PAGE_COMMANDS = [
     ("rulesengine check --rules site/", 0),
     ("rulesengine run more.jsonl --rules site/ --format table", 0),
     ("rulesengine run chats.jsonl --rules site/ --rules tuned/ --format table", 0),
+    ("rulesengine diff chats.jsonl --old-rules site/ --new-rules site/ --new-rules tuned/", 1),
 ]
 
 
