@@ -129,7 +129,9 @@ def apply(config: Config, args: argparse.Namespace) -> list[Setting]:
     """Fill in what the command line left out from the settings file; the settings in force
     for this command, each with where it comes from."""
     applied: list[Setting] = []
-    if hasattr(args, "rules"):
+    # `diff` compares two rule sets it is given, or the project's layers at a revision (`--against`)
+    compares_given = getattr(args, "command", None) == "diff" and not getattr(args, "against", None)
+    if hasattr(args, "rules") and not compares_given:
         if args.rules:
             applied.append(Setting("rules", list(args.rules), "command line (--rules)"))
         elif config.rules is not None:

@@ -4,6 +4,7 @@ command line wins, `rulesengine config` shows them with where each comes from.""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,20 @@ def test_check_explain_graph_report_and_rules_read_the_settings(project, capsys)
     assert "site.quick" in (project / "report.html").read_text()
     assert main(["rules", "list"]) == 0
     assert "  site.quick " in capsys.readouterr().out
+
+
+def test_diff_compares_the_layers_of_the_settings_at_a_revision_or_the_rule_sets_given(project, capsys):
+    assert main(["diff", FLOW, "--new-rules", str(project / "site")]) == 1
+    assert "site.quick" in capsys.readouterr().out
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "site"], cwd=project, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "site"],
+                   cwd=project, check=True)
+    (project / "site" / "quick.rules").write_text(SITE.replace("priority 30", "priority 30\n# moved"))
+    assert main(["diff", FLOW, "--against", "HEAD"]) == 0
+    (project / "site" / "quick.rules").write_text(SITE.replace("reason Rejected", "reason Revoked"))
+    assert main(["diff", FLOW, "--against", "HEAD"]) == 1
+    assert "Revoked" in capsys.readouterr().out
 
 
 def test_test_runs_the_test_paths_of_the_settings(project, capsys):
