@@ -44,6 +44,7 @@ import attrs
 import msgspec
 
 from rulesengine.events.assemble import LATE_WINDOW, Assembler, Rejection, StreamStats
+from rulesengine.decide.coverage import counting
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
@@ -198,6 +199,8 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
         total.rows += part.rows
         total.undecided += part.undecided
         total.problems += part.problems
+        if total.coverage is not None and part.coverage is not None:
+            total.coverage.add(part.coverage)
         for field in attrs.fields(StreamStats):
             if field.name != "lines":
                 setattr(total.stream, field.name,
@@ -234,7 +237,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
         os.close(fd)
     try:
         scan = SharedScan(worker, jobs, receiving, sending)
-        stats = RunStats()
+        stats = RunStats(coverage=counting(decider))
         render = writer(io.BytesIO()).render if writer is not None else None  # a header is the parent's
         outgoing = _Outgoing(sender)
 
