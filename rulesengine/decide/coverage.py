@@ -68,10 +68,9 @@ class CoverageCounts:
 
 @attrs.frozen(eq=False)
 class _Probe:
-    """One rule as coverage tests it: all its conditions at once, then each group of branches."""
+    """One rule as coverage tests it: each group of its branches."""
 
     rule: CompiledRule
-    test: Test
     #: per `or` or `|`, a test per branch, in order
     groups: tuple[tuple[Test, ...], ...]
 
@@ -95,10 +94,14 @@ class CoveringDecider(Decider):
         probes, self.branches = {}, {}
         for rule in self.rules:
             groups, branches = self._groups(rule, written[rule.id].pattern)
-            probes[rule.id] = _Probe(rule, self._translator.function(rule.source), groups)
+            probes[rule.id] = _Probe(rule, groups)
             self.branches[rule.id] = branches
-        self._probes = {kind: tuple(probes[rule.id] for rule in self.rules_for(kind))
-                        for kind in {kind for rule in self.rules for kind in rule.kinds}}
+        kinds = sorted({kind for rule in self.rules for kind in rule.kinds})
+        self._probes = {kind: tuple(probes[rule.id] for rule in self.rules_for(kind)) for kind in kinds}
+        #: per kind, one function that tests every rule about it: a tuple of whether each matches
+        self._matching = {kind: self._translator.function(
+                              "(" + "".join(f"bool({rule.source}), " for rule in self.rules_for(kind)) + ")")
+                          for kind in kinds}
         self.counts = self.fresh_counts()
         self._last: InteractionModel | None = None
 
@@ -140,10 +143,10 @@ class CoveringDecider(Decider):
             if not probes:
                 continue
             won, tied = self._winners(party, model)
-            for probe in probes:
+            for probe, matches in zip(probes, self._matching[party.kind](party, model)):
                 mine = counts[probe.rule.id]
                 mine[SEEN] += 1
-                if not probe.test(party, model):
+                if not matches:
                     continue
                 rule = probe.rule
                 mine[DECIDED if rule in won else TIED if rule in tied else LOST] += 1
