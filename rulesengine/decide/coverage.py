@@ -19,6 +19,7 @@ steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import cast
 
 import attrs
 import msgspec
@@ -97,11 +98,13 @@ class CoveringDecider(Decider):
             probes[rule.id] = _Probe(rule, groups)
             self.branches[rule.id] = branches
         kinds = sorted({kind for rule in self.rules for kind in rule.kinds})
-        self._probes = {kind: tuple(probes[rule.id] for rule in self.rules_for(kind)) for kind in kinds}
+        self._probes: dict[str | None, tuple[_Probe, ...]] = {
+            kind: tuple(probes[rule.id] for rule in self.rules_for(kind)) for kind in kinds}
         #: per kind, one function that tests every rule about it: a tuple of whether each matches
-        self._matching = {kind: self._translator.function(
-                              "(" + "".join(f"bool({rule.source}), " for rule in self.rules_for(kind)) + ")")
-                          for kind in kinds}
+        self._matching: dict[str | None, Callable[[Party, InteractionModel], tuple[bool, ...]]] = {
+            kind: cast(Callable[[Party, InteractionModel], tuple[bool, ...]], self._translator.function(
+                "(" + "".join(f"bool({rule.source}), " for rule in self.rules_for(kind)) + ")"))
+            for kind in kinds}
         self.counts = self.fresh_counts()
         self._last: InteractionModel | None = None
 
@@ -143,7 +146,7 @@ class CoveringDecider(Decider):
             if not probes:
                 continue
             won, tied = self._winners(party, model)
-            for probe, matches in zip(probes, self._matching[party.kind](party, model)):
+            for probe, matches in zip(probes, self._matching[party.kind](party, model), strict=True):
                 mine = counts[probe.rule.id]
                 mine[SEEN] += 1
                 if not matches:

@@ -10,6 +10,7 @@ rule set with one rule never deciding.
 from __future__ import annotations
 
 import math
+
 import attrs
 import orjson
 
@@ -47,14 +48,14 @@ class RuleCoverage:
     decided: int
     lost: int
     tied: int
-    branches: tuple[BranchCoverage, ...] = attrs.field(converter=tuple)
+    branches: tuple[BranchCoverage, ...]
 
 
 @attrs.frozen
 class CoverageReport:
     parties: int
     #: never decided first, then decided, each by rule id
-    rules: tuple[RuleCoverage, ...] = attrs.field(converter=tuple)
+    rules: tuple[RuleCoverage, ...]
 
     @property
     def decided(self) -> int:
@@ -81,13 +82,13 @@ def coverage_report(decider: CoveringDecider, counts: CoverageCounts) -> Coverag
     found = []
     for rule in decider.rules:
         mine = counts.rules[rule.id]
-        branches = [BranchCoverage(branch, taken)
-                    for branch, taken in zip(decider.branches[rule.id], branch_counts(counts.rules, rule.id),
-                                             strict=True)]
+        branches = tuple(BranchCoverage(branch, taken)
+                         for branch, taken in zip(decider.branches[rule.id], branch_counts(counts.rules, rule.id),
+                                                  strict=True))
         found.append(RuleCoverage(rule.ref, tuple(sorted(rule.kinds)), rule.priority, mine[SEEN], mine[DECIDED],
                                   mine[LOST], mine[TIED], branches))
     found.sort(key=lambda rule: (rule.decided > 0, rule.rule.id))
-    return CoverageReport(counts.parties, found)
+    return CoverageReport(counts.parties, tuple(found))
 
 
 def render_text(report: CoverageReport) -> str:

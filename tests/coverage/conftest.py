@@ -59,51 +59,25 @@ rule site.never  "A pulling agent: none in the fixtures"
   priority 5
 """
 
-SITE_TESTS = """\
-case "routed and answered"
-  events
-    +0s created chat
-    +0s q1 entered queue Chat_In
-    +1s s1 entered strategy ChatRouting by q1
-    +1s q1 left
-    +2s a1 invited agent Agent1 by s1 intent route visibility conference
-    +2s s1 left
-    +5s a1 accepted
-    +5m a1 left
-    +5m ended
-  expect
-    a1: Answerer/Completed
+#: how the three cases begin: the chat queued, routed and offered to Agent1
+_OFFERED = ("+0s created chat", "+0s q1 entered queue Chat_In", "+1s s1 entered strategy ChatRouting by q1",
+            "+1s q1 left", "+2s a1 invited agent Agent1 by s1 intent route visibility conference", "+2s s1 left")
 
-case "routed and declined"
-  events
-    +0s created chat
-    +0s q1 entered queue Chat_In
-    +1s s1 entered strategy ChatRouting by q1
-    +1s q1 left
-    +2s a1 invited agent Agent1 by s1 intent route visibility conference
-    +2s s1 left
-    +5s a1 rejected
-    +6s ended
-  expect
-    a1: Answerer/Completed
 
-case "transferred"
-  events
-    +0s created chat
-    +0s q1 entered queue Chat_In
-    +1s s1 entered strategy ChatRouting by q1
-    +1s q1 left
-    +2s a1 invited agent Agent1 by s1 intent route visibility conference
-    +2s s1 left
-    +5s a1 accepted
-    +3m a2 invited agent Agent2 by a1 intent transfer
-    +3m4s a2 accepted
-    +3m4s a1 left
-    +7m31s a2 left
-    +7m31s ended
-  expect
-    a1: Answerer/Completed
-"""
+def _case(name: str, *events: str) -> str:
+    """A case of `SITE_TESTS`: Agent1 offered the chat, then `events`; a1 expected Answerer/Completed
+    (i3.a2 ties on its role, and a tie's Unspecified is no word an expectation may use)."""
+    lines = [f'case "{name}"', "  events", *(f"    {event}" for event in (*_OFFERED, *events)),
+             "  expect", "    a1: Answerer/Completed"]
+    return "\n".join(lines) + "\n"
+
+
+SITE_TESTS = "\n".join([
+    _case("routed and answered", "+5s a1 accepted", "+5m a1 left", "+5m ended"),
+    _case("routed and declined", "+5s a1 rejected", "+6s ended"),
+    _case("transferred", "+5s a1 accepted", "+3m a2 invited agent Agent2 by a1 intent transfer", "+3m4s a2 accepted",
+          "+3m4s a1 left", "+7m31s a2 left", "+7m31s ended"),
+])
 
 #: per rule: parties of its kinds seen, decided, lost, tied, then each branch taken
 HAND_COUNTED = {

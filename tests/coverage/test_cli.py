@@ -47,7 +47,8 @@ def test_the_json_report_follows_its_documented_schema(site, rulesengine):
         assert list(rule) == ["id", "at", "kinds", "priority", "parties", "decided", "lost", "tied", "branches"]
         for branch in rule["branches"]:
             assert list(branch) == ["within", "group", "text", "taken"]
-        counted = [rule["parties"], rule["decided"], rule["lost"], rule["tied"], *(b["taken"] for b in rule["branches"])]
+        taken = [branch["taken"] for branch in rule["branches"]]
+        counted = [rule["parties"], rule["decided"], rule["lost"], rule["tied"], *taken]
         assert counted == HAND_COUNTED[rule["id"]]
     assert report["rules"][1] == {"id": "site.caller", "at": "site.rules:12", "kinds": ["agent"], "priority": 0,
                                   "parties": 4, "decided": 0, "lost": 0, "tied": 1, "branches": []}
