@@ -143,7 +143,7 @@ def _sides(args: argparse.Namespace, settings: dict[str, str]) -> tuple[Side, Si
         if elsewhere:
             loaded[number] = load({name: value for name, value in settings.items() if name not in elsewhere})
     old, new = (Side(name, layers, revision, defaults, rules)
-                for (name, layers, revision, _), rules in zip(loaders, loaded))
+                for (name, layers, revision, _), rules in zip(loaders, loaded, strict=True))
     for side in (old, new):
         _print_loading(side)
     return old, new

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from rulesengine.cli import options
 from rulesengine.decide.decider import Decider
-from rulesengine.decide.ruleset import load_rules
+from rulesengine.decide.ruleset import LoadedRules, load_rules
 from rulesengine.diagnostics import Diagnostic, did_you_mean, printable
 
 #: more than this many diagnostics on stderr helps nobody; the rest go to --rejects
@@ -55,6 +55,12 @@ def sources_or_exit(args: argparse.Namespace) -> list[str] | None:
 
 def rules_or_exit(args: argparse.Namespace) -> Decider | None:
     """The compiled rules the options ask for; None (after printing why) when they do not load."""
+    loaded = loaded_or_exit(args)
+    return None if loaded is None else loaded.decider
+
+
+def loaded_or_exit(args: argparse.Namespace) -> LoadedRules | None:
+    """The rule set the options ask for, its diagnostics printed; None when `--set` is wrong."""
     try:
         settings = options.settings(args)
     except argparse.ArgumentTypeError as problem:
@@ -62,7 +68,7 @@ def rules_or_exit(args: argparse.Namespace) -> Decider | None:
         return None
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     print_diagnostics(loaded.diagnostics, program=f"rulesengine {args.command}")
-    return loaded.decider
+    return loaded
 
 
 def not_found(what: str, name: str, where: str, candidates: Iterable[str]) -> str:

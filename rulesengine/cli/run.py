@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import msgspec
 import orjson
 
-from rulesengine.cli import options
+from rulesengine.cli import coverage, options
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
-from rulesengine.cli.messages import complain, print_diagnostics, rules_or_exit, sources_or_exit
+from rulesengine.cli.messages import complain, loaded_or_exit, print_diagnostics, sources_or_exit
 from rulesengine.cli.progress import Progress
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection
@@ -62,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fail-on-undecided", action="store_true",
                         help="exit 1 when any party is not fully decided by a rule (a row with Unspecified "
                              "role, result or record)")
+    coverage.add_options(parser, "the events")
     parser.set_defaults(handler=handle)
 
 
@@ -79,10 +80,11 @@ def handle(args: argparse.Namespace) -> int:
     except argparse.ArgumentTypeError as problem:
         complain("rulesengine run", problem)
         return 2
-    decider = rules_or_exit(args)
+    loaded = loaded_or_exit(args)
+    decider = None if loaded is None else coverage.decider_for(loaded, args)
     if decider is None:
         return 2
-    stats = RunStats()
+    stats = RunStats(coverage=coverage.counts(decider))
     conversion = _conversion() if args.adapter else None
     try:
         _write_results(args, sources, decider, output_format, stats, conversion)
@@ -99,7 +101,8 @@ def handle(args: argparse.Namespace) -> int:
     _print_summary(stats, time.perf_counter() - started, fail_on_undecided=args.fail_on_undecided)
     stream = stats.stream
     undecided = args.fail_on_undecided and stats.undecided
-    return 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems or undecided else 0
+    status = 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems or undecided else 0
+    return max(status, coverage.report(args, decider))
 
 
 def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: str) -> None:
@@ -111,7 +114,8 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
     if output_format == "parquet" and args.output is None and sys.stdout.isatty():
         raise argparse.ArgumentTypeError("Parquet is binary and standard output is a terminal: "
                                          "give --output FILE.parquet, or redirect standard output")
-    check_distinct((("--output", args.output), ("--rejects", args.rejects)), sources)
+    check_distinct((("--output", args.output), ("--rejects", args.rejects), ("--coverage-file", args.coverage_file)),
+                   sources)
 
 
 def _write_results(args: argparse.Namespace, sources: list[str], decider: Decider,

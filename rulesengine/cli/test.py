@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rulesengine.cli import options
+from rulesengine.cli import coverage, options
 from rulesengine.cli.check import github
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.explain import render_text
@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML to FILE")
     parser.add_argument("--update", action="store_true",
                         help="write what the rules give now into the failing expectations")
+    coverage.add_options(parser, "the cases")
     parser.set_defaults(handler=handle)
 
 
@@ -59,10 +60,11 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     print_diagnostics(loaded.diagnostics, program=PROGRAM)
-    if loaded.decider is None:
+    decider = coverage.decider_for(loaded, args)
+    if decider is None:
         return 2
     files, unreadable = _read(sources, args.format)
-    results = [(case_file, run_file(case_file, loaded.decider, loaded.vocabulary, source.path.parent))
+    results = [(case_file, run_file(case_file, decider, loaded.vocabulary, source.path.parent))
                for source, case_file in files]
     every = [result for _, found in results for result in found]
     if args.format == "github":
@@ -85,9 +87,10 @@ def handle(args: argparse.Namespace) -> int:
     if unreadable:
         counts.append(f"{counted(unreadable, 'test file')} not read")
     print(f"{PROGRAM}: {', '.join(counts)}", file=sys.stderr)
+    covered = coverage.report(args, decider)
     if unreadable or ERROR in statuses:
         return 2
-    return 1 if FAILED in statuses and not args.update else 0
+    return max(1 if FAILED in statuses and not args.update else 0, covered)
 
 
 def _read(sources: Sequence[Source], how: str) -> tuple[list[tuple[Source, CaseFile]], int]:

@@ -42,6 +42,7 @@ from multiprocessing.connection import Connection
 import attrs
 import msgspec
 
+from rulesengine.decide.coverage import counting
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.assemble import LATE_WINDOW, Assembler, Interaction, Rejection, StreamStats
@@ -110,11 +111,12 @@ def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFact
                         evaluated.undecided)
 
     return run_parallel(sources, decide, jobs=jobs, include_open=include_open, stats=stats,
-                        late_window=late_window)  # type: ignore[return-value]
+                        late_window=late_window, new_stats=lambda: RunStats(coverage=counting(decider)))  # type: ignore[return-value]
 
 
 def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open: bool = False,
-                 stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Iterator[object]:
+                 stats: RunStats | None = None, late_window: int = LATE_WINDOW,
+                 new_stats: Callable[[], RunStats] = RunStats) -> Iterator[object]:
     """`work`'s result for every complete interaction, and every rejection, in the order one
     process gives them (`pipeline.work_sources`), from `jobs` forked workers.
 
@@ -135,7 +137,7 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
             process = context.Process(
                 target=_work, daemon=True,
                 args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, work, include_open,
-                      late_window))
+                      late_window, new_stats))
             process.start()
             sender.close()
             workers.append(process)
@@ -222,6 +224,8 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
         total.rows += part.rows
         total.undecided += part.undecided
         total.problems += part.problems
+        if total.coverage is not None and part.coverage is not None:
+            total.coverage.add(part.coverage)
         for field in attrs.fields(StreamStats):
             if field.name != "lines":
                 setattr(total.stream, field.name,
@@ -231,8 +235,9 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
           peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], work: Work,
-          include_open: bool, late_window: int) -> None:
-    """One worker: do `work` on its share and send results in batches, each with its place, then counts.
+          include_open: bool, late_window: int, new_stats: Callable[[], RunStats]) -> None:
+    """One worker: do `work` on its share and send results in batches, each with its place, then its
+    counts (`new_stats()`, fresh in each worker, summed by the parent).
 
     A result's place is `(0, line)` for one completed by the input line numbered
     `line` (counted across all sources) and `(1, interaction)` for one produced at
@@ -258,7 +263,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
         os.close(fd)
     try:
         scan = SharedScan(worker, jobs, receiving, sending)
-        stats = RunStats()
+        stats = new_stats()
         outgoing = _Outgoing(sender)
 
         def send(place: tuple, item: Interaction | Rejection) -> None:

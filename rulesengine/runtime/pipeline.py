@@ -12,6 +12,7 @@ from typing import TypeVar
 import attrs
 import msgspec
 
+from rulesengine.decide.coverage import CoverageCounts
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
@@ -38,6 +39,8 @@ class RunStats:
     rows: int = 0
     undecided: int = 0
     problems: int = 0
+    #: with `run --coverage`: what each rule did (`decide.coverage`), summed over the workers
+    coverage: CoverageCounts | None = None
 
 
 def iter_models(sources: Sequence[str], *, include_open: bool = False,

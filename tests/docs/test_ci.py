@@ -58,7 +58,8 @@ case "a routed chat handled for minutes is completed"
 
 def _block(language: str, first_line: str) -> str:
     """The page's fenced block of `language` whose first line is `first_line`."""
-    for tag, body in re.findall(r"^```(\w+)\n(.*?)^```$", PAGE.read_text(encoding="utf-8"), flags=re.S | re.M):
+    text = PAGE.read_text(encoding="utf-8")
+    for tag, body in re.findall(r"^```(\w+)\n(.*?)^```$", text, flags=re.DOTALL | re.MULTILINE):
         if tag == language and body.startswith(first_line):
             return body
     raise AssertionError(f"no {language} block starting {first_line!r} in {PAGE}")
