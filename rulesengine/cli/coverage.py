@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import TextIO
 
-from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, write_output
+from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, TextSink, write_output
 from rulesengine.decide.coverage import CoverageCounts, CoveringDecider
 from rulesengine.decide.coverage_report import coverage_report, render_json, render_text
 from rulesengine.decide.decider import Decider
@@ -58,7 +57,7 @@ def report(args: argparse.Namespace, decider: Decider) -> int:
     found = coverage_report(decider, decider.counts)
     text = FORMATS[args.coverage_format](found) + "\n"
 
-    def write(out: TextIO) -> int:
+    def write(out: TextSink) -> int:
         out.write(text)
         return 0
 
