@@ -18,17 +18,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rulesengine.events.contract import NO_DATA, Event
+from rulesengine.events.contract import (
+    NO_DATA,
+    AnyEvent,
+    Event,
+    InteractionCreated,
+    PartyEntered,
+    PartyEvent,
+    PartyInvited,
+)
+from rulesengine.events.contract import Step as Step  # a party's step, as rules see it: the event that made it
 
 if TYPE_CHECKING:  # networkx is loaded only by the commands that draw or analyse graphs
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
 
-#: a party's step, as rules see it: the event that made it
-Step = Event
 #: the event types that start a participation
 FIRST_STEPS = ("party.entered", "party.invited")
+_FIRSTS = (PartyEntered, PartyInvited)
 #: a phase: the moments that began and ended each of its stretches
 Phase = tuple[tuple[Event, Event], ...]
 _NO_PHASE: Phase = ()
@@ -48,24 +56,34 @@ class Party:
         "start", "end", "invited", "accepted", "rejected", "revoked", "left", "holds",
         "alert_ms", "engage_ms", "stay_ms", "_reached", "_path", "_data", "_shared_data", "__dict__",
     )
+    #: set by the `InteractionModel` once every event is read
+    end: Event
+    alert_ms: int | None
+    engage_ms: int | None
+    stay_ms: int
 
-    def __init__(self, first: Event, index: int, by: Party | None, shared_data: Mapping) -> None:
+    def __init__(self, first: PartyEntered | PartyInvited, index: int, by: Party | None,
+                 shared_data: Mapping[str, Any]) -> None:
         self.id = first.party
         self.index = index
-        self.kind = first.kind
+        self.kind: str = first.kind
         self.resource = first.resource
-        self.intent = first.intent
-        self.visibility = first.visibility or "unknown"
+        self.intent: str | None = first.intent
+        self.visibility: str = first.visibility or "unknown"
         self.by = by
-        self.events: list[Event] = [first]
+        self.events: list[Step] = [first]
         self.brought_in: list[Party] = []
-        self.start = first
-        self.invited = first if first.event == "party.invited" else None
-        self.accepted = self.rejected = self.revoked = self.left = None
-        self.holds: list[list[Event]] = []
+        self.start: PartyEntered | PartyInvited = first
+        self.invited: Event | None = first if first.event == "party.invited" else None
+        self.accepted: Event | None = None
+        self.rejected: Event | None = None
+        self.revoked: Event | None = None
+        self.left: Event | None = None
+        #: each hold: its `party.held`, and its `party.retrieved` once there is one
+        self.holds: list[tuple[Event, Event | None]] = []
         self._reached: list[Party] | None = None
         self._path: list[Party] | None = None
-        self._data: Mapping | None = None
+        self._data: Mapping[str, Any] | None = None
         self._shared_data = shared_data
 
     def __repr__(self) -> str:
@@ -143,7 +161,7 @@ class Party:
     # ---- attached data ------------------------------------------------------------
 
     @property
-    def data(self) -> Mapping:
+    def data(self) -> Mapping[str, Any]:
         """The attached data this party saw: the interaction's, then its own events' on top,
         later events winning."""
         if self._data is None:
@@ -175,7 +193,7 @@ class InteractionModel:
 
     __slots__ = ("id", "events", "parties", "by_id", "media", "customer_left", "ended", "provisional", "data")
 
-    def __init__(self, interaction: str, events: Sequence[Event], *, provisional: bool = False) -> None:
+    def __init__(self, interaction: str, events: Sequence[AnyEvent], *, provisional: bool = False) -> None:
         """`events` are those of a well-formed interaction in `seq` order (as assembled)."""
         self.id = interaction
         self.events = events
@@ -183,13 +201,13 @@ class InteractionModel:
         self.media: str | None = None
         self.customer_left: Event | None = None
         ended: Event | None = None
-        shared: dict | None = None
+        shared: dict[str, Any] | None = None
         by_id: dict[str, Party] = {}
         parties: list[Party] = []
         for event in events:
-            name = event.event
-            if not name.startswith("party."):  # a `party` on another event names no party
-                if name == "interaction.created":
+            if not isinstance(event, PartyEvent):
+                name = event.event
+                if isinstance(event, InteractionCreated):
                     self.media = event.media
                 elif name == "customer.left":
                     self.customer_left = self.customer_left or event
@@ -198,29 +216,30 @@ class InteractionModel:
                 if event.data:
                     shared = {**(shared or {}), **event.data}
                 continue
-            party = by_id.get(event.party)
-            if party is None:
+            if isinstance(event, _FIRSTS):  # well formed: a party's first event, and only that
                 by = by_id.get(event.by) if event.by is not None else None
                 party = by_id[event.party] = Party(event, len(parties), by, NO_DATA)
                 parties.append(party)
                 if by is not None:
                     by.brought_in.append(party)
                 continue
+            party = by_id[event.party]
             party.events.append(event)
+            name = event.event
             if name == "party.accepted":
                 party.accepted = event
             elif name == "party.left":
                 party.left = event
             elif name == "party.held":
-                party.holds.append([event, None])
+                party.holds.append((event, None))
             elif name == "party.retrieved":
-                party.holds[-1][1] = event
+                party.holds[-1] = (party.holds[-1][0], event)
             elif name == "party.revoked":
                 party.revoked = event
             elif name == "party.rejected":
                 party.rejected = event
         self.ended = ended = ended or events[-1]
-        self.data: Mapping = NO_DATA if shared is None else shared
+        self.data: Mapping[str, Any] = NO_DATA if shared is None else shared
         for party in parties:
             if shared is not None:
                 party._shared_data = shared
@@ -245,13 +264,14 @@ class InteractionModel:
         dropped rather than at the next garbage collection (the main job makes millions)."""
         for party in self.parties:
             party.by = None
-            party.brought_in = party._reached = party._path = None
+            party.brought_in.clear()
+            party._reached = party._path = None
 
     def to_networkx(self) -> nx.DiGraph:
         """The model as a directed graph: a node per party (attribute `party`), an edge from
         each party to each one it brought in, with the `relation`, `intent`, `visibility`
         and `seq` of the event that brought it in."""
-        import networkx as nx
+        import networkx as nx  # type: ignore[import-untyped]
 
         graph = nx.DiGraph(interaction=self.id)
         for party in self.parties:
