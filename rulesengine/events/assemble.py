@@ -40,6 +40,11 @@ class Interaction(msgspec.Struct, frozen=True, gc=False):
     provisional: bool = False
 
 
+def _diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """`tuple` as a converter whose type mypy can follow."""
+    return tuple(diagnostics)
+
+
 @attrs.frozen
 class Rejection:
     """An interaction, or a line with no readable interaction id, that will not be evaluated.
@@ -49,7 +54,7 @@ class Rejection:
     """
 
     interaction: str | None
-    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=_diagnostics)
     kind: str = attrs.field(default=REJECTED, validator=attrs.validators.in_((REJECTED, LATE)))
 
     def to_json(self) -> dict:

@@ -21,11 +21,19 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
+import msgspec
 import orjson
 from msgspec import inspect as schema
 
 from rulesengine.diagnostics import did_you_mean
-from rulesengine.events.contract import EVENT_TYPES, INTENTS, KINDS, READER_FIELDS, RECORDS, Event
+from rulesengine.events.contract import (
+    EVENT_TYPES,
+    INTENTS,
+    KINDS,
+    READER_FIELDS,
+    RECORDS,
+    Event,
+)
 from rulesengine.events.rfc3339 import timestamp_ms
 
 TS_HINT = "write RFC 3339 with a zone, e.g. 2026-03-02T10:00:07.250Z or 2026-03-02T11:00:07+01:00"
@@ -127,9 +135,9 @@ def _field(name: str, types: list[schema.Type]) -> _Field:
         return _Field(name, "a non-empty string", _is_word, frozenset().union(*(_words(info) for info in types)))
     if any(info != first for info in types):
         raise TypeError(f"field '{name}' has different types on different event types")
-    if isinstance(first, schema.Metadata):
-        text = _field(name, [first.type])
-        return attrs.evolve(text, expected=f"an {first.extra['format']} string", format=first.extra["format"])
+    if isinstance(first, schema.Metadata) and first.extra is not None:
+        text, spelling = _field(name, [first.type]), first.extra["format"]
+        return attrs.evolve(text, expected=f"an {spelling} string", format=spelling)
     if isinstance(first, schema.StrType):
         if first.min_length == 1:
             return _Field(name, "a non-empty string", _is_word)
@@ -144,7 +152,9 @@ def _field(name: str, types: list[schema.Type]) -> _Field:
 
 def _words(info: schema.Type) -> frozenset[str]:
     """The words of an enumeration's type; none for any other type."""
-    return frozenset(info.values) if isinstance(info, schema.LiteralType) else frozenset()
+    if not isinstance(info, schema.LiteralType):
+        return frozenset()
+    return frozenset(str(value) for value in info.values)
 
 
 def _is_word(value: object) -> bool:
@@ -155,7 +165,7 @@ def _is_string(value: object) -> bool:
     return type(value) is str
 
 
-def _declared(record: type[Event]) -> list[str]:
+def _declared(record: type[msgspec.Struct]) -> list[str]:
     """A record's field names in the order they are declared, a base class's first; a field
     declared again counts where it was declared last."""
     order: dict[str, None] = {}

@@ -36,8 +36,8 @@ def is_parquet(path: str | None) -> bool:
 def pyarrow_modules() -> tuple[ModuleType, ModuleType]:
     """pyarrow and pyarrow.parquet, or `ParquetUnavailable` saying how to install them."""
     try:
-        import pyarrow
-        import pyarrow.parquet
+        import pyarrow  # type: ignore[import-untyped]
+        import pyarrow.parquet  # type: ignore[import-untyped]
     except ImportError:
         raise ParquetUnavailable(_INSTALL_HINT) from None
     return pyarrow, pyarrow.parquet

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import msgspec
@@ -24,10 +24,21 @@ import orjson
 from msgspec.structs import force_setattr, replace
 
 from rulesengine.diagnostics import Diagnostic, Position, error
-from rulesengine.events.contract import NO_DATA, NOWHERE, READER_FIELDS, RECORDS, AnyEvent
+from rulesengine.events.contract import (
+    NO_DATA,
+    NOWHERE,
+    READER_FIELDS,
+    RECORDS,
+    AnyEvent,
+)
 from rulesengine.events.diagnose import TAG, problems
 from rulesengine.events.parquet import ParquetUnavailable, event_lines, is_parquet
-from rulesengine.events.salvage import has_unicode_escape, key_offset, too_deep, top_level_string
+from rulesengine.events.salvage import (
+    has_unicode_escape,
+    key_offset,
+    too_deep,
+    top_level_string,
+)
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -93,7 +104,7 @@ def field_problem(raw: bytes, position: Position, code: str, field: str, message
 def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
     """Validate one non-blank line (without its line ending) into an event or diagnostics."""
     read = read_line(raw, path, line)
-    if type(read) is LoadedLine:
+    if isinstance(read, LoadedLine):
         return read
     return LoadedLine(read.source, raw, read, read.interaction, (), read.event == _ENDED)
 
@@ -297,12 +308,16 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
         if is_parquet(source):
             yield from _parquet_lines(source, counts, select)
             continue
-        try:
-            handle = open(source, "rb")
-        except OSError as exc:
-            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
-        with handle:
+        with _opened(source) as handle:
             yield from _lines_of(handle, source, counts, select)
+
+
+def _opened(source: str) -> BinaryIO:
+    """A file opened for reading; only a failure to open it is an input error here."""
+    try:
+        return open(source, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
 def _parquet_lines(source: str, counts: ReadCounts, select: Select | None) -> Iterator[AnyEvent | LoadedLine]:
@@ -356,8 +371,9 @@ _BLOCK = 1 << 18
 
 def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
     """Lines in lists of about `_BLOCK` bytes (a file) or 1,000 lines (any other iterable)."""
-    if hasattr(lines, "readlines"):
-        yield from iter(lambda: lines.readlines(_BLOCK), [])
+    readlines = getattr(lines, "readlines", None)
+    if readlines is not None:
+        yield from iter(lambda: readlines(_BLOCK), [])
         return
     lines = iter(lines)
     yield from iter(lambda: list(islice(lines, 1000)), [])

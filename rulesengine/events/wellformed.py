@@ -13,7 +13,13 @@ from collections.abc import Sequence
 import msgspec
 
 from rulesengine.diagnostics import Diagnostic, did_you_mean
-from rulesengine.events.contract import AnyEvent, Event, PartyEntered, PartyEvent, PartyInvited
+from rulesengine.events.contract import (
+    AnyEvent,
+    Event,
+    PartyEntered,
+    PartyEvent,
+    PartyInvited,
+)
 from rulesengine.events.read import field_problem
 
 #: problems of one code listed for one interaction; the rest are counted in a note
@@ -152,7 +158,7 @@ class _Hints:
     (`LISTED_PER_CODE`): an interaction with thousands of unknown names stays linear.
     """
 
-    __slots__ = ("_events", "_named", "_given")
+    __slots__ = ("_events", "_given", "_named")
 
     def __init__(self, events: Sequence[AnyEvent]) -> None:
         self._events = events

@@ -28,8 +28,8 @@ from rulesengine.events.contract import (
     PartyEntered,
     PartyEvent,
     PartyInvited,
+    Step,  # a party's step, as rules see it: the event that made it
 )
-from rulesengine.events.contract import Step as Step  # a party's step, as rules see it: the event that made it
 
 if TYPE_CHECKING:  # networkx is loaded only by the commands that draw or analyse graphs
     import networkx as nx  # type: ignore[import-untyped]
@@ -52,9 +52,31 @@ class Party:
     """
 
     __slots__ = (
-        "id", "index", "kind", "resource", "intent", "visibility", "by", "events", "brought_in",
-        "start", "end", "invited", "accepted", "rejected", "revoked", "left", "holds",
-        "alert_ms", "engage_ms", "stay_ms", "_reached", "_path", "_data", "_shared_data", "__dict__",
+        "__dict__",
+        "_data",
+        "_path",
+        "_reached",
+        "_shared_data",
+        "accepted",
+        "alert_ms",
+        "brought_in",
+        "by",
+        "end",
+        "engage_ms",
+        "events",
+        "holds",
+        "id",
+        "index",
+        "intent",
+        "invited",
+        "kind",
+        "left",
+        "rejected",
+        "resource",
+        "revoked",
+        "start",
+        "stay_ms",
+        "visibility",
     )
     #: set by the `InteractionModel` once every event is read
     end: Event
@@ -191,7 +213,7 @@ class InteractionModel:
     still open; `customer_left` the `customer.left` event, or None.
     """
 
-    __slots__ = ("id", "events", "parties", "by_id", "media", "customer_left", "ended", "provisional", "data")
+    __slots__ = ("by_id", "customer_left", "data", "ended", "events", "id", "media", "parties", "provisional")
 
     def __init__(self, interaction: str, events: Sequence[AnyEvent], *, provisional: bool = False) -> None:
         """`events` are those of a well-formed interaction in `seq` order (as assembled)."""
@@ -225,18 +247,18 @@ class InteractionModel:
                 continue
             party = by_id[event.party]
             party.events.append(event)
-            name = event.event
-            if name == "party.accepted":
+            step = event.event
+            if step == "party.accepted":
                 party.accepted = event
-            elif name == "party.left":
+            elif step == "party.left":
                 party.left = event
-            elif name == "party.held":
+            elif step == "party.held":
                 party.holds.append((event, None))
-            elif name == "party.retrieved":
+            elif step == "party.retrieved":
                 party.holds[-1] = (party.holds[-1][0], event)
-            elif name == "party.revoked":
+            elif step == "party.revoked":
                 party.revoked = event
-            elif name == "party.rejected":
+            elif step == "party.rejected":
                 party.rejected = event
         self.ended = ended = ended or events[-1]
         self.data: Mapping[str, Any] = NO_DATA if shared is None else shared

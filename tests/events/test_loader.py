@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from rulesengine.events import read
 from rulesengine.events.contract import Event
-from rulesengine.events.read import InputError, ReadCounts, field_column, parse_line, read_lines
+from rulesengine.events.read import (
+    InputError,
+    ReadCounts,
+    field_column,
+    parse_line,
+    read_lines,
+)
 from rulesengine.events.rfc3339 import timestamp_ms
 
 from .builders import line, record, routed, transfer, write

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rulesengine.decide.ruleset import load_rules
 from rulesengine.events import read
 from rulesengine.events.assemble import Interaction, assemble
 from rulesengine.events.generate import generate_lines
 from rulesengine.events.read import parse_line
 from rulesengine.events.rfc3339 import parse_ms, timestamp_ms
 from rulesengine.runtime.pipeline import model_of
-from rulesengine.decide.ruleset import load_rules
 from tests.model import oracle
 from tests.model.test_oracle import COMPARED
 
