@@ -82,6 +82,8 @@ class _Field:
     words: frozenset[str] = frozenset()
     #: a string's format (E105): only timestamps have one
     format: str | None = None
+    #: whether it holds a string (their problems are told before the other fields')
+    is_text: bool = True
     #: whether a value of the right type is one of the words, or has the format (None: any does)
     fits: Callable[[Any], bool] | None = attrs.field(init=False)
 
@@ -144,9 +146,10 @@ def _field(name: str, types: list[schema.Type]) -> _Field:
         return _Field(name, "a string", _is_string)
     if isinstance(first, schema.IntType) and first.ge is not None:
         least = first.ge  # and not `le`: see `contract.Seq`
-        return _Field(name, f"an integer >= {least}", lambda value: type(value) is int and value >= least)
+        return _Field(name, f"an integer >= {least}", lambda value: type(value) is int and value >= least,
+                      is_text=False)
     if isinstance(first, schema.DictType):
-        return _Field(name, "a JSON object", lambda value: type(value) is dict)
+        return _Field(name, "a JSON object", lambda value: type(value) is dict, is_text=False)
     raise TypeError(f"field '{name}': no rule for {first}")
 
 
@@ -200,18 +203,23 @@ def _schema() -> tuple[dict[str, _Field], tuple[str, ...], dict[str, _EventType]
 _FIELDS, COMMON, _EVENT_TYPES = _schema()
 #: what every event has, the tag last
 _EVERY_EVENT = (*(_FIELDS[name] for name in COMMON), _Field(TAG, "a string", _is_string, frozenset(EVENT_TYPES)))
-#: the fields an event may have besides
-_OTHERS = {name: field for name, field in _FIELDS.items() if name not in COMMON}
+#: the fields an event may have besides, in the order their problems are told (what users
+#: have always read): the strings' types, then their words, then the other fields' types
+_TOLD = ("party", "kind", "resource", "by", "intent", "visibility", "reason", "media", "data")
+if set(_TOLD) != set(_FIELDS) - set(COMMON):
+    raise TypeError(f"the order of the fields' problems names {_TOLD}, not those of the record classes")
+_TEXTS = tuple(_FIELDS[name] for name in _TOLD if _FIELDS[name].is_text)
+_NOT_TEXTS = tuple(_FIELDS[name] for name in _TOLD if not _FIELDS[name].is_text)
 
 
 def problems(record: Mapping[str, Any]) -> list[Problem]:
     """Every problem of an event line read as a JSON object; none when it is a valid event.
 
     In the order they are told: what every event has (`interaction`, `seq`, `ts`,
-    then `event`); the type of every other field of the contract the line has, in
-    the line's order; their words; what the line's event type asks. A field set to
-    null counts as absent. Every line the decoder refuses comes here, valid or not,
-    so a valid line takes one plain test per field.
+    then `event`); the type of every other string field of the contract the line has;
+    their words; the type of its other fields (`data`); what the line's event type
+    asks. A field set to null counts as absent. Every line the decoder refuses comes
+    here, valid or not, so a valid line takes one plain test per field.
     """
     found: list[Problem] = []
     for field in _EVERY_EVENT:
@@ -223,15 +231,19 @@ def problems(record: Mapping[str, Any]) -> list[Problem]:
         elif field.fits is not None and not field.fits(value):
             found.append(field.value_problem(value))
     unknown_words = []
-    for name, value in record.items():
-        other = _OTHERS.get(name)
-        if other is None or value is None:
+    for field in _TEXTS:
+        value = record.get(field.name)
+        if value is None:
             continue
-        if not other.holds(value):
-            found.append(other.type_problem(value))
-        elif other.fits is not None and not other.fits(value):
-            unknown_words.append(other.value_problem(value))
+        if not field.holds(value):
+            found.append(field.type_problem(value))
+        elif field.fits is not None and not field.fits(value):
+            unknown_words.append(field.value_problem(value))
     found += unknown_words
+    for field in _NOT_TEXTS:
+        value = record.get(field.name)
+        if value is not None and not field.holds(value):
+            found.append(field.type_problem(value))
     tag = record.get(TAG)
     event_type = _EVENT_TYPES.get(tag) if type(tag) is str else None
     if event_type is not None:
