@@ -14,10 +14,8 @@ from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias, get_args
 
 import msgspec
-from msgspec.structs import force_setattr
 
 from rulesengine.diagnostics import Position
-from rulesengine.events.rfc3339 import timestamp_ms
 
 AgentKind: TypeAlias = Literal["agent"]
 MediationKind: TypeAlias = Literal["queue", "strategy", "workbin"]
@@ -31,16 +29,18 @@ VISIBILITIES: tuple[str, ...] = get_args(Visibility)
 
 #: a string with something in it: ids, names, reasons, media
 Text: TypeAlias = Annotated[str, msgspec.Meta(min_length=1)]
+#: no bound above: msgspec takes none past 64 bits signed, orjson reads up to 64 bits unsigned
+#: and a larger one as a float (`rulesengine.events.read` leaves it to the diagnostic pass: E103)
 Seq: TypeAlias = Annotated[int, msgspec.Meta(ge=0)]
-#: RFC 3339 with a zone, as `rulesengine.events.rfc3339.timestamp_ms` reads it (an event
-#: checks it as it is made, when it works out `ms`)
+#: RFC 3339 with a zone, as `rulesengine.events.rfc3339.timestamp_ms` reads it (the reader
+#: reads it as it fills in `ms`; the diagnostic pass finds the format named here)
 Timestamp: TypeAlias = Annotated[str, msgspec.Meta(extra={"format": "RFC 3339"})]
 
 #: The `data` of an event that has none (shared, read-only).
 NO_DATA: Mapping[str, Any] = MappingProxyType({})
 #: the place of an event not read from a line
 NOWHERE = Position("", 0)
-#: fields the reader fills in, from the line's place and text, rather than decodes
+#: fields the reader fills in, from the line's timestamp, place and text, rather than decodes
 READER_FIELDS = ("ms", "source", "raw")
 
 
@@ -52,9 +52,9 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="even
     faster than an attrs class of the same fields is built. Unknown fields are
     forbidden only so that a line holding some is noticed: the reader checks it
     whole and keeps its event (the contract keeps and ignores them). `ms` is `ts` as
-    epoch milliseconds, for durations, worked out as the event is made; `source` is
-    where the line was read and `raw` its text, so that later diagnostics can point
-    into it. Neither of those two is part of what makes two events equal.
+    epoch milliseconds, for durations; `source` is where the line was read and `raw`
+    its text, so that later diagnostics can point into it: the reader fills in all
+    three. Neither `source` nor `raw` is part of what makes two events equal.
     """
 
     event: ClassVar[str]
@@ -67,12 +67,6 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="even
     ms: int = 0
     source: Position = NOWHERE
     raw: bytes = b""
-
-    def __post_init__(self) -> None:
-        ms = timestamp_ms(self.ts)
-        if ms is None:
-            raise ValueError(f"'ts' is not an RFC 3339 timestamp: {self.ts!r}")
-        force_setattr(self, "ms", ms)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -145,7 +145,7 @@ def _field(name: str, types: list[schema.Type]) -> _Field:
             return _Field(name, "a non-empty string", _is_word)
         return _Field(name, "a string", _is_string)
     if isinstance(first, schema.IntType) and first.ge is not None:
-        least = first.ge  # and not `le`: see `contract.Seq`
+        least = first.ge  # not `le`: see `contract.Seq`
         return _Field(name, f"an integer >= {least}", lambda value: type(value) is int and value >= least,
                       is_text=False)
     if isinstance(first, schema.DictType):

@@ -33,6 +33,7 @@ from rulesengine.events.contract import (
 )
 from rulesengine.events.diagnose import TAG, problems
 from rulesengine.events.parquet import ParquetUnavailable, event_lines, is_parquet
+from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import (
     has_unicode_escape,
     key_offset,
@@ -142,33 +143,39 @@ def _checked_line(raw: bytes, position: Position) -> LoadedLine:
     closes = tag == _ENDED
     record_class = _RECORD_OF.get(tag) if type(tag) is str else None
     event = None if record_class is None else _converted(record, record_class, position, raw)
-    if event is not None:
-        return LoadedLine(position, raw, event, event.interaction, (), closes)
-    found = problems(record)
-    if found or record_class is None:
-        interaction = None if any(problem.field == "interaction" for problem in found) else record["interaction"]
-        return LoadedLine(position, raw, None, interaction, tuple(
-            field_problem(raw, position, problem.code, problem.field, problem.message, problem.hint)
-            for problem in found), closes)
-    # valid, with a field of the contract that its event type does not have: ignored
-    event = _placed(msgspec.convert(_own_fields(record, record_class), record_class), record, position, raw)
+    if event is None:
+        found = problems(record)
+        if found or record_class is None:
+            interaction = None if any(problem.field == "interaction" for problem in found) else record["interaction"]
+            return LoadedLine(position, raw, None, interaction, tuple(
+                field_problem(raw, position, problem.code, problem.field, problem.message, problem.hint)
+                for problem in found), closes)
+        # valid, with a field of the contract that its event type does not have: ignored
+        event = _converted(record, record_class, position, raw, foreign_checked=True)
+        if event is None:
+            raise AssertionError(f"the record class refuses a line the diagnostic pass accepts: {raw!r}")
     return LoadedLine(position, raw, event, event.interaction, (), closes)
 
 
-def _converted(record: dict[str, Any], record_class: type[AnyEvent], position: Position,
-               raw: bytes) -> AnyEvent | None:
+def _converted(record: dict[str, Any], record_class: type[AnyEvent], position: Position, raw: bytes,
+               foreign_checked: bool = False) -> AnyEvent | None:
     """The event of a line read as a dict, when msgspec holds its fields to the class of its
-    event type and it has no field of the contract that its event type does not have.
+    event type, its timestamp reads, and it has no field of the contract that its event
+    type does not have (unless the diagnostic pass has checked them: `foreign_checked`).
 
     The usual line the decoder refuses is a valid one with fields outside the contract:
     its own fields are checked as the decoder checks them, and the others ignored.
     """
-    if not _FOREIGN_FIELDS[record_class].isdisjoint(record):
+    if not foreign_checked and not _FOREIGN_FIELDS[record_class].isdisjoint(record):
         return None
     try:
         event = msgspec.convert(_own_fields(record, record_class), record_class)
     except msgspec.ValidationError:
         return None
+    ms = timestamp_ms(event.ts)
+    if ms is None:
+        return None
+    force_setattr(event, "ms", ms)
     return _placed(event, record, position, raw)
 
 
@@ -193,7 +200,7 @@ def _decoded_event(raw: bytes, position: Position) -> AnyEvent | None:
     """The event of a line that the diagnostic pass finds no problem in, else None.
 
     msgspec decodes the line into the class of its event type, checking every field's
-    type, enumeration and presence in C, and the timestamp as the event is made. Any
+    type, enumeration and presence in C; then its timestamp is read (`ms`). Any
     doubt (a problem, a field outside the event type, a line orjson would refuse)
     returns None, and the line goes to the diagnostic pass, which says exactly what is
     wrong with it, or keeps its event. It must never accept a line the diagnostic pass
@@ -211,17 +218,20 @@ def _decoded_event(raw: bytes, position: Position) -> AnyEvent | None:
     # a `source` key (outside the contract) is decoded as a `Position`, which skims fields
     # of its own; msgspec reads an integer past 64 bits exactly, orjson as a float: either
     # way, the line is left to the diagnostic pass
-    if event.source is not NOWHERE or event.seq > _LARGEST_INT:
+    ms = timestamp_ms(event.ts)
+    if ms is None or event.source is not NOWHERE or event.seq > _LARGEST_INT:
         return None
-    if event.data:
-        if too_deep(raw, MAX_NESTING) is not None:
+    force_setattr(event, "ms", ms)
+    if event.data is not NO_DATA:
+        if not event.data:  # `{}`
+            force_setattr(event, "data", NO_DATA)
+        elif too_deep(raw, MAX_NESTING) is not None:
             return None
-        try:
-            return _placed(event, orjson.loads(raw), position, raw)
-        except orjson.JSONDecodeError:
-            return None
-    if event.data is not NO_DATA:  # `{}`
-        force_setattr(event, "data", NO_DATA)
+        else:
+            try:
+                return _placed(event, orjson.loads(raw), position, raw)
+            except orjson.JSONDecodeError:
+                return None
     force_setattr(event, "source", position)
     force_setattr(event, "raw", raw)
     return event
