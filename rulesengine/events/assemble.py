@@ -163,7 +163,7 @@ class Assembler:
         """Take one line, as `loader.read_line` or `parse_line` gives it; return what it
         completes, if anything (`feed` without a generator, and without counting the line:
         `counts` must already say which line this is)."""
-        if isinstance(line, LoadedLine):
+        if type(line) is LoadedLine:
             if line.event is None:
                 return self._take_broken(line)
             line = line.event

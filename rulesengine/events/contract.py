@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, Literal, TypeAlias, get_args
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, get_args
 
 import msgspec
 
@@ -179,4 +179,12 @@ AnyEvent: TypeAlias = InteractionCreated | Step | CustomerLeft | InteractionEnde
 
 RECORDS: tuple[type[AnyEvent], ...] = get_args(AnyEvent)
 EVENT_TYPES: tuple[str, ...] = tuple(record.event for record in RECORDS)
-PARTY_EVENT_TYPES: tuple[str, ...] = tuple(record.event for record in get_args(Step))
+#: the event types of a party's steps, and of its first steps, spelled out: code that tells
+#: events apart tests `event.event in PARTY_EVENT_TYPES`, which a type checker narrows on,
+#: and which is several times quicker than `isinstance` with a Struct class
+PARTY_EVENT_TYPES: Final = ("party.entered", "party.invited", "party.accepted", "party.rejected", "party.revoked",
+                            "party.held", "party.retrieved", "party.left")
+FIRST_STEP_TYPES: Final = ("party.entered", "party.invited")
+if (PARTY_EVENT_TYPES != tuple(record.event for record in get_args(Step))
+        or FIRST_STEP_TYPES != (PartyEntered.event, PartyInvited.event)):
+    raise TypeError("PARTY_EVENT_TYPES and FIRST_STEP_TYPES must name the steps of the record classes")

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, final
 
 import attrs
 import msgspec
@@ -60,6 +60,7 @@ class InputError(Exception):
     """An input that cannot be read at all (missing file, directory, no permission)."""
 
 
+@final  # so that `type(line) is LoadedLine`, much quicker than `isinstance`, narrows too
 class LoadedLine(msgspec.Struct, frozen=True, gc=False):
     """One event line as read: its event when valid, otherwise what is wrong with it.
 
@@ -105,7 +106,7 @@ def field_problem(raw: bytes, position: Position, code: str, field: str, message
 def parse_line(raw: bytes, path: str, line: int) -> LoadedLine:
     """Validate one non-blank line (without its line ending) into an event or diagnostics."""
     read = read_line(raw, path, line)
-    if isinstance(read, LoadedLine):
+    if type(read) is LoadedLine:
         return read
     return LoadedLine(read.source, raw, read, read.interaction, (), read.event == _ENDED)
 

@@ -14,6 +14,8 @@ import msgspec
 
 from rulesengine.diagnostics import Diagnostic, did_you_mean
 from rulesengine.events.contract import (
+    FIRST_STEP_TYPES,
+    PARTY_EVENT_TYPES,
     AnyEvent,
     Event,
     PartyEntered,
@@ -32,8 +34,6 @@ _LEFT = "party.left"
 _HELD = "party.held"
 _RETRIEVED = "party.retrieved"
 _OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
-#: the events that start a party
-_FIRSTS = (PartyEntered, PartyInvited)
 
 
 class _Party(msgspec.Struct, gc=False):
@@ -102,10 +102,10 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
             if inviter is None or inviter.ended is not None:
                 hints = hints or _Hints(events)
                 problems.append(_by_problem(event, by, None if inviter is None else inviter.ended, hints))
-        if not isinstance(event, PartyEvent):  # a `party` on another event names no party
+        if event.event not in PARTY_EVENT_TYPES:  # a `party` on another event names no party
             continue
         party = parties.get(event.party)
-        if isinstance(event, _FIRSTS):
+        if event.event in FIRST_STEP_TYPES:
             if party is not None:
                 problems.append(_problem(
                     event, "E117", "party", f"party id '{event.party}' is reused (first at "
@@ -169,7 +169,7 @@ class _Hints:
     def named(self) -> dict[str, PartyEntered | PartyInvited]:
         """Each party id's first `party.entered` or `party.invited`."""
         if self._named is None:
-            self._named = {event.party: event for event in reversed(self._events) if isinstance(event, _FIRSTS)}
+            self._named = {event.party: event for event in reversed(self._events) if isinstance(event, (PartyEntered, PartyInvited))}
         return self._named
 
     def closest(self, code: str, name: str) -> str | None:

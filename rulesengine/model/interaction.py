@@ -21,12 +21,12 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from rulesengine.events.contract import (
+    FIRST_STEP_TYPES,
     NO_DATA,
+    PARTY_EVENT_TYPES,
     AnyEvent,
     Event,
-    InteractionCreated,
     PartyEntered,
-    PartyEvent,
     PartyInvited,
     Step,  # a party's step, as rules see it: the event that made it
 )
@@ -35,8 +35,7 @@ if TYPE_CHECKING:  # networkx is loaded only by the commands that draw or analys
     import networkx as nx  # type: ignore[import-untyped]
 
 #: the event types that start a participation
-FIRST_STEPS = ("party.entered", "party.invited")
-_FIRSTS = (PartyEntered, PartyInvited)
+FIRST_STEPS = FIRST_STEP_TYPES
 #: a phase: the moments that began and ended each of its stretches
 Phase = tuple[tuple[Event, Event], ...]
 _NO_PHASE: Phase = ()
@@ -227,9 +226,9 @@ class InteractionModel:
         by_id: dict[str, Party] = {}
         parties: list[Party] = []
         for event in events:
-            if not isinstance(event, PartyEvent):
+            if event.event not in PARTY_EVENT_TYPES:
                 name = event.event
-                if isinstance(event, InteractionCreated):
+                if event.event == "interaction.created":
                     self.media = event.media
                 elif name == "customer.left":
                     self.customer_left = self.customer_left or event
@@ -238,7 +237,7 @@ class InteractionModel:
                 if event.data:
                     shared = {**(shared or {}), **event.data}
                 continue
-            if isinstance(event, _FIRSTS):  # well formed: a party's first event, and only that
+            if event.event in FIRST_STEP_TYPES:  # well formed: a party's first event, and only that
                 by = by_id.get(event.by) if event.by is not None else None
                 party = by_id[event.party] = Party(event, len(parties), by, NO_DATA)
                 parties.append(party)
