@@ -28,7 +28,7 @@ from rulesengine.cli.destination import USAGE_OR_INPUT_ERROR, add_output, check_
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Assembler, Rejection
-from rulesengine.events.contract import Event
+from rulesengine.events.contract import AnyEvent
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
 from rulesengine.events.wellformed import problems_of
 from rulesengine.output.files import Output, OutputError
@@ -100,7 +100,7 @@ def adapter_options(args: argparse.Namespace) -> Options:
 
 
 def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
-            ) -> Iterator[Rejection | list[tuple[bytes, Event]]]:
+            ) -> Iterator[Rejection | list[tuple[bytes, AnyEvent]]]:
     """Each interaction's events as event lines and the `Event`s the loader reads from them, or
     the rejection of what could not be mapped or would break the contract."""
     for item in items:
@@ -110,7 +110,7 @@ def checked(items: Iterable[Converted | Unmapped], stats: ConversionStats
         place = item.place
         lines = [orjson.dumps(event) for event in item.events]
         read = [read_line(line, place.path, place.line or 1) for line in lines]
-        events = [event for event in read if isinstance(event, Event)]
+        events = [event for event in read if not isinstance(event, LoadedLine)]
         problems = [diagnostic for event in read if isinstance(event, LoadedLine) for diagnostic in event.diagnostics]
         problems = problems or problems_of(events)
         if problems:

@@ -21,8 +21,8 @@ from operator import attrgetter
 import attrs
 import msgspec
 
-from rulesengine.diagnostics import Diagnostic, Severity
-from rulesengine.events.contract import Event
+from rulesengine.diagnostics import Diagnostic, Position, Severity
+from rulesengine.events.contract import AnyEvent, Event
 from rulesengine.events.read import LoadedLine, ReadCounts, field_problem, read_lines
 from rulesengine.events.wellformed import LISTED_PER_CODE, problems_of
 from rulesengine.speedups.recent_ids import RecentIds, fingerprint
@@ -35,9 +35,14 @@ class Interaction(msgspec.Struct, frozen=True, gc=False):
     """A complete, well-formed interaction, its events sorted by `seq` (a `msgspec.Struct`, like `Event`)."""
 
     id: str
-    events: tuple[Event, ...]
+    events: tuple[AnyEvent, ...]
     #: evaluated while still open (no `interaction.ended` yet), on request
     provisional: bool = False
+
+
+def _diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """`tuple` as a converter whose type mypy can follow."""
+    return tuple(diagnostics)
 
 
 @attrs.frozen
@@ -49,7 +54,7 @@ class Rejection:
     """
 
     interaction: str | None
-    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=tuple)
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=_diagnostics)
     kind: str = attrs.field(default=REJECTED, validator=attrs.validators.in_((REJECTED, LATE)))
 
     def to_json(self) -> dict:
@@ -80,7 +85,7 @@ class _Open(msgspec.Struct, gc=False):
     """What is known so far about one interaction that has not ended (one per interaction)."""
 
     mark: int  # the id's `fingerprint`, remembered once the interaction is done
-    events: list[Event]
+    events: list[AnyEvent]
     poison: _Findings | None = None  # the problems of its broken lines, if any
 
 
@@ -146,7 +151,7 @@ class Assembler:
         """How many completed interaction ids are kept for spotting late events."""
         return len(self._done)
 
-    def feed(self, line: Event | LoadedLine) -> Iterator[Interaction | Rejection]:
+    def feed(self, line: AnyEvent | LoadedLine) -> Iterator[Interaction | Rejection]:
         """Take one line; produce whatever it completes."""
         if self.counts_fed:
             self.counts.lines += 1
@@ -154,46 +159,56 @@ class Assembler:
         if item is not None:
             yield item
 
-    def take(self, line: Event | LoadedLine) -> Interaction | Rejection | None:
+    def take(self, line: AnyEvent | LoadedLine) -> Interaction | Rejection | None:
         """Take one line, as `loader.read_line` or `parse_line` gives it; return what it
         completes, if anything (`feed` without a generator, and without counting the line:
         `counts` must already say which line this is)."""
-        if type(line) is LoadedLine and line.event is not None:
+        if type(line) is LoadedLine:
+            if line.event is None:
+                return self._take_broken(line)
             line = line.event
         interaction = line.interaction
         state = self._open.get(interaction)
-        if state is not None and type(line) is Event:  # the usual line: one more event
-            state.events.append(line)
-            return self._close(interaction, state) if line.event == _ENDED else None
+        if state is None:  # the interaction's first line, or a late one
+            state = self._opened(interaction)
+            if state is None:
+                self.stats.events += 1  # a late event is still a valid line
+                return Rejection(interaction, (_late(line.raw, line.source, interaction),), LATE)
+        state.events.append(line)
+        return self._close(interaction, state) if line.event == _ENDED else None
+
+    def _take_broken(self, line: LoadedLine) -> Interaction | Rejection | None:
+        """A line that failed its own checks: it rejects its interaction, or, with no readable
+        interaction id, itself."""
         stats = self.stats
-        if type(line) is Event:
-            diagnostics: tuple[Diagnostic, ...] = ()
-            closes = line.event == _ENDED
-        else:
-            stats.bad_lines += 1
-            diagnostics, closes = line.diagnostics, line.closes
-            if interaction is None:
-                stats.rejected += 1
-                return Rejection(None, diagnostics)
+        stats.bad_lines += 1
+        interaction, diagnostics = line.interaction, line.diagnostics
+        if interaction is None:
+            stats.rejected += 1
+            return Rejection(None, diagnostics)
+        state = self._open.get(interaction)
         if state is None:
-            mark = fingerprint(interaction)
-            done = self._done
-            if self.counts.lines >= done.due:
-                done.forget(self.counts.lines)
-            if mark in done:
-                stats.late_events += 1
-                if type(line) is Event:
-                    stats.events += 1  # a late event is still a valid line
-                return Rejection(interaction, (_late(line), *diagnostics), LATE)
-            state = self._open[interaction] = _Open(mark, [])
-            stats.interactions += 1
-        if diagnostics:
-            if state.poison is None:
-                state.poison = _Findings()
-            state.poison.add(diagnostics)
-        else:
-            state.events.append(line)
-        return self._close(interaction, state) if closes else None
+            state = self._opened(interaction)
+            if state is None:
+                return Rejection(interaction, (_late(line.raw, line.position, interaction), *diagnostics), LATE)
+        if state.poison is None:
+            state.poison = _Findings()
+        state.poison.add(diagnostics)
+        return self._close(interaction, state) if line.closes else None
+
+    def _opened(self, interaction: str) -> _Open | None:
+        """The state of an interaction that is not open; None, counted as a late event,
+        when it was completed within the window."""
+        mark = fingerprint(interaction)
+        done = self._done
+        if self.counts.lines >= done.due:
+            done.forget(self.counts.lines)
+        if mark in done:
+            self.stats.late_events += 1
+            return None
+        state = self._open[interaction] = _Open(mark, [])
+        self.stats.interactions += 1
+        return state
 
     def _close(self, interaction: str, state: _Open) -> Interaction | Rejection:
         del self._open[interaction]
@@ -226,11 +241,10 @@ class Assembler:
         return Interaction(interaction, tuple(events), provisional=not ended)
 
 
-def _late(line: Event | LoadedLine) -> Diagnostic:
-    position = line.source if type(line) is Event else line.position
+def _late(raw: bytes, position: Position, interaction: str) -> Diagnostic:
     return field_problem(
-        line.raw, position, "E130", "interaction",
-        f"late event: interaction '{line.interaction}' was already evaluated",
+        raw, position, "E130", "interaction",
+        f"late event: interaction '{interaction}' was already evaluated",
         "every event of an interaction must arrive before its interaction.ended",
     )
 
@@ -247,7 +261,7 @@ def assemble(sources: Sequence[str], *, include_open: bool = False,
     yield from assemble_lines(read_lines(sources, counts), assembler)
 
 
-def assemble_lines(lines: Iterable[Event | LoadedLine], assembler: Assembler) -> Iterator[Interaction | Rejection]:
+def assemble_lines(lines: Iterable[AnyEvent | LoadedLine], assembler: Assembler) -> Iterator[Interaction | Rejection]:
     """Drive `assembler` over already loaded lines, then finish it.
 
     `stats.lines` is brought up to date whenever something is produced, from the
@@ -266,7 +280,7 @@ def assemble_lines(lines: Iterable[Event | LoadedLine], assembler: Assembler) ->
     yield from assembler.finish()
 
 
-def _counted(lines: Iterable[Event | LoadedLine], counts: ReadCounts) -> Iterator[Event | LoadedLine]:
+def _counted(lines: Iterable[AnyEvent | LoadedLine], counts: ReadCounts) -> Iterator[AnyEvent | LoadedLine]:
     for line in lines:
         counts.lines += 1
         yield line

@@ -85,8 +85,18 @@ class _Chat:
     who is left to leave.
     """
 
-    __slots__ = ("interaction", "ms", "rng", "events", "open", "_counts", "_agents", "_invited_at",
-                 "_inbound", "_delays")
+    __slots__ = (
+        "_agents",
+        "_counts",
+        "_delays",
+        "_inbound",
+        "_invited_at",
+        "events",
+        "interaction",
+        "ms",
+        "open",
+        "rng",
+    )
 
     def __init__(self, interaction: str, ms: int, rng: random.Random, flow: str,
                  delays: dict[str, tuple[float, float]] = DELAYS) -> None:

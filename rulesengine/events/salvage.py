@@ -42,7 +42,7 @@ def top_level_keys(raw: bytes) -> Iterator[tuple[bytes, int, int]]:
             if token is None:
                 return
             at = token.end()
-            bracket = raw[token.start()]
+            bracket: int | None = raw[token.start()]
             if bracket == _QUOTE:
                 colon = _COLON.match(raw, at)
                 if colon is not None:
@@ -138,7 +138,8 @@ def too_deep(raw: bytes, most: int) -> int | None:
 def _next_bracket(raw: bytes, at: int) -> tuple[int | None, int]:
     """The next bracket from `at` outside strings, and where the text goes on after it;
     None at the end of the line or of the text that can be followed (a string cut short)."""
-    at = _FILLER.match(raw, at).end()
+    filler = _FILLER.match(raw, at)  # it matches the empty string too
+    at = at if filler is None else filler.end()
     if at >= len(raw) or raw[at] == _QUOTE:
         return None, at
     return raw[at], at + 1

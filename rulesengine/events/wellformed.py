@@ -13,7 +13,15 @@ from collections.abc import Sequence
 import msgspec
 
 from rulesengine.diagnostics import Diagnostic, did_you_mean
-from rulesengine.events.contract import PARTY_EVENT_TYPES, Event
+from rulesengine.events.contract import (
+    FIRST_STEP_TYPES,
+    PARTY_EVENT_TYPES,
+    AnyEvent,
+    Event,
+    PartyEntered,
+    PartyEvent,
+    PartyInvited,
+)
 from rulesengine.events.read import field_problem
 
 #: problems of one code listed for one interaction; the rest are counted in a note
@@ -26,15 +34,13 @@ _LEFT = "party.left"
 _HELD = "party.held"
 _RETRIEVED = "party.retrieved"
 _OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
-_FIRSTS = frozenset({"party.entered", "party.invited"})
-_PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
 
 
 class _Party(msgspec.Struct, gc=False):
     """A party as the well-formedness walk has seen it so far."""
 
     kind: str
-    first: Event
+    first: PartyEntered | PartyInvited
     outcome: Event | None = None
     ended: Event | None = None  # left, rejected or revoked: no longer open
     held: Event | None = None  # the party.held of a hold still going on
@@ -45,7 +51,7 @@ def _problem(event: Event, code: str, field: str, message: str, hint: str) -> Di
     return field_problem(event.raw, event.source, code, field, message, hint)
 
 
-def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
+def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
     """Every broken well-formedness rule of one interaction (events sorted by `seq`).
 
     Every interaction passes through here, nearly all of them well formed: one walk
@@ -59,7 +65,7 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
     created: Event | None = None
     ended: Event | None = None
     previous: Event | None = None
-    before_created: list[Event] = []
+    before_created: list[AnyEvent] = []
     for event in events:
         name, seq = event.event, event.seq
         if created is None:
@@ -95,11 +101,11 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
             inviter = parties.get(by)
             if inviter is None or inviter.ended is not None:
                 hints = hints or _Hints(events)
-                problems.append(_by_problem(event, inviter, hints))
-        if event.party is None or name not in _PARTY_EVENTS:
+                problems.append(_by_problem(event, by, None if inviter is None else inviter.ended, hints))
+        if event.event not in PARTY_EVENT_TYPES:  # a `party` on another event names no party
             continue
         party = parties.get(event.party)
-        if name in _FIRSTS:
+        if event.event in FIRST_STEP_TYPES:
             if party is not None:
                 problems.append(_problem(
                     event, "E117", "party", f"party id '{event.party}' is reused (first at "
@@ -111,13 +117,14 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
                     or "a party's first event is party.entered or party.invited")
             problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
         elif name in _OUTCOMES:
-            if party.kind != "agent" or party.outcome is not None or party.ended is not None:
-                problems.append(_outcome_problem(event, party))
+            problem = _outcome_problem(event, party)
+            if problem is not None:
+                problems.append(problem)
             else:
                 party.outcome = event
                 if name != _ACCEPTED:
                     party.ended = event
-        elif name == _HELD or name == _RETRIEVED:
+        elif name in (_HELD, _RETRIEVED):
             problem = _hold_problem(event, party)
             if problem is not None:
                 problems.append(problem)
@@ -126,7 +133,7 @@ def problems_of(events: Sequence[Event]) -> list[Diagnostic]:
         else:
             left = party.ended
             if left is not None and left.event == _LEFT:
-                problems.append(_gone(event, party))
+                problems.append(_gone(event, left))
             elif party.kind == "agent" and (party.outcome is None or party.outcome.event != _ACCEPTED):
                 problems.append(_left_unaccepted(event, party))
             party.ended = left or event
@@ -151,18 +158,19 @@ class _Hints:
     (`LISTED_PER_CODE`): an interaction with thousands of unknown names stays linear.
     """
 
-    __slots__ = ("_events", "_named", "_given")
+    __slots__ = ("_events", "_given", "_named")
 
-    def __init__(self, events: Sequence[Event]) -> None:
+    def __init__(self, events: Sequence[AnyEvent]) -> None:
         self._events = events
-        self._named: dict[str, Event] | None = None
+        self._named: dict[str, PartyEntered | PartyInvited] | None = None
         self._given: dict[str, int] = {}
 
     @property
-    def named(self) -> dict[str, Event]:
+    def named(self) -> dict[str, PartyEntered | PartyInvited]:
         """Each party id's first `party.entered` or `party.invited`."""
         if self._named is None:
-            self._named = {event.party: event for event in reversed(self._events) if event.event in _FIRSTS}
+            self._named = {event.party: event for event in reversed(self._events)
+                           if isinstance(event, PartyEntered | PartyInvited)}
         return self._named
 
     def closest(self, code: str, name: str) -> str | None:
@@ -171,7 +179,8 @@ class _Hints:
         return did_you_mean(name, self.named) if given <= LISTED_PER_CODE else None
 
 
-def _outcome_problem(event: Event, party: _Party) -> Diagnostic:
+def _outcome_problem(event: PartyEvent, party: _Party) -> Diagnostic | None:
+    """An answer of a party that is no invited agent, or that already had its answer or ended."""
     if party.kind != "agent":
         return _problem(event, "E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
                         "only invited agents accept, reject or have their invitation revoked")
@@ -179,13 +188,13 @@ def _outcome_problem(event: Event, party: _Party) -> Diagnostic:
         return _problem(
             event, "E119", "event", f"party '{event.party}' already had {party.outcome.event} at "
             f"{_where(party.outcome, event)}", "an invitation ends in one of accepted, rejected, revoked")
-    return _gone(event, party)
+    return None if party.ended is None else _gone(event, party.ended)
 
 
-def _hold_problem(event: Event, party: _Party) -> Diagnostic | None:
+def _hold_problem(event: PartyEvent, party: _Party) -> Diagnostic | None:
     """A hold that starts while the agent is not connected, or ends while there is none."""
     if party.ended is not None:
-        return _gone(event, party)
+        return _gone(event, party.ended)
     if event.event == _HELD:
         if party.kind != "agent" or party.outcome is None or party.outcome.event != _ACCEPTED:
             what = "it never accepted" if party.kind == "agent" else f"it is a {party.kind}"
@@ -202,27 +211,26 @@ def _hold_problem(event: Event, party: _Party) -> Diagnostic | None:
     return None
 
 
-def _left_unaccepted(event: Event, party: _Party) -> Diagnostic:
+def _left_unaccepted(event: PartyEvent, party: _Party) -> Diagnostic:
     how = f"its invitation ended with {party.outcome.event}" if party.outcome else "it never accepted"
     return _problem(event, "E120", "event", f"agent party '{event.party}' left but {how}",
                     "an agent leaves only after party.accepted; an unanswered invitation "
                     "ends with party.rejected or party.revoked")
 
 
-def _gone(event: Event, party: _Party) -> Diagnostic:
+def _gone(event: PartyEvent, ended: Event) -> Diagnostic:
     return _problem(
         event, "E121", "event", f"{event.event} for party '{event.party}', which already ended "
-        f"({party.ended.event} at {_where(party.ended, event)})",
+        f"({ended.event} at {_where(ended, event)})",
         "nothing happens to a party after it left, was rejected or was revoked")
 
 
-def _by_problem(event: Event, inviter: _Party | None, hints: _Hints) -> Diagnostic:
-    """`by` names a party that is unknown, not open yet or already ended."""
-    by = event.by
-    if inviter is not None:
+def _by_problem(event: Event, by: str, ended: Event | None, hints: _Hints) -> Diagnostic:
+    """`by` names a party that is unknown, not open yet or already ended (`ended`)."""
+    if ended is not None:
         return _problem(
             event, "E123", "by", f"'by' names party '{by}', which already ended "
-            f"({inviter.ended.event} at {_where(inviter.ended, event)})",
+            f"({ended.event} at {_where(ended, event)})",
             "the party that causes an event must still be there")
     named = hints.named
     if by not in named:

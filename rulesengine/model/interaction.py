@@ -18,17 +18,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rulesengine.events.contract import NO_DATA, Event
+from rulesengine.events.contract import (
+    FIRST_STEP_TYPES,
+    NO_DATA,
+    PARTY_EVENT_TYPES,
+    AnyEvent,
+    Event,
+    PartyEntered,
+    PartyInvited,
+    Step,  # a party's step, as rules see it: the event that made it
+)
 
 if TYPE_CHECKING:  # networkx is loaded only by the commands that draw or analyse graphs
     import networkx as nx
 
-#: a party's step, as rules see it: the event that made it
-Step = Event
 #: the event types that start a participation
-FIRST_STEPS = ("party.entered", "party.invited")
+FIRST_STEPS = FIRST_STEP_TYPES
 #: a phase: the moments that began and ended each of its stretches
 Phase = tuple[tuple[Event, Event], ...]
 _NO_PHASE: Phase = ()
@@ -44,28 +51,60 @@ class Party:
     """
 
     __slots__ = (
-        "id", "index", "kind", "resource", "intent", "visibility", "by", "events", "brought_in",
-        "start", "end", "invited", "accepted", "rejected", "revoked", "left", "holds",
-        "alert_ms", "engage_ms", "stay_ms", "_reached", "_path", "_data", "_shared_data", "__dict__",
+        "__dict__",
+        "_data",
+        "_path",
+        "_reached",
+        "_shared_data",
+        "accepted",
+        "alert_ms",
+        "brought_in",
+        "by",
+        "end",
+        "engage_ms",
+        "events",
+        "holds",
+        "id",
+        "index",
+        "intent",
+        "invited",
+        "kind",
+        "left",
+        "rejected",
+        "resource",
+        "revoked",
+        "start",
+        "stay_ms",
+        "visibility",
     )
+    #: set by the `InteractionModel` once every event is read
+    end: Event
+    alert_ms: int | None
+    engage_ms: int | None
+    stay_ms: int
 
-    def __init__(self, first: Event, index: int, by: Party | None, shared_data: Mapping) -> None:
+    def __init__(self, first: PartyEntered | PartyInvited, index: int, by: Party | None,
+                 shared_data: Mapping[str, Any]) -> None:
         self.id = first.party
         self.index = index
-        self.kind = first.kind
+        self.kind: str = first.kind
         self.resource = first.resource
-        self.intent = first.intent
-        self.visibility = first.visibility or "unknown"
+        self.intent: str | None = first.intent
+        self.visibility: str = first.visibility or "unknown"
         self.by = by
-        self.events: list[Event] = [first]
+        self.events: list[Step] = [first]
         self.brought_in: list[Party] = []
-        self.start = first
-        self.invited = first if first.event == "party.invited" else None
-        self.accepted = self.rejected = self.revoked = self.left = None
-        self.holds: list[list[Event]] = []
+        self.start: PartyEntered | PartyInvited = first
+        self.invited: Event | None = first if first.event == "party.invited" else None
+        self.accepted: Event | None = None
+        self.rejected: Event | None = None
+        self.revoked: Event | None = None
+        self.left: Event | None = None
+        #: each hold: its `party.held`, and its `party.retrieved` once there is one
+        self.holds: list[tuple[Event, Event | None]] = []
         self._reached: list[Party] | None = None
         self._path: list[Party] | None = None
-        self._data: Mapping | None = None
+        self._data: Mapping[str, Any] | None = None
         self._shared_data = shared_data
 
     def __repr__(self) -> str:
@@ -143,7 +182,7 @@ class Party:
     # ---- attached data ------------------------------------------------------------
 
     @property
-    def data(self) -> Mapping:
+    def data(self) -> Mapping[str, Any]:
         """The attached data this party saw: the interaction's, then its own events' on top,
         later events winning."""
         if self._data is None:
@@ -173,9 +212,9 @@ class InteractionModel:
     still open; `customer_left` the `customer.left` event, or None.
     """
 
-    __slots__ = ("id", "events", "parties", "by_id", "media", "customer_left", "ended", "provisional", "data")
+    __slots__ = ("by_id", "customer_left", "data", "ended", "events", "id", "media", "parties", "provisional")
 
-    def __init__(self, interaction: str, events: Sequence[Event], *, provisional: bool = False) -> None:
+    def __init__(self, interaction: str, events: Sequence[AnyEvent], *, provisional: bool = False) -> None:
         """`events` are those of a well-formed interaction in `seq` order (as assembled)."""
         self.id = interaction
         self.events = events
@@ -183,13 +222,13 @@ class InteractionModel:
         self.media: str | None = None
         self.customer_left: Event | None = None
         ended: Event | None = None
-        shared: dict | None = None
+        shared: dict[str, Any] | None = None
         by_id: dict[str, Party] = {}
         parties: list[Party] = []
         for event in events:
-            name = event.event
-            if not name.startswith("party."):  # a `party` on another event names no party
-                if name == "interaction.created":
+            if event.event not in PARTY_EVENT_TYPES:
+                name = event.event
+                if event.event == "interaction.created":
                     self.media = event.media
                 elif name == "customer.left":
                     self.customer_left = self.customer_left or event
@@ -198,29 +237,30 @@ class InteractionModel:
                 if event.data:
                     shared = {**(shared or {}), **event.data}
                 continue
-            party = by_id.get(event.party)
-            if party is None:
+            if event.event in FIRST_STEP_TYPES:  # well formed: a party's first event, and only that
                 by = by_id.get(event.by) if event.by is not None else None
                 party = by_id[event.party] = Party(event, len(parties), by, NO_DATA)
                 parties.append(party)
                 if by is not None:
                     by.brought_in.append(party)
                 continue
+            party = by_id[event.party]
             party.events.append(event)
-            if name == "party.accepted":
+            step = event.event
+            if step == "party.accepted":
                 party.accepted = event
-            elif name == "party.left":
+            elif step == "party.left":
                 party.left = event
-            elif name == "party.held":
-                party.holds.append([event, None])
-            elif name == "party.retrieved":
-                party.holds[-1][1] = event
-            elif name == "party.revoked":
+            elif step == "party.held":
+                party.holds.append((event, None))
+            elif step == "party.retrieved":
+                party.holds[-1] = (party.holds[-1][0], event)
+            elif step == "party.revoked":
                 party.revoked = event
-            elif name == "party.rejected":
+            elif step == "party.rejected":
                 party.rejected = event
         self.ended = ended = ended or events[-1]
-        self.data: Mapping = NO_DATA if shared is None else shared
+        self.data: Mapping[str, Any] = NO_DATA if shared is None else shared
         for party in parties:
             if shared is not None:
                 party._shared_data = shared
@@ -245,7 +285,8 @@ class InteractionModel:
         dropped rather than at the next garbage collection (the main job makes millions)."""
         for party in self.parties:
             party.by = None
-            party.brought_in = party._reached = party._path = None
+            party.brought_in.clear()
+            party._reached = party._path = None
 
     def to_networkx(self) -> nx.DiGraph:
         """The model as a directed graph: a node per party (attribute `party`), an edge from
@@ -253,7 +294,7 @@ class InteractionModel:
         and `seq` of the event that brought it in."""
         import networkx as nx
 
-        graph = nx.DiGraph(interaction=self.id)
+        graph: nx.DiGraph = nx.DiGraph(interaction=self.id)
         for party in self.parties:
             graph.add_node(party.id, party=party)
         for party in self.parties:

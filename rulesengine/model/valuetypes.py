@@ -52,7 +52,7 @@ def enumeration(name: str, values) -> Type:
 
 def describe(type_: Type) -> str:
     """How a message names the type: `a duration`, `a party`, `one of kind's words`."""
-    if type_.is_enum:
+    if type_.values is not None:
         return f"a {type_.name} ({', '.join(sorted(type_.values))})"
     article = "an" if type_.name[0] in "aeiou" else "a"
     return {"parties": "a list of parties", "none": "none"}.get(type_.name, f"{article} {type_.name}")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import orjson
 
 from rulesengine.decide.decision import Decision
-from rulesengine.events.contract import Event
+from rulesengine.events.contract import Event, InteractionCreated, PartyEntered, PartyEvent, PartyInvited, Step
 from rulesengine.model.interaction import InteractionModel, Party, relation_into
 from rulesengine.output.diagram_words import brought_in, elapsed, step
 
@@ -81,11 +81,11 @@ def to_mermaid(model: InteractionModel, decisions: Sequence[Decision] | None = N
     started = model.events[0].ms
     for event in model.events:
         at = elapsed(event.ms - started)
-        if event.event in ("party.entered", "party.invited"):
+        if isinstance(event, PartyEntered | PartyInvited):
             source = lanes[event.by] if event.by else "C"
             words = brought_in(model.party(event.party), model.media)
             lines.append(f"    {source}->>{lanes[event.party]}: {at} {_text(words)}")
-        elif event.event.startswith("party."):
+        elif isinstance(event, PartyEvent):
             lines.append(f"    Note over {lanes[event.party]}: {at} {_text(step(event))}")
         else:
             lines.append(f"    Note over C: {at} {_text(_customer_step(event))}")
@@ -96,7 +96,7 @@ def to_mermaid(model: InteractionModel, decisions: Sequence[Decision] | None = N
 def _customer_step(event: Event) -> str:
     """What an event of the interaction as a whole says on the customer's lane; its start
     carries the clock time the `+` times count from."""
-    if event.event == "interaction.created":
+    if isinstance(event, InteractionCreated):
         media = event.media or "interaction"
         return f"starts {'an' if media[:1].lower() in 'aeiou' else 'a'} {media} ({event.ts})"
     if event.event == "customer.left":
@@ -131,7 +131,7 @@ def to_dot(model: InteractionModel, decisions: Sequence[Decision] | None = None)
     return "\n".join(lines) + "\n"
 
 
-def _step_json(event: Event) -> dict:
+def _step_json(event: Step) -> dict:
     return {"step": event.event.removeprefix("party."), "seq": event.seq, "ms": event.ms, "reason": event.reason,
             "intent": event.intent, "visibility": event.visibility, "by": event.by}
 

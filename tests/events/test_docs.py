@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rulesengine.events import assemble, read, wellformed
+from rulesengine.events import assemble, diagnose, read, wellformed
 
 DOCS = Path(__file__).parents[2] / "docs" / "events.md"
 
 
 def emitted_codes() -> set[str]:
-    text = "".join(Path(module.__file__).read_text() for module in (read, assemble, wellformed))
+    text = "".join(Path(module.__file__).read_text() for module in (read, diagnose, assemble, wellformed))
     return set(re.findall(r'"(E1\d\d)"', text))
 
 

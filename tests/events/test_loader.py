@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from rulesengine.events import read
 from rulesengine.events.contract import Event
-from rulesengine.events.read import InputError, ReadCounts, field_column, parse_line, read_lines, timestamp_ms
+from rulesengine.events.read import (
+    InputError,
+    ReadCounts,
+    field_column,
+    parse_line,
+    read_lines,
+)
+from rulesengine.events.rfc3339 import timestamp_ms
 
 from .builders import line, record, routed, transfer, write
 
@@ -48,6 +55,15 @@ def test_unknown_extra_fields_are_kept_out_of_the_event_and_ignored():
     plain = record("i", 1, "interaction.created", media="chat")
     extra = {**plain, "vendor": {"x": 1}, "Seq": "not ours"}
     assert parse_line(line(extra), "t", 1).event == parse_line(line(plain), "t", 1).event
+
+
+def test_a_field_of_the_contract_on_an_event_type_without_it_is_checked_then_ignored():
+    entered = record("i", 2, "party.entered", party="i.q1", kind="queue", resource="Q", visibility="coach")
+    left = record("i", 3, "party.left", party="i.q1", media="chat")
+    assert parse_line(line(entered), "t", 1).event.visibility is None
+    assert not hasattr(parse_line(line(left), "t", 1).event, "media")
+    assert codes(entered | {"visibility": "hidden"}) == ["E104"]
+    assert codes(left | {"media": 5}) == ["E103"]
 
 
 def test_data_is_kept_read_only():
@@ -203,6 +219,18 @@ def test_every_problem_of_a_line_is_reported_in_field_order():
            b'"event":"party.acepted","kind":"agnt"}')
     assert [(code, col) for code, col, _ in problems(raw)] == [
         ("E103", 21), ("E105", 32), ("E104", 59), ("E104", 83)]
+
+
+def test_problems_of_the_other_fields_are_told_strings_then_words_then_data_whatever_the_line_order():
+    raw = (b'{"interaction":"c3","seq":1,"ts":"2026-03-02T10:00:00Z","event":"party.entered","data":"text",'
+           b'"intent":"sideways","reason":"","party":"c3.q1","kind":"agent","resource":"Chat_In","media":5}')
+    assert problems(raw) == [
+        ("E103", 115, "field 'reason' must be a non-empty string, not \"\""),
+        ("E103", 179, "field 'media' must be a non-empty string, not 5"),
+        ("E104", 95, "unknown intent 'sideways'"),
+        ("E103", 81, "field 'data' must be a JSON object, not \"text\""),
+        ("E107", 143, "an agent party cannot enter"),
+    ]
 
 
 def test_a_bad_line_keeps_its_interaction_id_and_whether_it_closes():

@@ -138,4 +138,4 @@ def test_the_model_does_not_depend_on_the_order_events_are_given_in(flow):
 def test_dispose_breaks_the_links_between_parties():
     built = Script().routed("a1").end().model()
     built.dispose()
-    assert all(party.by is None and party.brought_in is None for party in built.parties)
+    assert all(party.by is None and not party.brought_in for party in built.parties)

@@ -19,7 +19,8 @@ from rulesengine.decide.ruleset import load_rules
 from rulesengine.events import read
 from rulesengine.events.assemble import Interaction, assemble
 from rulesengine.events.generate import generate_lines
-from rulesengine.events.read import parse_line, timestamp_ms
+from rulesengine.events.read import parse_line
+from rulesengine.events.rfc3339 import parse_ms, timestamp_ms
 from rulesengine.runtime.pipeline import model_of
 from tests.model import oracle
 from tests.model.test_oracle import COMPARED
@@ -153,19 +154,18 @@ def test_valid_line_short_cut_takes_valid_lines() -> None:
     assert parse_line(raw, "events.jsonl", 5).event == event
 
 
-def test_fields_outside_the_contract_are_kept_out_of_the_way_on_the_short_cut() -> None:
-    """The contract keeps and ignores unknown fields: such a line is still valid, and still
-    quick; an unknown field orjson cannot read sends the line to the full checks (E101)."""
+def test_fields_outside_the_contract_are_kept_out_of_the_way_without_the_diagnostic_pass(monkeypatch) -> None:
+    """The contract keeps and ignores unknown fields: such a line is still valid, and its
+    record is decoded from the line read whole, without the diagnostic pass; an unknown
+    field orjson cannot read makes the line invalid (E101)."""
     raw = (b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
            b'"media":"chat","source":{"system":"gw-2","n":[1,2]},"data":{"flow":"c01"}}')
-    position = read.Position("events.jsonl", 1)
-    event = read._decoded_event(raw, position)
-    assert event is not None
-    assert (event.media, dict(event.data)) == ("chat", {"flow": "c01"})
-    assert parse_line(raw, "events.jsonl", 1).event == event
     unreadable = raw.replace(b'"n":[1,2]', b'"n":1e999')
-    assert read._decoded_event(unreadable, position) is None
     assert [problem.code for problem in parse_line(unreadable, "events.jsonl", 1).diagnostics] == ["E101"]
+    monkeypatch.setattr(read, "problems", lambda record: pytest.fail("the diagnostic pass ran"))
+    event = parse_line(raw, "events.jsonl", 1).event
+    assert event is not None
+    assert (event.media, dict(event.data), event.source) == ("chat", {"flow": "c01"}, read.Position("events.jsonl", 1))
 
 
 def test_every_line_of_the_sample_takes_the_short_cut() -> None:
@@ -188,7 +188,7 @@ PIECES = st.sampled_from(["0", "5", "9", "6", "a", "٣", ".", ":", "-", "T", "t"
 def test_timestamp_short_cut_agrees_with_datetime(date: str, clock: str, tail: str) -> None:
     for ts in (f"{date}T{clock}{tail}", f"{date}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}.{clock[6:9]}{tail}",
                f"{date}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}{tail}"):
-        assert timestamp_ms(ts) == read._parse_ms(ts), ts
+        assert timestamp_ms(ts) == parse_ms(ts), ts
 
 
 def test_timestamp_short_cut_values() -> None:
