@@ -48,8 +48,10 @@ from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
 from rulesengine.output.rows import StreamWriter
+from rulesengine.runtime.carry import CarryOver, merge, share
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, SharedScan
+from rulesengine.runtime.state import pack, unpack
 
 #: interactions a worker collects before sending them in one message
 BATCH = 200
@@ -87,15 +89,17 @@ def default_jobs() -> int:
 
 def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFactory | None, *,
                       jobs: int, include_open: bool = False, stats: RunStats | None = None,
-                      late_window: int = LATE_WINDOW) -> Iterator[Rendered | Evaluated | Rejection]:
+                      late_window: int = LATE_WINDOW,
+                      carry: CarryOver | None = None) -> Iterator[Rendered | Evaluated | Rejection]:
     """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
 
     With a `writer` (a streamable format's writer over a stream) interactions come
     as `Rendered` bytes; whatever the writer writes before the first row (a CSV
     header) is left to the caller's own writer. Without one they come as
     `Evaluated` rows. `stats` holds the merged counts once the iterator is
-    exhausted. Raises `InputError` if a source cannot be read, before anything is
-    produced.
+    exhausted, and `carry` (a batch of several, as `pipeline.decide_sources` takes it)
+    what the workers still hold. Raises `InputError` if a source cannot be read, before
+    anything is produced.
     """
     stats = stats if stats is not None else RunStats()
     context = multiprocessing.get_context("fork")
@@ -111,16 +115,18 @@ def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFact
             process = context.Process(
                 target=_work, daemon=True,
                 args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, decider, writer,
-                      include_open, late_window))
+                      include_open, late_window, carry))
             process.start()
             sender.close()
             workers.append(process)
         _close_all(peers)
-        finished: list[RunStats] = []
+        finished: list[tuple[RunStats, bytes | None]] = []
         inboxes = [_inbox(receiver) for receiver in receivers]
         for _, item in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
             yield item
-        merge_stats(stats, finished)
+        merge_stats(stats, [counts for counts, _ in finished])
+        if carry is not None:
+            carry.end = merge(carry.start, [unpack(held) for _, held in finished if held is not None], late_window)
     finally:
         _close_all(peers)
         for process in workers:
@@ -166,8 +172,9 @@ def _inbox(receiver: Connection) -> queue.Queue:
     return inbox
 
 
-def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]:
-    """One worker's `(place, result)` pairs as they arrive; its counts go to `finished` at the end.
+def _results_of(inbox: queue.Queue, finished: list[tuple[RunStats, bytes | None]]) -> Iterator[tuple]:
+    """One worker's `(place, result)` pairs as they arrive; its counts, and what it holds for
+    the next batch, go to `finished` at the end.
 
     Places are unique across workers (an interaction belongs to one), so merging
     never compares two results.
@@ -207,7 +214,8 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
           peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], decider: Decider,
-          writer: WriterFactory | None, include_open: bool, late_window: int) -> None:
+          writer: WriterFactory | None, include_open: bool, late_window: int,
+          carry: CarryOver | None) -> None:
     """One worker: evaluate its share and send results in batches, each with its place, then counts.
 
     A result's place is `(0, line)` for one completed by the input line numbered
@@ -250,7 +258,10 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
                                   evaluated.problems, evaluated.undecided)
 
         counts = ReadCounts()
-        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts)
+        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts,
+                              keep_open=carry is not None)
+        if carry is not None:
+            assembler.resume(share(carry.start, worker, jobs))
         for line in read_lines(sources, counts, scan):
             item = assembler.take(line)
             if item is not None:
@@ -261,7 +272,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
         for item in assembler.finish():
             send((1, item.interaction if isinstance(item, Rejection) else item.id), item)
         outgoing.flush()
-        sender.send(("done", stats))
+        sender.send(("done", (stats, pack(assembler.carry_over()) if carry is not None else None)))
     except InputError as problem:
         sender.send(("input", str(problem)))
     except PeerLost:
