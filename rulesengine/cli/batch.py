@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rulesengine.output.files import AtomicFile
 from rulesengine.runtime.carry import CarryOver
-from rulesengine.runtime.state import StateFolder, identity
+from rulesengine.runtime.state import StateError, StateFolder, identity
 
 
 def add_state_option(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,10 @@ class Batch:
 
     def commit(self, outputs: Sequence[AtomicFile | None]) -> None:
         assert self.carry.end is not None, "the batch was not read to its end"
-        self.state.commit(self.carry.end, self.identity, [output for output in outputs if output is not None])
+        try:
+            self.state.commit(self.carry.end, self.identity, [output for output in outputs if output is not None])
+        except OSError as problem:
+            raise StateError(f"cannot write state folder {self.state.path}: {problem.strerror or problem}") from None
 
     def abandon(self) -> None:
         self.state.abandon()

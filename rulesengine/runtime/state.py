@@ -262,12 +262,17 @@ def _renames(outputs: Sequence[AtomicFile]) -> list[tuple[str, str]]:
 
 
 def _held(held: OpenInteraction) -> _Held:
-    events = [_Line(event.source.path, event.source.line, event.raw) for event in held.events
-              if event.source is not None]
+    events = [_Line(*_source(event), event.raw) for event in held.events]
     problems = [_Problem(problem.severity.value, problem.code, problem.message,
                          *_place(problem.position), problem.source_line, problem.hint)
                 for problem in held.problems]
     return _Held(held.id, events, held.broken, problems, held.seen)
+
+
+def _source(event: Event) -> tuple[str, int]:
+    if event.source is None:  # only events built in code lack one, and those never reach a batch
+        raise ValueError(f"an event of {event.interaction!r} has no place to be read again from")
+    return event.source.path, event.source.line
 
 
 def _place(position: Position | None) -> tuple[str | None, int, int]:

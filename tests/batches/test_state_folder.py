@@ -134,3 +134,17 @@ def test_provisional_rows_are_written_and_the_final_rows_come_with_the_end(tmp_p
     (tmp_path / "whole").mkdir()
     assert run(*cut(lines, [], tmp_path / "whole"), "-o", str(tmp_path / "one")) == 0
     assert by_interaction(final) == (tmp_path / "one").read_bytes()
+
+
+def test_a_state_folder_that_is_a_file_is_refused_in_one_line(tmp_path, capsysbinary, batches) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    assert run(batches[0], "--state", str(tmp_path / "state"), "-o", str(tmp_path / "rows")) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.startswith(f"rulesengine run: error: cannot use state folder {tmp_path / 'state'}: ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_platform_records_with_state_are_a_usage_error(tmp_path, capsysbinary, batches) -> None:
+    assert run(batches[0], "--from", "genesys-cloud", "--state", str(tmp_path / "state")) == 2
+    assert b"--state takes contract events" in capsysbinary.readouterr().err
+    assert not (tmp_path / "state").exists()
