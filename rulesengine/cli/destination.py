@@ -70,13 +70,13 @@ def check_distinct(outputs: Sequence[tuple[str, str | None]], sources: Sequence[
                 raise argparse.ArgumentTypeError(f"{option} {path} is the same file as the input {source}")
 
 
-def open_atomic(stack: ExitStack, path: str | None) -> AtomicFile | None:
-    """An output file for `path`, discarded when `stack` closes unless committed first.
-    Temporary files that killed runs left in its folder are removed first."""
+def open_atomic(stack: ExitStack, path: str | None, **kwargs: str) -> AtomicFile | None:
+    """An output file for `path` (`AtomicFile`'s options), discarded when `stack` closes unless
+    committed first. Temporary files that killed runs left in its folder are removed first."""
     if path is None:
         return None
     sweep_leftovers(os.path.dirname(path))
-    target = AtomicFile(path)
+    target = AtomicFile(path, **kwargs)
     stack.callback(target.discard)
     return target
 

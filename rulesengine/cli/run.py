@@ -15,6 +15,7 @@ import msgspec
 import orjson
 
 from rulesengine.cli import coverage, options
+from rulesengine.cli.batch import Batch, add_state_option
 from rulesengine.cli.destination import add_output, check_distinct, open_atomic
 from rulesengine.cli.messages import complain, loaded_or_exit, print_diagnostics, sources_or_exit
 from rulesengine.cli.progress import Progress
@@ -26,8 +27,10 @@ from rulesengine.output.files import BinarySink, Output, OutputError
 from rulesengine.output.parquet import ParquetWriter
 from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWriter
 from rulesengine.output.table import TableWriter
+from rulesengine.runtime.carry import CarryOver
 from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, default_jobs
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
+from rulesengine.runtime.state import STAGED, StateError
 from rulesengine.speedups.spilled_sort import SpilledSort
 from rulesengine.wording import counted
 
@@ -59,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sort", action="store_true",
                         help="order all rows by interaction id (buffers the whole output)")
     options.add_jobs(parser)
+    add_state_option(parser)
     parser.add_argument("--fail-on-undecided", action="store_true",
                         help="exit 1 when any party is not fully decided by a rule (a row with Unspecified "
                              "role, result or record)")
@@ -87,18 +91,29 @@ def handle(args: argparse.Namespace) -> int:
     stats = RunStats(coverage=coverage.counts(decider))
     conversion = _conversion() if args.adapter else None
     try:
-        _write_results(args, sources, decider, output_format, stats, conversion)
+        batch = _batch(args, sources)
+    except (argparse.ArgumentTypeError, StateError) as problem:
+        complain("rulesengine run", problem)
+        return 2
+    try:
+        if batch is not None and batch.repeated:
+            batch.note_repeated()
+            return 0
+        _write_results(args, sources, decider, output_format, stats, conversion, batch)
     except InputError as problem:
         complain("rulesengine", problem)
         return 2
-    except (OutputError, ParquetUnavailable) as problem:
+    except (OutputError, ParquetUnavailable, StateError) as problem:
         complain("rulesengine run", problem)
         return 2
+    finally:
+        if batch is not None:
+            batch.close()
     if conversion is not None:
         from rulesengine.cli import convert
 
         convert.print_summary(args.adapter, conversion, "rulesengine")
-    _print_summary(stats, time.perf_counter() - started, fail_on_undecided=args.fail_on_undecided)
+    _print_summary(stats, time.perf_counter() - started, fail_on_undecided=args.fail_on_undecided, state=args.state)
     stream = stats.stream
     undecided = args.fail_on_undecided and stats.undecided
     status = 1 if stream.rejected or stream.late_events or stream.bad_lines or stats.problems or undecided else 0
@@ -118,19 +133,39 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
                    sources)
 
 
-def _write_results(args: argparse.Namespace, sources: list[str], decider: Decider,
-                   output_format: str, stats: RunStats, conversion: ConversionStats | None) -> None:
+def _batch(args: argparse.Namespace, sources: list[str]) -> Batch | None:
+    """The state folder of `--state`, locked, what it holds read, or None without `--state`."""
+    if args.state is None:
+        return None
+    if args.adapter:
+        raise argparse.ArgumentTypeError("--state takes contract events: convert platform records first "
+                                         "(rulesengine convert), then run each batch with --state")
+    try:
+        return Batch(args.state, sources)
+    except OSError as problem:
+        raise StateError(f"cannot use state folder {args.state}: {problem.strerror or problem}") from None
+
+
+def _write_results(args: argparse.Namespace, sources: list[str], decider: Decider, output_format: str,
+                   stats: RunStats, conversion: ConversionStats | None, batch: Batch | None) -> None:
     """Evaluate every interaction and write its rows and rejections; commit the output files
-    only once all is written (any failure on the way discards them)."""
+    only once all is written (any failure on the way discards them), together with the new
+    state of a batch."""
     with ExitStack() as stack:
-        files = [open_atomic(stack, path) for path in (args.output, args.rejects)]
+        staged = {} if batch is None else {"suffix": STAGED}
+        files = [open_atomic(stack, path, **staged) for path in (args.output, args.rejects)]
+        if batch is not None:
+            stack.callback(batch.abandon)
+            batch.begin(files)
         rows_out = files[0] or Output(sys.stdout.buffer, "standard output")
         rejects_out = files[1]
         writer = _writer(output_format, rows_out, wide=args.wide, terminal=files[0] is None and sys.stdout.isatty())
         spilled = stack.enter_context(closing(SpilledSort())) if args.sort else None
         shown = interactions = rows = 0
         progress = stack.enter_context(closing(Progress(sys.stderr)))
-        results = stack.enter_context(closing(_results(args, sources, decider, output_format, stats, conversion)))
+        carry = None if batch is None else batch.carry
+        results = stack.enter_context(closing(_results(args, sources, decider, output_format, stats, conversion,
+                                                       carry)))
         for item in results:
             if isinstance(item, Rejection):
                 if rejects_out is not None:
@@ -160,6 +195,9 @@ def _write_results(args: argparse.Namespace, sources: list[str], decider: Decide
         if spilled is not None:
             _write_sorted(spilled, rows_out, writer)
         writer.close()
+        if batch is not None:
+            batch.commit(files)
+            return
         for target in files:
             if target is not None:
                 target.commit()
@@ -202,8 +240,8 @@ def _table_width(terminal: bool) -> int | None:
 
 
 def _results(args: argparse.Namespace, sources: list[str], decider: Decider, output_format: str,
-             stats: RunStats, conversion: ConversionStats | None
-             ) -> Generator[Evaluated | Rendered | Rejection, None, None]:
+             stats: RunStats, conversion: ConversionStats | None,
+             carry: CarryOver | None) -> Generator[Evaluated | Rendered | Rejection, None, None]:
     """Results in input order, from one process or from `--jobs` workers when the input allows.
 
     Workers write streamable formats themselves; for the others (a table, Parquet)
@@ -216,10 +254,10 @@ def _results(args: argparse.Namespace, sources: list[str], decider: Decider, out
         return convert.evaluate_converted(args, decider, stats, conversion)
     jobs = args.jobs or default_jobs()
     if jobs == 1 or not can_share(sources):
-        return decide_sources(sources, decider, include_open=args.include_open, stats=stats)
+        return decide_sources(sources, decider, include_open=args.include_open, stats=stats, carry=carry)
     streamed = STREAM_WRITERS.get(output_format)
     return decide_parallel(sources, decider, streamed, jobs=jobs, include_open=args.include_open,
-                             stats=stats)
+                             stats=stats, carry=carry)
 
 
 def _conversion() -> ConversionStats:
@@ -229,7 +267,7 @@ def _conversion() -> ConversionStats:
     return ConversionStats()
 
 
-def _print_summary(stats: RunStats, seconds: float, *, fail_on_undecided: bool) -> None:
+def _print_summary(stats: RunStats, seconds: float, *, fail_on_undecided: bool, state: str | None) -> None:
     stream = stats.stream
     parts = [
         f"{counted(stream.interactions, 'interaction')} read",
@@ -247,7 +285,11 @@ def _print_summary(stats: RunStats, seconds: float, *, fail_on_undecided: bool) 
         severity = "error" if fail_on_undecided else "warning"
         print(f"rulesengine: {severity}: {counted(stats.undecided, 'party', 'parties')} not fully decided "
               "by any rule (rows with Unspecified parts)", file=sys.stderr)
-    if stream.held_open:
+    if stream.held_open and state is not None:
+        print(f"rulesengine: note: {counted(stream.held_open, 'interaction')} "
+              f"{'has' if stream.held_open == 1 else 'have'} no interaction.ended yet; "
+              f"kept in {state} for the next batch", file=sys.stderr)
+    elif stream.held_open:
         one = stream.held_open == 1
         print(f"rulesengine: note: {counted(stream.held_open, 'interaction')} "
               f"{'has' if one else 'have'} no interaction.ended yet; "

@@ -110,12 +110,39 @@ class _Findings:
             if seen <= LISTED_PER_CODE:
                 self.listed.append(problem)
 
+    @classmethod
+    def restored(cls, listed: Iterable[Diagnostic], seen: dict[str, int]) -> _Findings:
+        """The findings a `Carried` interaction held, as they were."""
+        findings = cls()
+        findings.listed, findings.seen = list(listed), dict(seen)
+        return findings
+
     def diagnostics(self) -> list[Diagnostic]:
         """The listed problems in order of place, then a note for each code that had more."""
         notes = [Diagnostic(Severity.NOTE, code, f"and {seen - LISTED_PER_CODE} more like it in this "
                             "interaction (not listed)")
                  for code, seen in sorted(self.seen.items()) if seen > LISTED_PER_CODE]
         return [*sorted(self.listed, key=attrgetter("sort_key")), *notes]
+
+
+class OpenInteraction(msgspec.Struct, frozen=True, gc=False):
+    """An interaction not ended at the end of a batch, exactly as the assembler holds it:
+    its valid events (each with its place and text) and the problems of its broken lines."""
+
+    id: str
+    events: tuple[AnyEvent, ...]
+    problems: tuple[Diagnostic, ...] = ()  # the first few of each code, as `_Findings` lists them
+    seen: dict[str, int] = {}  # how many problems of each code there were; empty when none
+    broken: bool = False  # it had a broken line (then it will be rejected when it ends)
+
+
+class Carried(msgspec.Struct, frozen=True, gc=False):
+    """What one batch leaves for the next (`Assembler.carry_over`, `Assembler.resume`), so that
+    batches run one after another assemble exactly what one run over all of them would."""
+
+    lines: int = 0  # input lines counted so far, across every batch: what the late window counts
+    open: tuple[OpenInteraction, ...] = ()  # by id
+    recent: tuple[tuple[int, int], ...] = ()  # (`fingerprint`, line that completed it), oldest first
 
 
 #: input lines for which a completed interaction is remembered, to recognise its late events
@@ -130,10 +157,13 @@ class Assembler:
     """
 
     def __init__(self, *, include_open: bool = False, late_window: int = LATE_WINDOW,
-                 stats: StreamStats | None = None, counts: ReadCounts | None = None) -> None:
+                 stats: StreamStats | None = None, counts: ReadCounts | None = None,
+                 keep_open: bool = False) -> None:
         if late_window < 0:
             raise ValueError("late_window must be >= 0")
         self.include_open = include_open
+        #: the input is one batch of several: what is open at its end carries on (`carry_over`)
+        self.keep_open = keep_open
         self.late_window = late_window
         self.stats = stats if stats is not None else StreamStats()
         self.counts_fed = counts is None
@@ -215,8 +245,35 @@ class Assembler:
         self._done.add(state.mark, self.counts.lines)
         return self._verdict(interaction, state, ended=True)
 
+    def resume(self, carried: Carried) -> None:
+        """Start where an earlier batch stopped: its line count, open interactions and the
+        ids it remembers (this assembler has taken no line yet)."""
+        self.counts.lines = carried.lines
+        for held in carried.open:
+            poison = _Findings.restored(held.problems, held.seen) if held.broken else None
+            self._open[held.id] = _Open(fingerprint(held.id), list(held.events), poison)
+        for mark, line in carried.recent:
+            self._done.add(mark, line)
+
+    def carry_over(self) -> Carried:
+        """What the next batch needs (after `finish`): the open interactions, by id, and the
+        ids that a later line could still find late."""
+        lines = self.counts.lines
+        self._done.forget(lines + 1)
+        held = []
+        for interaction in sorted(self._open):
+            state = self._open[interaction]
+            poison = state.poison
+            held.append(OpenInteraction(interaction, tuple(state.events)) if poison is None else
+                        OpenInteraction(interaction, tuple(state.events), tuple(poison.listed),
+                                        dict(poison.seen), broken=True))
+        return Carried(lines, tuple(held), tuple(self._done.entries()))
+
     def finish(self) -> Iterator[Interaction | Rejection]:
         """End of input: produce what is still open, in interaction id order."""
+        if self.keep_open:
+            yield from self._provisional()
+            return
         for interaction in sorted(self._open):
             state = self._open.pop(interaction)
             if state.poison is not None or self.include_open:
@@ -224,6 +281,19 @@ class Assembler:
             else:
                 self.stats.held_open += 1
                 self.stats.events += len(state.events)
+
+    def _provisional(self) -> Iterator[Interaction]:
+        """End of a batch: the open interactions stay (`carry_over`) and, with `include_open`,
+        each one well formed so far is evaluated as provisional. One already broken, or
+        broken so far, is rejected only once it ends, as one run over every batch would."""
+        for interaction in sorted(self._open):
+            state = self._open[interaction]
+            self.stats.held_open += 1
+            if self.include_open and state.poison is None:
+                events = sorted(state.events, key=_SEQ)
+                if not problems_of(events):
+                    self.stats.evaluated += 1
+                    yield Interaction(interaction, tuple(events), provisional=True)
 
     def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
         self.stats.events += len(state.events)  # counted here rather than line by line

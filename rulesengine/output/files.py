@@ -94,8 +94,9 @@ class AtomicFile(Output):
     renaming over it would replace the device itself with a plain file.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, suffix: str = _SUFFIX) -> None:
         self.path = path
+        self._suffix = suffix  # another than `.part` keeps the file from `sweep_leftovers`
         self._temporary: str | None = None
         try:
             info = os.stat(path)
@@ -118,10 +119,15 @@ class AtomicFile(Output):
             return open(self.path, "wb", buffering=OUTPUT_BUFFER)
         return self._create_temporary(found)
 
+    @property
+    def temporary(self) -> str | None:
+        """Where the file is being written until it is put in place (None: in place, or done)."""
+        return self._temporary
+
     def _create_temporary(self, replaced: os.stat_result | None) -> IO[bytes]:
         """A new file beside `path`: mode 0666 less the umask, or the mode of the file it replaces."""
         folder = os.path.dirname(os.path.abspath(self.path))
-        temporary = os.path.join(folder, f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}")
+        temporary = os.path.join(folder, f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}{self._suffix}")
         fd = os.open(temporary, _CREATE, 0o666)
         self._temporary = temporary
         try:
@@ -135,18 +141,29 @@ class AtomicFile(Output):
 
     def commit(self) -> None:
         """Write out what is buffered and put the file under its final name."""
+        temporary = self.complete()
+        if temporary is not None:
+            try:
+                os.replace(temporary, self.path)
+            except OSError as problem:
+                os.unlink(temporary)
+                raise OutputError(self.path, problem) from None
+
+    def complete(self) -> str | None:
+        """Write out what is buffered, on disk, and close the file; return its temporary name
+        (None when written in place), for the caller to put in place itself. From then on
+        `discard` leaves the temporary file alone."""
         try:
             self._stream.flush()
             if self._temporary is not None:
                 os.fsync(self._stream.fileno())
             self._stream.close()
-            if self._temporary is not None:
-                os.replace(self._temporary, self.path)
-                self._temporary = None
         except BrokenPipeError:
             raise  # a FIFO's reader left
         except OSError as problem:
             raise OutputError(self.path, problem) from None
+        temporary, self._temporary = self._temporary, None
+        return temporary
 
     def discard(self) -> None:
         """Drop the temporary file, whatever its stream still holds; a no-op once committed."""

@@ -49,8 +49,10 @@ from rulesengine.events.assemble import LATE_WINDOW, Assembler, Interaction, Rej
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
 from rulesengine.output.files import BinarySink
 from rulesengine.output.rows import StreamWriter
+from rulesengine.runtime.carry import CarryOver, merge, share
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, SharedScan
+from rulesengine.runtime.state import pack, unpack
 
 #: interactions a worker collects before sending them in one message
 BATCH = 200
@@ -91,15 +93,17 @@ def default_jobs() -> int:
 
 def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFactory | None, *,
                       jobs: int, include_open: bool = False, stats: RunStats | None = None,
-                      late_window: int = LATE_WINDOW) -> Generator[Rendered | Evaluated | Rejection, None, None]:
+                      late_window: int = LATE_WINDOW, carry: CarryOver | None = None
+                      ) -> Generator[Rendered | Evaluated | Rejection, None, None]:
     """What `pipeline.evaluate` gives, in the same order, from `jobs` forked workers.
 
     With a `writer` (a streamable format's writer over a stream) interactions come
     as `Rendered` bytes; whatever the writer writes before the first row (a CSV
     header) is left to the caller's own writer. Without one they come as
     `Evaluated` rows. `stats` holds the merged counts once the iterator is
-    exhausted. Raises `InputError` if a source cannot be read, before anything is
-    produced.
+    exhausted, and `carry` (a batch of several, as `pipeline.decide_sources` takes it)
+    what the workers still hold. Raises `InputError` if a source cannot be read, before
+    anything is produced.
     """
     render = writer(io.BytesIO()).render if writer is not None else None  # a header is the caller's
 
@@ -111,12 +115,12 @@ def decide_parallel(sources: Sequence[str], decider: Decider, writer: WriterFact
                         evaluated.undecided)
 
     return run_parallel(sources, decide, jobs=jobs, include_open=include_open, stats=stats,
-                        late_window=late_window, new_stats=lambda: RunStats(coverage=counting(decider)))  # type: ignore[return-value]
+                        late_window=late_window, new_stats=lambda: RunStats(coverage=counting(decider)), carry=carry)  # type: ignore[return-value]
 
 
 def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open: bool = False,
                  stats: RunStats | None = None, late_window: int = LATE_WINDOW,
-                 new_stats: Callable[[], RunStats] = RunStats) -> Iterator[object]:
+                 new_stats: Callable[[], RunStats] = RunStats, carry: CarryOver | None = None) -> Iterator[object]:
     """`work`'s result for every complete interaction, and every rejection, in the order one
     process gives them (`pipeline.work_sources`), from `jobs` forked workers.
 
@@ -137,16 +141,18 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
             process = context.Process(
                 target=_work, daemon=True,
                 args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, work, include_open,
-                      late_window, new_stats))
+                      late_window, new_stats, carry))
             process.start()
             sender.close()
             workers.append(process)
         _close_all(peers)
-        finished: list[RunStats] = []
+        finished: list[tuple[RunStats, bytes | None]] = []
         inboxes = [_inbox(receiver) for receiver in receivers]
         for _, item in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
             yield item
-        merge_stats(stats, finished)
+        merge_stats(stats, [counts for counts, _ in finished])
+        if carry is not None:
+            carry.end = merge(carry.start, [unpack(held) for _, held in finished if held is not None], late_window)
     finally:
         _close_all(peers)
         for process in workers:
@@ -192,8 +198,9 @@ def _inbox(receiver: Connection) -> queue.Queue:
     return inbox
 
 
-def _results_of(inbox: queue.Queue, finished: list[RunStats]) -> Iterator[tuple]:
-    """One worker's `(place, result)` pairs as they arrive; its counts go to `finished` at the end.
+def _results_of(inbox: queue.Queue, finished: list[tuple[RunStats, bytes | None]]) -> Iterator[tuple]:
+    """One worker's `(place, result)` pairs as they arrive; its counts, and what it holds for
+    the next batch, go to `finished` at the end.
 
     Places are unique across workers (an interaction belongs to one), so merging
     never compares two results.
@@ -235,9 +242,11 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
           peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], work: Work,
-          include_open: bool, late_window: int, new_stats: Callable[[], RunStats]) -> None:
+          include_open: bool, late_window: int, new_stats: Callable[[], RunStats],
+          carry: CarryOver | None) -> None:
     """One worker: do `work` on its share and send results in batches, each with its place, then its
-    counts (`new_stats()`, fresh in each worker, summed by the parent).
+    counts (`new_stats()`, fresh in each worker, summed by the parent) and, with `carry`, what it
+    still holds open.
 
     A result's place is `(0, line)` for one completed by the input line numbered
     `line` (counted across all sources) and `(1, interaction)` for one produced at
@@ -274,7 +283,10 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
                 outgoing.item(place, result)
 
         counts = ReadCounts()
-        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts)
+        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream, counts=counts,
+                              keep_open=carry is not None)
+        if carry is not None:
+            assembler.resume(share(carry.start, worker, jobs))
         for line in read_lines(sources, counts, scan):
             item = assembler.take(line)
             if item is not None:
@@ -285,7 +297,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
         for item in assembler.finish():
             send((1, item.interaction if isinstance(item, Rejection) else item.id), item)
         outgoing.flush()
-        sender.send(("done", stats))
+        sender.send(("done", (stats, pack(assembler.carry_over()) if carry is not None else None)))
     except InputError as problem:
         sender.send(("input", str(problem)))
     except PeerLost:

@@ -15,9 +15,19 @@ import msgspec
 from rulesengine.decide.coverage import CoverageCounts
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
-from rulesengine.events.assemble import LATE_WINDOW, Interaction, Rejection, StreamStats, assemble
+from rulesengine.events.assemble import (
+    LATE_WINDOW,
+    Assembler,
+    Interaction,
+    Rejection,
+    StreamStats,
+    assemble,
+    assemble_lines,
+)
+from rulesengine.events.read import ReadCounts, read_lines
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
+from rulesengine.runtime.carry import CarryOver
 
 T = TypeVar("T")
 
@@ -55,20 +65,35 @@ def model_of(interaction: Interaction) -> InteractionModel:
 
 
 def decide_sources(sources: Sequence[str], decider: Decider, *, include_open: bool = False,
-                   stats: RunStats | None = None, late_window: int = LATE_WINDOW
-                   ) -> Generator[Evaluated | Rejection, None, None]:
+                   stats: RunStats | None = None, late_window: int = LATE_WINDOW,
+                   carry: CarryOver | None = None) -> Generator[Evaluated | Rejection, None, None]:
     """Rows for every complete interaction, in the order interactions complete."""
     return work_sources(sources, lambda interaction, counts: decide_interaction(interaction, decider, counts),
-                        include_open=include_open, stats=stats, late_window=late_window)
+                        include_open=include_open, stats=stats, late_window=late_window, carry=carry)
 
 
 def work_sources(sources: Sequence[str], work: Callable[[Interaction, RunStats], T], *, include_open: bool = False,
-                 stats: RunStats | None = None, late_window: int = LATE_WINDOW) -> Generator[T | Rejection, None, None]:
+                 stats: RunStats | None = None, late_window: int = LATE_WINDOW,
+                 carry: CarryOver | None = None) -> Generator[T | Rejection, None, None]:
     """`work`'s result for every complete interaction, in the order interactions complete: what
-    `parallel.run_parallel` gives from several processes, here from this one."""
+    `parallel.run_parallel` gives from several processes, here from this one.
+
+    With `carry` the sources are one batch of several: assembly starts from `carry.start`
+    and leaves what is still open in `carry.end` once the iterator is exhausted.
+    """
     stats = stats if stats is not None else RunStats()
-    for item in assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window):
+    if carry is None:
+        items = assemble(sources, include_open=include_open, stats=stats.stream, late_window=late_window)
+    else:
+        counts = ReadCounts()
+        assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream,
+                              counts=counts, keep_open=True)
+        assembler.resume(carry.start)
+        items = assemble_lines(read_lines(sources, counts), assembler)
+    for item in items:
         yield item if isinstance(item, Rejection) else work(item, stats)
+    if carry is not None:
+        carry.end = assembler.carry_over()
 
 
 def decide_interaction(interaction: Interaction, decider: Decider, stats: RunStats) -> Evaluated:

@@ -61,9 +61,12 @@ def owner(raw: bytes, jobs: int) -> int:
         key: str | None = plain.group(1).decode("utf-8", "replace") or None
     else:
         key = parse_line(raw, "", 0).interaction
-    if key is None:
-        return 0
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % jobs
+    return 0 if key is None else owner_of_id(key, jobs)
+
+
+def owner_of_id(interaction: str, jobs: int) -> int:
+    """The worker that owns an interaction, by its id (what `owner` finds in its lines)."""
+    return zlib.crc32(interaction.encode("utf-8", "surrogatepass")) % jobs
 
 
 def owners(lines: list[bytes], jobs: int) -> bytes:

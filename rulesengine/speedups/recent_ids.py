@@ -50,6 +50,10 @@ class RecentIds:
             index = (index + 1) & mask
         return False
 
+    def entries(self) -> list[tuple[int, int]]:
+        """Every fingerprint remembered, with its line, oldest first: what `add` takes back."""
+        return list(zip(self._marks[self._head:], self._lines[self._head:], strict=True))
+
     def add(self, mark: int, line: int) -> None:
         """Remember an id's fingerprint, completed by input line `line` (lines never go back)."""
         if not self.window:

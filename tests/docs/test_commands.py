@@ -42,6 +42,7 @@ NOT_RUN = {
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1 --sort"):
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.startup --rounds 15"): _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.state --open 100000 --rounds 3"): _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.run            # --count 200000 --rounds 3"):
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.cores          # --count 200000 --rounds 3"):

@@ -1,0 +1,56 @@
+"""`run --state DIR`: one batch of a stream, started from what the last batch left open."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rulesengine.output.files import AtomicFile
+from rulesengine.runtime.carry import CarryOver
+from rulesengine.runtime.state import StateError, StateFolder, identity
+
+
+def add_state_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", metavar="DIR",
+                        help="the input is one batch of a stream: start from the interactions DIR holds open "
+                             "and leave there those still open at the end (see docs/cli.md)")
+
+
+class Batch:
+    """A run on a locked state folder: what it starts from, and the commit of what it makes."""
+
+    def __init__(self, folder: str, sources: Sequence[str]) -> None:
+        self.state = StateFolder(folder)
+        try:
+            self.state.recover()
+            self.carry = CarryOver(self.state.load())
+            self.identity = identity(sources)
+        except BaseException:
+            self.state.close()
+            raise
+
+    @property
+    def repeated(self) -> bool:
+        """The state was made by these very input files (unchanged): they are taken in already."""
+        return self.identity is not None and self.identity == self.state.batch
+
+    def begin(self, outputs: Sequence[AtomicFile | None]) -> None:
+        self.state.begin([output for output in outputs if output is not None])
+
+    def commit(self, outputs: Sequence[AtomicFile | None]) -> None:
+        assert self.carry.end is not None, "the batch was not read to its end"
+        try:
+            self.state.commit(self.carry.end, self.identity, [output for output in outputs if output is not None])
+        except OSError as problem:
+            raise StateError(f"cannot write state folder {self.state.path}: {problem.strerror or problem}") from None
+
+    def abandon(self) -> None:
+        self.state.abandon()
+
+    def close(self) -> None:
+        self.state.close()
+
+    def note_repeated(self) -> None:
+        print(f"rulesengine run: note: state {self.state.path} already holds this batch (the same input files, "
+              "unchanged): nothing written", file=sys.stderr)

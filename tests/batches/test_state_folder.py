@@ -1,0 +1,150 @@
+"""The state folder: commits that survive a kill at any point, its lock, its version, other formats."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rulesengine.events.generate import generate_lines
+from rulesengine.runtime.state import KILL_AT, POINTS
+from tests.batches.streams import by_interaction, cut, run, stream
+
+
+def command(batch: str, state: Path, out: Path, *options: str, kill_at: str | None = None) -> int:
+    environment = {key: value for key, value in os.environ.items() if key != KILL_AT}
+    if kill_at is not None:
+        environment[KILL_AT] = f"{kill_at}@{os.path.realpath(state)}"
+    return subprocess.run([sys.executable, "-m", "rulesengine", "run", batch, "--state", str(state),
+                           "-o", str(out / "rows.jsonl"), "--rejects", str(out / "rejects.jsonl"), *options],
+                          env=environment, capture_output=True, check=False).returncode
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory) -> list[str]:
+    lines = stream(20, 11)
+    return cut(lines, [len(lines) // 3, 2 * len(lines) // 3], tmp_path_factory.mktemp("batches"))
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, batches) -> Path:
+    """The three batches run one after another without a hitch: state and outputs after each."""
+    top = tmp_path_factory.mktemp("uninterrupted")
+    for number, batch in enumerate(batches):
+        (top / str(number)).mkdir()
+        assert command(batch, top / "state", top / str(number)) in (0, 1)
+        shutil.copytree(top / "state", top / str(number) / "state")
+    return top
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_a_run_killed_at_any_point_of_its_commit_then_run_again_ends_as_an_uninterrupted_one(
+        tmp_path, batches, uninterrupted, point) -> None:
+    shutil.copytree(uninterrupted / "0" / "state", tmp_path / "state")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert command(batches[1], tmp_path / "state", out, kill_at=point) == -9
+    # killed, the outputs are there only once the commit put them there
+    assert (out / "rows.jsonl").exists() == (point in ("after-outputs", "after-state"))
+    assert command(batches[1], tmp_path / "state", out) in (0, 1)
+    expected = uninterrupted / "1"
+    assert (out / "rows.jsonl").read_bytes() == (expected / "rows.jsonl").read_bytes()
+    assert (out / "rejects.jsonl").read_bytes() == (expected / "rejects.jsonl").read_bytes()
+    assert (tmp_path / "state" / "state").read_bytes() == (expected / "state" / "state").read_bytes()
+    assert sorted(os.listdir(out)) == ["rejects.jsonl", "rows.jsonl"], "no temporary file is left"
+    assert sorted(os.listdir(tmp_path / "state")) == ["lock", "state"]
+    # and the stream goes on as if nothing had happened
+    assert command(batches[2], tmp_path / "state", out) in (0, 1)
+    assert (out / "rows.jsonl").read_bytes() == (uninterrupted / "2" / "rows.jsonl").read_bytes()
+
+
+def test_the_kill_hook_acts_on_its_own_folder_only(tmp_path, batches) -> None:
+    (tmp_path / "out").mkdir()
+    environment_point = f"before-commit@{os.path.realpath(tmp_path / 'elsewhere')}"
+    result = subprocess.run([sys.executable, "-m", "rulesengine", "run", batches[0], "--state",
+                             str(tmp_path / "state"), "-o", str(tmp_path / "out" / "rows")],
+                            env={**os.environ, KILL_AT: environment_point}, capture_output=True, check=False)
+    assert result.returncode in (0, 1)
+    assert (tmp_path / "out" / "rows").exists()
+
+
+def test_the_same_batch_again_is_recognised_and_writes_nothing(tmp_path, capsysbinary, batches) -> None:
+    state = str(tmp_path / "state")
+    assert run(batches[0], "--state", state, "-o", str(tmp_path / "first")) in (0, 1)
+    saved = (tmp_path / "state" / "state").read_bytes()
+    assert run(batches[0], "--state", state, "-o", str(tmp_path / "again")) == 0
+    assert not (tmp_path / "again").exists()
+    assert (tmp_path / "state" / "state").read_bytes() == saved
+    assert b"already holds this batch" in capsysbinary.readouterr().err
+
+
+def test_a_second_run_on_one_state_folder_refuses_at_once(tmp_path, capsysbinary, batches) -> None:
+    (tmp_path / "state").mkdir()
+    with open(tmp_path / "state" / "lock", "ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        assert run(batches[0], "--state", str(tmp_path / "state"), "-o", str(tmp_path / "rows")) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.strip().splitlines() == [
+        (f"rulesengine run: error: state folder {tmp_path / 'state'} is in use by another run "
+        f"(it holds {tmp_path / 'state'}/lock); run batches on one state one after another")]
+    assert not (tmp_path / "rows").exists()
+
+
+@pytest.mark.parametrize(("header", "says"), [
+    (b'{"format":"rulesengine-state","version":2}\n', "is a state of version 2; this rulesengine reads version 1"),
+    (b'{"format":"something-else","version":1}\n', "is not a rulesengine state (format 'something-else')"),
+    (b"\x80\x04pickle\n", "is not a rulesengine state"),
+    (b'{"format":"rulesengine-state","version":1}\nnot msgpack', "is damaged"),
+])
+def test_a_state_of_another_version_or_kind_is_refused(tmp_path, capsysbinary, batches, header, says) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "state").write_bytes(header)
+    assert run(batches[0], "--state", str(tmp_path / "state"), "-o", str(tmp_path / "rows")) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.startswith(f"rulesengine run: error: {tmp_path / 'state' / 'state'} ") and says in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "rows").exists()
+
+
+def test_parquet_in_and_out_with_state(tmp_path, capsysbinary, batches) -> None:
+    pyarrow = pytest.importorskip("pyarrow.parquet")
+    for number, batch in enumerate(batches):
+        assert run(batch, "--state", str(tmp_path / "state"), "--format", "parquet", "-o",
+                   str(tmp_path / f"{number}.parquet"), "--jobs", "2") in (0, 1)
+    assert run(*batches, "--format", "parquet", "-o", str(tmp_path / "one.parquet")) in (0, 1)
+    batched = [row for number in range(len(batches))
+               for row in pyarrow.read_table(tmp_path / f"{number}.parquet").to_pylist()]
+    whole = pyarrow.read_table(tmp_path / "one.parquet").to_pylist()
+    assert sorted(batched, key=repr) == sorted(whole, key=repr)
+
+
+def test_provisional_rows_are_written_and_the_final_rows_come_with_the_end(tmp_path, capsysbinary) -> None:
+    lines = list(generate_lines(1, 1))
+    first, second = cut(lines, [len(lines) - 1], tmp_path)
+    state = str(tmp_path / "state")
+    assert run(first, "--state", state, "--include-open", "-o", str(tmp_path / "a")) == 0
+    assert run(second, "--state", state, "--include-open", "-o", str(tmp_path / "b")) == 0
+    provisional, final = (tmp_path / "a").read_bytes(), (tmp_path / "b").read_bytes()
+    assert provisional and b'"provisional":true' in provisional and b'"provisional":true' not in final
+    (tmp_path / "whole").mkdir()
+    assert run(*cut(lines, [], tmp_path / "whole"), "-o", str(tmp_path / "one")) == 0
+    assert by_interaction(final) == (tmp_path / "one").read_bytes()
+
+
+def test_a_state_folder_that_is_a_file_is_refused_in_one_line(tmp_path, capsysbinary, batches) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    assert run(batches[0], "--state", str(tmp_path / "state"), "-o", str(tmp_path / "rows")) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.startswith(f"rulesengine run: error: cannot use state folder {tmp_path / 'state'}: ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_platform_records_with_state_are_a_usage_error(tmp_path, capsysbinary, batches) -> None:
+    assert run(batches[0], "--from", "genesys-cloud", "--state", str(tmp_path / "state")) == 2
+    assert b"--state takes contract events" in capsysbinary.readouterr().err
+    assert not (tmp_path / "state").exists()
