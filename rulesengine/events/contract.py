@@ -44,6 +44,10 @@ NOWHERE = Position("", 0)
 READER_FIELDS = ("ms", "source", "raw")
 
 
+#: the field that names an event's type, and so its record class
+TAG = "event"
+
+
 class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="event",
             forbid_unknown_fields=True):
     """What every event has; each event type is a subclass, tagged with its `event`.

@@ -32,13 +32,13 @@ from rulesengine.events.contract import (
     KINDS,
     READER_FIELDS,
     RECORDS,
+    TAG,
     Event,
 )
 from rulesengine.events.rfc3339 import timestamp_ms
 
 TS_HINT = "write RFC 3339 with a zone, e.g. 2026-03-02T10:00:07.250Z or 2026-03-02T11:00:07+01:00"
 #: the tag: which record class a line is
-TAG = "event"
 
 #: what to write when a field is missing
 _MISSING_HINTS = {

@@ -29,9 +29,9 @@ from rulesengine.events.contract import (
     NOWHERE,
     READER_FIELDS,
     RECORDS,
+    TAG,
     AnyEvent,
 )
-from rulesengine.events.diagnose import TAG, problems
 from rulesengine.events.parquet import ParquetUnavailable, event_lines, is_parquet
 from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import (
@@ -145,6 +145,10 @@ def _checked_line(raw: bytes, position: Position) -> LoadedLine:
     record_class = _RECORD_OF.get(tag) if type(tag) is str else None
     event = None if record_class is None else _converted(record, record_class, position, raw)
     if event is None:
+        # the diagnostic pass, loaded by the first line that needs it: reading its rules off the
+        # record classes costs a start-up that a stream of valid lines never pays
+        from rulesengine.events.diagnose import problems
+
         found = problems(record)
         if found or record_class is None:
             interaction = None if any(problem.field == "interaction" for problem in found) else record["interaction"]

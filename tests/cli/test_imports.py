@@ -42,3 +42,9 @@ def test_the_platforms_named_on_the_command_line_are_the_adapters():
 
 def test_every_subcommand_is_a_module_that_registers_itself():
     assert all(callable(import_module(f"rulesengine.cli.{name}").register) for name in SUBCOMMANDS)
+
+
+def test_a_run_of_valid_lines_never_loads_the_diagnostic_pass():
+    """Reading the contract's rules off the record classes costs start-up that only a broken
+    line needs: the diagnostic pass is loaded by the first line it must explain."""
+    assert "rulesengine.events.diagnose" not in _imported_by("run", "--sample", "--jobs", "1", "-o", "/dev/null")

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulesengine.decide.ruleset import load_rules
-from rulesengine.events import read
+from rulesengine.events import diagnose, read
 from rulesengine.events.assemble import Interaction, assemble
 from rulesengine.events.generate import generate_lines
 from rulesengine.events.read import parse_line
@@ -162,7 +162,7 @@ def test_fields_outside_the_contract_are_kept_out_of_the_way_without_the_diagnos
            b'"media":"chat","source":{"system":"gw-2","n":[1,2]},"data":{"flow":"c01"}}')
     unreadable = raw.replace(b'"n":[1,2]', b'"n":1e999')
     assert [problem.code for problem in parse_line(unreadable, "events.jsonl", 1).diagnostics] == ["E101"]
-    monkeypatch.setattr(read, "problems", lambda record: pytest.fail("the diagnostic pass ran"))
+    monkeypatch.setattr(diagnose, "problems", lambda record: pytest.fail("the diagnostic pass ran"))
     event = parse_line(raw, "events.jsonl", 1).event
     assert event is not None
     assert (event.media, dict(event.data), event.source) == ("chat", {"flow": "c01"}, read.Position("events.jsonl", 1))
