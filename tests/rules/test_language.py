@@ -155,3 +155,13 @@ def test_syntax_errors_in_the_authors_words(text, says, line, col):
     assert problem.code == "R001"
     assert says in problem.message or says in (problem.hint or "")
     assert (problem.position.line, problem.position.col) == (line, col)
+
+
+def test_every_node_class_is_an_expression():
+    """`ir.children` tells expressions apart by their base class: that holds only while every
+    subclass of `ir.Node` is one of `ir.Expr`'s."""
+    from typing import get_args
+
+    from rulesengine.language import ir
+
+    assert set(ir.Node.__subclasses__()) == set(get_args(ir.Expr))
