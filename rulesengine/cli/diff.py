@@ -19,7 +19,7 @@ from rulesengine.events.assemble import Rejection
 from rulesengine.events.read import InputError
 from rulesengine.language.revision import RevisionError, read_layers_at
 from rulesengine.runtime.diff import Outcome, Tally, Totals, Transition, compare_sources, outcome_text
-from rulesengine.runtime.parallel import default_jobs
+from rulesengine.runtime.parallel import jobs_for
 from rulesengine.wording import counted
 
 PROGRAM = "rulesengine diff"
@@ -163,7 +163,7 @@ def _print_loading(side: Side) -> None:
 def _compare(sources: list[str], old: Decider, new: Decider, tally: Tally, args: argparse.Namespace) -> None:
     """Tally every interaction; a rejection's diagnostics go to stderr, as `run` prints them."""
     shown = 0
-    for item in compare_sources(sources, old, new, jobs=args.jobs or default_jobs(),
+    for item in compare_sources(sources, old, new, jobs=jobs_for(sources, args.jobs),
                                 include_open=args.include_open):
         tally.add(item)
         if isinstance(item, Rejection):

@@ -84,8 +84,8 @@ def add_jobs(parser: argparse.ArgumentParser) -> None:
     from rulesengine.runtime.sharing import MAX_JOBS
 
     parser.add_argument("--jobs", "-j", type=whole_number(1, "processes", MAX_JOBS), metavar="N",
-                        help=f"worker processes (default: all cores, here {default_jobs()}); "
-                             "the output is the same as with --jobs 1")
+                        help=f"worker processes (default: all cores, here {default_jobs()}, or one for an input "
+                             "under 1 MiB); the output is the same as with --jobs 1")
 
 
 def add_conversion(parser: argparse.ArgumentParser, *, required: bool) -> None:

@@ -28,7 +28,7 @@ from rulesengine.output.parquet import ParquetWriter
 from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWriter
 from rulesengine.output.table import TableWriter
 from rulesengine.runtime.carry import CarryOver
-from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, default_jobs
+from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, jobs_for
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.runtime.state import STAGED, StateError
 from rulesengine.speedups.spilled_sort import SpilledSort
@@ -252,7 +252,7 @@ def _results(args: argparse.Namespace, sources: list[str], decider: Decider, out
         from rulesengine.cli import convert
 
         return convert.evaluate_converted(args, decider, stats, conversion)
-    jobs = args.jobs or default_jobs()
+    jobs = jobs_for(sources, args.jobs)
     if jobs == 1 or not can_share(sources):
         return decide_sources(sources, decider, include_open=args.include_open, stats=stats, carry=carry)
     streamed = STREAM_WRITERS.get(output_format)

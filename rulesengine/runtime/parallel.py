@@ -82,6 +82,22 @@ def can_share(sources: Sequence[str]) -> bool:
     return STDIN not in sources and "fork" in multiprocessing.get_all_start_methods()
 
 
+#: inputs smaller than this, all files together, run on one process when no `--jobs` is given:
+#: forking workers and sharing the scan out costs more than they save on a few thousand lines
+SMALL_INPUT = 1 << 20
+
+
+def jobs_for(sources: Sequence[str], asked: int | None) -> int:
+    """The processes to run on: those asked for, else one for a small input, else every core."""
+    if asked is not None:
+        return asked
+    try:
+        size = sum(os.stat(source).st_size for source in sources if source != STDIN)
+    except OSError:
+        return default_jobs()  # the read reports what is wrong with the file
+    return 1 if size < SMALL_INPUT else default_jobs()
+
+
 def default_jobs() -> int:
     """All the cores this process may run on, up to the most workers that can share a scan."""
     try:

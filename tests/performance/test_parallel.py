@@ -150,3 +150,17 @@ def test_late_events_are_judged_as_one_process_judges_them(late: str, jobs: int)
     results, stats = shared([late], jobs, late_window=1_500)
     assert results == one
     assert attrs.asdict(stats) == attrs.asdict(one_stats)
+
+
+def test_a_small_input_runs_on_one_process_unless_jobs_are_asked_for(tmp_path):
+    """Forking workers costs more than it saves on a few thousand lines; `--jobs` still rules."""
+    from rulesengine.runtime.parallel import SMALL_INPUT, default_jobs, jobs_for
+
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small.write_bytes(b"\n" * (SMALL_INPUT - 1))
+    large.write_bytes(b"\n" * SMALL_INPUT)
+    assert jobs_for([str(small)], None) == 1
+    assert jobs_for([str(small), str(small)], None) == default_jobs()
+    assert jobs_for([str(large)], None) == default_jobs()
+    assert jobs_for([str(small)], 2) == 2
+    assert jobs_for([str(tmp_path / "missing.jsonl")], None) == default_jobs()
