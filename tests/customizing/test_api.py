@@ -76,6 +76,8 @@ def test_the_api_does_not_hide_the_stage_modules():
     assert isinstance(rulesengine.decide.decider, types.ModuleType)
     assert isinstance(rulesengine.decide.explain, types.ModuleType)
     assert set(rulesengine.__all__) <= set(dir(rulesengine))
+    # the package names them without importing `api` (it loads on first use): the two lists agree
+    assert set(rulesengine.__all__) - {"__version__"} == set(rulesengine.api.__all__)
 
 
 # ---- loading ---------------------------------------------------------------------------
