@@ -45,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run", help="evaluate events and write one descriptor row per party",
         description="Evaluate interaction events and write one descriptor row per party. "
-                    "Rows come out as interactions complete; --sort buffers them all and "
-                    "orders them by interaction id.",
+                    "Rows come out as interactions complete; --sort holds them all (past 64 MB in "
+                    "temporary files) and orders them by interaction id.",
     )
     options.add_event_sources(parser)
     options.add_conversion(parser, required=False)
@@ -60,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rejects", metavar="FILE",
                         help="write rejected interactions and late events, with reasons, as JSON lines")
     parser.add_argument("--sort", action="store_true",
-                        help="order all rows by interaction id (buffers the whole output)")
+                        help="order all rows by interaction id (held until the input ends: past 64 MB in "
+                             "temporary files)")
     options.add_jobs(parser)
     add_state_option(parser)
     parser.add_argument("--fail-on-undecided", action="store_true",
