@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from importlib import import_module
-from pathlib import Path
 from typing import TypeVar, overload
 
 from rulesengine.cli import project
@@ -92,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_asked_for(arguments)).parse_args(arguments)
     try:
-        args.project = project.find(Path.cwd())
+        args.project = project.find_here()
         project.apply(args.project, args)
     except project.ConfigError as problem:
         print(f"rulesengine: error: {problem}", file=sys.stderr)

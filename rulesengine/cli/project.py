@@ -61,6 +61,15 @@ class Config:
         return f"{self.path} {table}{key}"
 
 
+def find_here() -> Config:
+    """The settings of the project the current folder is in; none when that folder is gone."""
+    try:
+        here = Path.cwd()
+    except FileNotFoundError:
+        return Config()
+    return find(here)
+
+
 def find(start: Path) -> Config:
     """The settings of the project `start` is in: the nearest folder with a `rulesengine.toml`,
     or a `pyproject.toml` that has `[tool.rulesengine]`."""

@@ -141,6 +141,15 @@ def test_no_settings_file_is_the_defaults(tmp_path, monkeypatch, capsys):
                                 "jobs = none  (default (every core))"]
 
 
+def test_a_folder_that_is_gone_has_no_settings(tmp_path, monkeypatch, capsys):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["config"]) == 0
+    assert capsys.readouterr().err == "settings file: none\n"
+
+
 @pytest.mark.parametrize(("text", "says"), [
     ('[tool.rulesengine]\nrule = ["site"]\n', "unknown setting 'rule'; did you mean 'rules'?"),
     ("[tool.rulesengine]\njobs = 0\n", "jobs must be a whole number from 1 to 256"),
