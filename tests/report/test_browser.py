@@ -31,13 +31,6 @@ DRAW_TIMEOUT = 300
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("report") / "report.html"
-    assert main(["report", "--sample", "-o", str(path)]) == 0
-    return path
-
-
-@pytest.fixture(scope="module")
 def rows(tmp_path_factory) -> list[dict]:
     path = tmp_path_factory.mktemp("rows") / "rows.jsonl"
     assert main(["run", "--sample", "-o", str(path)]) == 0
@@ -78,8 +71,8 @@ def _box(driver, element) -> dict:
         "const b = arguments[0].getBoundingClientRect(); return {width: b.width, height: b.height};", element)
 
 
-def test_every_diagram_draws_without_a_console_message(browser, report, tmp_path):
-    browser.get(report.as_uri())
+def test_every_diagram_draws_without_a_console_message(browser, sample_report, tmp_path):
+    browser.get(sample_report.as_uri())
     assert browser.title == f"rulesengine report: {SAMPLE_INTERACTIONS} interactions"
     details = browser.find_elements(By.CSS_SELECTOR, "article.detail")
     assert len(details) == SAMPLE_INTERACTIONS
@@ -104,8 +97,8 @@ def test_every_diagram_draws_without_a_console_message(browser, report, tmp_path
     assert shot.stat().st_size > 20_000  # diagrams and text: a blank page compresses to a few kilobytes
 
 
-def test_from_a_descriptor_to_an_interaction_and_back(browser, report, rows, tmp_path):
-    browser.get(report.as_uri())
+def test_from_a_descriptor_to_an_interaction_and_back(browser, sample_report, rows, tmp_path):
+    browser.get(sample_report.as_uri())
     descriptor = "RoutedTo/Transferred (IRF)"
     having = {row["interaction"] for row in rows
               if f"{row['resource_role']}/{row['technical_result']} ({row['record']})" == descriptor}

@@ -39,14 +39,6 @@ def _pages(page: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sample_report(tmp_path_factory) -> Path:
-    """The sample's report, written once for the tests that read it."""
-    path = tmp_path_factory.mktemp("report") / "report.html"
-    assert main(["report", "--sample", "-o", str(path)]) == 0
-    return path
-
-
-@pytest.fixture(scope="module")
 def sample_page(sample_report) -> str:
     return sample_report.read_text(encoding="utf-8")
 
