@@ -10,7 +10,6 @@ folder of the project.
 from __future__ import annotations
 
 import argparse
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -86,6 +85,9 @@ def find(start: Path) -> Config:
 
 
 def _read(path: Path) -> dict:
+    # a TOML parser costs every command's start-up: loaded only when there is a file to read
+    import tomllib
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
