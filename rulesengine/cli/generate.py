@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="interactions to write (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--profile", metavar="FILE",
-                        help="a TOML file setting the mix of shapes, the delays and the arrival rate "
-                             "(docs/cli.md#rulesengine-generate)")
+                        help="a TOML file setting the mix of shapes and families, the delays, the arrival "
+                             "rate and attached data (docs/cli.md#rulesengine-generate)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     parser.set_defaults(handler=run)
 

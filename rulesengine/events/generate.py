@@ -17,9 +17,9 @@ from pathlib import Path
 import attrs
 
 from rulesengine.events.generate_profile import Profile, ProfileError, load_profile
-from rulesengine.events.generate_shapes import DELAYS, EPOCH, SHAPES, Chat, format_ts
+from rulesengine.events.generate_shapes import ALL_SHAPES, DELAYS, EPOCH, SHAPES, Chat, format_ts
 
-__all__ = ["DELAYS", "EPOCH", "SAMPLE_COUNT", "SAMPLE_SEED", "SHAPES", "Interleaver", "Profile",
+__all__ = ["ALL_SHAPES", "DELAYS", "EPOCH", "SAMPLE_COUNT", "SAMPLE_SEED", "SHAPES", "Interleaver", "Profile",
            "ProfileError", "format_ts", "generate_lines", "load_profile", "sample_lines"]
 
 #: The seed and size of the generated part of the bundled sample.
@@ -66,7 +66,7 @@ def _shape_deck(rng: random.Random, weights: dict[str, int]) -> Iterator[str]:
     Unlike independent draws, a deck shows every shape within each `sum(weights)`
     interactions, so even a short stream covers every flow.
     """
-    deck = [flow for flow in SHAPES for _ in range(weights[flow])]
+    deck = [flow for flow in ALL_SHAPES for _ in range(weights[flow])]
     while True:
         rng.shuffle(deck)
         yield from deck
@@ -80,8 +80,10 @@ def _interactions(count: int, seed: int, profile: Profile) -> Iterator[list[tupl
     for number in range(1, count + 1):
         ms += int(rng.expovariate(1 / profile.arrival) * 1000)
         flow = next(shapes)
-        chat = Chat(f"g{seed}-{number}", ms, rng, flow, profile.delays)
-        SHAPES[flow][1](chat)
+        data = {key: rng.choices([value for value, _ in pairs], [weight for _, weight in pairs])[0]
+                for key, pairs in profile.data.items()}
+        chat = Chat(f"g{seed}-{number}", ms, rng, flow, profile.delays, data)
+        ALL_SHAPES[flow][1](chat)
         yield chat.events
 
 
@@ -89,8 +91,8 @@ def generate_lines(count: int, seed: int, *, profile: Profile | None = None,
                    interleaver: Interleaver | None = None) -> Iterator[str]:
     """`count` random interactions as event lines (no newline), interleaved by time.
 
-    Deterministic by `seed` (and `profile`: by default every shape and delay as `SHAPES`
-    and `DELAYS` say). Pass an `interleaver` to read how many interactions it held at once.
+    Deterministic by `seed` (and `profile`: by default every shape and delay as `SHAPES`,
+    `OPTIONAL_SHAPES` and `DELAYS` say). Pass an `interleaver` to read how many interactions it held at once.
     """
     return (interleaver or Interleaver()).merge(_interactions(count, seed, profile or Profile()))
 

@@ -11,9 +11,8 @@ from rulesengine.events.assemble import Rejection, StreamStats, assemble
 from rulesengine.events.generate import SAMPLE_COUNT, generate_lines
 
 from .contract import events_of, problems
+from .profiles import EVERY_SHAPE, FIXTURES, FLOWS
 
-FLOWS = Path(__file__).parents[1] / "flows"
-FIXTURES = sorted(FLOWS.glob("*.jsonl"))
 GOOD = FLOWS / "c03_transfer.jsonl"
 
 
@@ -24,8 +23,9 @@ def test_fixture_keeps_the_contract(path: Path) -> None:
     assert problems(events) == {}
 
 
-def test_generated_events_keep_the_contract() -> None:
-    events = events_of(generate_lines(400, seed=11))
+@pytest.mark.parametrize("profile", [None, EVERY_SHAPE], ids=["default", "every-shape"])
+def test_generated_events_keep_the_contract(profile) -> None:
+    events = events_of(generate_lines(400, seed=11, profile=profile))
     assert problems(events) == {}
     ended = {e["interaction"] for e in events if e["event"] == "interaction.ended"}
     assert ended == {f"g11-{n}" for n in range(1, 401)}
@@ -56,9 +56,11 @@ def test_the_contract_check_is_not_vacuous(old: str, new: str, expected: str) ->
     assert any(expected in problem for problem in found.get("c03_transfer", [])), found
 
 
-def test_the_engine_assembles_every_generated_interaction(tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", [None, EVERY_SHAPE], ids=["default", "every-shape"])
+def test_the_engine_assembles_every_generated_interaction(tmp_path: Path, profile) -> None:
     source = tmp_path / "generated.jsonl"
-    source.write_text("".join(f"{line}\n" for line in generate_lines(500, seed=13)), encoding="utf-8")
+    lines = generate_lines(500, seed=13, profile=profile)
+    source.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     stats = StreamStats()
     produced = list(assemble([str(source)], stats=stats))
     assert [item for item in produced if isinstance(item, Rejection)] == []
@@ -71,4 +73,4 @@ def test_the_engine_assembles_the_bundled_sample() -> None:
     with resources.as_file(resources.files("rulesengine.sample") / "sample.jsonl") as sample:
         produced = list(assemble([str(sample)], stats=stats))
     assert [item for item in produced if isinstance(item, Rejection)] == []
-    assert stats.evaluated == len(FIXTURES) + SAMPLE_COUNT
+    assert stats.evaluated == len(list(FLOWS.glob("*.jsonl"))) + SAMPLE_COUNT

@@ -1,31 +1,30 @@
 """Generated interactions get the documented descriptors of the fixture they follow.
 
 `data.flow` names the fixture whose shape an interaction has, and party ids follow the
-fixtures' numbering, so `documented.json` applies to every generated interaction:
-this runs the default rules over many random timings, names and endings of each flow.
+fixtures' numbering, so `documented.json` (and, for the shapes only a profile brings in,
+`tests/generate/flows/expected.json`) applies to every generated interaction: this runs
+the default rules over many random timings, names and endings of every shape.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
-
-import orjson
 
 from rulesengine.decide.ruleset import load_rules
 from rulesengine.events.contract import Event
-from rulesengine.events.generate import SHAPES, generate_lines
+from rulesengine.events.generate import ALL_SHAPES, generate_lines
 from rulesengine.events.read import parse_line
 from rulesengine.model.interaction import InteractionModel
 
-FLOWS = Path(__file__).parents[1] / "flows"
-DOCUMENTED = orjson.loads((FLOWS / "documented.json").read_bytes())
+from .profiles import EVERY_SHAPE, expected_rows
+
+EXPECTED = expected_rows()
 EVALUATOR = load_rules().decider
 
 
 def _interactions(count: int, seed: int) -> dict[str, list[Event]]:
     grouped: dict[str, list[Event]] = defaultdict(list)
-    for number, line in enumerate(generate_lines(count, seed), start=1):
+    for number, line in enumerate(generate_lines(count, seed, profile=EVERY_SHAPE), start=1):
         loaded = parse_line(line.encode(), "<generated>", number)
         assert loaded.event is not None, loaded.diagnostics
         grouped[loaded.event.interaction].append(loaded.event)
@@ -46,11 +45,11 @@ def test_generated_interactions_get_their_documented_descriptors() -> None:
         flow = events[0].data["flow"]
         flows_seen.add(flow)
         decided = _descriptors(interaction, events)
-        for row in DOCUMENTED[flow]["documented"]:
+        for row in EXPECTED[flow]:
             party = row["party"].replace(flow, interaction, 1)
             expected = (row["resource_role"], row["role_reason"],
                         row["technical_result"], row["result_reason"])
             if decided.get(party) != expected:
                 wrong.append((flow, party, decided.get(party), expected))
-    assert flows_seen == set(SHAPES)
+    assert flows_seen == set(ALL_SHAPES) == set(EXPECTED)
     assert wrong == []

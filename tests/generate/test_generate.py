@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime
 import itertools
 from collections import defaultdict
-from pathlib import Path
 
-import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulesengine.events.generate import EPOCH, SHAPES, Interleaver, format_ts, generate_lines
+from rulesengine.events.generate import ALL_SHAPES, EPOCH, SHAPES, Interleaver, format_ts, generate_lines
+from rulesengine.events.generate_shapes import FAMILIES, OPTIONAL_SHAPES
 
 from .contract import events_of
+from .profiles import EVERY_SHAPE, FIXTURES, FLOWS, PROFILE_FLOWS, expected_rows
 from .shapes import signature
-
-FLOWS = Path(__file__).parents[1] / "flows"
 
 
 def _by_interaction(events: list[dict]) -> dict[str, list[dict]]:
@@ -59,29 +57,58 @@ def test_every_shape_within_the_first_2000_lines() -> None:
     assert set(SHAPES) == {path.stem for path in FLOWS.glob("*.jsonl")}
 
 
-def test_every_generated_interaction_has_the_shape_of_its_fixture() -> None:
+def test_the_shapes_only_a_profile_brings_in_have_fixtures_and_no_default_weight() -> None:
+    assert set(OPTIONAL_SHAPES) == {path.stem for path in PROFILE_FLOWS.glob("*.jsonl")}
+    assert set(ALL_SHAPES) == set(SHAPES) | set(OPTIONAL_SHAPES) == set(expected_rows())
+    assert all(weight == 0 for weight, _ in OPTIONAL_SHAPES.values())
+    assert all(weight > 0 for weight, _ in SHAPES.values())
+    created = [e for e in events_of(generate_lines(500, seed=4)) if e["event"] == "interaction.created"]
+    assert {event["data"]["flow"] for event in created} == set(SHAPES)
+
+
+def test_every_family_names_shapes_that_exist_once() -> None:
+    members = [flow for family in FAMILIES.values() for flow in family]
+    assert len(members) == len(set(members)) and set(members) <= set(ALL_SHAPES)
+
+
+@pytest.mark.parametrize("profile", [None, EVERY_SHAPE], ids=["default", "every-shape"])
+def test_every_generated_interaction_has_the_shape_of_its_fixture(profile) -> None:
     fixture_shapes = {
         path.stem: signature(events_of(path.read_text(encoding="utf-8").splitlines()))
-        for path in FLOWS.glob("*.jsonl")
+        for path in FIXTURES
     }
     assert len(set(fixture_shapes.values())) == len(fixture_shapes), "fixtures are distinct"
-    grouped = _by_interaction(events_of(generate_lines(600, seed=8)))
+    grouped = _by_interaction(events_of(generate_lines(600, seed=8, profile=profile)))
     seen = set()
     for interaction, events in grouped.items():
         flow = _flow(events)
         assert signature(events) == fixture_shapes[flow], interaction
         seen.add(flow)
-    assert seen == set(SHAPES)
+    assert seen == set(SHAPES if profile is None else ALL_SHAPES)
 
 
 def test_documented_parties_exist_in_generated_interactions() -> None:
-    documented = orjson.loads((FLOWS / "documented.json").read_bytes())
-    grouped = _by_interaction(events_of(generate_lines(300, seed=9)))
+    expected = expected_rows()
+    grouped = _by_interaction(events_of(generate_lines(300, seed=9, profile=EVERY_SHAPE)))
     for interaction, events in grouped.items():
         flow = _flow(events)
         parties = {e["party"] for e in events if "party" in e}
-        for row in documented[flow]["documented"]:
+        for row in expected[flow]:
             assert row["party"].replace(flow, interaction, 1) in parties
+
+
+def test_monitors_and_barges_are_supervisors_and_pulls_come_from_queues_and_workbins() -> None:
+    grouped = _by_interaction(events_of(generate_lines(270, seed=10, profile=EVERY_SHAPE)))
+    for events in grouped.values():
+        flow = _flow(events)
+        invited = [e for e in events if e["event"] == "party.invited"]
+        supervisors = [e["resource"] for e in invited if e["resource"].startswith("Sup_")]
+        assert len(supervisors) == {"x13_supervisor_monitors": 1, "x14_supervisor_barges_in": 2}.get(flow, 0)
+        assert len(set(supervisors)) <= 1, "the barge is the monitoring supervisor's second party"
+        pullers = [e for e in invited if e["intent"] == "pull"]
+        assert len(pullers) == flow.startswith(("x11", "x12"))
+        placed = {e["party"]: e["kind"] for e in events if e["event"] == "party.entered"}
+        assert all(placed[e["by"]] == ("workbin" if flow.startswith("x12") else "queue") for e in pullers)
 
 
 def test_heap_stays_flat_while_streaming() -> None:

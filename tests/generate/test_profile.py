@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from rulesengine.cli import main
 from rulesengine.events.generate import DELAYS, SHAPES
+from rulesengine.events.generate_shapes import FAMILIES
 
 
 def _generated(capsys, tmp_path: Path, profile: str | None, count: int = 400) -> list[dict]:
@@ -60,19 +62,97 @@ def test_delays_and_arrivals_shape_the_times(capsys, tmp_path):
     assert starts[-1] > "2026-03-02T12:00"  # 400 arrivals a minute apart: hours, not ten minutes
 
 
+def _flows(events: list[dict]) -> list[str]:
+    return [e["data"]["flow"] for e in events if e["event"] == "interaction.created"]
+
+
+def test_shares_deal_each_family_its_share_exactly(capsys, tmp_path):
+    profile = "[shares]\ndeclines = 0.2\nmonitors = 0.05\nabandons = 0.16\n"
+    flows = _flows(_generated(capsys, tmp_path, profile, count=2000))
+    count = {family: sum(flows.count(flow) for flow in FAMILIES[family]) for family in FAMILIES}
+    # two decks of 1000: the families given a share get it exactly; pulls have no weight by
+    # default and no share; revokes take their part of the rest with the other shapes
+    assert {family: count[family] for family in ("declines", "monitors", "abandons", "pulls")} == {
+        "declines": 400, "monitors": 100, "abandons": 320, "pulls": 0}
+    assert count["revokes"] > 0 and len(flows) == 2000
+    # the declines' shapes have no weight of their own: they split the share evenly
+    assert [flows.count(flow) for flow in FAMILIES["declines"]] == [200, 200]
+    # inside a family the shapes keep the ratio of their weights (c09 6, c10 2 by default)
+    assert (flows.count("c09_abandoned_in_queue"), flows.count("c10_abandoned_during_routing")) == (120, 40)
+
+
+def test_shares_split_by_the_weights_the_profile_gives(capsys, tmp_path):
+    profile = ("[shapes]\nx11_pulled_from_queue = 3\nx12_pulled_from_workbin = 1\n"
+               "c01_routed_completed = 1\n[shares]\npulls = 0.5\nrevokes = 0\n")
+    flows = _flows(_generated(capsys, tmp_path, profile, count=1000))
+    assert (flows.count("x11_pulled_from_queue"), flows.count("x12_pulled_from_workbin")) == (375, 125)
+    assert not set(flows) & set(FAMILIES["revokes"])
+
+
+def test_data_values_are_drawn_by_weight_beside_the_shape(capsys, tmp_path):
+    events = _generated(capsys, tmp_path, '[data.segment]\nVIP = 1\nStandard = 3\n[data.lang]\nen = 1\n')
+    data = [e["data"] for e in events if e["event"] == "interaction.created"]
+    assert {tuple(sorted(d)) for d in data} == {("flow", "lang", "segment")}
+    assert {d["lang"] for d in data} == {"en"}
+    vip = sum(d["segment"] == "VIP" for d in data)
+    assert 60 < vip < 140  # a quarter of 400
+    assert set(_flows(events)) == set(SHAPES)
+
+
+def test_declines_and_pulls_take_their_own_delays(capsys, tmp_path):
+    shapes = "".join(f"{flow} = 1\n" for flow in (*FAMILIES["declines"], *FAMILIES["pulls"]))
+    events = _generated(capsys, tmp_path, f"[shapes]\n{shapes}[seconds]\ndecline = [7, 7]\npull = [90, 90]\n",
+                        count=40)
+    at = {(e["interaction"], e.get("party"), e["event"]): e["ts"] for e in events}
+    waits = set()
+    for event in events:
+        if event["event"] == "party.rejected":
+            waits.add(("decline", _seconds_between(at[(event["interaction"], event["party"], "party.invited")],
+                                                   event["ts"])))
+        elif event["event"] == "party.invited" and event["intent"] == "pull":
+            waits.add(("pull", _seconds_between(at[(event["interaction"], event["by"], "party.entered")],
+                                                event["ts"])))
+    assert waits == {("decline", 7.0), ("pull", 90.0)}
+
+
+def _seconds_between(start: str, end: str) -> float:
+    return (datetime.datetime.fromisoformat(end) - datetime.datetime.fromisoformat(start)).total_seconds()
+
+
 @pytest.mark.parametrize(("profile", "says"), [
-    ("[shapes]\nc01_routed = 3\n", "unknown shape 'c01_routed'; did you mean 'c01_routed_completed'?"),
-    ("[seconds]\ntalks = [1, 2]\n", "unknown delay 'talks'; did you mean 'talk'?"),
-    ("[seconds]\ntalk = [5, 2]\n", "seconds.talk must be [LOW, HIGH], 0 <= LOW <= HIGH"),
-    ("[shapes]\nc01_routed_completed = -1\n", "shapes.c01_routed_completed must be a whole number, 0 or more"),
-    ("[shapes]\n" + "".join(f"{flow} = 0\n" for flow in SHAPES), "every shape has weight 0"),
-    ("arrival = 0\n", "arrival must be a number of seconds above 0"),
-    ("mix = 1\n", "unknown key 'mix'"),
-    ("[shapes\n", "Expected ']' at the end of a table declaration"),
+    ("[shapes]\nc01_routed = 3\n", "shapes.c01_routed: unknown shape; did you mean 'c01_routed_completed'?"),
+    ("[seconds]\ntalks = [1, 2]\n", "seconds.talks: unknown delay; did you mean 'talk'?"),
+    ("[seconds]\ntalk = [5, 2]\n", "seconds.talk: must be [LOW, HIGH], 0 <= LOW <= HIGH"),
+    ("[shapes]\nc01_routed_completed = -1\n", "shapes.c01_routed_completed: must be a whole number, 0 or more"),
+    ("[shapes]\n" + "".join(f"{flow} = 0\n" for flow in SHAPES),
+     "shapes: every shape has weight 0: nothing to generate"),
+    ("shapes = 3\n", "shapes: must be a table"),
+    ("arrival = 0\n", "arrival: must be a number of seconds above 0"),
+    ("mix = 1\n", "mix: unknown key"),
+    ("[shares]\ndecline = 0.1\n", "shares.decline: unknown family; did you mean 'declines'?"),
+    ("[shares]\ndeclines = 1.5\n", "shares.declines: must be a number from 0 to 1"),
+    ("[shares]\ndeclines = '10%'\n", "shares.declines: must be a number from 0 to 1"),
+    ("[shares]\ndeclines = 0.7\nabandons = 0.4\n", "shares: they add up to 1.1, more than 1"),
+    ("[shapes]\n" + "".join(f"{flow} = 0\n" for flow in SHAPES) + "[shares]\ndeclines = 0.5\n",
+     "shares: they add up to 0.5, and no other shape has a weight to fill the rest"),
+    ("[shapes]\nx09_declined_then_routed = 0\n[shares]\ndeclines = 0.5\n",
+     "shares.declines: every shape of the family has weight 0 in [shapes]"),
+    ("[data]\nflow = {x = 1}\n", "data.flow: reserved: the generator writes the shape id there"),
+    ("[data]\nsegment = 'VIP'\n", "data.segment: must be a table of values and their weights"),
+    ("[data.segment]\nVIP = -1\n", "data.segment.VIP: must be a whole number, 0 or more"),
+    ("[data.segment]\nVIP = 0\n", "data.segment: every value has weight 0"),
 ])
 def test_a_bad_profile_is_one_line_and_exit_2(capsys, tmp_path, profile, says):
     path = tmp_path / "profile.toml"
     path.write_text(profile)
     assert main(["generate", "--profile", str(path)]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.startswith(f"rulesengine generate: error: {path}: ") and says in err
+    assert out == "" and err == f"rulesengine generate: error: {path}: {says}\n"
+
+
+def test_a_profile_toml_cannot_parse_names_the_file(capsys, tmp_path):
+    path = tmp_path / "profile.toml"
+    path.write_text("[shapes\n")
+    assert main(["generate", "--profile", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rulesengine generate: error: {path}: Expected ']' at the end of a table declaration")
