@@ -1,6 +1,7 @@
 """Reading docs/customizing.md as a script: its rule files and its commands, in page order.
 
-A ```rules block whose first line is `# PATH: ...` is a file the reader creates at PATH.
+A ```rules (or ```toml) block whose first line is `# PATH: ...` is a file the reader creates
+at PATH.
 A ```console block holds `$ rulesengine ...` lines, each followed by what it prints
 (stdout, then stderr). Replaying the steps in order is what a reader does.
 """
@@ -16,7 +17,9 @@ import attrs
 PAGE = Path(__file__).parents[2] / "docs" / "customizing.md"
 PROMPT = "$ "
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", flags=re.DOTALL | re.MULTILINE)
-_FILE_HEADER = re.compile(r"# (\S+\.rules):")
+_FILE_HEADER = re.compile(r"# (\S+\.(?:rules|toml)):")
+#: the blocks that are files the reader creates
+_FILE_BLOCKS = ("rules", "toml")
 #: the run summary's duration is the one thing that differs between runs
 _DURATION = re.compile(r"written in \d+\.\d+s")
 
@@ -46,9 +49,9 @@ def steps() -> list[RuleFile | Command]:
     """Every rule file and command of the page, in reading order."""
     result: list[RuleFile | Command] = []
     for language, body in _fenced():
-        if language == "rules":
+        if language in _FILE_BLOCKS:
             header = _FILE_HEADER.match(body)
-            assert header, f"a rules block must start with '# PATH: ...': {body[:60]!r}"
+            assert header, f"a {language} block must start with '# PATH: ...': {body[:60]!r}"
             result.append(RuleFile(header.group(1), body))
         elif language == "console":
             result.extend(_commands(body))

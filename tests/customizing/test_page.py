@@ -21,6 +21,7 @@ CLOSER = "site/closer.rules"
 BLIND = "site/blind_transfers.rules"
 QUEUES = "site/queues.rules"
 TUNED = "tuned/short_engagement.rules"
+CORPUS = "corpus.toml"
 
 #: every command of the page, in order, with the exit code a reader gets
 PAGE_COMMANDS = [
@@ -39,6 +40,12 @@ PAGE_COMMANDS = [
     ("rulesengine run more.jsonl --rules site/ --format table", 0),
     ("rulesengine run chats.jsonl --rules site/ --rules tuned/ --format table", 0),
     ("rulesengine diff chats.jsonl --old-rules site/ --new-rules site/ --new-rules tuned/", 1),
+    ("rulesengine generate --count 1000 --seed 1 --profile corpus.toml -o corpus.jsonl", 0),
+    ("rulesengine diff corpus.jsonl --new-rules site/short_engagement.rules", 1),
+    (("rulesengine diff corpus.jsonl --old-rules site/short_engagement.rules "
+      "--new-rules site/short_engagement.rules --new-rules tuned/"), 1),
+    *((f"rulesengine diff corpus.jsonl --new-rules site/{name}.rules", 1)
+      for name in ("overrides", "supervisors", "vip", "closer", "blind_transfers", "queues")),
 ]
 
 
@@ -78,7 +85,7 @@ def test_the_page_shows_the_events_the_tests_use():
 
 def test_the_page_names_its_rule_files():
     assert sorted(rule_files()) == sorted([BLIND, CLOSER, QUEUES, OVERRIDES, SITE_RULE, SUPERVISORS, VIP,
-                                           TEAM_RULE, TUNED])
+                                           TEAM_RULE, TUNED, CORPUS])
 
 
 def test_every_command_prints_what_the_page_shows(workspace, capsys):
