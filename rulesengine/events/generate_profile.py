@@ -22,6 +22,8 @@ MEAN_ARRIVAL_S = 1.5
 #: With `[shares]`, the mix is dealt as decks of this many interactions: shares hold exactly in each.
 SHARE_DECK = 1000
 
+#: the group of `_with_shares` that holds the shapes of no family given a share
+_REST = ""
 #: attached data key -> (value, relative weight) pairs, drawn once per interaction
 DataChoices = dict[str, tuple[tuple[str, int], ...]]
 
@@ -97,36 +99,41 @@ def _with_shares(path: str | Path, weights: dict[str, int], explicit: set[str],
                  shares: dict[str, Fraction]) -> dict[str, int]:
     """The weights that deal each family in `shares` its share of every `SHARE_DECK`
     interactions, split inside the family by the shapes' weights (evenly when none was
-    given one), and the rest to the other shapes by their weights."""
+    given one), and the rest to the other shapes by their weights.
+
+    The cards go to the families first and then, inside each, to its shapes, so that a
+    family's total is its share rounded, whatever the rounding of its shapes."""
     if not shares:
         return weights
-    chances: dict[str, Fraction] = {}
+    groups: dict[str, tuple[Fraction, dict[str, Fraction]]] = {}
     for family, share in shares.items():
         members = FAMILIES[family]
         total = sum(weights[flow] for flow in members)
         if total == 0 and share and explicit & set(members):
             raise ProfileError(f"{path}: shares.{family}: every shape of the family has weight 0 in [shapes]")
-        for flow in members:
-            chances[flow] = share * (Fraction(weights[flow], total) if total else Fraction(1, len(members)))
-    others = [flow for flow in weights if flow not in chances]
+        groups[family] = (share, {flow: Fraction(weights[flow], total) if total else Fraction(1, len(members))
+                                  for flow in members})
+    others = [flow for flow in weights if not any(flow in FAMILIES[family] for family in shares)]
     rest, total = 1 - sum(shares.values(), Fraction(0)), sum(weights[flow] for flow in others)
     if rest and not total:
         raise ProfileError(f"{path}: shares: they add up to {float(1 - rest):g}, and no other shape "
                            "has a weight to fill the rest")
-    for flow in others:
-        chances[flow] = rest * Fraction(weights[flow], total) if total else Fraction(0)
-    return _deal(chances)
-
-
-def _deal(chances: dict[str, Fraction]) -> dict[str, int]:
-    """Whole cards out of `SHARE_DECK` for chances that add up to 1: each its floor, then one
-    more to the largest remainders (ties in shape order)."""
-    cards = {flow: int(chance * SHARE_DECK) for flow, chance in chances.items()}
-    left = SHARE_DECK - sum(cards.values())
-    order = sorted(chances, key=lambda flow: -(chances[flow] * SHARE_DECK - cards[flow]))
-    for flow in order[:left]:
-        cards[flow] += 1
+    groups[_REST] = (rest, {flow: Fraction(weights[flow], total or 1) for flow in others})
+    dealt = _deal({group: share for group, (share, _) in groups.items()}, SHARE_DECK)
+    cards: dict[str, int] = {}
+    for group, (_, split) in groups.items():
+        cards |= _deal(split, dealt[group])
     return {flow: cards[flow] for flow in ALL_SHAPES}
+
+
+def _deal(chances: dict[str, Fraction], total: int) -> dict[str, int]:
+    """`total` whole cards for chances that add up to 1 (or to 0, for no cards): each its floor,
+    then one more to the largest remainders, ties in the order given."""
+    cards = {key: int(chance * total) for key, chance in chances.items()}
+    order = sorted(chances, key=lambda key: -(chances[key] * total - cards[key]))
+    for key in order[:total - sum(cards.values())]:
+        cards[key] += 1
+    return cards
 
 
 def _data(path: str | Path, table: dict) -> DataChoices:

@@ -20,25 +20,25 @@ PROFILE = Path(__file__).parents[2] / "docs" / "examples" / "corpus.toml"
 #: each example's diff: (kind, parties, old, new), old and new as "descriptor record"
 TRANSITIONS = {
     "site/short_engagement.rules": [
-        ("agent", 68, "RoutedTo/Completed IRF", "RoutedTo/Completed [ShortEngagement] IRF")],
+        ("agent", 73, "RoutedTo/Completed IRF", "RoutedTo/Completed [ShortEngagement] IRF")],
     "tuned/": [
-        ("agent", 255, "RoutedTo/Completed IRF", "RoutedTo/Completed [ShortEngagement] IRF")],
+        ("agent", 250, "RoutedTo/Completed IRF", "RoutedTo/Completed [ShortEngagement] IRF")],
     "site/overrides.rules": [
         ("agent", 40, "RoutedTo/Redirected [Rejected] IRF", "RoutedTo/Redirected [RouteOnNoAnswer] IRF")],
     "site/supervisors.rules": [
         ("agent", 30, "InConference/Completed IRF", "ReceivedConsult/Completed IRF")],
     "site/vip.rules": [
-        ("queue", 16, "Received/CustomerAbandoned [AbandonedWhileQueued] IRF",
+        ("queue", 17, "Received/CustomerAbandoned [AbandonedWhileQueued] IRF",
          "Received/CustomerAbandoned [VipAbandonedWhileQueued] IRF")],
     "site/closer.rules": [
-        ("agent", 171, "ReceivedTransfer/Completed IRF", "ReceivedTransfer/Completed [ClosedTheChat] IRF"),
+        ("agent", 172, "ReceivedTransfer/Completed IRF", "ReceivedTransfer/Completed [ClosedTheChat] IRF"),
         ("agent", 84, "InConference/Completed IRF", "InConference/Completed [ClosedTheChat] IRF"),
         ("agent", 61, "RoutedTo/Completed IRF", "RoutedTo/Completed [ClosedTheChat] IRF"),
         ("agent", 23, "ReceivedConsult/Completed IRF", "ReceivedConsult/Completed [ClosedTheChat] IRF")],
     "site/blind_transfers.rules": [
         ("agent", 31, "RoutedTo/Completed IRF", "RoutedTo/Transferred IRF")],
     "site/queues.rules": [
-        ("queue", 1003, "Received/Diverted [AnsweredByAgent] MSF", "Received/Diverted MSF")],
+        ("queue", 1004, "Received/Diverted [AnsweredByAgent] MSF", "Received/Diverted MSF")],
 }
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from rulesengine.cli import main
-from rulesengine.events.generate import DELAYS, SHAPES
+from rulesengine.events.generate import ALL_SHAPES, DELAYS, SHAPES, load_profile
+from rulesengine.events.generate_profile import SHARE_DECK
 from rulesengine.events.generate_shapes import FAMILIES
 
 
@@ -156,3 +160,32 @@ def test_a_profile_toml_cannot_parse_names_the_file(capsys, tmp_path):
     assert main(["generate", "--profile", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"rulesengine generate: error: {path}: Expected ']' at the end of a table declaration")
+
+
+def test_shares_that_add_up_to_1_leave_nothing_to_the_other_shapes(capsys, tmp_path):
+    flows = _flows(_generated(capsys, tmp_path, "[shares]\npulls = 0.5\nmonitors = 0.5\n", count=1000))
+    assert sorted(set(flows)) == sorted([*FAMILIES["pulls"], *FAMILIES["monitors"]])
+    assert [flows.count(flow) for flow in (*FAMILIES["pulls"], *FAMILIES["monitors"])] == [250] * 4
+    nothing_else = "[shapes]\n" + "".join(f"{flow} = 0\n" for flow in SHAPES) + "[shares]\npulls = 1\n"
+    assert set(_flows(_generated(capsys, tmp_path, nothing_else, count=100))) == set(FAMILIES["pulls"])
+
+
+@given(shares=st.fixed_dictionaries({}, optional={family: st.integers(0, 400) for family in FAMILIES}),
+       weights=st.dictionaries(st.sampled_from(sorted(ALL_SHAPES)), st.integers(1, 50), max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_a_family_gets_its_share_of_every_deck_exactly(shares, weights):
+    """Shares in thousandths hold exactly in each deck of 1000, whatever the weights; c01 (in no
+    family, never 0 here) always has weight to fill the rest."""
+    assume(sum(shares.values()) <= SHARE_DECK)
+    lines = ["[shapes]", *(f"{flow} = {weight}" for flow, weight in weights.items()), "[shares]",
+             *(f"{family} = {thousandths / 1000}" for family, thousandths in shares.items())]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "profile.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        profile = load_profile(path)
+    if not shares:
+        assert profile.weights == {flow: weights.get(flow, weight) for flow, (weight, _) in ALL_SHAPES.items()}
+        return
+    assert sum(profile.weights.values()) == SHARE_DECK
+    for family, thousandths in shares.items():
+        assert sum(profile.weights[flow] for flow in FAMILIES[family]) == thousandths
