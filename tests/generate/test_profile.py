@@ -189,3 +189,9 @@ def test_a_family_gets_its_share_of_every_deck_exactly(shares, weights):
     assert sum(profile.weights.values()) == SHARE_DECK
     for family, thousandths in shares.items():
         assert sum(profile.weights[flow] for flow in FAMILIES[family]) == thousandths
+
+
+def test_a_profile_that_cannot_be_read_is_exit_2(capsys, tmp_path):
+    path = tmp_path / "missing.toml"
+    assert main(["generate", "--profile", str(path)]) == 2
+    assert capsys.readouterr() == ("", f"rulesengine generate: error: cannot read {path}: No such file or directory\n")
