@@ -16,7 +16,7 @@ from calendar import timegm
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from rulesengine.speedups.timestamps import KEPT, utc_ms
+from rulesengine.speedups.timestamps import KEPT, utc_reader
 
 #: RFC 3339 as Genesys Cloud and most platforms write it, with room for one-digit fields
 _LOOSE = re.compile(
@@ -41,20 +41,28 @@ def parse_text(text: object, *, repair: bool) -> Moment | None:
 
     With `repair`, one-digit month, day, hour, minute or second fields are read
     as if zero-padded (the result says so); without it such a text is no time.
-    Most times are written `2021-04-01T12:27:53.386Z`: their minute is worked out
-    once and remembered, their seconds and milliseconds read as one number.
+    Most times are written `2021-04-01T12:27:53.386Z`: their second is worked out
+    once and remembered, their milliseconds looked up.
     """
     if type(text) is not str:
         return None
-    ms = utc_ms(text, _minute_ms)
+    ms = _usual_ms(text)
     return _parsed(text, repair) if ms is None else Moment(ms)
 
 
 @functools.lru_cache(maxsize=KEPT)
-def _minute_ms(prefix: str) -> int | None:
-    """Epoch milliseconds of a `YYYY-MM-DDTHH:MM` prefix, or None if it is not one."""
-    moment = _parsed(prefix + ":00Z", repair=False)
+def _second_ms(prefix: str) -> int | None:
+    """Epoch milliseconds of a `YYYY-MM-DDTHH:MM:SS` prefix, or None if it is not one."""
+    moment = _parsed(prefix + "Z", repair=False)
     return None if moment is None else moment.ms
+
+
+def _not_usual(text: str) -> None:
+    """No short cut for a time of another shape: `_parsed` reads it."""
+    return None
+
+
+_usual_ms = utc_reader(_second_ms, _not_usual)
 
 
 def _parsed(text: str, repair: bool) -> Moment | None:

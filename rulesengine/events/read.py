@@ -205,13 +205,10 @@ def _decoded_event(raw: bytes, position: Position) -> AnyEvent | None:
     """The event of a line that the diagnostic pass finds no problem in, else None.
 
     msgspec decodes the line into the class of its event type, checking every field's
-    type, enumeration and presence in C; then its timestamp is read (`ms`). Any
-    doubt (a problem, a field outside the event type, a line orjson would refuse)
+    type, enumeration and presence in C; then `_finished` reads the rest. Any doubt
     returns None, and the line goes to the diagnostic pass, which says exactly what is
     wrong with it, or keeps its event. It must never accept a line the diagnostic pass
-    would refuse (the performance tests compare them). A line with `data` is read by
-    orjson too: its values are taken as orjson reads them, like every other line's, and
-    a value orjson refuses (or one nested too deep) sends the line to the diagnostic pass.
+    would refuse (the performance tests compare them).
     """
     try:
         event = _decode(raw)
@@ -220,9 +217,19 @@ def _decoded_event(raw: bytes, position: Position) -> AnyEvent | None:
     # the caller's)
     except (ValueError, RecursionError):
         return None
-    # a `source` key (outside the contract) is decoded as a `Position`, which skims fields
-    # of its own; msgspec reads an integer past 64 bits exactly, orjson as a float: either
-    # way, the line is left to the diagnostic pass
+    return _finished(event, raw, position)
+
+
+def _finished(event: AnyEvent, raw: bytes, position: Position) -> AnyEvent | None:
+    """A decoded event with what the reader adds (its `ms`, place and text), or None when
+    the line needs the diagnostic pass after all.
+
+    A `source` key (outside the contract) is decoded as a `Position`, which skims fields
+    of its own; msgspec reads an integer past 64 bits exactly, orjson as a float: either
+    way, the line is left to the diagnostic pass. A line with `data` is read by orjson
+    too: its values are taken as orjson reads them, like every other line's, and a value
+    orjson refuses (or one nested too deep) sends the line to the diagnostic pass.
+    """
     ms = timestamp_ms(event.ts)
     if ms is None or event.source is not NOWHERE or event.seq > _LARGEST_INT:
         return None
@@ -364,17 +371,36 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
         blocks = _blocks(handle)
         taken = ((len(block), enumerate(block)) for block in blocks) if select is None else select(blocks)
         for size, chosen in taken:
-            for index, given in chosen:
-                line = number + index + 1
-                raw = given
-                if raw[:1] != b"{":
-                    if line == 1 and raw.startswith(_BOM):
-                        raw = raw[len(_BOM):]
-                    stripped = raw.strip()
-                    if not stripped or stripped[:1] == b"#":
-                        continue
-                counts.lines = first + line
-                yield read_line(raw.rstrip(b"\r\n"), path, line)
+            pairs = list(chosen)
+            given = [raw for _, raw in pairs]
+            start = 0
+            while start < len(pairs):
+                # the lines of a block go through the decoder in one pass, up to the first it
+                # refuses (a blank or comment line too), which is read on its own
+                decoded: list[AnyEvent] = []
+                try:
+                    decoded.extend(map(_decode, islice(given, start, None)))
+                except (ValueError, RecursionError):  # as in `_decoded_event`
+                    pass
+                for (index, raw), event in zip(islice(pairs, start, None), decoded):  # noqa: B905 (shorter)
+                    line = number + index + 1
+                    raw = raw.rstrip(b"\r\n")
+                    position = Position(path, line)
+                    counts.lines = first + line
+                    yield _finished(event, raw, position) or _checked(raw, position)
+                start += len(decoded)
+                if start < len(pairs):
+                    index, raw = pairs[start]
+                    start += 1
+                    line = number + index + 1
+                    if raw[:1] != b"{":
+                        if line == 1 and raw.startswith(_BOM):
+                            raw = raw[len(_BOM):]
+                        stripped = raw.strip()
+                        if not stripped or stripped[:1] == b"#":
+                            continue
+                    counts.lines = first + line
+                    yield read_line(raw.rstrip(b"\r\n"), path, line)
             number += size
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -9,26 +9,26 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 
-from rulesengine.speedups.timestamps import KEPT, utc_ms
+from rulesengine.speedups.timestamps import KEPT, utc_reader
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
 
 @functools.lru_cache(maxsize=KEPT)
-def timestamp_ms(ts: str) -> int | None:
-    """Epoch milliseconds of an RFC 3339 timestamp with a zone, or None if it is not one.
-
-    Events of one moment share their timestamp, so recent answers are remembered;
-    the usual UTC shapes are read a minute at a time (`speedups.timestamps`).
-    """
-    ms = utc_ms(ts, _minute_ms)
-    return parse_ms(ts) if ms is None else ms
+def _second_ms(prefix: str) -> int | None:
+    return parse_ms(prefix + "Z")
 
 
 @functools.lru_cache(maxsize=KEPT)
-def _minute_ms(prefix: str) -> int | None:
-    return parse_ms(prefix + ":00Z")
+def _other_ms(ts: str) -> int | None:
+    return parse_ms(ts)
+
+
+#: Epoch milliseconds of an RFC 3339 timestamp with a zone, or None if it is not one: the
+#: usual UTC shapes read a second at a time (`speedups.timestamps`), recent answers for other
+#: shapes remembered.
+timestamp_ms = utc_reader(_second_ms, _other_ms)
 
 
 def parse_ms(ts: str) -> int | None:

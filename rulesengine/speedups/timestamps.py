@@ -1,10 +1,10 @@
-"""The usual UTC timestamps read a minute at a time.
+"""The usual UTC timestamps read a second at a time.
 
 Nearly every timestamp of a stream is `YYYY-MM-DDTHH:MM:SSZ` or
-`YYYY-MM-DDTHH:MM:SS.mmmZ`, and events of one minute share its first 16
-characters. Parsing that minute once (the caller remembers it) and reading the
-seconds and milliseconds as one number is several times faster than a full parse
-of each; any other shape is left to the full parse.
+`YYYY-MM-DDTHH:MM:SS.mmmZ`, and events of one second share its first 19
+characters. Parsing that second once (the caller remembers it) and looking the
+milliseconds up in a table of their 1,000 spellings costs a third less than a full
+parse of each; any other shape is left to the full parse.
 """
 
 from __future__ import annotations
@@ -14,15 +14,27 @@ from collections.abc import Callable
 #: answers remembered by the callers' caches, each bounded to this many
 KEPT = 4096
 
+#: `mmm` → its milliseconds
+_MILLIS = {f"{milli:03d}": milli for milli in range(1000)}
 
-def utc_ms(ts: str, minute_ms: Callable[[str], int | None]) -> int | None:
-    """Epoch milliseconds of `ts` in one of the two usual shapes, from `minute_ms` of its
-    `YYYY-MM-DDTHH:MM` prefix; None when `ts` has another shape or its minute is no time,
-    for the full parse to decide."""
-    size = len(ts)
-    if ((size == 24 and ts[19] == ".") or size == 20) and ts[-1] == "Z" and ts[16] == ":":
-        minute = minute_ms(ts[:16])
-        clock = ts[17:19] + (ts[20:23] if size == 24 else "000")
-        if minute is not None and clock.isdigit() and clock.isascii() and clock < "6":
-            return minute + int(clock)
-    return None
+
+def utc_reader(second_ms: Callable[[str], int | None],
+               other_ms: Callable[[str], int | None]) -> Callable[[str], int | None]:
+    """A reader of epoch milliseconds: a timestamp in one of the two usual shapes from
+    `second_ms` of its `YYYY-MM-DDTHH:MM:SS` prefix, any other (or one whose second is no
+    time) from `other_ms`, the full parse. One function, so that the usual timestamp
+    costs one call."""
+    millis = _MILLIS.get
+
+    def read(ts: str) -> int | None:
+        size = len(ts)
+        if size == 24 and ts[23] == "Z" and ts[19] == ".":
+            milli = millis(ts[20:23])
+        elif size == 20 and ts[19] == "Z":
+            milli = 0
+        else:
+            return other_ms(ts)
+        second = second_ms(ts[:19])
+        return other_ms(ts) if second is None or milli is None else second + milli
+
+    return read
