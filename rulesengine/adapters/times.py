@@ -57,12 +57,8 @@ def _second_ms(prefix: str) -> int | None:
     return None if moment is None else moment.ms
 
 
-def _not_usual(text: str) -> None:
-    """No short cut for a time of another shape: `_parsed` reads it."""
-    return None
-
-
-_usual_ms = utc_reader(_second_ms, _not_usual)
+#: a time of another shape has no short cut: `_parsed` reads it
+_usual_ms = utc_reader(_second_ms, lambda _text: None)
 
 
 def _parsed(text: str, repair: bool) -> Moment | None:

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from itertools import islice
 from types import MappingProxyType
 from typing import Any, BinaryIO, final
@@ -378,13 +379,11 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
                 # the lines of a block go through the decoder in one pass, up to the first it
                 # refuses (a blank or comment line too), which is read on its own
                 decoded: list[AnyEvent] = []
-                try:
+                with suppress(ValueError, RecursionError):  # as in `_decoded_event`
                     decoded.extend(map(_decode, islice(given, start, None)))
-                except (ValueError, RecursionError):  # as in `_decoded_event`
-                    pass
-                for (index, raw), event in zip(islice(pairs, start, None), decoded):  # noqa: B905 (shorter)
+                for (index, text), event in zip(islice(pairs, start, None), decoded):  # noqa: B905 (shorter)
                     line = number + index + 1
-                    raw = raw.rstrip(b"\r\n")
+                    raw = text.rstrip(b"\r\n")
                     position = Position(path, line)
                     counts.lines = first + line
                     yield _finished(event, raw, position) or _checked(raw, position)

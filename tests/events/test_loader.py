@@ -338,3 +338,30 @@ def test_any_json_object_gives_an_event_or_diagnostics(item):
 def test_any_bytes_give_an_event_or_diagnostics(raw):
     parsed = parse_line(raw, "t", 1)
     assert (parsed.event is None) == bool(parsed.diagnostics)
+
+
+_MIXED_LINES = [line(item) for item in transfer()] + [
+    b"", b"   ", b"# a comment", b'{"interaction": "c3", "seq": ', b"[1, 2]", b'{"interaction": "c9"}',
+    b'{"interaction":"c3","seq":99,"ts":"2026-03-02T10:00:07Z","event":"customer.left","extra":1}',
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(range(len(_MIXED_LINES))), max_size=40), st.sampled_from([b"\n", b"\r\n"]))
+def test_a_block_reads_as_its_lines_one_by_one(tmp_path_factory, picks, ending):
+    """Lines are decoded a block at a time up to the first one the decoder refuses; whatever
+    the mix of good, bad, blank and comment lines, each line reads as it reads alone."""
+    chosen = [_MIXED_LINES[pick] for pick in picks]
+    path = tmp_path_factory.mktemp("block") / "events.jsonl"
+    path.write_bytes(b"".join(raw + ending for raw in chosen))
+    counts = ReadCounts()
+    got = [(item.source.line, item) if isinstance(item, Event) else (item.position.line, item.diagnostics)
+           for item in read_lines([str(path)], counts)]
+    expected = []
+    for number, raw in enumerate(chosen, 1):
+        if not raw.strip() or raw.startswith(b"#"):
+            continue
+        alone = parse_line(raw, str(path), number)
+        expected.append((number, alone.event) if alone.event is not None else (number, alone.diagnostics))
+    assert got == expected
+    assert counts.lines == len(chosen)
