@@ -12,12 +12,14 @@ from types import MappingProxyType
 
 import attrs
 
+from rulesengine.decide import saved
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.language import syntax
 from rulesengine.language.check import CheckedFact
 from rulesengine.language.layers import Layer, Program, default_layer, load_program, read_layers
 from rulesengine.language.vocabulary import Param, Vocabulary
+from rulesengine.speedups.collector import collection_paused
 
 __all__ = ["LoadedRules", "default_layer", "load_layers", "load_rules"]
 
@@ -66,12 +68,22 @@ def load_rules(paths: Sequence[str] = (), settings: Mapping[str, str] = MappingP
 def load_layers(layers: Sequence[Layer], settings: Mapping[str, str],
                 unreadable: Sequence[Diagnostic] = ()) -> LoadedRules:
     """Load layers already read (`language.layers.Layer`); `unreadable`, the files that could not
-    be, are errors among the program's diagnostics."""
-    program = load_program(layers, settings)
-    if unreadable:
-        program = attrs.evolve(program, compiled=None,
-                               diagnostics=tuple(sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key)))
-    return _loaded(program)
+    be, are errors among the program's diagnostics.
+
+    A rule set loaded from the same files and settings by this engine before is read back
+    from the cache (`decide.saved`) instead; one with unreadable files is always loaded anew.
+    """
+    with collection_paused():
+        if unreadable:
+            program = load_program(layers, settings)
+            return _loaded(attrs.evolve(program, compiled=None, diagnostics=tuple(
+                sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key))))
+        name = saved.name_of(layers, settings)
+        loaded = saved.recall(name, LoadedRules)
+        if not isinstance(loaded, LoadedRules):
+            loaded = _loaded(load_program(layers, settings))
+            saved.keep(name, loaded)
+        return loaded
 
 
 def _loaded(program: Program) -> LoadedRules:
