@@ -18,9 +18,10 @@ import hashlib
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from importlib.metadata import version
 from pathlib import Path
 
+import attrs
+import lark
 import msgspec
 
 from rulesengine.decide import decider
@@ -40,14 +41,13 @@ MODULES = frozenset({
 _ENGINE_FILES = re.compile(r".*\.(py|lark)\Z")
 
 
-def recall(name: str, expected: type) -> object | None:
-    """The rule set saved under `name`, if there is a sound one of type `expected`."""
-    value = saved_objects.recall(name, KIND, _allowed())
-    return value if isinstance(value, expected) else None
+def recall(name: str) -> tuple[object, saved_objects.Later] | None:
+    """The rule set saved under `name` (and its later part), if there is a sound one."""
+    return saved_objects.recall(name, KIND, _allowed())
 
 
-def keep(name: str, value: object) -> None:
-    saved_objects.keep(name, KIND, value)
+def keep(name: str, value: object, later: object) -> None:
+    saved_objects.keep(name, KIND, value, later)
 
 
 def name_of(layers: Sequence[Sequence[tuple[str, str]]], settings: Mapping[str, str]) -> str:
@@ -73,7 +73,7 @@ def engine_fingerprint() -> str:
     """A digest of the package's code and grammar, and of the versions of what a saved rule
     set holds objects of (Python, attrs, msgspec) or was parsed with (lark)."""
     digest = hashlib.sha256()
-    _add(digest, sys.version, *(f"{name} {version(name)}" for name in ("attrs", "msgspec", "lark")))
+    _add(digest, sys.version, attrs.__version__, msgspec.__version__, lark.__version__)
     root = Path(__file__).resolve().parents[1]  # the package
     for path in sorted(root.rglob("*")):
         if _ENGINE_FILES.match(path.name) and path.is_file():

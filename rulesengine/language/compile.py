@@ -640,7 +640,7 @@ def compile_program(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFac
     compiled = tuple(compile_rule(rule, translator, rivals.get(rule.id, {}),
                                   frozenset(slot for slot in rule.outcomes if (rule.id, slot) in ties.crowded))
                      for rule in sorted(rules, key=lambda r: r.id))
-    every_fact = _EveryFact(tuple(rules), MappingProxyType(dict(facts)), translator)
+    every_fact = _EveryFact(MappingProxyType(dict(facts)), translator)
     return CompiledProgram(compiled, compile_facts(plan, facts, translator), translator, every_fact,
                            MappingProxyType(dict(facts)), params)
 
@@ -648,12 +648,12 @@ def compile_program(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFac
 @attrs.frozen(eq=False)
 class _EveryFact:
     """Compiles, when called, a function that works out every fact. A record rather than a
-    closure, so that a compiled program can be saved whole (`decide.saved`)."""
+    closure, so that a compiled program can be saved whole (`decide.saved`); without the
+    rules, which add nothing to a plan of every fact for every kind."""
 
-    rules: tuple[CheckedRule, ...]
     facts: Mapping[str, CheckedFact]
     translator: Translator
 
     def __call__(self) -> Callable[[object], None]:
-        everything, _ = plan_facts(self.facts, self.rules, everything=True)
+        everything, _ = plan_facts(self.facts, (), everything=True)
         return compile_facts(everything, self.facts, self.translator)

@@ -37,6 +37,8 @@ from rulesengine.speedups.parser_cache import CacheFolder
 KEPT = 16
 #: the largest file read back: a 5,000-rule set is about 10 MB
 MOST_BYTES = 1 << 27
+#: the bytes of the first part's length, before it
+_LENGTH = 8
 
 
 @attrs.frozen
@@ -60,40 +62,62 @@ class Allowed:
         return found
 
 
-def recall(name: str, kind: str, allowed: Allowed) -> object | None:
-    """The object saved under `name`, if the cache holds a verified copy that unpickles with
-    only what `allowed` names; None otherwise."""
+class Later:
+    """The second part of a saved object, unpickled when first asked for: what most runs never
+    read need not cost them its unpickling. Its bytes were verified with the first part's."""
+
+    def __init__(self, data: bytes, allowed: Allowed) -> None:
+        self._data: bytes | None = data
+        self._allowed = allowed
+        self._value: object = None
+
+    def value(self) -> object:
+        if self._data is not None:
+            self._value = _AllowedUnpickler(io.BytesIO(self._data), self._allowed).load()
+            self._data = None
+        return self._value
+
+
+def recall(name: str, kind: str, allowed: Allowed) -> tuple[object, Later] | None:
+    """The object saved under `name`, and its later part, if the cache holds a verified copy
+    whose first part unpickles with only what `allowed` names; None otherwise."""
     folder = CacheFolder.open()
     if folder is None:
         return None
     try:
         data = folder.read(_file_name(name, kind), most_bytes=MOST_BYTES)
-        if data is None:
+        if data is None or len(data) < _LENGTH:
             return None
+        first = int.from_bytes(data[:_LENGTH], "big") + _LENGTH
         try:
-            value = _AllowedUnpickler(io.BytesIO(data), allowed).load()
+            value = _AllowedUnpickler(io.BytesIO(data[_LENGTH:first]), allowed).load()
         except Exception:  # noqa: BLE001 - saved by another version of a class: build afresh
             return None
         folder.touch(_file_name(name, kind))
-        return value
+        return value, Later(data[first:], allowed)
     finally:
         folder.close()
 
 
-def keep(name: str, kind: str, value: object) -> None:
-    """Save `value` under `name`, then forget the least recently used of its kind past `KEPT`;
-    quietly nothing when it cannot be saved."""
+def keep(name: str, kind: str, value: object, later: object = None) -> None:
+    """Save `value` under `name`, and `later`, which `recall` unpickles only when asked
+    (`Later`); then forget the least recently used of its kind past `KEPT`. Quietly
+    nothing when it cannot be saved."""
     folder = CacheFolder.open()
     if folder is None:
         return
     try:
-        payload = io.BytesIO()
-        try:
-            _Pickler(payload, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-        except (pickle.PicklingError, TypeError, AttributeError, ValueError):
-            return
-        if payload.tell() <= MOST_BYTES:
-            folder.write(_file_name(name, kind), payload.getvalue())
+        parts = []
+        for part in (value, later):
+            pickled = io.BytesIO()
+            try:
+                _Pickler(pickled, protocol=pickle.HIGHEST_PROTOCOL).dump(part)
+            except (pickle.PicklingError, TypeError, AttributeError, ValueError):
+                return
+            parts.append(pickled.getvalue())
+        payload = len(parts[0]).to_bytes(_LENGTH, "big") + parts[0] + parts[1]
+        if len(payload) <= MOST_BYTES:
+            folder.write(_file_name(name, kind), payload)
             folder.prune(_suffix(kind), KEPT)
     finally:
         folder.close()

@@ -106,6 +106,18 @@ def test_the_loaded_rule_set_read_back_has_the_same_rules_and_diagnostics(cache,
         (r.ref, r.source, r.rivals, r.key) for r in built.decider.rules]
 
 
+def test_the_rules_syntax_trees_are_read_back_only_when_asked_for(cache, site) -> None:
+    built = load_rules([str(site)], {})
+    read = load_rules([str(site)], {})
+    later = read._later_rules
+    assert later is not None and later._data is not None
+    assert read.decider is not None and read.diagnostics == built.diagnostics and read.params == built.params
+    assert later._data is not None  # deciding and the diagnostics need no syntax tree
+    assert read.rules == built.rules and read.program.rules == built.program.rules
+    assert later._data is None
+    assert read.program.compiled is read.program.compiled is not None
+
+
 def test_a_changed_file_or_parameter_is_loaded_anew(cache, site) -> None:
     load_rules([str(site)], {})
     assert len(saved_sets(cache)) == 1

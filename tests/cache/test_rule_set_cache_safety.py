@@ -53,9 +53,18 @@ def loads_soundly(capfd) -> bool:
 
 def saved_again(kept: Path) -> bool:
     """The file holds a rule set this user's key signed, which unpickles as one."""
-    data = kept.read_bytes()
-    return data.startswith(parser_cache.MAGIC) and saved.recall(kept.name.removesuffix(f".{saved.KIND}-cache"),
-                                                                object) is not None
+    found = saved.recall(kept.name.removesuffix(f".{saved.KIND}-cache"))
+    return kept.read_bytes().startswith(parser_cache.MAGIC) and found is not None
+
+
+def two_parts(first: object, second: object) -> bytes:
+    """A saved object's payload, as `saved_objects.keep` lays it out."""
+    parts = []
+    for part in (first, second):
+        pickled = io.BytesIO()
+        saved_objects._Pickler(pickled).dump(part)
+        parts.append(pickled.getvalue())
+    return len(parts[0]).to_bytes(8, "big") + parts[0] + parts[1]
 
 
 def test_a_saved_rule_set_is_private(home: Path, kept: Path) -> None:
@@ -142,12 +151,23 @@ def test_what_a_rule_set_is_made_of_is_allowed() -> None:
     assert allowed.find("builtins", "any") is any
 
 
-def test_a_signed_object_of_another_type_is_not_taken_for_a_rule_set(home, kept, capfd) -> None:
-    payload = io.BytesIO()
-    saved_objects._Pickler(payload).dump(load_layers(LAYERS, {}).program)
-    kept.write_bytes(signed(home, kept.name, payload.getvalue()))
+@pytest.mark.parametrize("payload", ["a program", "too short", "a length past the end"])
+def test_a_signed_object_of_another_type_or_shape_is_not_taken_for_a_rule_set(home, kept, capfd, payload) -> None:
+    data = {"a program": two_parts(load_layers(LAYERS, {}).program, ()), "too short": b"\0\0\0",
+            "a length past the end": (1 << 40).to_bytes(8, "big") + pickle.dumps(1)}[payload]
+    kept.write_bytes(signed(home, kept.name, data))
     assert loads_soundly(capfd)
     assert saved_again(kept)
+
+
+def test_the_later_part_is_verified_with_the_first(home, kept, marker, capfd) -> None:
+    """A forged later part (the syntax trees) breaks the digest of the whole file."""
+    data = bytearray(kept.read_bytes())
+    data[-40:] = pickle.dumps(Payload(marker))[-40:].ljust(40, b".")
+    kept.write_bytes(bytes(data))
+    loaded = load_layers(LAYERS, {})
+    assert loaded.rules and not marker.exists()
+    assert loads_soundly(capfd)
 
 
 def test_a_folder_that_is_not_ours_is_not_used(home, kept, foreign, capfd) -> None:
