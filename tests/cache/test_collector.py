@@ -55,3 +55,24 @@ def test_loading_rules_runs_without_the_collector(monkeypatch) -> None:
     gc.enable()
     assert load_layers([default_layer()], {}).decider is not None
     assert seen == [False] and gc.isenabled()
+
+
+def test_what_a_load_made_goes_to_the_oldest_generation() -> None:
+    gc.enable()
+    gc.collect()
+    with collection_paused():
+        made = [[n] for n in range(1000)]
+    assert gc.get_count()[0] < 100  # not waiting in the youngest generation
+    assert gc.get_freeze_count() == 0 and made
+
+
+def test_objects_someone_froze_stay_frozen() -> None:
+    gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collection_paused():
+            made = [[n] for n in range(1000)]
+        assert gc.get_freeze_count() == frozen and made
+    finally:
+        gc.unfreeze()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from rulesengine.cli import main
@@ -45,10 +47,8 @@ rule site.tie_b "ties with tie_a" for queue
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache folder of this test's own."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
-    return tmp_path / "cache-home" / "rulesengine"
+def cache(cache_folder: Path) -> Path:
+    return cache_folder
 
 
 @pytest.fixture
@@ -251,3 +251,10 @@ def test_loading_builds_no_syntax_tree_when_the_set_is_read_back(cache, site, mo
 
     monkeypatch.setattr(language_layers, "parse", no_parsing)
     assert load_rules([str(site)], {}).decider is not None
+
+
+def test_a_later_part_that_is_not_the_rules_is_refused(cache, site) -> None:
+    read = load_rules([str(site)], {})
+    broken = attrs.evolve(read, later_rules=saved_objects.Later(pickle.dumps(["not", "rules"]), saved._allowed()))
+    with pytest.raises(TypeError, match="not a tuple"):
+        broken.program  # noqa: B018 - the property reads the later part

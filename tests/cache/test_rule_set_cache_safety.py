@@ -9,7 +9,6 @@ saved again when the folder allows.
 from __future__ import annotations
 
 import io
-import os
 import pickle
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from rulesengine.decide import saved
 from rulesengine.decide.ruleset import default_layer, load_layers
 from rulesengine.speedups import parser_cache, saved_objects
-from tests.cache.test_parser_cache_safety import Payload, foreign, signed
+from tests.cache.test_parser_cache_safety import Payload, foreign, put_in_place, signed
 
 __all__ = ["foreign"]  # a fixture, used by name
 
@@ -27,9 +26,8 @@ EXPECTED = [d.render() for d in load_layers(LAYERS, {}).diagnostics]
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "rulesengine"
+def home(cache_folder: Path) -> Path:
+    return cache_folder
 
 
 @pytest.fixture
@@ -95,24 +93,11 @@ def test_a_damaged_or_forged_file_is_ignored_and_saved_again(home, kept, marker,
     assert saved_again(kept)
 
 
-@pytest.mark.parametrize("plant", ["symlink", "hard link", "mode 0666", "other owner"])
+@pytest.mark.parametrize("plant", ["symlink", "hard link", "mode 0666", "other owner", "other owner 0666"])
 def test_a_signed_file_that_is_not_a_private_file_of_ours_is_not_read(
         home, kept, marker, foreign, plant, tmp_path, monkeypatch, capfd) -> None:
     monkeypatch.setattr(saved_objects, "_AllowedUnpickler", _Trusting)
-    planted = tmp_path / "planted"
-    planted.write_bytes(signed(home, kept.name, pickle.dumps(Payload(marker))))
-    planted.chmod(0o600)
-    kept.unlink()
-    if plant == "symlink":
-        kept.symlink_to(planted)
-    elif plant == "hard link":
-        os.link(planted, kept)
-    else:
-        planted.rename(kept)
-        if plant == "mode 0666":
-            os.chmod(kept, 0o666)
-        else:
-            foreign(kept)
+    put_in_place(kept, signed(home, kept.name, pickle.dumps(Payload(marker))), plant, tmp_path, foreign)
     assert loads_soundly(capfd)
     assert not marker.exists()
 
