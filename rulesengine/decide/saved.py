@@ -57,7 +57,7 @@ def name_of(layers: Sequence[Sequence[tuple[str, str]]], settings: Mapping[str, 
         for path, text in layer:
             _add(digest, f"layer {number}", path, text)
     for key, value in sorted(settings.items()):
-        _add(digest, "set", key, value)
+        _add(digest, "set", repr(key), repr(value))  # by repr: a value that is not text is told apart
     return f"rules-{digest.hexdigest()[:32]}"
 
 

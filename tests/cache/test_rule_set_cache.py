@@ -140,9 +140,10 @@ def test_every_part_of_the_name_counts() -> None:
         saved.name_of([default_layer(), [("a.rules", "x")], [("b.rules", "y")]], {}),
         saved.name_of(layers, {"a": "1"}),
         saved.name_of(layers, {"a": "2"}),
+        saved.name_of(layers, {"a": 2}),  # a value that is not text (the API makes them text first)
         saved.name_of([[("a.rules", "x"), ("b.rules", "y")]], {}),
     }
-    assert len(names) == 6
+    assert len(names) == 7
 
 
 def test_another_engine_reads_another_name(monkeypatch) -> None:
