@@ -259,3 +259,17 @@ def test_a_later_part_that_is_not_the_rules_is_refused(cache, site) -> None:
     broken = attrs.evolve(read, later_rules=saved_objects.Later(pickle.dumps(["not", "rules"]), saved._allowed()))
     with pytest.raises(TypeError, match="not a tuple"):
         broken.program  # noqa: B018 - the property reads the later part
+
+
+def test_a_folder_that_cannot_be_listed_is_left_as_it_is(cache, site, monkeypatch) -> None:
+    listed = os.listdir
+
+    def unlisted(path):
+        if isinstance(path, int):  # the cache folder, by its descriptor
+            raise PermissionError(13, "Permission denied")
+        return listed(path)
+
+    monkeypatch.setattr(saved_objects, "KEPT", 0)
+    monkeypatch.setattr(os, "listdir", unlisted)
+    assert load_rules([str(site)], {}).decider is not None
+    assert len(saved_sets(cache)) == 1  # saved, and nothing removed
