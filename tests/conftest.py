@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 
@@ -11,11 +15,25 @@ def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """The cache folder (parser tables, loaded rule sets) of this test run alone, never the
-    user's: what one run saves is read back by its later tests, as by later commands."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
-        patch.delenv("RULESENGINE_NO_CACHE", raising=False)
-        yield
+    user's: set before collection, since some test modules load rules when imported. What one
+    test saves is read back by later ones, as by later commands."""
+    folder = tempfile.mkdtemp(prefix="rulesengine-test-cache-")
+    config.stash[_CACHE_HOME] = (folder, os.environ.get("XDG_CACHE_HOME"), os.environ.get(OFF_SWITCH))
+    os.environ["XDG_CACHE_HOME"] = folder
+    os.environ.pop(OFF_SWITCH, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, home, off = config.stash[_CACHE_HOME]
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, value in (("XDG_CACHE_HOME", home), (OFF_SWITCH, off)):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+_CACHE_HOME = pytest.StashKey[tuple[str, str | None, str | None]]()
+OFF_SWITCH = "RULESENGINE_NO_CACHE"
