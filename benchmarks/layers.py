@@ -1,6 +1,6 @@
 """What a large site layer costs: the default rules alone against the defaults with N site rules.
 
-    .venv/bin/python -m benchmarks.layers [--count 50000] [--rules 500 5000] [--rounds 3]
+    .venv/bin/python -m benchmarks.layers [--count 50000] [--rules 500 5000] [--rounds 3] [--load-only]
 
 A site with many rules writes most of them about one resource or one value of attached
 data, so the layer is a mix of the shapes such a site writes, in equal parts: an agent by
@@ -9,20 +9,29 @@ threshold on transfers. Each shape has a priority of its own (31 to 34), as a si
 its concerns, so rules of different shapes never tie. Their conditions name resources and campaigns the generated
 corpus does not have, so every row stays what the defaults give (the benchmark checks
 it) and the figure is the cost of testing the rules, not of different answers. For each
-layer size it reports the time to load the rules and the best of `--rounds` alternating
-runs of the main job (one process, JSON lines to a file), and the ratio to the defaults.
+layer size it reports the time to load the rules, not in the cache (parsed, checked,
+compiled and saved) and read back from it, each the best of `--rounds`, then the best of
+`--rounds` alternating runs of the main job (one process, JSON lines to a file), and the
+ratio to the defaults. `--load-only` stops after the loading, with the time per rule: how
+loading grows with the layer. The cache is a temporary directory (`XDG_CACHE_HOME`).
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import os
+import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
+
 from benchmarks.corpus import DATA, corpus
 from benchmarks.run import engine, timed
-from rulesengine.decide.ruleset import default_layer, load_layers
+from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers
+from rulesengine.language.layers import Layer
 
 VOCABULARY = "extend vocabulary result_reason: SiteAgent, SiteQueue, SiteCampaign, SiteTransfer\n"
 
@@ -56,16 +65,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=50_000, help="interactions in the corpus (default 50000)")
     parser.add_argument("--rules", type=int, nargs="+", default=[500, 5000], help="layer sizes (default 500 5000)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--load-only", action="store_true", help="measure loading the rules only")
     args = parser.parse_args(argv)
-    path = str(corpus(args.count))
     defaults = default_layer()
-    sets = {0: load_layers([defaults], {})}
-    load_seconds = {0: timed(lambda: load_layers([defaults], {}))}
-    for size in args.rules:
-        load_seconds[size] = timed(lambda size=size: sets.__setitem__(size, load_layers([defaults, layer(size)], {})))
-        problems = [d.render() for d in sets[size].errors]
-        if problems:
-            raise SystemExit("\n".join(problems))
+    sizes = [0, *args.rules]
+    sets: dict[int, LoadedRules] = {}
+    cold: dict[int, Timing] = {}
+    warm: dict[int, Timing] = {}
+    with tempfile.TemporaryDirectory(prefix="rulesengine-cache-") as cache_home:
+        os.environ["XDG_CACHE_HOME"] = cache_home
+        os.environ.pop("RULESENGINE_NO_CACHE", None)
+        load_layers([defaults], {})  # the parser's tables, built once
+        for size in sizes:
+            layers = [defaults, layer(size)] if size else [defaults]
+            cold[size], warm[size], sets[size] = _load_times(layers, Path(cache_home, "rulesengine"), args.rounds)
+            problems = [d.render() for d in sets[size].errors]
+            if problems:
+                raise SystemExit("\n".join(problems))
+    if args.load_only:
+        print(f"loading the defaults and a site layer; best of {args.rounds} rounds")
+        print()
+        print("| site rules | load, not cached (s) | CPU (s) | CPU ms per site rule | load, cached (s) | CPU (s) |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for size in sizes:
+            per_rule = f"{(cold[size].cpu - cold[0].cpu) * 1000 / size:.2f}" if size else ""
+            print(f"| {size:,} | {cold[size].seconds:.2f} | {cold[size].cpu:.2f} | {per_rule} "
+                  f"| {warm[size].seconds:.3f} | {warm[size].cpu:.3f} |")
+        return 0
+    path = str(corpus(args.count))
     times: dict[int, list[float]] = {size: [] for size in sets}
     outputs = {size: DATA / f"layers-{size}.jsonl" for size in sets}
     for _ in range(args.rounds):
@@ -76,14 +103,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"the {size}-rule layer changed rows: compare {outputs[0]} and {outputs[size]}")
     print(f"corpus: {path} ({args.count:,} interactions); best of {args.rounds} rounds")
     print()
-    print("| site rules | load (s) | run (s) | µs per interaction | run / defaults |")
-    print("|---:|---:|---:|---:|---:|")
+    print("| site rules | load, not cached (s) | load, cached (s) | run (s) | µs per interaction | run / defaults |")
+    print("|---:|---:|---:|---:|---:|---:|")
     base = min(times[0])
     for size in sets:
         best = min(times[size])
-        print(f"| {size:,} | {load_seconds[size]:.2f} | {best:.2f} | {best * 1e6 / args.count:.1f} "
+        print(f"| {size:,} | {cold[size].seconds:.2f} | {warm[size].seconds:.3f} | {best:.2f} "
+              f"| {best * 1e6 / args.count:.1f} "
               f"| {best / base:.2f} |")
     return 0
+
+
+def _load_times(layers: list[Layer], cache: Path, rounds: int) -> tuple[Timing, Timing, LoadedRules]:
+    """The best times of loading `layers` not in the cache (which then saves them) and read
+    back from it, and the rule set."""
+    cold, warm = [], []
+    for _ in range(rounds):
+        for saved in cache.glob("*.rules-cache"):
+            saved.unlink()
+        cold.append(_timed_load(layers)[0])
+        timing, loaded = _timed_load(layers)
+        warm.append(timing)
+    return Timing(min(t.seconds for t in cold), min(t.cpu for t in cold)), \
+        Timing(min(t.seconds for t in warm), min(t.cpu for t in warm)), loaded
+
+
+@attrs.frozen
+class Timing:
+    """Wall and CPU seconds (the CPU time is what other work on the machine inflates least)."""
+
+    seconds: float
+    cpu: float
+
+
+def _timed_load(layers: list[Layer]) -> tuple[Timing, LoadedRules]:
+    started, cpu = time.perf_counter(), time.process_time()
+    loaded = load_layers(layers, {})
+    return Timing(time.perf_counter() - started, time.process_time() - cpu), loaded
 
 
 def _same_rows(first: Path, second: Path) -> bool:

@@ -12,12 +12,15 @@ from types import MappingProxyType
 
 import attrs
 
+from rulesengine.decide import saved
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.language import syntax
 from rulesengine.language.check import CheckedFact
 from rulesengine.language.layers import Layer, Program, default_layer, load_program, read_layers
 from rulesengine.language.vocabulary import Param, Vocabulary
+from rulesengine.speedups.collector import collection_paused
+from rulesengine.speedups.saved_objects import Later
 
 __all__ = ["LoadedRules", "default_layer", "load_layers", "load_rules"]
 
@@ -27,15 +30,27 @@ class LoadedRules:
     """A loaded rule set: the decider when there was no error, the program, and every diagnostic."""
 
     decider: Decider | None
-    program: Program
+    #: the program; for a rule set read back from the cache, without the syntax trees of its
+    #: rules, which only some commands read: `later_rules` gives them when first asked for
+    _known: Program = attrs.field(alias="program")
+    _later_rules: Later | None = attrs.field(default=None, alias="later_rules", eq=False, repr=False)
+
+    @property
+    def program(self) -> Program:
+        if self._later_rules is None:
+            return self._known
+        rules = self._later_rules.value()
+        if not isinstance(rules, tuple):
+            raise TypeError(f"the rules saved with a rule set are {type(rules).__name__}, not a tuple")
+        return attrs.evolve(self._known, rules=rules)
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return self.program.diagnostics
+        return self._known.diagnostics
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
-        return self.program.errors
+        return self._known.errors
 
     @property
     def rules(self) -> tuple[syntax.Rule, ...]:
@@ -44,16 +59,16 @@ class LoadedRules:
 
     @property
     def params(self) -> Mapping[str, Param]:
-        return self.program.params
+        return self._known.params
 
     @property
     def vocabulary(self) -> Vocabulary | None:
-        return self.program.vocabulary
+        return self._known.vocabulary
 
     @property
     def facts(self) -> Mapping[str, CheckedFact]:
         """The facts in effect after layering, checked, by name."""
-        return self.program.facts
+        return self._known.facts
 
 
 def load_rules(paths: Sequence[str] = (), settings: Mapping[str, str] = MappingProxyType({}), *,
@@ -66,12 +81,23 @@ def load_rules(paths: Sequence[str] = (), settings: Mapping[str, str] = MappingP
 def load_layers(layers: Sequence[Layer], settings: Mapping[str, str],
                 unreadable: Sequence[Diagnostic] = ()) -> LoadedRules:
     """Load layers already read (`language.layers.Layer`); `unreadable`, the files that could not
-    be, are errors among the program's diagnostics."""
-    program = load_program(layers, settings)
-    if unreadable:
-        program = attrs.evolve(program, compiled=None,
-                               diagnostics=tuple(sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key)))
-    return _loaded(program)
+    be, are errors among the program's diagnostics.
+
+    A rule set loaded from the same files and settings by this engine before is read back
+    from the cache (`decide.saved`) instead; one with unreadable files is always loaded anew.
+    """
+    with collection_paused():
+        if unreadable:
+            program = load_program(layers, settings)
+            return _loaded(attrs.evolve(program, compiled=None, diagnostics=tuple(
+                sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key))))
+        name = saved.name_of(layers, settings)
+        found = saved.recall(name)
+        if found is not None and isinstance(found[0], LoadedRules):
+            return attrs.evolve(found[0], later_rules=found[1])
+        loaded = _loaded(load_program(layers, settings))
+        saved.keep(name, attrs.evolve(loaded, program=attrs.evolve(loaded.program, rules=())), loaded.rules)
+        return loaded
 
 
 def _loaded(program: Program) -> LoadedRules:

@@ -17,7 +17,7 @@ condition of a rule as a function of its own, from the same translation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -102,8 +102,8 @@ def _data_not_in(value, options) -> bool:
     return _scalar(value) is not None and not _data_in(value, options)
 
 
-def _glob(match, value) -> bool:
-    return isinstance(value, str) and match(value) is not None
+def _glob(pattern: re.Pattern, value) -> bool:
+    return isinstance(value, str) and pattern.match(value) is not None
 
 
 def _before(a, b) -> bool:
@@ -270,7 +270,7 @@ class _Expression:
         return f"({self.of(node.item)} is {'not ' if node.negated else ''}None)"
 
     def _match(self, node: ir.Match) -> str:
-        matcher = self.translator._name("glob", re.compile(node.regex, re.DOTALL).match)
+        matcher = self.translator._name("glob", re.compile(node.regex, re.DOTALL))
         return f"_glob({matcher}, {self.of(node.item)})"
 
     def _temporal(self, node: ir.Temporal) -> str:
@@ -529,8 +529,21 @@ def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[tuple[Com
     return run
 
 
+@attrs.frozen
+class _KeyedApart:
+    """The rules of a keyed run looked up under other values than this one: they cannot
+    match where this value was found. Asked rule by rule, so that a run of n rules costs n
+    questions per value rather than a set of n ids built for each value."""
+
+    run: frozenset[str]
+    here: frozenset[str]
+
+    def __contains__(self, rule: object) -> bool:
+        return rule in self.run and rule not in self.here
+
+
 def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int, slot: str,
-           translator: Translator, skip: frozenset[str], shared: dict[str, str]) -> list[str]:
+           translator: Translator, skip: Container[str], shared: dict[str, str]) -> list[str]:
     """`if` lines that return candidate `place` when it matches, or it and a matching rival.
 
     Only rivals after it at its priority can still tie with it (a stronger or earlier one
@@ -568,17 +581,15 @@ def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, tra
 def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[tuple[CompiledRule, RuleKey]],
             slot: str, translator: Translator, shared: dict[str, str]) -> list[str]:
     """Lines that look the run's rules up by their key's value and test only those."""
-    by_value: dict[object, list[CompiledRule]] = {}
+    by_value: dict[object, dict[CompiledRule, None]] = {}  # rules by value, in order, once each
     for rule, (_, _, values) in run:
         for value in values:
-            by_value.setdefault(value, [])
-            if rule not in by_value[value]:
-                by_value[value].append(rule)
+            by_value.setdefault(value, {})[rule] = None
     table = {}
     in_run = frozenset(rule.id for rule, _ in run)
     for value, rules in by_value.items():
         lines = ["def sub(p, m):"]
-        others = in_run - {rule.id for rule in rules}
+        others = _KeyedApart(in_run, frozenset(rule.id for rule in rules))
         for rule in rules:
             tests = _tests(candidates, where, where[rule.id], slot, translator, others, shared)
             lines += ["    " + line for line in tests]
@@ -629,10 +640,20 @@ def compile_program(rules: Sequence[CheckedRule], facts: Mapping[str, CheckedFac
     compiled = tuple(compile_rule(rule, translator, rivals.get(rule.id, {}),
                                   frozenset(slot for slot in rule.outcomes if (rule.id, slot) in ties.crowded))
                      for rule in sorted(rules, key=lambda r: r.id))
-
-    def every_fact() -> Callable[[object], None]:
-        everything, _ = plan_facts(facts, rules, everything=True)
-        return compile_facts(everything, facts, translator)
-
+    every_fact = _EveryFact(MappingProxyType(dict(facts)), translator)
     return CompiledProgram(compiled, compile_facts(plan, facts, translator), translator, every_fact,
                            MappingProxyType(dict(facts)), params)
+
+
+@attrs.frozen(eq=False)
+class _EveryFact:
+    """Compiles, when called, a function that works out every fact. A record rather than a
+    closure, so that a compiled program can be saved whole (`decide.saved`); without the
+    rules, which add nothing to a plan of every fact for every kind."""
+
+    facts: Mapping[str, CheckedFact]
+    translator: Translator
+
+    def __call__(self) -> Callable[[object], None]:
+        everything, _ = plan_facts(self.facts, (), everything=True)
+        return compile_facts(everything, self.facts, self.translator)

@@ -19,7 +19,9 @@ file is trusted only as far as it can be proved to be our own:
   data (dicts, lists, strings, numbers), never call anything.
 
 Whatever fails a check is ignored: the tables are built afresh and, when the folder
-passes, saved again. Nothing is ever reported; deleting the folder is always safe.
+passes, saved again. Nothing is ever reported; deleting the folder is always safe, and
+`RULESENGINE_NO_CACHE` set to anything but an empty string means no folder at all.
+The folder also keeps loaded rule sets (`saved_objects`), with the same checks.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from lark.lark import _LOAD_ALLOWED_OPTIONS
 MAGIC = b"rulesengine parser tables 1\n"
 KEY_NAME = "key"
 KEY_SIZE = 32
+#: set to anything but an empty string, nothing is read from the cache folder nor written to it
+OFF_SWITCH = "RULESENGINE_NO_CACHE"
 _DIGEST_SIZE = hashlib.sha256().digest_size
 #: a saved parser is about 35 KB: anything far larger is not one of ours
 _MOST_BYTES = 1 << 24
@@ -87,8 +91,9 @@ def cache_dir() -> str | None:
     `XDG_CACHE_HOME` is ignored, as the XDG specification asks, and a relative home
     means no cache: a relative root would put the cache wherever the command runs.
     The checks are made again on the folder's descriptor when it is used (`CacheFolder`).
+    None too when `RULESENGINE_NO_CACHE` is set.
     """
-    if not hasattr(os, "geteuid"):
+    if not hasattr(os, "geteuid") or os.environ.get(OFF_SWITCH):
         return None
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
@@ -137,9 +142,10 @@ class CacheFolder:
     def close(self) -> None:
         os.close(self._fd)
 
-    def read(self, name: str) -> bytes | None:
-        """The payload saved under `name`, if its digest verifies over the bytes read."""
-        data = self._read_own(name, private=False)
+    def read(self, name: str, *, most_bytes: int = _MOST_BYTES) -> bytes | None:
+        """The payload saved under `name`, if its digest verifies over the bytes read (and
+        they are no more than `most_bytes`)."""
+        data = self._read_own(name, private=False, most_bytes=most_bytes)
         key = self._secret(create=False)
         if data is None or key is None or not data.startswith(MAGIC):
             return None
@@ -154,6 +160,27 @@ class CacheFolder:
         key = self._secret(create=True)
         if key is not None:
             self._write_new(name, MAGIC + _sign(key, name, payload) + payload)
+
+    def touch(self, name: str) -> None:
+        """Mark the file `name` as used now (`prune` removes the least recently used)."""
+        with contextlib.suppress(OSError):
+            os.utime(name, dir_fd=self._fd, follow_symlinks=False)
+
+    def prune(self, suffix: str, kept: int) -> None:
+        """Remove the least recently used files whose names end in `suffix`, past `kept` of them."""
+        try:
+            names = [name for name in os.listdir(self._fd) if name.endswith(suffix) and not name.startswith(".")]
+        except OSError:
+            return
+        if len(names) <= kept:
+            return
+        dated = []
+        for name in names:
+            with contextlib.suppress(OSError):
+                dated.append((os.stat(name, dir_fd=self._fd, follow_symlinks=False).st_mtime_ns, name))
+        for _, name in sorted(dated)[:max(len(dated) - kept, 0)]:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=self._fd)
 
     def _secret(self, *, create: bool) -> bytes | None:
         """The key the digests are made with: this user's alone, made on first use."""
@@ -174,7 +201,7 @@ class CacheFolder:
             return True
         return True
 
-    def _read_own(self, name: str, *, private: bool) -> bytes | None:
+    def _read_own(self, name: str, *, private: bool, most_bytes: int = _MOST_BYTES) -> bytes | None:
         """A file's bytes, if it is a plain file of this user that nobody else may change
         (nor read, when `private`); checked on the descriptor the bytes are read from."""
         try:
@@ -185,9 +212,9 @@ class CacheFolder:
             info = os.fstat(fd)
             others = 0o077 if private else stat.S_IWGRP | stat.S_IWOTH
             if (not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != self._uid
-                    or info.st_mode & others or info.st_size > _MOST_BYTES):
+                    or info.st_mode & others or info.st_size > most_bytes):
                 return None
-            return _read_all(fd)
+            return _read_all(fd, most_bytes)
         except OSError:
             return None
         finally:
@@ -209,14 +236,14 @@ class CacheFolder:
                 os.unlink(temporary, dir_fd=self._fd)
 
 
-def _read_all(fd: int) -> bytes:
+def _read_all(fd: int, most_bytes: int) -> bytes:
     chunks = []
     size = 0
-    while chunk := os.read(fd, 1 << 16):
+    while chunk := os.read(fd, 1 << 20):
         chunks.append(chunk)
         size += len(chunk)
-        if size > _MOST_BYTES:
-            raise OSError("larger than a saved parser")
+        if size > most_bytes:
+            raise OSError("larger than a file of the cache")
     return b"".join(chunks)
 
 

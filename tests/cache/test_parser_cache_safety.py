@@ -142,22 +142,29 @@ def test_a_digest_that_does_not_verify_means_rebuilt(home, tables, marker, tampe
 @pytest.mark.parametrize("plant", ["symlink", "hard link", "mode 0666", "other owner", "other owner 0666"])
 def test_a_signed_payload_that_is_not_a_private_file_of_ours_is_not_read(
         home, tables, marker, foreign, plant, tmp_path) -> None:
-    planted = tmp_path / "planted"
-    planted.write_bytes(signed(home, tables.name, pickle.dumps(Payload(marker))))
-    planted.chmod(0o600)
-    tables.unlink()
-    if plant == "symlink":
-        tables.symlink_to(planted)
-    elif plant == "hard link":
-        os.link(planted, tables)
-    else:
-        planted.rename(tables)
-        if plant.endswith("0666"):
-            os.chmod(tables, 0o666)
-        if plant.startswith("other owner"):
-            foreign(tables)
+    put_in_place(tables, signed(home, tables.name, pickle.dumps(Payload(marker))), plant, tmp_path, foreign)
     assert works(build())
     assert not marker.exists()
+
+
+def put_in_place(target: Path, data: bytes, plant: str, tmp_path: Path, give_away) -> None:
+    """Put `data` under the name `target` as `plant` says: a symbolic or a hard link to a
+    private file of this user, or that file itself moved there with mode 0666 or belonging
+    to another user (`foreign`), or both."""
+    planted = tmp_path / "planted"
+    planted.write_bytes(data)
+    planted.chmod(0o600)
+    target.unlink()
+    if plant == "symlink":
+        target.symlink_to(planted)
+    elif plant == "hard link":
+        os.link(planted, target)
+    else:
+        planted.rename(target)
+        if plant.endswith("0666"):
+            os.chmod(target, 0o666)
+        if plant.startswith("other owner"):
+            give_away(target)
 
 
 @pytest.mark.usefixtures("trusting")

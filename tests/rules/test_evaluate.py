@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from importlib.resources import files
 from unittest.mock import patch
@@ -173,7 +174,8 @@ rule site.pair  "Agents a6 and a7"  for agent  when resource in ("Agent_a6", "Ag
 rule site.agent_2_again  "Agent a2, said twice"  for agent  when resource == "Agent_a2"
   set result Abandoned priority 20
 '''
-with patch.object(compiling, "_lookup", wraps=compiling._lookup) as _looked_up:
+with (patch.dict(os.environ, {"RULESENGINE_NO_CACHE": "1"}),  # compiled here, not read back
+      patch.object(compiling, "_lookup", wraps=compiling._lookup) as _looked_up):
     WITH_KEYS = load_layers([default_layer(), [("site.rules", SITE_KEYS)]], {})
 KEYED_LOOKUPS = _looked_up.call_count
 
