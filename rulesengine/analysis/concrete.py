@@ -10,7 +10,7 @@ last step, and the attached data of the interaction.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
 
 import attrs
@@ -121,8 +121,3 @@ def _record(event: dict[str, object]) -> AnyEvent:
         fields = dict(event)
         return _RECORDS[str(fields.pop("event"))](**fields)
     return _record_of(tuple(event.items()))
-
-
-def lines(events: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
-    """The events as a file holds them (without the `ms` the reader works out from `ts`)."""
-    return [{name: value for name, value in event.items() if name != "ms"} for event in events]

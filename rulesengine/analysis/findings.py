@@ -34,6 +34,8 @@ class Finding:
     case: Case | None
     #: dead rules: "never matches", or the rules that always won when it matched
     beaten_by: tuple[str, ...] = ()
+    #: dead rules: the rules of its priority it tied with where it matched
+    tied: tuple[str, ...] = ()
     kind: str | None = None
 
 
@@ -61,6 +63,8 @@ def analyse(decider: Decider, searched: Searched) -> Analysis:
     decided: set[str] = set()
     matched_ever: set[str] = set()
     beaten: dict[str, set[str]] = defaultdict(set)
+    tied: dict[str, set[str]] = defaultdict(set)
+    lost: dict[str, Case] = {}
     gaps: dict[tuple[str, str], Case] = {}
     for (kind, matched), case in sorted(searched.cases.items(), key=lambda item: _order(item[1])):
         rules = decider.rules_for(kind)
@@ -75,19 +79,23 @@ def analyse(decider: Decider, searched: Searched) -> Analysis:
                 for first, second in itertools.combinations(top, 2):
                     if first.sets(slot) != second.sets(slot):
                         overlaps.setdefault((first.id, second.id, slot), case)
+                        tied[first.id].add(second.id)
+                        tied[second.id].add(first.id)
             else:
                 decided.add(top[0].id)
             winner_ids = {rule.id for rule in top}
             for rule, yes in zip(rules, matched, strict=True):
                 if yes and rule.sets(slot) is not None and rule.id not in winner_ids:
                     beaten[rule.id].update(winner_ids)
+                    lost.setdefault(rule.id, case)
     findings = [Finding("overlap", slot, (first, second), case) for (first, second, slot), case in overlaps.items()]
     for rule in sorted(decider.rules, key=lambda rule: rule.id):
-        if rule.id in decided or (rule.id in matched_ever and not beaten.get(rule.id)):
-            continue
-        findings.append(Finding("dead", None, (rule.id,), None,
-                                beaten_by=tuple(sorted(beaten.get(rule.id, ()))), kind=min(rule.kinds)))
-    for (kind, slot), case in sorted(gaps.items(), key=lambda item: (item[0][0], list(OUTCOME_SLOTS).index(item[0][1]))):
+        if rule.id in decided or (rule.id in tied and rule.id not in beaten):
+            continue  # a rule that only ties: each R301 says so, with its witness
+        findings.append(Finding("dead", None, (rule.id,), lost.get(rule.id), beaten_by=tuple(sorted(beaten.get(rule.id, ()))),
+                                tied=tuple(sorted(tied.get(rule.id, ()))), kind=min(rule.kinds)))
+    slots = list(OUTCOME_SLOTS)
+    for (kind, slot), case in sorted(gaps.items(), key=lambda item: (item[0][0], slots.index(item[0][1]))):
         findings.append(Finding("gap", slot, (), case, kind=kind))
     return Analysis(searched, tuple(findings), _disjoint(decider, {key[:3] for key in overlaps}))
 
