@@ -62,8 +62,8 @@ def windows(shape: Shape, party: str, durations: frozenset[str] = frozenset({"al
 
 
 def last_step(shape: Shape, party: str) -> int:
-    """The index of the party's last step."""
-    return max(index for index, step in enumerate(shape) if step.party == party)
+    """The index of the party's last step (-1 when the shape has no such party)."""
+    return max((index for index, step in enumerate(shape) if step.party == party), default=-1)
 
 
 def events(shape: Shape, variant: Variant, interaction: str) -> list[dict[str, object]]:

@@ -92,7 +92,8 @@ def analyse(decider: Decider, searched: Searched) -> Analysis:
     for rule in sorted(decider.rules, key=lambda rule: rule.id):
         if rule.id in decided or (rule.id in tied and rule.id not in beaten):
             continue  # a rule that only ties: each R301 says so, with its witness
-        findings.append(Finding("dead", None, (rule.id,), lost.get(rule.id), beaten_by=tuple(sorted(beaten.get(rule.id, ()))),
+        findings.append(Finding("dead", None, (rule.id,), lost.get(rule.id),
+                                beaten_by=tuple(sorted(beaten.get(rule.id, ()))),
                                 tied=tuple(sorted(tied.get(rule.id, ()))), kind=min(rule.kinds)))
     slots = list(OUTCOME_SLOTS)
     for (kind, slot), case in sorted(gaps.items(), key=lambda item: (item[0][0], slots.index(item[0][1]))):

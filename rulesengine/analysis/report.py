@@ -61,7 +61,8 @@ def reported(analysis: Analysis, decider: Decider, rules: Sequence[syntax.Rule],
                 why += f" (and it ties with {_names(finding.tied)})"
             diagnostic = Diagnostic(
                 Severity.WARNING, "R304", f"rule '{rule_id}' decides nothing in any interaction within the bound: "
-                f"{why}", *_at(written[rule_id][1], texts), "narrow the rules that win, raise its priority or remove it")
+                f"{why}", *_at(written[rule_id][1], texts),
+                "narrow the rules that win, raise its priority or remove it")
         else:
             diagnostic = warning(
                 "R305", f"no rule decides the {finding.slot} of {finding.kind} {_party(finding, name)} of "

@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write each finding's witness interaction to DIR/<interaction>.jsonl, for run and "
                              "explain")
     parser.add_argument("--verbose", "-v", action="store_true",
-                        help="also list, on stderr, the rule pairs proved never to match the same party")
+                        help="also say, on stderr, how many interactions and distinct cases the analysis "
+                             "decided within the bound, and which rule pairs it proved never match the same party")
     parser.set_defaults(handler=handle)
 
 
@@ -76,9 +77,9 @@ def handle(args: argparse.Namespace) -> int:
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
     notes = len(diagnostics) - errors - warnings
+    noted = f", {counted(notes, 'note')}" if notes else ""
     print(f"rulesengine check: {counted(len(loaded.rules), 'rule')}, {counted(len(loaded.facts), 'fact')}, "
-          f"{counted(errors, 'error')}, {counted(warnings, 'warning')}" + (f", {counted(notes, 'note')}" if notes else ""),
-          file=sys.stderr)
+          f"{counted(errors, 'error')}, {counted(warnings, 'warning')}{noted}", file=sys.stderr)
     if checked is not None:
         _summary(checked, args)
         if args.witness and not _write_witnesses(checked, Path(args.witness)):
@@ -95,7 +96,8 @@ def _summary(checked: Checked, args: argparse.Namespace) -> None:
             f"{counted(found.count('dead'), 'dead rule')}, {counted(found.count('gap'), 'gap')}")
     if not searched.complete:
         line += f"; stopped by the {args.budget:g} s budget: what is listed was proved, the rest was not searched"
-    print(line, file=sys.stderr)
+    if args.verbose or not searched.complete:
+        print(line, file=sys.stderr)
     if args.verbose:
         for first, second, slot in checked.analysis.disjoint:
             print(f"  proved disjoint within the bound: '{first}' and '{second}' ({slot})", file=sys.stderr)

@@ -63,8 +63,8 @@ def default_files(folder: Path, replace: dict[str, tuple[str, str]] | None = Non
     for path, text in default_layer():
         name = Path(path).name
         if replace and name in replace:
-            old, new = replace[name]
+            old, _ = replace[name]
             assert text.count(old) == 1, old
-            text = text.replace(old, new)
-        (target / name).write_text(text, encoding="utf-8")
+        changed = text.replace(*replace[name]) if replace and name in replace else text
+        (target / name).write_text(changed, encoding="utf-8")
     return target

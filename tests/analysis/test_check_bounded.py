@@ -32,10 +32,13 @@ def _assert_tie_reproduced(capsys, checked, finding: dict, *layers: str) -> None
 
 
 def test_the_default_rules_have_no_overlap_no_dead_rule_and_no_gap(capsys, tmp_path):
-    checked = check(capsys, tmp_path, "--strict")
+    checked = check(capsys, tmp_path, "--strict", "--verbose")
     assert checked.code == 0
     assert checked.out == ""
-    assert "0 overlaps, 0 dead rules, 0 gaps" in checked.err
+    summary = checked.err.splitlines()[1]
+    assert re.fullmatch(r"rulesengine check: \d+ interactions within the bound \(2 parties beyond the first queue "
+                        r"and strategy\), \d+ distinct cases: 0 overlaps, 0 dead rules, 0 gaps", summary)
+    assert "  proved disjoint within the bound: 'queue.cleared' and 'queue.diverted' (result)" in checked.err
     assert not checked.witnesses.exists() or not list(checked.witnesses.iterdir())
 
 
@@ -55,7 +58,7 @@ def test_the_example_site_layer_gets_only_the_overlaps_that_have_witnesses(capsy
     [dead] = checked.findings("R304")
     assert dead["message"].startswith("rule 'site.short_engagement' decides nothing in any interaction within")
     assert "(and it ties with 'agent.completed')" in dead["message"]
-    code, rows, _ = run_rows(capsys, _witness(checked, dead), *layers)
+    _, rows, _ = run_rows(capsys, _witness(checked, dead), *layers)
     party = re.search(r"as for party '([^']+)'", dead["message"]).group(1)
     assert rows[party]["rule"].split(" + ")[1] in ("agent.abandoned_from_hold", "agent.transferred")
 
@@ -106,7 +109,7 @@ def test_a_dropped_rule_leaves_a_gap_with_a_witness(capsys, tmp_path):
     [gap] = checked.findings("R305")
     assert gap["message"].startswith("no rule decides the result of agent ")
     party = re.search(r"of agent '([^']+)'", gap["message"]).group(1)
-    code, rows, _ = run_rows(capsys, _witness(checked, gap), *layers)
+    _, rows, _ = run_rows(capsys, _witness(checked, gap), *layers)
     assert rows[party]["technical_result"] == "Unspecified"
 
 
@@ -132,3 +135,23 @@ def test_a_layer_that_changes_a_documented_flow_gets_a_note(capsys, tmp_path):
                             "c01_routed_completed.q1 Received/Diverted [AnsweredByAgent] (MSF) -> "
                             "Received/Diverted (MSF)")
     assert (checked.witnesses / "c01_routed_completed.jsonl").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_the_bound_and_the_cases_are_said_only_when_asked(capsys, tmp_path):
+    checked = check(capsys, tmp_path, "--bound", "1")
+    assert checked.err == "rulesengine check: 26 rules, 8 facts, 0 errors, 0 warnings\n"
+
+
+def test_witnesses_that_cannot_be_written_are_an_input_error(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(SITE, encoding="utf-8")
+    (tmp_path / "witnesses").write_text("a file", encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"), "--bound", "1")
+    assert checked.code == 2
+    assert checked.err.splitlines()[-1].startswith("rulesengine check: error: cannot write the witnesses to ")
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "nan"])
+def test_a_budget_is_a_positive_number_of_seconds(capsys, tmp_path, budget):
+    checked = check(capsys, tmp_path, "--budget", budget)
+    assert checked.code == 2
+    assert checked.err == "rulesengine check: error: --budget takes a number of seconds above 0\n"
