@@ -71,8 +71,10 @@ def reported(analysis: Analysis, decider: Decider, rules: Sequence[syntax.Rule],
         out.append(Reported(diagnostic, name, witness_text(events, diagnostic.headline()) if events else ""))
     for change in changed:
         site = next((ref for ref in change.after.rules if ref.path not in defaults), None)
-        place, line = _at(written[site.id][1], texts) if site is not None else (None, None)
-        why = f"'{site.id}' decides it now" if site is not None else "a default rule no longer decides it"
+        gone = [ref.id for ref in change.before.rules if ref not in change.after.rules]
+        place, line = _at(written[site.id][1], texts) if site is not None else _disabled(gone, texts, defaults)
+        why = (f"'{site.id}' decides it now" if site is not None
+               else f"{_names(gone)} no longer {'decides' if len(gone) == 1 else 'decide'} it")
         diagnostic = Diagnostic(
             Severity.NOTE, "R306", f"the layers change the documented flow '{change.interaction.id}': "
             f"{change.kind} {change.party} {descriptor(change.before)} -> {descriptor(change.after)} ({why})",
@@ -93,6 +95,19 @@ def _party(finding: Finding, interaction: str) -> str:
 def _names(rule_ids: Sequence[str]) -> str:
     shown = ", ".join(f"'{rule_id}'" for rule_id in rule_ids[:3])
     return shown + (f" and {counted(len(rule_ids) - 3, 'more rule')}" if len(rule_ids) > 3 else "")
+
+
+def _disabled(rule_ids: Sequence[str], texts: Mapping[str, str],
+              defaults: Container[str]) -> tuple[Position | None, str | None]:
+    """Where a layer disables one of these rules (the first such statement), if one does."""
+    for path, text in texts.items():
+        if path in defaults:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            words = line.split()
+            if words[:2] == ["disable", "rule"] and len(words) > 2 and words[2] in rule_ids:
+                return Position(path, number, line.index("disable") + 1), line
+    return None, None
 
 
 def _at(rule: syntax.Rule, texts: Mapping[str, str]) -> tuple[Position, str | None]:
