@@ -10,6 +10,7 @@ from rulesengine.analysis.findings import Analysis, analyse
 from rulesengine.analysis.flows import changes
 from rulesengine.analysis.report import Reported, reported
 from rulesengine.analysis.search import search
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_rules
 
 
@@ -21,13 +22,10 @@ class Checked:
     reports: tuple[Reported, ...]
 
 
-def check_bounded(loaded: LoadedRules, texts: Mapping[str, str], settings: Mapping[str, str], *,
+def check_bounded(decider: Decider, loaded: LoadedRules, texts: Mapping[str, str], settings: Mapping[str, str], *,
                   layered: bool, bound: int, budget: float | None) -> Checked:
-    """Analyse loaded rules (that loaded without error) within `bound`; when `layered` (site
+    """Analyse rules that loaded (`decider` is theirs) within `bound`; when `layered` (site
     layers over the defaults), also the documented flows the layers change."""
-    decider = loaded.decider
-    if decider is None:
-        raise ValueError("rules with errors have no decider to analyse")
     analysis = analyse(decider, search(decider, bound, budget))
     changed: Sequence = ()
     defaults = {path for path, _ in default_layer()}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import attrs
 
@@ -119,7 +119,3 @@ def _disjoint(decider: Decider, overlapping: set[tuple[str, str, str]]) -> tuple
                 pairs.append((first.id, second.id, slot))
     return tuple(pairs)
 
-
-def matched_rules(decider: Decider, case: Case) -> Mapping[str, bool]:
-    """Whether each rule about the case's kind matches, by id."""
-    return {rule.id: yes for rule, yes in zip(decider.rules_for(case.kind), case.matched, strict=True)}

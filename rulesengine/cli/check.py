@@ -2,7 +2,7 @@
 
 Rules that load are then analysed within a bound (`rulesengine.analysis`): every
 finding it reports (overlap R301, dead rule R304, gap R305, a documented flow a layer
-changes R306) comes with a witness interaction, which `--witness DIR` writes as events.
+changes R306, with --flows) comes with a witness interaction, which `--witness DIR` writes as events.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--witness", metavar="DIR",
                         help="write each finding's witness interaction to DIR/<interaction>.jsonl, for run and "
                              "explain")
+    parser.add_argument("--flows", action="store_true",
+                        help="also note each documented flow whose descriptors the --rules layers change (R306)")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="also say, on stderr, how many interactions and distinct cases the analysis "
                              "decided within the bound, and which rule pairs it proved never match the same party")
@@ -67,8 +69,9 @@ def handle(args: argparse.Namespace) -> int:
     if loaded.decider is not None:
         layers, _ = read_layers(args.rules, defaults=not args.no_default_rules)
         texts = {path: text for layer in layers for path, text in layer}
-        checked = check_bounded(loaded, texts, settings, layered=bool(args.rules) and not args.no_default_rules,
-                                bound=args.bound, budget=args.budget)
+        layered = args.flows and bool(args.rules) and not args.no_default_rules
+        checked = check_bounded(loaded.decider, loaded, texts, settings, layered=layered, bound=args.bound,
+                                budget=args.budget)
         # the analysis proves the overlaps the syntax only suspected: it reports them in their place
         diagnostics = [d for d in diagnostics if d.code != "R301"] + [r.diagnostic for r in checked.reports]
         diagnostics.sort(key=lambda d: d.sort_key)

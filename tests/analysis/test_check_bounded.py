@@ -126,7 +126,7 @@ def test_a_rule_that_never_matches_is_dead(capsys, tmp_path):
 
 def test_a_layer_that_changes_a_documented_flow_gets_a_note(capsys, tmp_path):
     (tmp_path / "site.rules").write_text('disable rule queue.diverted_answered  "ours"\n', encoding="utf-8")
-    checked = check(capsys, tmp_path, "--strict", "--rules", str(tmp_path / "site.rules"))
+    checked = check(capsys, tmp_path, "--strict", "--flows", "--rules", str(tmp_path / "site.rules"))
     assert checked.code == 0
     notes = checked.findings("R306")
     assert notes and all(note["severity"] == "note" for note in notes)
@@ -155,3 +155,12 @@ def test_a_budget_is_a_positive_number_of_seconds(capsys, tmp_path, budget):
     checked = check(capsys, tmp_path, "--budget", budget)
     assert checked.code == 2
     assert checked.err == "rulesengine check: error: --budget takes a number of seconds above 0\n"
+
+
+def test_a_fact_overridden_changes_documented_flows_with_no_rule_to_point_at(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(
+        'override fact handed_on: bool  "Never"\n  = false\n', encoding="utf-8")
+    checked = check(capsys, tmp_path, "--flows", "--rules", str(tmp_path / "site.rules"), "--bound", "0")
+    notes = checked.findings("R306")
+    assert notes and all(note["path"] is None for note in notes)
+    assert "no longer decide" in notes[0]["message"]

@@ -63,4 +63,5 @@ def test_the_gap_is_as_shown(here, capsys):
 def test_the_changed_flow_is_as_shown(here, capsys):
     (here / "site.rules").write_text('disable rule queue.diverted_answered  "ours"\n', encoding="utf-8")
     [shown] = _blocks("R306")
-    assert shown in _check(capsys, "--rules", "site.rules")
+    assert shown in _check(capsys, "--flows", "--rules", "site.rules")
+    assert "R306" not in _check(capsys, "--rules", "site.rules")

@@ -108,3 +108,21 @@ def test_the_default_rules_decide_every_party_within_small_bounds(bound):
     decider = load_rules([]).decider
     searched = search(decider, bound)
     assert searched.complete and searched.cases
+
+
+def test_globs_holds_workbins_and_unknown_visibility_are_read(tmp_path):
+    loaded = load_rules(_files(tmp_path, """\
+rule site.t  "x"
+  for agent
+  when coalesce(accepted, invited) before by.left and resource matches "Agent_*" and hold > 10s
+    and (kind == workbin or visibility == unknown)
+  set result Abandoned
+  priority 40
+"""))
+    seen = abstraction(loaded.decider)
+    assert seen.resources == ("Agent_x",) and seen.timed == frozenset({"hold"}) and seen.workbins
+    assert seen.visibilities == ("coach", "conference", None)
+    assert {"party.held", "party.entered"} <= seen.ordered  # a moment the analysis cannot place: every step
+    shape = next(s for s in shapes(Grammar(0)) if any(step.event == "party.held" for step in s))
+    after_hold = 1 + next(index for index, step in enumerate(shape) if step.event == "party.held")
+    assert {v.gaps.get(after_hold) for v in variants(shape, "a1", seen)} >= {9999, 10000, 10001}
