@@ -36,6 +36,7 @@ class Finding:
     beaten_by: tuple[str, ...] = ()
     #: dead rules: the rules of its priority it tied with where it matched
     tied: tuple[str, ...] = ()
+    #: gaps: the kind of party left undecided
     kind: str | None = None
 
 
@@ -94,7 +95,7 @@ def analyse(decider: Decider, searched: Searched) -> Analysis:
             continue  # a rule that only ties: each R301 says so, with its witness
         findings.append(Finding("dead", None, (rule.id,), lost.get(rule.id),
                                 beaten_by=tuple(sorted(beaten.get(rule.id, ()))),
-                                tied=tuple(sorted(tied.get(rule.id, ()))), kind=min(rule.kinds)))
+                                tied=tuple(sorted(tied.get(rule.id, ())))))
     slots = list(OUTCOME_SLOTS)
     for (kind, slot), case in sorted(gaps.items(), key=lambda item: (item[0][0], slots.index(item[0][1]))):
         findings.append(Finding("gap", slot, (), case, kind=kind))

@@ -1,16 +1,16 @@
 """Every interaction shape the contract allows, up to a bound: the steps, without times.
 
 A shape is a sequence of abstract steps walked from the contract's step grammar
-(/docs/events.md): the chat enters a first queue; a queue is taken by a strategy or
+(docs/events.md): the chat enters a first queue; a queue is taken by a strategy or
 pulled by an agent, and releases the chat; a strategy invites an agent (`route`) and
 finishes; an invited agent accepts, declines or has the invitation withdrawn; a
 connected agent holds the customer (once) and takes them back, invites another agent
-(`transfer`, `conference`, `consult`, in each visibility), places the chat in a queue
-with one of those intents, or leaves; any queue or strategy may also leave without
-handing the chat on; when nobody is left the chat may enter an inbound queue again.
-The customer may leave after any step, and the interaction may end after any step
-(every party still open ends there). After the customer left, parties only leave or
-answer no. The bound is the number of parties beyond the first queue and strategy.
+(`transfer`, `conference`, `consult`), places the chat in a queue with one of those
+intents, or leaves; when nobody is left the chat may enter an inbound queue again.
+After any step the chat may finish: the customer leaves or not, then each party still
+open leaves (an invitation is withdrawn) or stays until `interaction.ended`. The
+bound is the number of parties beyond the first queue and strategy; at most
+`Grammar.together` agents are in the chat at once.
 
 Handing on is written as the contract's two events in a row (the strategy enters, the
 queue leaves; the agent is invited, the strategy leaves): the customer leaving between
