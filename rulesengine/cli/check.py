@@ -98,12 +98,15 @@ def _summary(checked: Checked, args: argparse.Namespace) -> None:
             f"{counted(len(searched.cases), 'distinct case')}: {counted(found.count('overlap'), 'overlap')}, "
             f"{counted(found.count('dead'), 'dead rule')}, {counted(found.count('gap'), 'gap')}")
     if not searched.complete:
-        line += f"; stopped by the {args.budget:g} s budget: what is listed was proved, the rest was not searched"
+        line += (f"; stopped by the {args.budget:g} s budget: the overlaps and gaps listed were proved, the rest "
+                 f"of the bound was not searched, and no rule is reported dead")
     if args.verbose or not searched.complete:
         print(line, file=sys.stderr)
     if args.verbose:
+        said = ("proved disjoint within the bound" if searched.complete
+                else "not seen together before the budget ran out")
         for first, second, slot in checked.analysis.disjoint:
-            print(f"  proved disjoint within the bound: '{first}' and '{second}' ({slot})", file=sys.stderr)
+            print(f"  {said}: '{first}' and '{second}' ({slot})", file=sys.stderr)
 
 
 def _write_witnesses(checked: Checked, folder: Path) -> bool:

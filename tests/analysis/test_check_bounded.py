@@ -164,3 +164,16 @@ def test_a_fact_overridden_changes_documented_flows_with_no_rule_to_point_at(cap
     notes = checked.findings("R306")
     assert notes and all(note["path"] is None for note in notes)
     assert "no longer decide" in notes[0]["message"]
+
+
+def test_a_search_the_budget_cuts_short_proves_no_dead_rule(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(
+        'rule site.never  "Nobody is both"\n  for agent\n  when origin == pull and origin == route\n'
+        "  set result Cleared\n", encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"), "--bound", "6", "--budget", "0.5",
+                    "--verbose")
+    assert checked.code == 0
+    assert "R304" not in checked.codes()
+    assert ("; stopped by the 0.5 s budget: the overlaps and gaps listed were proved, the rest of the bound was "
+            "not searched, and no rule is reported dead") in checked.err
+    assert "  not seen together before the budget ran out: 'agent.abandoned_rejected' and" in checked.err
