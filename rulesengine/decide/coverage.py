@@ -19,7 +19,6 @@ steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import cast
 
 import attrs
 import msgspec
@@ -100,11 +99,6 @@ class CoveringDecider(Decider):
         kinds = sorted({kind for rule in self.rules for kind in rule.kinds})
         self._probes: dict[str | None, tuple[_Probe, ...]] = {
             kind: tuple(probes[rule.id] for rule in self.rules_for(kind)) for kind in kinds}
-        #: per kind, one function that tests every rule about it: a tuple of whether each matches
-        self._matching: dict[str | None, Callable[[Party, InteractionModel], tuple[bool, ...]]] = {
-            kind: cast(Callable[[Party, InteractionModel], tuple[bool, ...]], self._translator.function(
-                "(" + "".join(f"bool({rule.source}), " for rule in self.rules_for(kind)) + ")"))
-            for kind in kinds}
         self.counts = self.fresh_counts()
         self._last: InteractionModel | None = None
 
@@ -146,7 +140,7 @@ class CoveringDecider(Decider):
             if not probes:
                 continue
             won, tied = self._winners(party, model)
-            for probe, matches in zip(probes, self._matching[party.kind](party, model), strict=True):
+            for probe, matches in zip(probes, self.matching(party.kind)(party, model), strict=True):
                 mine = counts[probe.rule.id]
                 mine[SEEN] += 1
                 if not matches:

@@ -11,6 +11,7 @@ rules. Decisions without problems are shared between parties decided by the same
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from rulesengine.decide.decision import UNSPECIFIED, Decision
 from rulesengine.diagnostics import Diagnostic, error
@@ -51,6 +52,7 @@ class Decider:
                         if self._candidates[kind, slot] else _nobody for slot in OUTCOME_SLOTS)
             for kind in KINDS}
         self._decisions: dict[tuple[int, int, int], Decision] = {}
+        self._matching: dict[str, Callable[[Party, InteractionModel], tuple[bool, ...]]] = {}
 
     def _strongest_first(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
         chosen = [r for r in self.rules if kind in r.kinds and r.sets(slot) is not None]
@@ -75,6 +77,17 @@ class Decider:
     def rules_for(self, kind: str) -> tuple[CompiledRule, ...]:
         """Every rule about this kind of party, by id."""
         return tuple(r for r in self.rules if kind in r.kinds)
+
+    def matching(self, kind: str) -> Callable[[Party, InteractionModel], tuple[bool, ...]]:
+        """One function telling whether each rule of `rules_for(kind)` matches a party of that
+        kind, every rule and not only the winner: coverage and the bounded analysis of `check`
+        need all the rules that match. The facts must be worked out already."""
+        matching = self._matching.get(kind)
+        if matching is None:
+            matching = self._matching[kind] = cast(
+                Callable[[Party, InteractionModel], tuple[bool, ...]], self._translator.function(
+                    "(" + "".join(f"bool({rule.source}), " for rule in self.rules_for(kind)) + ")"))
+        return matching
 
     def candidates(self, kind: str, slot: str) -> tuple[CompiledRule, ...]:
         """The rules that may decide `slot` for this kind, strongest first."""

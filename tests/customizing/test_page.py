@@ -203,7 +203,7 @@ def test_at_the_default_priority_the_rule_would_tie_with_completed(workspace, ca
     create(workspace, SITE_RULE, text.replace("priority 5", "priority 0"))
     assert main(["check", "--rules", "site/"]) == 0
     out = capsys.readouterr().out
-    assert ": warning: R301 rules 'agent.completed' and 'site.short_engagement' may both match" in out
+    assert ": warning: R301 rules 'agent.completed' and 'site.short_engagement' both match party" in out
     code, rows, err = run_rows(capsys, "--rules", "site/")
     assert code == 1
     assert rows["Anna"]["technical_result"] == "Unspecified"

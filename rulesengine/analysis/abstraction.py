@@ -1,0 +1,160 @@
+"""What the rules can tell apart: the classes of times and the values the bounded analysis tries.
+
+A rule set reads durations only through comparisons with constants, and names only a
+few texts: a duration compared with 10 s and 30 s has five classes (below 10 s, 10 s,
+between, 30 s, above), a resource compared with "Agent_7" two ("Agent_7" and any
+other). Trying one value of each class is trying every value, as far as the rules
+can see. This module reads those constants off the checked conditions of the rules
+and of the facts they read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+
+import attrs
+
+from rulesengine.decide.decider import Decider
+from rulesengine.language import ir
+from rulesengine.model.valuetypes import DURATION
+
+#: a value no rule names: stands for every text the rules do not compare with
+OTHER = "other"
+#: the later steps a moment or phase of another party is read from, as events
+_MOMENT_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "start": ("party.entered", "party.invited"), "invited": ("party.invited",),
+    "accepted": ("party.accepted",), "rejected": ("party.rejected",), "revoked": ("party.revoked",),
+    "left": ("party.left",), "end": ("party.left", "party.rejected", "party.revoked"),
+    "present": ("party.entered", "party.invited", "party.left", "party.rejected", "party.revoked"),
+    "alerting": ("party.invited", "party.accepted", "party.rejected", "party.revoked"),
+    "connected": ("party.accepted", "party.left"), "on_hold": ("party.held", "party.retrieved", "party.left"),
+})
+_EVERY_STEP = frozenset(step for steps in _MOMENT_STEPS.values() for step in steps) | {"party.held",
+                                                                                      "party.retrieved"}
+_VISIBILITIES = ("conference", "coach", "monitor")
+#: a party's own durations (any other duration compared counts as all of them)
+_DURATIONS = ("alert", "hold", "engage", "stay")
+
+
+@attrs.frozen
+class Abstraction:
+    """The constants a rule set compares with, and so the values worth trying."""
+
+    #: every duration constant compared with, in milliseconds, sorted
+    thresholds: tuple[int, ...] = ()
+    #: the party's own durations compared with them (alert, hold, engage, stay)
+    timed: frozenset[str] = frozenset()
+    #: texts compared with a party's `resource`, with a moment's `reason`, per attached data key
+    resources: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    data: Mapping[str, tuple[object, ...]] = attrs.field(factory=dict)
+    #: invitation visibilities worth trying (None: not said)
+    visibilities: tuple[str | None, ...] = (None,)
+    #: whether a condition reads the visibility of a party other than the one it is about (then
+    #: the shapes vary every invitation's visibility, else only the decided party's varies)
+    visibility_of_others: bool = False
+    #: whether some rule tells a workbin from a queue
+    workbins: bool = False
+    #: steps whose order against another party's step some condition reads
+    ordered: frozenset[str] = frozenset()
+
+    def durations(self) -> tuple[int, ...]:
+        """One duration of each class the thresholds make: 0, and each threshold, just below and just above."""
+        values = {0}
+        for threshold in self.thresholds:
+            values |= {value for value in (threshold - 1, threshold, threshold + 1) if value >= 0}
+        return tuple(sorted(values))
+
+
+def abstraction(decider: Decider) -> Abstraction:
+    """The constants the decider's rules, and the facts they may read, compare with."""
+    nodes = [condition.node for rule in decider.rules for condition in rule.conditions]
+    nodes += [fact.definition for fact in decider.definitions.values()]
+    thresholds: set[int] = set()
+    texts: dict[str, set[object]] = defaultdict(set)
+    kinds: set[frozenset[str]] = {frozenset(rule.kinds) & {"queue", "workbin"} for rule in decider.rules}
+    ordered: set[str] = set()
+    timed: set[str] = set()
+    others = False
+    for node in _every(nodes):
+        named_kinds = {value for subject, value in _compared(node) if subject.type.name == "kind"}
+        if len(named_kinds & {"queue", "workbin"}) == 1:
+            kinds.add(frozenset({"workbin"}))
+        for subject, value in _compared(node):
+            if subject.type == DURATION and isinstance(value, (int, float)):
+                thresholds.add(int(value))
+                timed.update(_DURATIONS if not isinstance(subject, ir.Get) or subject.name not in _DURATIONS
+                             else (subject.name,))
+            elif isinstance(subject, ir.Get) and isinstance(value, (str, int, float, bool)):
+                texts[_named(subject)].add(value)
+        if isinstance(node, ir.Get) and node.name == "visibility" and not isinstance(node.subject, ir.Self):
+            others = True
+        if isinstance(node, ir.Temporal):
+            ordered |= _cross_party(node)
+    named = texts.pop("visibility", set())
+    visibilities: list[str | None] = [v for v in _VISIBILITIES if v in named]
+    unnamed = [v for v in _VISIBILITIES if v not in named]
+    visibilities.append(None if "unknown" not in named or not unnamed else unnamed[0])
+    if "unknown" in named:
+        visibilities.append(None)
+    return Abstraction(
+        thresholds=tuple(sorted(thresholds)),
+        timed=frozenset(timed),
+        resources=_sorted(texts.pop("resource", set())),
+        reasons=_sorted(texts.pop("reason", set())),
+        data=MappingProxyType({key[5:]: _sorted(values) for key, values in sorted(texts.items())
+                               if key.startswith("data.")}),
+        visibilities=tuple(dict.fromkeys(visibilities)),
+        visibility_of_others=others,
+        workbins=frozenset({"queue"}) in kinds or frozenset({"workbin"}) in kinds,
+        ordered=frozenset(ordered))
+
+
+def _every(nodes: Iterable[ir.Expr]) -> Iterator[ir.Expr]:
+    for node in nodes:
+        yield from ir.walk(node)
+
+
+def _compared(node: ir.Expr) -> Iterator[tuple[ir.Expr, object]]:
+    """(what is tested, a constant it is compared with) for a comparison, a list or a glob."""
+    if isinstance(node, ir.Compare):
+        for subject, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, ir.Const) and not isinstance(subject, ir.Const):
+                yield subject, other.value
+    elif isinstance(node, ir.In):
+        for option in node.options:
+            if isinstance(option, ir.Const):
+                yield node.item, option.value
+    elif isinstance(node, ir.Match):
+        yield node.item, node.glob.replace("*", "x").replace("?", "x")
+
+
+def _named(subject: ir.Get) -> str:
+    """What a tested value is, as the analysis varies it: `resource`, `reason`, `data.KEY`..."""
+    if subject.source == "data":
+        return f"data.{subject.name}"
+    return subject.name
+
+
+def _sorted(values: Iterable[object]) -> tuple:
+    return tuple(sorted(values, key=lambda value: (type(value).__name__, str(value))))
+
+
+def _cross_party(node: ir.Temporal) -> set[str]:
+    """The steps whose order a `before`, `after` or `during` may read across two parties: none
+    when it compares a party with itself or with the customer's leaving and the end (which
+    the analysis always puts last), else the steps of both sides."""
+    sides = (node.left, node.right)
+    if any(isinstance(side, ir.Get) and side.source == "interaction" for side in sides):
+        return set()
+    if all(isinstance(side, ir.Get) and isinstance(side.subject, ir.Self) for side in sides):
+        return set()
+    steps: set[str] = set()
+    for side in sides:
+        if isinstance(side, ir.Get) and side.name in _MOMENT_STEPS:
+            steps.update(_MOMENT_STEPS[side.name])
+        else:
+            return set(_EVERY_STEP)
+    return steps

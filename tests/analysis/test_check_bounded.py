@@ -1,0 +1,179 @@
+"""`rulesengine check` proves what it warns about: each finding with a witness `run` reproduces."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from rulesengine.cli import main
+from tests.analysis.conftest import SITE, check, default_files, run_rows
+
+SLOT_FIELDS = {"role": "resource_role", "result": "technical_result", "record": "fact"}
+
+
+def _witness(checked, finding: dict) -> Path:
+    name = re.search(r"of interaction '([^']+)'", finding["message"]).group(1)
+    return checked.witnesses / f"{name}.jsonl"
+
+
+def _assert_tie_reproduced(capsys, checked, finding: dict, *layers: str) -> None:
+    """Running the witness with the same layers: both rules match the party and tie (R310), its slot Unspecified."""
+    first, second = re.search(r"rules '([^']+)' and '([^']+)' both match", finding["message"]).groups()
+    party = re.search(r"both match party '([^']+)'", finding["message"]).group(1)
+    slot = re.search(r"set its (\w+) differently", finding["message"]).group(1)
+    code, rows, err = run_rows(capsys, _witness(checked, finding), *layers)
+    assert code == 1
+    assert rows[party][SLOT_FIELDS[slot]] == "Unspecified"
+    [tie] = [line for line in err.splitlines() if " R310 " in line and f"both match party '{party}'" in line]
+    assert f"'{first}'" in tie and f"'{second}'" in tie
+
+
+def test_the_default_rules_have_no_overlap_no_dead_rule_and_no_gap(capsys, tmp_path):
+    checked = check(capsys, tmp_path, "--strict", "--verbose")
+    assert checked.code == 0
+    assert checked.out == ""
+    summary = checked.err.splitlines()[1]
+    assert re.fullmatch(r"rulesengine check: \d+ interactions within the bound \(2 parties beyond the first queue "
+                        r"and strategy\), \d+ distinct cases: 0 overlaps, 0 dead rules, 0 gaps", summary)
+    assert "  proved disjoint within the bound: 'queue.cleared' and 'queue.diverted' (result)" in checked.err
+    assert not checked.witnesses.exists() or not list(checked.witnesses.iterdir())
+
+
+def test_the_example_site_layer_gets_only_the_overlaps_that_have_witnesses(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(SITE, encoding="utf-8")
+    layers = ("--rules", str(tmp_path / "site.rules"))
+    checked = check(capsys, tmp_path, *layers)
+    assert checked.code == 0
+    overlaps = checked.findings("R301")
+    pairs = sorted(re.search(r"rules '([^']+)' and '([^']+)'", f["message"]).groups() for f in overlaps)
+    # the revoked, rejected and still-alerting rules never meet an engagement: no warning for them
+    assert pairs == [("agent.completed", "site.short_engagement"), ("agent.in_conference", "site.supervisor"),
+                     ("agent.puller", "site.supervisor"), ("agent.received_transfer", "site.supervisor"),
+                     ("agent.routed_to", "site.supervisor")]
+    for finding in overlaps:
+        _assert_tie_reproduced(capsys, checked, finding, *layers)
+    [dead] = checked.findings("R304")
+    assert dead["message"].startswith("rule 'site.short_engagement' decides nothing in any interaction within")
+    assert "(and it ties with 'agent.completed')" in dead["message"]
+    _, rows, _ = run_rows(capsys, _witness(checked, dead), *layers)
+    party = re.search(r"as for party '([^']+)'", dead["message"]).group(1)
+    assert rows[party]["rule"].split(" + ")[1] in ("agent.abandoned_from_hold", "agent.transferred")
+
+
+def test_a_witness_explains_the_tie(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(SITE, encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"))
+    finding = next(f for f in checked.findings("R301") if "agent.completed" in f["message"])
+    party = re.search(r"both match party '([^']+)'", finding["message"]).group(1)
+    main(["explain", str(_witness(checked, finding)), "--party", party, "--rules", str(tmp_path / "site.rules"),
+          "--format", "json"])
+    explained = json.loads(capsys.readouterr().out)
+    result = next(slot for slot in explained["slots"] if slot["slot"] == "result")
+    assert result["value"] == "Unspecified"
+    tied = {other["rule"]["id"] for other in result["others"] if other["why_not"] == "tied"}
+    assert tied == {"agent.completed", "site.short_engagement"}
+
+
+SEEDED = {
+    "a condition dropped": ("chat.rules", ("  match invited revoked\n  when not origin in (route, inbound)\n",
+                                           "  match invited revoked\n"), ("agent.abandoned_revoked",
+                                                                          "agent.redirected_revoked")),
+    "a priority swapped": ("chat.rules", ("  set result Transferred\n  priority 10\n", "  set result Transferred\n"),
+                           ("agent.completed", "agent.transferred")),
+    "a test negated": ("chat.rules", ("  when handed_on\n  set result Diverted\n",
+                                      "  when not handed_on\n  set result Diverted\n"),
+                       ("queue.cleared", "queue.diverted")),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(SEEDED))
+def test_a_seeded_fault_is_caught_with_a_witness_run_confirms(capsys, tmp_path, fault):
+    file, replacement, pair = SEEDED[fault]
+    rules = default_files(tmp_path, {file: replacement})
+    layers = ("--no-default-rules", "--rules", str(rules))
+    checked = check(capsys, tmp_path, *layers)
+    overlaps = [f for f in checked.findings("R301") if all(f"'{rule}'" in f["message"] for rule in pair)]
+    assert len(overlaps) == 1, checked.out
+    _assert_tie_reproduced(capsys, checked, overlaps[0], *layers)
+
+
+def test_a_dropped_rule_leaves_a_gap_with_a_witness(capsys, tmp_path):
+    still = ('rule agent.still_alerting  "An invitation still unanswered when processing stopped (assumed)"\n'
+             "  for agent\n  match invited\n  set result Incomplete\n")
+    rules = default_files(tmp_path, {"chat.rules": (still, "")})
+    layers = ("--no-default-rules", "--rules", str(rules))
+    checked = check(capsys, tmp_path, *layers)
+    [gap] = checked.findings("R305")
+    assert gap["message"].startswith("no rule decides the result of agent ")
+    party = re.search(r"of agent '([^']+)'", gap["message"]).group(1)
+    _, rows, _ = run_rows(capsys, _witness(checked, gap), *layers)
+    assert rows[party]["technical_result"] == "Unspecified"
+
+
+def test_a_rule_that_never_matches_is_dead(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(
+        'rule site.never  "Nobody is both"\n  for agent\n  when origin == pull and origin == route\n'
+        "  set result Cleared\n", encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"))
+    [dead] = checked.findings("R304")
+    assert dead["message"] == ("rule 'site.never' decides nothing in any interaction within the bound: "
+                               "it matches no party")
+    assert (dead["path"], dead["line"]) == (str(tmp_path / "site.rules"), 1)
+
+
+def test_a_layer_that_changes_a_documented_flow_gets_a_note(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text('disable rule queue.diverted_answered  "ours"\n', encoding="utf-8")
+    checked = check(capsys, tmp_path, "--strict", "--flows", "--rules", str(tmp_path / "site.rules"))
+    assert checked.code == 0
+    notes = checked.findings("R306")
+    assert notes and all(note["severity"] == "note" for note in notes)
+    first = notes[0]["message"]
+    assert first.startswith("the layers change the documented flow 'c01_routed_completed': queue "
+                            "c01_routed_completed.q1 Received/Diverted [AnsweredByAgent] (MSF) -> "
+                            "Received/Diverted (MSF)")
+    assert (checked.witnesses / "c01_routed_completed.jsonl").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_the_bound_and_the_cases_are_said_only_when_asked(capsys, tmp_path):
+    checked = check(capsys, tmp_path, "--bound", "1")
+    assert checked.err == "rulesengine check: 26 rules, 8 facts, 0 errors, 0 warnings\n"
+
+
+def test_witnesses_that_cannot_be_written_are_an_input_error(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(SITE, encoding="utf-8")
+    (tmp_path / "witnesses").write_text("a file", encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"), "--bound", "1")
+    assert checked.code == 2
+    assert checked.err.splitlines()[-1].startswith("rulesengine check: error: cannot write the witnesses to ")
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "nan"])
+def test_a_budget_is_a_positive_number_of_seconds(capsys, tmp_path, budget):
+    checked = check(capsys, tmp_path, "--budget", budget)
+    assert checked.code == 2
+    assert checked.err == "rulesengine check: error: --budget takes a number of seconds above 0\n"
+
+
+def test_a_fact_overridden_changes_documented_flows_with_no_rule_to_point_at(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(
+        'override fact handed_on: bool  "Never"\n  = false\n', encoding="utf-8")
+    checked = check(capsys, tmp_path, "--flows", "--rules", str(tmp_path / "site.rules"), "--bound", "0")
+    notes = checked.findings("R306")
+    assert notes and all(note["path"] is None for note in notes)
+    assert "no longer decide" in notes[0]["message"]
+
+
+def test_a_search_the_budget_cuts_short_proves_no_dead_rule(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(
+        'rule site.never  "Nobody is both"\n  for agent\n  when origin == pull and origin == route\n'
+        "  set result Cleared\n", encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"), "--bound", "6", "--budget", "0.5",
+                    "--verbose")
+    assert checked.code == 0
+    assert "R304" not in checked.codes()
+    assert ("; stopped by the 0.5 s budget: the overlaps and gaps listed were proved, the rest of the bound was "
+            "not searched, and no rule is reported dead") in checked.err
+    assert "  not seen together before the budget ran out: 'agent.abandoned_rejected' and" in checked.err
