@@ -20,9 +20,9 @@ from typing import TypeVar, overload
 from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
-#: the subcommands, each the module of this package of the same name, in the order help lists them
+#: the subcommands, each the module of this package of the same name (`-` written `_`), in the order help lists them
 SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "diff", "config",
-               "generate", "sample")
+               "generate", "sample", "spark-run")
 _N = TypeVar("_N")
 
 
@@ -73,7 +73,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=SubcommandParser)
     for name in SUBCOMMANDS if only is None else (only,):
-        import_module(f"rulesengine.cli.{name}").register(subparsers)
+        import_module(f"rulesengine.cli.{name.replace('-', '_')}").register(subparsers)
     return parser
 
 
