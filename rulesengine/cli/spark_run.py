@@ -50,6 +50,7 @@ def handle(args: argparse.Namespace) -> int:
         complain(COMMAND, problem)
         return 2
     try:
+        from py4j.protocol import Py4JJavaError
         from pyspark.errors import PySparkException
 
         from rulesengine.spark import descriptors, load_for_spark, read_events
@@ -69,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
             return 2
         written = write(descriptors(events, rules, include_open=args.include_open, sources=sources),
                         args.output, args.rejects)
-    except PySparkException as failure:
+    except (PySparkException, Py4JJavaError) as failure:
         complain(COMMAND, _first_line(failure))
         return 2
     print(f"rulesengine: {counted(written.rows, 'row')} written, {written.rejected} rejected, "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import attrs
 import orjson
@@ -43,7 +44,7 @@ _NULL_ROW = (None,) * (len(FIELDS) - 1)
 @attrs.frozen
 class GroupJob:
     """What every interaction is evaluated with: the rules, `--include-open`, and the names of
-    the files events were read from (Spark's URI → the name `run` would print), in reading order."""
+    the files events were read from (local path → the name `run` would print), in reading order."""
 
     rules: RuleSet
     include_open: bool = False
@@ -125,11 +126,21 @@ def _read(events: Sequence[_Event], job: GroupJob) -> list[AnyEvent | LoadedLine
         ordered = sorted((event.text for event in events),
                          key=lambda text: (parse_line(text, UNPLACED, 0).closes, text))
         return [read_line(text, UNPLACED, number) for number, text in enumerate(ordered, start=1)]
-    rank = {uri: (number, name) for number, (uri, name) in enumerate(job.sources)}
+    rank = {path: (number, name) for number, (path, name) in enumerate(job.sources)}
     unknown = len(rank)
-    placed = sorted((rank.get(str(event.source), (unknown, str(event.source))), event.line or 0, event.text)
-                    for event in events)
+    placed = []
+    for event in events:
+        path = local_path(str(event.source))
+        placed.append((rank.get(path, (unknown, path)), event.line or 0, event.text))
+    placed.sort()
     return [read_line(text, name, line) for (_, name), line, text in placed]
+
+
+def local_path(uri: str) -> str:
+    """The path of a `file:` URI (Spark writes them as `file:/a/b` or `file:///a/b`); any other
+    URI as it is."""
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme in ("", "file") else uri
 
 
 class _Results:

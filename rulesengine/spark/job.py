@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import attrs
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (pyspark's own convention)
 
 from rulesengine.output.rows import FIELDS
-from rulesengine.spark.groups import COLUMNS, LINE, REASONS, REJECT, SOURCE, GroupJob, evaluate_partition
+from rulesengine.spark.groups import COLUMNS, LINE, REASONS, REJECT, SOURCE, GroupJob, evaluate_partition, local_path
 from rulesengine.spark.rulesets import RuleSet
 
 #: Spark's names for the pyarrow types of `groups.COLUMNS`
@@ -66,25 +65,19 @@ def descriptors(events: DataFrame, rules: RuleSet, *, include_open: bool = False
 
 def read_events(spark: SparkSession, paths: Sequence[str]) -> tuple[DataFrame, tuple[tuple[str, str], ...]]:
     """Parquet event files (or folders of them) with each event's place, and the names of
-    their files for `descriptors`: a file given by name keeps the name it was given, as in
-    `run`'s diagnostics."""
-    events = spark.read.parquet(*paths)
+    their files for `descriptors`, in reading order: a file given by name keeps the name it
+    was given, as in `run`'s diagnostics."""
+    events = spark.read.option("mergeSchema", "true").parquet(*paths)  # files may hold different fields
     placed = events.select("*", F.col("_metadata.file_path").alias(SOURCE),
                            (F.col("_metadata.row_index") + 1).alias(LINE))
     given = {Path(path).resolve(): path for path in paths}
-    names = tuple((uri, given.get(Path(_local(uri)).resolve(), _local(uri))) for uri in events.inputFiles())
-    order = {path.resolve(): number for number, path in enumerate(map(Path, paths))}
-    return placed, tuple(sorted(names, key=lambda pair: (_rank(pair[0], order), pair[0])))
+    order = {path: number for number, path in enumerate(given)}
+    files = sorted(Path(local_path(uri)).resolve() for uri in events.inputFiles())
+    names = [(str(file), given.get(file, str(file))) for file in files]
+    return placed, tuple(sorted(names, key=lambda pair: _rank(Path(pair[0]), order)))
 
 
-def _local(uri: str) -> str:
-    """A local path from a `file:` URI; any other URI as it is."""
-    parsed = urlparse(uri)
-    return unquote(parsed.path) if parsed.scheme in ("", "file") else uri
-
-
-def _rank(uri: str, order: dict[Path, int]) -> int:
+def _rank(path: Path, order: dict[Path, int]) -> int:
     """Where a file comes in the reading order: that of the path given that holds it."""
-    path = Path(_local(uri)).resolve()
     return min((number for given, number in order.items() if path == given or given in path.parents),
                default=len(order))

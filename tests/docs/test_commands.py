@@ -32,8 +32,8 @@ NOT_RUN = {
                    ".venv/bin/rulesengine run --sample --format table")):
         "installs from a clone: tests/cli/test_package.py builds and installs the wheel, and "
         "tests/cli/test_run.py and test_table.py run the sample as a table",
-    ("README.md", ("sh tests/install-chromium.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
-                   ".venv/bin/python -m pytest")):
+    ("README.md", ("sh tests/install-chromium.sh && sh tests/install-java.sh && python3 -m venv .venv && "
+                   ".venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest")):
         "this test suite itself: .ci/run runs it word for word",
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1"):
         _BENCHMARK,

@@ -37,11 +37,11 @@ def broken_file(path: Path) -> Path:
     return parquet_events([orjson.dumps(event) for event in BROKEN], path)
 
 
-def run_outputs(events: Path, folder: Path, *arguments: str) -> tuple[pa.Table, list[bytes]]:
-    """`rulesengine run --sort` over a Parquet event file: its rows as Parquet, read back, and its
+def run_outputs(folder: Path, *events: Path) -> tuple[pa.Table, list[bytes]]:
+    """`rulesengine run --sort` over Parquet event files: its rows as Parquet, read back, and its
     rejects lines."""
     rows, rejects = folder / "run-rows.parquet", folder / "run-rejects.jsonl"
-    assert main(["run", str(events), "--sort", "-o", str(rows), "--rejects", str(rejects), *arguments]) in (0, 1)
+    assert main(["run", *map(str, events), "--sort", "-o", str(rows), "--rejects", str(rejects)]) in (0, 1)
     import pyarrow.parquet as pq
 
     return pq.read_table(rows), rejects.read_bytes().splitlines()

@@ -58,9 +58,9 @@ def test_a_partition_gives_the_rows_and_rejects_of_run(rules, tmp_path):
     boundaries, come in reverse, and still give `run --sort`'s rows and rejects, byte for byte."""
     sample = parquet_events(Path(sample_path()).read_bytes().splitlines(), tmp_path / "sample.parquet")
     for path in (sample, broken_file(tmp_path / "broken.parquet")):
-        run_rows, run_rejects = run_outputs(path, tmp_path)
-        uri = f"file://{path}"
-        job = GroupJob(rules, sources=((uri, str(path)),))
+        run_rows, run_rejects = run_outputs(tmp_path, path)
+        uri = f"file:{path}"
+        job = GroupJob(rules, sources=((str(path), str(path)),))
         batches = _sorted_by_interaction(_placed(path, uri)).to_batches(max_chunksize=7)
         result = pa.Table.from_batches(list(evaluate_partition(batches, job)))
         rows, rejects = _rows_and_rejects(result)
