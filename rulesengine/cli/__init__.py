@@ -73,8 +73,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=SubcommandParser)
     for name in SUBCOMMANDS if only is None else (only,):
-        import_module(f"rulesengine.cli.{name.replace('-', '_')}").register(subparsers)
+        import_module(module_of(name)).register(subparsers)
     return parser
+
+
+def module_of(subcommand: str) -> str:
+    """The module that registers a subcommand: its name, `-` written `_`."""
+    return f"rulesengine.cli.{subcommand.replace('-', '_')}"
 
 
 def _asked_for(argv: Sequence[str]) -> str | None:

@@ -70,14 +70,18 @@ def read_events(spark: SparkSession, paths: Sequence[str]) -> tuple[DataFrame, t
     events = spark.read.option("mergeSchema", "true").parquet(*paths)  # files may hold different fields
     placed = events.select("*", F.col("_metadata.file_path").alias(SOURCE),
                            (F.col("_metadata.row_index") + 1).alias(LINE))
-    given = {Path(path).resolve(): path for path in paths}
-    order = {path: number for number, path in enumerate(given)}
-    files = sorted(Path(local_path(uri)).resolve() for uri in events.inputFiles())
-    names = [(str(file), given.get(file, str(file))) for file in files]
-    return placed, tuple(sorted(names, key=lambda pair: _rank(Path(pair[0]), order)))
+    given = [(_key(path), path) for path in paths]
+    named = [(file, next((name for key, name in given if key == file), file))
+             for file in sorted(local_path(uri) for uri in events.inputFiles())]
+    return placed, tuple(sorted(named, key=lambda pair: _rank(pair[0], given)))
 
 
-def _rank(path: Path, order: dict[Path, int]) -> int:
-    """Where a file comes in the reading order: that of the path given that holds it."""
-    return min((number for given, number in order.items() if path == given or given in path.parents),
-               default=len(order))
+def _key(path: str) -> str:
+    """A path as given, the way Spark names it: a local path absolute, a URI as `local_path` has it."""
+    return str(Path(path).resolve()) if "://" not in path and not path.startswith("file:") else local_path(path)
+
+
+def _rank(file: str, given: Sequence[tuple[str, str]]) -> int:
+    """Where a file comes in the reading order: that of the path given that is it or holds it."""
+    return min((number for number, (key, _) in enumerate(given)
+                if file == key or file.startswith(key.rstrip("/") + "/")), default=len(given))
