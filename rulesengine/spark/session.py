@@ -54,7 +54,7 @@ def write(result: Descriptors, rows_path: str, rejects_path: str | None) -> Writ
             result.rejects.write.parquet(rejects_path)
         kind = F.col(REJECT)
         counts = evaluated.agg(F.count_if(kind.isNull()), F.count_if(kind == "rejected"),
-                               F.count_if(kind == "late")).first()
+                               F.count_if(kind == "late")).collect()[0]
     finally:
         evaluated.unpersist()
-    return Written(*counts) if counts is not None else Written(0, 0, 0)
+    return Written(*counts)
