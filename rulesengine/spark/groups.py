@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 import attrs
 import orjson
 
+from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Assembler, Rejection, assemble_lines
 from rulesengine.events.contract import AnyEvent
 from rulesengine.events.parquet import pyarrow_modules, record_lines
@@ -85,16 +86,6 @@ def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
         yield results.batch()
 
 
-def evaluate_group(table: Any, job: GroupJob) -> Any:
-    """The rows and rejections of the events of one interaction (or of the lines that have
-    none), as one Arrow table of `COLUMNS`."""
-    results = _Results()
-    _evaluate([event for batch in table.to_batches() for event in _events(batch)], job,
-              decider_for(job.rules), results)
-    pyarrow, _ = pyarrow_modules()
-    return pyarrow.Table.from_batches([results.batch()])
-
-
 def _events(batch: Any) -> list[_Event]:
     """A batch's events, each with its JSON line: the one place that turns Spark's rows into
     what the event stage reads."""
@@ -108,7 +99,7 @@ def _events(batch: Any) -> list[_Event]:
                                               batch.column(LINE).to_pylist(), strict=True)]
 
 
-def _evaluate(events: Sequence[_Event], job: GroupJob, decider: Any, results: _Results) -> None:
+def _evaluate(events: Sequence[_Event], job: GroupJob, decider: Decider, results: _Results) -> None:
     """One interaction's events (or the lines that name none) read, assembled and decided."""
     stats = RunStats()
     assembler = Assembler(include_open=job.include_open, stats=stats.stream)

@@ -22,8 +22,6 @@ from rulesengine.spark.rulesets import RuleSet
 _SPARK_TYPES = {"string": "string", "int64": "bigint", "bool_": "boolean"}
 #: the schema of a group's result, in Spark's DDL
 RESULT_SCHEMA = ", ".join(f"`{name}` {_SPARK_TYPES[kind]}" for name, kind in COLUMNS)
-#: the columns of the rejections: as `run --rejects` writes each one, `reasons` as JSON text
-REJECT_COLUMNS = ("interaction", "kind", "reasons")
 
 
 @attrs.frozen
@@ -41,7 +39,8 @@ class Descriptors:
 
     @property
     def rejects(self) -> DataFrame:
-        """One row per rejected interaction or late event: what `run --rejects` writes."""
+        """One row per rejected interaction or late event, as `run --rejects` writes it:
+        `interaction`, `kind` and `reasons` (the list of reasons as JSON text)."""
         return (self.evaluated.filter(F.col(REJECT).isNotNull())
                 .select("interaction", F.col(REJECT).alias("kind"), F.col(REASONS).alias("reasons")))
 

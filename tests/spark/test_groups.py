@@ -13,7 +13,7 @@ import pytest
 from rulesengine.cli.options import sample_path
 from rulesengine.output.rows import FIELDS
 from rulesengine.spark import groups, rulesets
-from rulesengine.spark.groups import LINE, REASONS, REJECT, SOURCE, GroupJob, evaluate_group, evaluate_partition
+from rulesengine.spark.groups import LINE, REASONS, REJECT, SOURCE, GroupJob, evaluate_partition
 from rulesengine.spark.rulesets import RuleSet, RulesUnusable, decider_for, load_for_spark
 
 from .events import broken_file, parquet_events, run_outputs
@@ -31,6 +31,11 @@ def _placed(path: Path, uri: str) -> pa.Table:
     table = pq.read_table(path)
     return (table.append_column(SOURCE, pa.array([uri] * table.num_rows))
             .append_column(LINE, pa.array(range(1, table.num_rows + 1), pa.int64())))
+
+
+def evaluate_group(table: pa.Table, job: GroupJob) -> pa.Table:
+    """The result of one interaction's events, as a partition of them alone gives it."""
+    return pa.Table.from_batches(list(evaluate_partition(table.to_batches(), job)))
 
 
 def _sorted_by_interaction(table: pa.Table) -> pa.Table:
