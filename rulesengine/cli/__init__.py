@@ -20,9 +20,9 @@ from typing import TypeVar, overload
 from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
 
-#: the subcommands, each the module of this package of the same name, in the order help lists them
+#: the subcommands, each the module of this package of the same name (`-` written `_`), in the order help lists them
 SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "diff", "config",
-               "generate", "sample")
+               "generate", "sample", "spark-run")
 _N = TypeVar("_N")
 
 
@@ -73,8 +73,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=SubcommandParser)
     for name in SUBCOMMANDS if only is None else (only,):
-        import_module(f"rulesengine.cli.{name}").register(subparsers)
+        import_module(module_of(name)).register(subparsers)
     return parser
+
+
+def module_of(subcommand: str) -> str:
+    """The module that registers a subcommand: its name, `-` written `_`."""
+    return f"rulesengine.cli.{subcommand.replace('-', '_')}"
 
 
 def _asked_for(argv: Sequence[str]) -> str | None:

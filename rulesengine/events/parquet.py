@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from types import ModuleType
+from typing import Any
 
 import orjson
 
@@ -48,9 +49,14 @@ def event_lines(path: str) -> Iterator[bytes]:
     _, parquet = pyarrow_modules()
     with parquet.ParquetFile(path) as source:
         for batch in source.iter_batches(batch_size=BATCH_ROWS):
-            for record in batch.to_pylist():
-                yield orjson.dumps({key: _plain(key, value) for key, value in record.items()
-                                    if value is not None})
+            yield from record_lines(batch)
+
+
+def record_lines(batch: Any) -> Iterator[bytes]:
+    """The rows of an Arrow record batch or table of events as JSON lines, one per row
+    (Spark hands its executors Arrow tables of the same columns)."""
+    for record in batch.to_pylist():
+        yield orjson.dumps({key: _plain(key, value) for key, value in record.items() if value is not None})
 
 
 def _plain(key: str, value: object) -> object:

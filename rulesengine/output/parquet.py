@@ -18,6 +18,14 @@ BATCH_ROWS = 65_536
 _INTEGER_FIELDS = frozenset({"alert_ms", "engage_ms"})
 
 
+def column_type(field: str) -> str:
+    """The Arrow type of a row field's column, by its name in pyarrow (`int64`, `bool_`, `string`):
+    one answer for this writer and for the rows Spark makes (`rulesengine.spark`)."""
+    if field in _INTEGER_FIELDS:
+        return "int64"
+    return "bool_" if field == "provisional" else "string"
+
+
 class ParquetWriter:
     """Rows as a Parquet file: a row group per `BATCH_ROWS` rows, written to a binary stream."""
 
@@ -26,11 +34,7 @@ class ParquetWriter:
         self._pyarrow = pyarrow
         self._fields = tuple(fields)
         self._values = attrgetter(*self._fields)
-        self._schema = pyarrow.schema([
-            (name, pyarrow.int64() if name in _INTEGER_FIELDS
-             else pyarrow.bool_() if name == "provisional" else pyarrow.string())
-            for name in self._fields
-        ])
+        self._schema = pyarrow.schema([(name, getattr(pyarrow, column_type(name))()) for name in self._fields])
         self._writer = parquet.ParquetWriter(pyarrow.PythonFile(stream, mode="w"), self._schema)
         self._columns: list[list] = [[] for _ in self._fields]
         self._stream = stream

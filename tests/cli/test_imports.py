@@ -8,7 +8,7 @@ import sys
 from importlib import import_module
 
 from rulesengine.adapters import ADAPTERS
-from rulesengine.cli import SUBCOMMANDS
+from rulesengine.cli import SUBCOMMANDS, module_of
 from rulesengine.cli.options import PLATFORMS
 
 #: what `rulesengine run` has no use for, unless asked to convert (--from) or draw
@@ -41,7 +41,7 @@ def test_the_platforms_named_on_the_command_line_are_the_adapters():
 
 
 def test_every_subcommand_is_a_module_that_registers_itself():
-    assert all(callable(import_module(f"rulesengine.cli.{name}").register) for name in SUBCOMMANDS)
+    assert all(callable(import_module(module_of(name)).register) for name in SUBCOMMANDS)
 
 
 def test_a_run_of_valid_lines_never_loads_the_diagnostic_pass():

@@ -26,15 +26,32 @@ REPLAYED = {
 }
 _BENCHMARK = ("a benchmark: runs from a clone (the benchmarks package is not installed) for "
               "minutes on purpose; its figures are in the page")
+_INSTALLS = "installs from the package index: the test extra installs the spark extra for this suite"
+_SPARK = ("starts a Spark of its own, for a minute: tests/spark/test_spark.py writes Parquet events with "
+          "write_events and runs spark-run on them, on the suite's one local Spark")
+_CLUSTER = "needs a cluster: tests/spark/test_spark.py runs cli/spark_run.py as spark-submit does"
 #: commands that cannot run in an empty folder within a test, and why
 NOT_RUN = {
     ("README.md", ("python3 -m venv .venv && .venv/bin/pip install . && "
                    ".venv/bin/rulesengine run --sample --format table")):
         "installs from a clone: tests/cli/test_package.py builds and installs the wheel, and "
         "tests/cli/test_run.py and test_table.py run the sample as a table",
-    ("README.md", ("sh tests/install-chromium.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
-                   ".venv/bin/python -m pytest")):
+    ("README.md", ("sh tests/install-chromium.sh && sh tests/install-java.sh && python3 -m venv .venv && "
+                   ".venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest")):
         "this test suite itself: .ci/run runs it word for word",
+    ("docs/scale.md", ("pip install 'rulesengine[spark]'          # pyspark 4.0 with pyarrow and pandas; "
+                       "Java 17 or 21 on PATH")): _INSTALLS,
+    ("docs/scale.md", ("python -c \"import sys; from rulesengine.events.parquet import write_events; "
+                       "write_events(open(sys.argv[1], 'rb'), sys.argv[2])\" events.jsonl events.parquet")): _SPARK,
+    ("docs/scale.md", "rulesengine spark-run events.parquet -o rows --rejects rejects --master 'local[2]'"): _SPARK,
+    ("docs/scale.md", ("python3 -m venv job-env && job-env/bin/pip install venv-pack "
+                       "rulesengine-0.1.0-py3-none-any.whl")): _CLUSTER,
+    ("docs/scale.md", "job-env/bin/venv-pack -p job-env -o job-env.tar.gz"): _CLUSTER,
+    ("docs/scale.md", ("PYSPARK_PYTHON=./environment/bin/python spark-submit --master yarn --deploy-mode cluster "
+                       "--archives job-env.tar.gz#environment "
+                       "job-env/lib/python3.11/site-packages/rulesengine/cli/spark_run.py "
+                       "hdfs:///lake/events/ -o hdfs:///lake/descriptors/ --rejects hdfs:///lake/rejects/")): _CLUSTER,
+    ("docs/scale.md", ".venv/bin/python -m benchmarks.spark --count 20000 --rounds 1"): _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1"):
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 2"):
