@@ -245,7 +245,7 @@ def _millis(batch: Any) -> Any:
     known = compute.and_(usual, compute.is_valid(minute_ms))
     if compute.all(known).as_py():
         return quick
-    slow = [None if fast else timestamp_ms(text)
+    slow = [None if fast or text is None else timestamp_ms(text)
             for fast, text in zip(known.to_pylist(), texts.to_pylist(), strict=True)]
     return compute.if_else(known, quick, pyarrow.array(slow, pyarrow.int64()))
 
@@ -313,9 +313,9 @@ def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
     """`_records` of a group, and the fields every one has: built column by column when no
     column is partly null (else the fields are None)."""
     rows = group.num_rows
-    if any(0 < column.null_count < rows for column in group.columns) or not group.num_columns:
-        return _records(group), None
     kept = [at for at, column in enumerate(group.columns) if not column.null_count]
+    if not kept or any(0 < column.null_count < rows for column in group.columns):
+        return _records(group), None
     names = [group.schema.names[at] for at in kept]
     columns = [group.column(at).to_pylist() for at in kept]
     records = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))

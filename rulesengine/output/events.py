@@ -48,24 +48,27 @@ class JsonLinesEvents:
 
     def __init__(self, stream: BinarySink) -> None:
         self._stream = stream
+        self._open = True
 
     def write(self, event: AnyEvent) -> None:
         self._stream.write(event.raw + b"\n")
 
     def close(self) -> None:
-        self._stream.flush()
+        """Flush the stream; again, nothing (see `ParquetEvents.close`)."""
+        if self._open:
+            self._stream.flush()
+            self._open = False
 
 
 class ParquetEvents:
-    """Events as a Parquet file on a binary stream: a row group per `group_rows` events."""
+    """Events as a Parquet file on a binary stream: a row group per `GROUP_ROWS` events."""
 
-    def __init__(self, stream: BinarySink, group_rows: int = GROUP_ROWS) -> None:
+    def __init__(self, stream: BinarySink) -> None:
         pyarrow, parquet = pyarrow_modules()
         self._pyarrow = pyarrow
         self._schema = pyarrow.schema([(name, pyarrow.int64() if name == "seq" else pyarrow.string())
                                        for name in COLUMNS])
         self._writer = parquet.ParquetWriter(pyarrow.PythonFile(stream, mode="w"), self._schema)
-        self._group_rows = group_rows
         self._columns: list[list[Any]] = [[] for _ in COLUMNS]
         self._stream = stream
         #: row groups written so far
@@ -74,7 +77,7 @@ class ParquetEvents:
     def write(self, event: AnyEvent) -> None:
         for column, name in zip(self._columns, COLUMNS, strict=True):
             column.append(_value(event, name))
-        if len(self._columns[0]) >= self._group_rows:
+        if len(self._columns[0]) >= GROUP_ROWS:
             self._flush()
 
     def _flush(self) -> None:
@@ -85,9 +88,12 @@ class ParquetEvents:
         self.groups += 1
 
     def close(self) -> None:
-        self._flush()
-        self._writer.close()
-        self._stream.flush()
+        """Write what is held and the file's footer; again, nothing (so that a failed run can
+        close it on its way out, before its output is discarded)."""
+        if self._writer.is_open:
+            self._flush()
+            self._writer.close()
+            self._stream.flush()
 
 
 def _value(event: AnyEvent, name: str) -> object:
