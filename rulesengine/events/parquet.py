@@ -21,6 +21,7 @@ by `output.parquet`, events by `output.parquet_events`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from itertools import repeat
 from types import MappingProxyType, ModuleType
@@ -208,15 +209,14 @@ def _batch_events(batch: Any, path: str, lines: Sequence[int]) -> list[AnyEvent 
     Rows are converted in groups that share an event type and the columns they leave
     null, so that each group's rows are built column by column and converted in one call.
     """
+    pyarrow, _ = pyarrow_modules()
     read: list[AnyEvent | LoadedLine | None] = [None] * batch.num_rows
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     millis = _millis(batch)
+    numbers = pyarrow.array(lines, pyarrow.int64())
     for rows, group, record_class in _groups(batch):
-        at = rows.to_pylist()
-        numbers = [lines[row] for row in at]
-        ms = millis.take(rows).to_pylist() if millis is not None else [None] * len(at)
-        for row, item in zip(at, _group_events(group, record_class, exact, path, numbers, ms), strict=True):
-            read[row] = item
+        ms = millis.take(rows).to_pylist() if millis is not None else [None] * len(rows)
+        _read_group(read, rows.to_pylist(), group, record_class, exact, path, numbers.take(rows).to_pylist(), ms)
     return read  # type: ignore[return-value]  # every row is in one group
 
 
@@ -289,24 +289,67 @@ def _split(rows: Any, group: Any, record_class: type[AnyEvent] | None) -> Iterat
     yield rows, group, record_class
 
 
-def _group_events(group: Any, record_class: type[AnyEvent] | None, exact: bool, path: str,
-                  lines: list[int], ms: list[int | None]) -> list[AnyEvent | LoadedLine]:
-    """One group's rows as `read_line` reads their lines (see `_batch_events`), given their
-    line numbers and epoch milliseconds."""
+def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
+                record_class: type[AnyEvent] | None, exact: bool, path: str, lines: list[int],
+                ms: list[int | None]) -> None:
+    """One group's rows as `read_line` reads their lines (see `_batch_events`), put in `read` at
+    their `rows`, given their line numbers and epoch milliseconds."""
+    if record_class is not None and _whole(group):
+        _read_whole_group(read, rows, group, record_class, path, lines, ms)
+        return
     records, names = _group_records(group)
     raws = list(map(_line, records))
     events = _converted(records, names, record_class, exact)
-    read: list[AnyEvent | LoadedLine] = []
-    append = read.append
-    for position, raw, event, millis in zip(map(Position, repeat(path), lines), raws, events, ms, strict=True):
+    for row, position, raw, event, millis in zip(rows, map(Position, repeat(path), lines), raws, events, ms,
+                                                 strict=True):
         if event is None or millis is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
-            append(read_line(raw, path, position.line))
+            read[row] = read_line(raw, path, position.line)
             continue
         force_setattr(event, "ms", millis)
         force_setattr(event, "source", position)
         force_setattr(event, "raw", raw)
-        append(event)
-    return read
+        read[row] = event
+
+
+def _whole(group: Any) -> bool:
+    """Whether every row of a group has a value in each of its columns but `data`, which none
+    has, and they are all the contract's: the usual group, read by `_read_whole_group`."""
+    names = group.schema.names
+    return "data" not in names and _CONTRACT.issuperset(names) and not any(
+        column.null_count for column in group.columns)
+
+
+def _read_whole_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
+                      record_class: type[AnyEvent], path: str, lines: list[int], ms: list[int | None]) -> None:
+    """`_read_group` of a `_whole` group, with no row built as a dict but the one converted:
+    each row's line is written from a record of its columns, and its place, text and
+    milliseconds are converted with its fields."""
+    names = tuple(group.schema.names)
+    columns = [column.to_pylist() for column in group.columns]
+    raws = list(map(_line, map(_row_record(names), *columns)))
+    fields = list(map(dict, map(zip, repeat((*names, *READER_FIELDS)),
+                                zip(*columns, ms, map(Position, repeat(path), lines), raws, strict=True))))
+    try:
+        events: list[AnyEvent | None] = msgspec.convert(fields, list[record_class])  # type: ignore[valid-type]
+        sure = max(map(len, raws), default=0) <= MAX_NESTING
+    except msgspec.ValidationError:
+        events = [_convert_one(taken, record_class) for taken in fields]
+        sure = False
+    if sure:
+        for row, event in zip(rows, events, strict=True):
+            read[row] = event
+        return
+    for row, event, raw, line in zip(rows, events, raws, lines, strict=True):
+        if event is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
+            read[row] = read_line(raw, path, line)
+        else:
+            read[row] = event
+
+
+@functools.cache
+def _row_record(names: tuple[str, ...]) -> type[msgspec.Struct]:
+    """A record of these fields, any values, which msgspec writes as the JSON object of a row."""
+    return msgspec.defstruct("Row", names)
 
 
 def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:

@@ -77,8 +77,8 @@ def test_platform_records_can_be_written_as_parquet(capsysbinary, tmp_path) -> N
 @pytest.mark.parametrize(("argv", "message"), [
     (["--names", "names.json"], "--names is an option of --from: the inputs are contract events"),
     (["--window", "5"], "--window is an option of --from: the inputs are contract events"),
-    (["--format", "parquet"], "Parquet is binary and standard output is a terminal: "
-                              "give --output FILE.parquet, or redirect standard output"),
+    (["--format", "parquet"], ("Parquet is binary and standard output is a terminal: "
+                               "give --output FILE.parquet, or redirect standard output")),
 ])
 def test_usage_errors_are_found_before_anything_is_read(capsysbinary, monkeypatch, argv, message) -> None:
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
