@@ -26,6 +26,9 @@ from benchmarks.corpus import corpus
 from benchmarks.measure import Measured, run_child, run_command
 
 FORMATS = ("jsonl", "parquet")
+#: a Parquet file of events written from every line held in memory at once
+_HELD = ("import sys; from rulesengine.events.parquet import write_events; "
+         "write_events(open(sys.argv[1], 'rb').read().splitlines(), sys.argv[2])")
 
 
 def parquet_corpus(count: int) -> Path:
@@ -70,8 +73,7 @@ def conversion_table(paths: dict[str, Path], folder: Path) -> list[str]:
         "JSON lines → Parquet, `convert`": run_child(["convert", str(paths["jsonl"]), "-o", str(to_parquet)]),
         "Parquet → JSON lines, `convert`": run_child(["convert", str(paths["parquet"]), "-o", str(to_lines)]),
         "JSON lines → Parquet, all lines held (`write_events`)": run_command([
-            sys.executable, "-c", "import sys; from rulesengine.events.parquet import write_events; "
-            "write_events(open(sys.argv[1], 'rb').read().splitlines(), sys.argv[2])", str(paths["jsonl"]), str(held)]),
+            sys.executable, "-c", _HELD, str(paths["jsonl"]), str(held)]),
     }
     for path in (to_parquet, to_lines, held):
         path.unlink(missing_ok=True)

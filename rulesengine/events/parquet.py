@@ -21,7 +21,7 @@ by `output.parquet`, events by `output.parquet_events`.
 
 from __future__ import annotations
 
-import functools
+import itertools
 from collections.abc import Iterator, Sequence
 from itertools import repeat
 from types import MappingProxyType, ModuleType
@@ -254,39 +254,33 @@ def _millis(batch: Any) -> Any:
 _Group = tuple[Any, Any, "type[AnyEvent] | None"]
 
 
-#: groups smaller than this are not split by the columns their rows leave null
-_SMALLEST_SPLIT = 64
-
-
 def _groups(batch: Any) -> Iterator[_Group]:
-    """The rows of a batch in groups, as `(row indices, rows, record class)`: by event type
-    (the class None for rows of none, read as lines), then split by each column some rows
-    leave null and others do not (down to groups of `_SMALLEST_SPLIT` rows)."""
+    """The rows of a batch in groups, as `(row indices, rows, record class)`: the rows of one
+    event type that leave the same columns null (the class None for rows of none, read as
+    lines). The batch is sorted by event type and null columns once, and each group sliced out.
+    """
     pyarrow, _ = pyarrow_modules()
     compute = pyarrow.compute
     names = batch.schema.names
-    every = pyarrow.array(range(batch.num_rows), pyarrow.int64())
+    size = batch.num_rows
     tags = batch.column(names.index(TAG)) if names.count(TAG) == 1 and len(set(names)) == len(names) else None
     if tags is None or not _is_text(tags.type):
-        yield every, batch, None
+        yield pyarrow.array(range(size), pyarrow.int64()), batch, None
         return
-    for tag in compute.unique(tags).to_pylist():
-        chosen = compute.is_null(tags) if tag is None else compute.equal(tags, tag)
-        record_class = _RECORD_OF.get(tag) if tag is not None else None
-        yield from _split(every.filter(chosen), batch.filter(chosen), record_class)
-
-
-def _split(rows: Any, group: Any, record_class: type[AnyEvent] | None) -> Iterator[_Group]:
-    """A group split by each column some of its rows leave null and others do not."""
-    if record_class is not None and group.num_rows >= _SMALLEST_SPLIT:
-        for column in group.columns:
-            if 0 < column.null_count < group.num_rows:
-                present = column.is_valid()
-                yield from _split(rows.filter(present), group.filter(present), record_class)
-                absent = pyarrow_modules()[0].compute.invert(present)
-                yield from _split(rows.filter(absent), group.filter(absent), record_class)
-                return
-    yield rows, group, record_class
+    kinds = tags.dictionary_encode()
+    key = compute.cast(kinds.indices.fill_null(-1), pyarrow.int64())
+    for column in batch.columns:
+        if 0 < column.null_count < size:
+            key = compute.add(compute.multiply(key, 2), compute.cast(column.is_valid(), pyarrow.int64()))
+    order = compute.sort_indices(key)
+    ordered = key.take(order)
+    starts = [0, *compute.add(compute.indices_nonzero(compute.not_equal(ordered.slice(1), ordered.slice(0, size - 1))),
+                              1).to_pylist(), size] if size else [0]
+    rows = batch.take(order)
+    ordered_tags = tags.take(order)
+    for start, end in itertools.pairwise(starts):
+        tag = ordered_tags[start].as_py()
+        yield order.slice(start, end - start), rows.slice(start, end - start), _RECORD_OF.get(tag) if tag else None
 
 
 def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
@@ -294,9 +288,6 @@ def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group
                 ms: list[int | None]) -> None:
     """One group's rows as `read_line` reads their lines (see `_batch_events`), put in `read` at
     their `rows`, given their line numbers and epoch milliseconds."""
-    if record_class is not None and _whole(group):
-        _read_whole_group(read, rows, group, record_class, path, lines, ms)
-        return
     records, names = _group_records(group)
     raws = list(map(_line, records))
     events = _converted(records, names, record_class, exact)
@@ -311,50 +302,9 @@ def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group
         read[row] = event
 
 
-def _whole(group: Any) -> bool:
-    """Whether every row of a group has a value in each of its columns but `data`, which none
-    has, and they are all the contract's: the usual group, read by `_read_whole_group`."""
-    names = group.schema.names
-    return "data" not in names and _CONTRACT.issuperset(names) and not any(
-        column.null_count for column in group.columns)
-
-
-def _read_whole_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
-                      record_class: type[AnyEvent], path: str, lines: list[int], ms: list[int | None]) -> None:
-    """`_read_group` of a `_whole` group, with no row built as a dict but the one converted:
-    each row's line is written from a record of its columns, and its place, text and
-    milliseconds are converted with its fields."""
-    names = tuple(group.schema.names)
-    columns = [column.to_pylist() for column in group.columns]
-    raws = list(map(_line, map(_row_record(names), *columns)))
-    fields = list(map(dict, map(zip, repeat((*names, *READER_FIELDS)),
-                                zip(*columns, ms, map(Position, repeat(path), lines), raws, strict=True))))
-    try:
-        events: list[AnyEvent | None] = msgspec.convert(fields, list[record_class])  # type: ignore[valid-type]
-        sure = max(map(len, raws), default=0) <= MAX_NESTING
-    except msgspec.ValidationError:
-        events = [_convert_one(taken, record_class) for taken in fields]
-        sure = False
-    if sure:
-        for row, event in zip(rows, events, strict=True):
-            read[row] = event
-        return
-    for row, event, raw, line in zip(rows, events, raws, lines, strict=True):
-        if event is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
-            read[row] = read_line(raw, path, line)
-        else:
-            read[row] = event
-
-
-@functools.cache
-def _row_record(names: tuple[str, ...]) -> type[msgspec.Struct]:
-    """A record of these fields, any values, which msgspec writes as the JSON object of a row."""
-    return msgspec.defstruct("Row", names)
-
-
 def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
-    """`_records` of a group, and the fields every one has: built column by column when no
-    column is partly null (else the fields are None)."""
+    """`_records` of a group, and the fields every one has: built column by column, leaving out
+    the columns every row leaves null, when no column is partly null (else the fields are None)."""
     rows = group.num_rows
     kept = [at for at, column in enumerate(group.columns) if not column.null_count]
     if not kept or any(0 < column.null_count < rows for column in group.columns):
