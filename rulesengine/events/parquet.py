@@ -16,14 +16,13 @@ interactions (`RowShare`).
 
 pyarrow is imported only when Parquet is used (`pyarrow_modules`), so the rest of
 the engine neither needs it nor pays for its import; rows are written as Parquet
-by `output.parquet`, events by `output.parquet_events`.
+by `output.parquet`, events by `output.events`.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
-from itertools import repeat
+from itertools import pairwise, repeat
 from types import MappingProxyType, ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -40,8 +39,11 @@ from rulesengine.events.salvage import too_deep
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
 BATCH_ROWS = 8_192
-#: rows per row group in the files `write_events` writes
+#: rows per row group of the event files `convert` writes (`output.events`)
 GROUP_ROWS = 65_536
+#: the most columns whose nulls part rows into groups (their bits and the event type's fill a 64-bit key);
+#: rows that leave others null in different ways are still read right, as rows of a group that does not
+KEY_COLUMNS = 40
 _INSTALL_HINT = "Parquet needs pyarrow: pip install 'rulesengine[parquet]'"
 #: the columns a row's record class may be given: the contract's fields and the event type
 _CONTRACT = frozenset(name for record in RECORDS for name in record.__struct_fields__
@@ -269,16 +271,15 @@ def _groups(batch: Any) -> Iterator[_Group]:
         return
     kinds = tags.dictionary_encode()
     key = compute.cast(kinds.indices.fill_null(-1), pyarrow.int64())
-    for column in batch.columns:
-        if 0 < column.null_count < size:
-            key = compute.add(compute.multiply(key, 2), compute.cast(column.is_valid(), pyarrow.int64()))
+    for column in [column for column in batch.columns if 0 < column.null_count < size][:KEY_COLUMNS]:
+        key = compute.add(compute.multiply(key, 2), compute.cast(column.is_valid(), pyarrow.int64()))
     order = compute.sort_indices(key)
     ordered = key.take(order)
     starts = [0, *compute.add(compute.indices_nonzero(compute.not_equal(ordered.slice(1), ordered.slice(0, size - 1))),
                               1).to_pylist(), size] if size else [0]
     rows = batch.take(order)
     ordered_tags = tags.take(order)
-    for start, end in itertools.pairwise(starts):
+    for start, end in pairwise(starts):
         tag = ordered_tags[start].as_py()
         yield order.slice(start, end - start), rows.slice(start, end - start), _RECORD_OF.get(tag) if tag else None
 

@@ -118,13 +118,21 @@ def valid_rows(count: int) -> pyarrow.Table:
     })
 
 
-def test_large_groups_are_split_by_their_nulls_and_read_as_their_lines() -> None:
-    table = valid_rows(1000)
+def reads_as_its_lines(table: pyarrow.Table) -> None:
     read = list(read_batch(table, "v.parquet", first_line=10))
     assert all(not isinstance(item, LoadedLine) for item in read)
     for got, want in zip(read, [read_line(line_of(record), "v.parquet", number)
                                 for number, record in enumerate(parquet_io._records(table), start=10)], strict=True):
         same(got, want)
+
+
+def test_groups_of_rows_that_leave_columns_null_alike_read_as_their_lines() -> None:
+    reads_as_its_lines(valid_rows(1000))
+
+
+def test_rows_leaving_more_columns_null_than_the_grouping_tells_apart_read_as_their_lines(monkeypatch) -> None:
+    monkeypatch.setattr(parquet_io, "KEY_COLUMNS", 1)
+    reads_as_its_lines(valid_rows(1000))
 
 
 def test_a_table_of_several_batches_numbers_its_rows_on() -> None:
