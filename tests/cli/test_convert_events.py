@@ -64,6 +64,7 @@ def test_lines_that_are_no_event_are_reported_kept_out_and_rejected(capsysbinary
     assert [(reject["interaction"], reject["reasons"][0]["code"])
             for reject in map(orjson.loads, rejects.read_bytes().splitlines())] == [("c1", "E105"), (None, "E101")]
     assert run(capsysbinary, "convert", str(events))[1] == good
+    assert run(capsysbinary, "convert", str(source))[:2] == (1, good)
 
 
 def test_platform_records_can_be_written_as_parquet(capsysbinary, tmp_path) -> None:

@@ -51,6 +51,8 @@ COLUMNS = {
          st.fixed_dictionaries({"flow": TEXTS, "n": st.integers(0, 9)})),
         (pyarrow.struct([("score", pyarrow.float64())]), st.fixed_dictionaries({"score": st.floats()})),
         (pyarrow.map_(pyarrow.string(), pyarrow.string()), st.lists(st.tuples(TEXTS, TEXTS), max_size=2)),
+        (pyarrow.list_(pyarrow.string()), st.lists(TEXTS, max_size=2)),
+        (pyarrow.dictionary(pyarrow.int32(), pyarrow.string()), st.just('{"flow":"y"}')),
     ]),
     "extra": st.sampled_from([(pyarrow.string(), TEXTS), (pyarrow.binary(), st.binary(max_size=3))]),
     "ms": st.just((pyarrow.int64(), st.integers(0, 9))),
@@ -133,6 +135,12 @@ def test_groups_of_rows_that_leave_columns_null_alike_read_as_their_lines() -> N
 def test_rows_leaving_more_columns_null_than_the_grouping_tells_apart_read_as_their_lines(monkeypatch) -> None:
     monkeypatch.setattr(parquet_io, "KEY_COLUMNS", 1)
     reads_as_its_lines(valid_rows(1000))
+
+
+def test_rows_with_no_columns_read_as_empty_objects() -> None:
+    table = pyarrow.table({"seq": [1, 2]}).select([])
+    assert [(item.position.line, item.raw, item.diagnostics[0].code) for item in read_batch(table)] == \
+        [(1, b"{}", "E102"), (2, b"{}", "E102")]
 
 
 def test_a_table_of_several_batches_numbers_its_rows_on() -> None:
