@@ -1,11 +1,18 @@
-"""`rulesengine convert`: a platform's records in, contract events out; and `run --from`.
+"""`rulesengine convert`: contract events between JSON lines and Parquet; a platform's records
+in, contract events out; and `run --from`.
 
-Both read exports through an adapter (`rulesengine.adapters`) and read every
-converted event back as an event line, so that what they hand on is exactly what
-`rulesengine run` accepts: an interaction whose events would break the contract
-is rejected here, naming the source record, like a record the adapter could not
-map. `convert` writes the events as JSON lines; `run --from` gives them straight
-to the assembler, one interaction at a time, so memory stays bounded as for `run`.
+Without `--from`, the inputs are contract events (JSON lines, or Parquet by their
+name) read as `run` reads them, a line or a Parquet row batch at a time, and
+written in the other format (`--format`, or the output's name) as they are read:
+memory stays flat however large the files. A line that is no event is reported
+(and kept out) as `run` reports it.
+
+With `--from`, exports are read through an adapter (`rulesengine.adapters`) and
+every converted event read back as an event line, so that what is handed on is
+exactly what `rulesengine run` accepts: an interaction whose events would break
+the contract is rejected here, naming the source record, like a record the adapter
+could not map. `convert` writes the events; `run --from` gives them straight to the
+assembler, one interaction at a time, so memory stays bounded as for `run`.
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Assembler, Rejection
 from rulesengine.events.contract import AnyEvent
-from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.events.parquet import ParquetUnavailable, is_parquet
+from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line, read_lines
 from rulesengine.events.wellformed import problems_of
-from rulesengine.output.files import Output, OutputError
+from rulesengine.output.events import FORMATS, event_writer
+from rulesengine.output.files import BinarySink, Output, OutputError
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.wording import counted
 
@@ -41,35 +50,47 @@ SHOWN_IGNORED = 3
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "convert", help="convert a platform's records (Genesys Cloud, Twilio TaskRouter) to contract events",
-        description="Read a contact-center platform's own records and write the interaction events "
-                    "rulesengine reads (contract 1.1), as JSON lines. Records that cannot be mapped "
-                    "go to --rejects with their file, record and reason.",
+        "convert", help="convert events between JSON lines and Parquet, or a platform's records to events",
+        description="Read contract events (JSON lines, or Parquet files named *.parquet) and write them "
+                    "as Parquet or JSON lines; or, with --from, read a contact-center platform's own "
+                    "records and write the interaction events rulesengine reads (contract 1.1). Lines "
+                    "that are no event, and records that cannot be mapped, go to --rejects with their "
+                    "place and reasons.",
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="export files or folders (JSON lines, a record, an array, a query result); "
+                        help="event files (JSON lines, or Parquet by the .parquet suffix); with --from, "
+                             "export files or folders (JSON lines, a record, an array, a query result); "
                              "'-' reads stdin")
-    options.add_conversion(parser, required=True)
+    options.add_conversion(parser, required=False)
+    parser.add_argument("--format", choices=FORMATS,
+                        help="what to write: jsonl (the default) or parquet (the default when --output "
+                             "ends in .parquet; needs the parquet extra)")
     add_output(parser, "the events")
     parser.add_argument("--rejects", metavar="FILE",
-                        help="write every record that could not be mapped, with reasons, as JSON lines")
+                        help="write every line that is no event, or record that could not be mapped, "
+                             "with reasons, as JSON lines")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stats = ConversionStats()
+    written_as = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
     try:
         check_distinct((("--output", args.output), ("--rejects", args.rejects)), args.inputs)
+        _check_options(args, written_as)
     except argparse.ArgumentTypeError as problem:
         complain("rulesengine convert", problem)
         return USAGE_OR_INPUT_ERROR
+    if args.adapter is None:
+        return _convert_events(args, written_as, started)
     try:
         chosen = adapter_options(args)
         check_sources(args.inputs)
         with ExitStack() as stack:
             written = [open_atomic(stack, path) for path in (args.output, args.rejects)]
-            out = written[0] or Output(sys.stdout.buffer, "standard output")
+            writer = event_writer(written_as, written[0] or _stdout())
+            stack.callback(writer.close)
             rejects = written[1]
             shown = 0
             for item in checked(convert(args.adapter, args.inputs, chosen, stats), stats):
@@ -78,16 +99,67 @@ def handle(args: argparse.Namespace) -> int:
                         rejects.write(orjson.dumps(item.to_json()) + b"\n")
                     shown += print_diagnostics(item.diagnostics, already_shown=shown)
                 else:
-                    out.write(b"".join([line + b"\n" for line, _ in item]))
-            out.flush()
+                    for _, event in item:
+                        writer.write(event)
+            writer.close()
             for target in written:
                 if target is not None:
                     target.commit()
-    except (InputError, UnreadableSource, NamesError, OutputError) as unusable:
+    except (InputError, UnreadableSource, NamesError, OutputError, ParquetUnavailable) as unusable:
         complain("rulesengine convert", unusable)
         return USAGE_OR_INPUT_ERROR
     print_summary(args.adapter, stats, "rulesengine convert", time.perf_counter() - started)
     return 1 if stats.rejected else 0
+
+
+def _stdout() -> BinarySink:
+    return Output(sys.stdout.buffer, "standard output")
+
+
+def _check_options(args: argparse.Namespace, written_as: str) -> None:
+    """Usage errors found before anything is read: an adapter's option without `--from`,
+    Parquet for a terminal."""
+    if args.adapter is None:
+        given = [option for option, value in (("--names", args.names), ("--no-repair", args.no_repair),
+                                              ("--abandon-reason", args.abandon_reasons),
+                                              ("--window", args.window is not None)) if value]
+        if given:
+            raise argparse.ArgumentTypeError(f"{given[0]} is an option of --from: the inputs are contract events")
+    if written_as == "parquet" and args.output is None and sys.stdout.isatty():
+        raise argparse.ArgumentTypeError("Parquet is binary and standard output is a terminal: "
+                                         "give --output FILE.parquet, or redirect standard output")
+
+
+def _convert_events(args: argparse.Namespace, written_as: str, started: float) -> int:
+    """Contract events from JSON lines or Parquet to `written_as`, as they are read; a line that
+    is no event is reported, and goes to `--rejects`, as `run` would reject it."""
+    counts = ReadCounts()
+    events = rejected = shown = 0
+    try:
+        with ExitStack() as stack:
+            written = [open_atomic(stack, path) for path in (args.output, args.rejects)]
+            writer = event_writer(written_as, written[0] or _stdout())
+            stack.callback(writer.close)
+            rejects = written[1]
+            for item in read_lines(args.inputs, counts):
+                if type(item) is LoadedLine:
+                    rejected += 1
+                    if rejects is not None:
+                        rejects.write(orjson.dumps(Rejection(item.interaction, item.diagnostics).to_json()) + b"\n")
+                    shown += print_diagnostics(item.diagnostics, already_shown=shown)
+                    continue
+                writer.write(item)
+                events += 1
+            writer.close()
+            for target in written:
+                if target is not None:
+                    target.commit()
+    except (InputError, OutputError, ParquetUnavailable) as unusable:
+        complain("rulesengine convert", unusable)
+        return USAGE_OR_INPUT_ERROR
+    print(f"rulesengine convert: {counted(counts.lines, 'line')} read, {counted(events, 'event')} written "
+          f"as {written_as}, {rejected} rejected in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    return 1 if rejected else 0
 
 
 def adapter_options(args: argparse.Namespace) -> Options:

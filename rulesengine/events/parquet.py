@@ -1,33 +1,76 @@
 """Parquet events in, through pyarrow (the optional `parquet` extra).
 
 Input: a Parquet file with one row per event and the contract's field names as
-columns (`data` as a struct, a map or JSON text). Each row is turned back into the
-JSON line it stands for and read by the same loader, so a Parquet file is
-validated, assembled and reported exactly like the JSON lines it holds, with the
-row number as the line number. Rows are read a batch at a time, so memory stays
-flat however large the file.
+columns (`data` as a struct, a map or JSON text). A row stands for the JSON line
+of its non-null columns, in column order (`data` read from its JSON text or map
+entries), and is read as that line would be: row N is line N, and what the
+reader makes of it (its event, or its diagnostics) is what it makes of the line.
+It is not read *through* that line, though: the columns of a record batch are
+taken as Python values once, and a batch's rows are converted by msgspec into
+the contract's record classes in one call, checked as the JSON decoder checks a
+line. Only a row that conversion refuses, or that could read differently as
+JSON text, is written out as its line and read by `read_line`, which says what
+is wrong with it. Batches are read one at a time, so memory stays flat however
+large the file; with `--jobs N` each worker converts only the rows of its own
+interactions (`RowShare`).
 
 pyarrow is imported only when Parquet is used (`pyarrow_modules`), so the rest of
 the engine neither needs it nor pays for its import; rows are written as Parquet
-by `output.parquet`.
+by `output.parquet`, events by `output.events`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from types import ModuleType
-from typing import Any
+from itertools import pairwise, repeat
+from types import MappingProxyType, ModuleType
+from typing import Any, Protocol, runtime_checkable
 
+import msgspec
 import orjson
+from msgspec.structs import force_setattr
+
+from rulesengine.diagnostics import Position
+from rulesengine.events.contract import READER_FIELDS, RECORDS, TAG, AnyEvent
+from rulesengine.events.read import MAX_NESTING, InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.events.rfc3339 import timestamp_ms
+from rulesengine.events.salvage import too_deep
 
 SUFFIX = ".parquet"
-#: rows read per batch
-BATCH_ROWS = 65_536
+#: rows converted at a time: their events are built together, so this bounds the memory reading takes
+BATCH_ROWS = 8_192
+#: rows per row group of the event files `convert` writes (`output.events`)
+GROUP_ROWS = 65_536
+#: the most columns whose nulls part rows into groups (their bits and the event type's fill a 64-bit key);
+#: rows that leave others null in different ways are still read right, as rows of a group that does not
+KEY_COLUMNS = 40
 _INSTALL_HINT = "Parquet needs pyarrow: pip install 'rulesengine[parquet]'"
+#: the columns a row's record class may be given: the contract's fields and the event type
+_CONTRACT = frozenset(name for record in RECORDS for name in record.__struct_fields__
+                      if name not in READER_FIELDS) | {TAG}
+_RECORD_OF: dict[str, type[AnyEvent]] = {record.event: record for record in RECORDS}
+#: the JSON line a row's object stands for (msgspec writes what orjson writes, and keeps no
+#: spare buffer behind each line it returns)
+_line = msgspec.json.Encoder().encode
+#: the usual timestamps, `YYYY-MM-DDTHH:MM:SSZ` or with milliseconds, whose minute is read once
+_USUAL_TS = r"^.{16}:[0-5][0-9](\.[0-9]{3})?Z$"
 
 
 class ParquetUnavailable(Exception):
     """pyarrow is not installed; the message says how to install it."""
+
+
+@runtime_checkable
+class RowShare(Protocol):
+    """Which rows one worker of several takes: those of the interactions it owns.
+
+    `owns` is given a row's `interaction` value as a column holds it (any type,
+    or None) and must answer the same for every row of one interaction; a row
+    whose value the reader cannot take as an id (None, an empty string, not a
+    string) stands alone, and exactly one worker must own it.
+    """
+
+    def owns(self, interaction: object) -> bool: ...
 
 
 def is_parquet(path: str | None) -> bool:
@@ -38,39 +81,315 @@ def pyarrow_modules() -> tuple[ModuleType, ModuleType]:
     """pyarrow and pyarrow.parquet, or `ParquetUnavailable` saying how to install them."""
     try:
         import pyarrow
+        import pyarrow.compute
         import pyarrow.parquet
     except ImportError:
         raise ParquetUnavailable(_INSTALL_HINT) from None
     return pyarrow, pyarrow.parquet
 
 
+def read_rows(path: str, counts: ReadCounts, select: object = None) -> Iterator[AnyEvent | LoadedLine]:
+    """A Parquet file's rows as `read.read_lines` gives a file's lines (row N is line N).
+
+    With `select` (a `RowShare`), only the rows it owns are converted and produced;
+    every row is still counted. `counts.lines` reaches the row just produced, and
+    the file's last row at the end. A file that cannot be read (pyarrow missing, not
+    Parquet) raises `InputError`, before any row is produced.
+    """
+    if select is not None and not isinstance(select, RowShare):
+        raise TypeError(f"Parquet rows are shared out by interaction: {select!r} is no RowShare")
+    first = counts.lines
+    with _opened(path) as source:
+        done = 0
+        for whole in _batches(source, path):
+            lines: Sequence[int] = range(done + 1, done + whole.num_rows + 1)
+            done += whole.num_rows
+            batch, lines = (whole, lines) if select is None else _owned(whole, lines, select)
+            for line, item in zip(lines, _batch_events(batch, path, lines), strict=True):
+                counts.lines = first + line
+                yield item
+    counts.lines = first + done
+
+
+def read_batch(batch: Any, path: str = "", first_line: int = 1) -> Iterator[AnyEvent | LoadedLine]:
+    """Each row of a `pyarrow.RecordBatch` (or `pyarrow.Table`) as `read.read_line` reads
+    the JSON line it stands for: its event, or a `LoadedLine` with its diagnostics.
+
+    The columns are the contract's field names, one row per event (`data` as a
+    struct, a map or JSON text; other columns are ignored, as a line's unknown
+    fields are). Row `i` (from 0) is placed at line `first_line + i` of `path`, which
+    is where diagnostics and `event.source` point; `event.raw` is the row's JSON
+    line. Nothing but pyarrow itself is needed: the Spark reader calls this on each
+    batch of its partition, naming the partition in `path`.
+    """
+    for part in batch.to_batches() if hasattr(batch, "to_batches") else (batch,):
+        yield from _batch_events(part, path, range(first_line, first_line + part.num_rows))
+        first_line += part.num_rows
+
+
 def event_lines(path: str) -> Iterator[bytes]:
     """The events of a Parquet file as JSON lines (without line endings), one per row."""
-    _, parquet = pyarrow_modules()
-    with parquet.ParquetFile(path) as source:
-        for batch in source.iter_batches(batch_size=BATCH_ROWS):
+    with _opened(path) as source:
+        for batch in _batches(source, path):
             yield from record_lines(batch)
 
 
 def record_lines(batch: Any) -> Iterator[bytes]:
     """The rows of an Arrow record batch or table of events as JSON lines, one per row
     (Spark hands its executors Arrow tables of the same columns)."""
-    for record in batch.to_pylist():
-        yield orjson.dumps({key: _plain(key, value) for key, value in record.items() if value is not None})
+    return map(_line, _records(batch))
 
 
-def _plain(key: str, value: object) -> object:
-    """A column value as JSON has it: `data` from JSON text or map entries, the rest as is."""
-    if key != "data":
-        return value
-    if isinstance(value, str):
+def _opened(path: str) -> Any:
+    """A `pyarrow.parquet.ParquetFile`; `InputError` when it cannot be read as one."""
+    try:
+        _, parquet = pyarrow_modules()
+        return parquet.ParquetFile(path)
+    except ParquetUnavailable as problem:
+        raise InputError(f"cannot read {path}: {problem}") from None
+    except (OSError, ValueError) as problem:  # pyarrow's errors for files that are not Parquet
+        raise InputError(f"cannot read {path}: not a readable Parquet file ({problem})") from None
+
+
+def _batches(source: Any, path: str) -> Iterator[Any]:
+    """A Parquet file's record batches; `InputError` when one cannot be read (a damaged file)."""
+    batches = source.iter_batches(batch_size=BATCH_ROWS)
+    while True:
         try:
-            return orjson.loads(value)
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as problem:
+            raise InputError(f"cannot read {path}: not a readable Parquet file ({problem})") from None
+        yield batch
+
+
+def _owned(batch: Any, lines: Sequence[int], share: RowShare) -> tuple[Any, list[int]]:
+    """The rows of a batch that `share` owns, and their line numbers.
+
+    A row's id is its `interaction` column, as its JSON line would hold it; `share`
+    is asked once per distinct id of the batch (an interaction has a dozen rows).
+    """
+    pyarrow, _ = pyarrow_modules()
+    names = batch.schema.names
+    if names.count("interaction") == 1 and _is_text(batch.schema.field("interaction").type):
+        ids = batch.column(names.index("interaction")).dictionary_encode()
+        owned = pyarrow.array([share.owns(interaction) for interaction in ids.dictionary.to_pylist()],
+                              pyarrow.bool_())
+        mine = owned.take(ids.indices).fill_null(share.owns(None))
+    else:  # no id the loader can read, or which of two it reads is for it to say: read every row
+        ids = [record.get("interaction") for record in _records(batch)]
+        mine = pyarrow.array([share.owns(interaction) for interaction in ids], pyarrow.bool_())
+    kept = pyarrow.array(lines).filter(mine).to_pylist()
+    return batch.filter(mine), kept
+
+
+def _records(batch: Any) -> list[dict[str, Any]]:
+    """Each row of a batch as the JSON object its line holds: its non-null columns in order,
+    `data` from JSON text or map entries."""
+    names = batch.schema.names
+    columns = [column.to_pylist() for column in batch.columns]
+    for at, name in enumerate(names):
+        if name == "data":
+            columns[at] = [None if value is None else _plain(value) for value in columns[at]]
+    if not columns:
+        return [{} for _ in range(batch.num_rows)]
+    return [{name: value for name, value in zip(names, values, strict=True) if value is not None}
+            for values in zip(*columns, strict=True)]
+
+
+def _plain(data: object) -> object:
+    """`data` as JSON has it: from JSON text (text that is not JSON stays text) or map entries."""
+    if isinstance(data, str):
+        try:
+            return orjson.loads(data)
         except orjson.JSONDecodeError:
-            return value
-    if isinstance(value, list):  # a Parquet map arrives as (key, value) pairs
-        return dict(value)
-    return value
+            return data
+    if isinstance(data, list):  # a Parquet map arrives as (key, value) pairs
+        return dict(data)
+    return data
+
+
+def _batch_events(batch: Any, path: str, lines: Sequence[int]) -> list[AnyEvent | LoadedLine]:
+    """The rows of a batch as `read_line` reads their lines, in order: converted straight into
+    their record classes where that is sure to give what the line gives, else read as the line.
+
+    Rows are converted in groups that share an event type and the columns they leave
+    null, so that each group's rows are built column by column and converted in one call.
+    """
+    pyarrow, _ = pyarrow_modules()
+    read: list[AnyEvent | LoadedLine | None] = [None] * batch.num_rows
+    exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
+    millis = _millis(batch)
+    numbers = pyarrow.array(lines, pyarrow.int64())
+    for rows, group, record_class in _groups(batch):
+        ms = millis.take(rows).to_pylist() if millis is not None else [None] * len(rows)
+        _read_group(read, rows.to_pylist(), group, record_class, exact, path, numbers.take(rows).to_pylist(), ms)
+    return read  # type: ignore[return-value]  # every row is in one group
+
+
+def _millis(batch: Any) -> Any:
+    """Each row's `ts` as `timestamp_ms` reads it (an Arrow array, null where it reads none);
+    None when `ts` is not one text column.
+
+    The usual timestamps are read column-wise, their minute once per batch, as
+    `speedups.timestamps` reads them one at a time; any other is read by `timestamp_ms`.
+    """
+    pyarrow, _ = pyarrow_modules()
+    compute = pyarrow.compute
+    names = batch.schema.names
+    if names.count("ts") != 1 or not _is_text(batch.schema.field("ts").type):
+        return None
+    texts = batch.column(names.index("ts"))
+    usual = compute.fill_null(compute.match_substring_regex(texts, _USUAL_TS), False)
+    minutes = compute.utf8_slice_codeunits(texts, 0, 16).dictionary_encode()
+    minute_ms = pyarrow.array([timestamp_ms(minute + ":00Z") for minute in minutes.dictionary.to_pylist()],
+                              pyarrow.int64()).take(minutes.indices)
+    seconds = compute.cast(compute.if_else(usual, compute.utf8_slice_codeunits(texts, 17, 19), "0"), pyarrow.int64())
+    fraction = compute.utf8_slice_codeunits(texts, 20, 23)
+    milliseconds = compute.cast(compute.if_else(compute.and_(usual, compute.not_equal(fraction, "")), fraction, "0"),
+                                pyarrow.int64())
+    quick = compute.add(minute_ms, compute.add(compute.multiply(seconds, 1000), milliseconds))
+    known = compute.and_(usual, compute.is_valid(minute_ms))
+    if compute.all(known).as_py():
+        return quick
+    slow = [None if fast or text is None else timestamp_ms(text)
+            for fast, text in zip(known.to_pylist(), texts.to_pylist(), strict=True)]
+    return compute.if_else(known, quick, pyarrow.array(slow, pyarrow.int64()))
+
+
+#: rows (their indices in the batch), the batch's columns for them, and their record class
+_Group = tuple[Any, Any, "type[AnyEvent] | None"]
+
+
+def _groups(batch: Any) -> Iterator[_Group]:
+    """The rows of a batch in groups, as `(row indices, rows, record class)`: the rows of one
+    event type that leave the same columns null (the class None for rows of none, read as
+    lines). The batch is sorted by event type and null columns once, and each group sliced out.
+    """
+    pyarrow, _ = pyarrow_modules()
+    compute = pyarrow.compute
+    names = batch.schema.names
+    size = batch.num_rows
+    tags = batch.column(names.index(TAG)) if names.count(TAG) == 1 and len(set(names)) == len(names) else None
+    if tags is None or not _is_text(tags.type):
+        yield pyarrow.array(range(size), pyarrow.int64()), batch, None
+        return
+    kinds = tags.dictionary_encode()
+    key = compute.cast(kinds.indices.fill_null(-1), pyarrow.int64())
+    for column in [column for column in batch.columns if 0 < column.null_count < size][:KEY_COLUMNS]:
+        key = compute.add(compute.multiply(key, 2), compute.cast(column.is_valid(), pyarrow.int64()))
+    order = compute.sort_indices(key)
+    ordered = key.take(order)
+    starts = [0, *compute.add(compute.indices_nonzero(compute.not_equal(ordered.slice(1), ordered.slice(0, size - 1))),
+                              1).to_pylist(), size] if size else [0]
+    rows = batch.take(order)
+    ordered_tags = tags.take(order)
+    for start, end in pairwise(starts):
+        tag = ordered_tags[start].as_py()
+        yield order.slice(start, end - start), rows.slice(start, end - start), _RECORD_OF.get(tag) if tag else None
+
+
+def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
+                record_class: type[AnyEvent] | None, exact: bool, path: str, lines: list[int],
+                ms: list[int | None]) -> None:
+    """One group's rows as `read_line` reads their lines (see `_batch_events`), put in `read` at
+    their `rows`, given their line numbers and epoch milliseconds."""
+    records, names = _group_records(group)
+    raws = list(map(_line, records))
+    events = _converted(records, names, record_class, exact)
+    for row, position, raw, event, millis in zip(rows, map(Position, repeat(path), lines), raws, events, ms,
+                                                 strict=True):
+        if event is None or millis is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
+            read[row] = read_line(raw, path, position.line)
+            continue
+        force_setattr(event, "ms", millis)
+        force_setattr(event, "source", position)
+        force_setattr(event, "raw", raw)
+        read[row] = event
+
+
+def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """`_records` of a group, and the fields every one has: built column by column, leaving out
+    the columns every row leaves null, when no column is partly null (else the fields are None)."""
+    rows = group.num_rows
+    kept = [at for at, column in enumerate(group.columns) if not column.null_count]
+    if not kept or any(0 < column.null_count < rows for column in group.columns):
+        return _records(group), None
+    names = [group.schema.names[at] for at in kept]
+    columns = [group.column(at).to_pylist() for at in kept]
+    records = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    if "data" in names:
+        for record in records:
+            record["data"] = _plain(record["data"])
+    return records, names
+
+
+def _is_text(arrow_type: Any) -> bool:
+    types = pyarrow_modules()[0].types
+    return bool(types.is_string(arrow_type) or types.is_large_string(arrow_type))
+
+
+def _json_exact(arrow_type: Any) -> bool:
+    """Whether every value of an Arrow type reads back from JSON as pyarrow gives it: text,
+    integers, booleans, nulls, and lists, structs and text-keyed maps of them (a float may be
+    NaN, which JSON writes as null; a time or a decimal JSON writes as text)."""
+    types = pyarrow_modules()[0].types
+    if types.is_struct(arrow_type):
+        return all(_json_exact(arrow_type.field(index).type) for index in range(arrow_type.num_fields))
+    if types.is_map(arrow_type):
+        return _is_text(arrow_type.key_type) and _json_exact(arrow_type.item_type)
+    if types.is_list(arrow_type) or types.is_large_list(arrow_type) or types.is_fixed_size_list(arrow_type):
+        return _json_exact(arrow_type.value_type)
+    if types.is_dictionary(arrow_type):
+        return _json_exact(arrow_type.value_type)
+    return bool(_is_text(arrow_type) or types.is_integer(arrow_type) or types.is_boolean(arrow_type)
+                or types.is_null(arrow_type))
+
+
+def _converted(records: list[dict[str, Any]], names: Sequence[str] | None, record_class: type[AnyEvent] | None,
+               exact: bool) -> list[AnyEvent | None]:
+    """The event of each row as msgspec converts its fields into its record class (one call for
+    the whole group when every row converts), `data` set as the reader sets a line's; or None
+    for a row to read as its line: one no class takes, one conversion refuses, or one whose
+    `data` is no object or may not read back unchanged from JSON (`exact`).
+    """
+    if record_class is None:
+        return [None] * len(records)
+    if names is not None and "data" not in names and _CONTRACT.issuperset(names):
+        fields: list[dict[str, Any] | None] = list(records)  # the contract's fields only, every row
+    else:
+        fields = [_fields(record, exact) for record in records]
+    chosen = [taken for taken in fields if taken is not None]
+    try:
+        converted: list[AnyEvent | None] = msgspec.convert(chosen, list[record_class])  # type: ignore[valid-type]
+    except msgspec.ValidationError:
+        converted = [_convert_one(taken, record_class) for taken in chosen]
+    if len(chosen) < len(fields):
+        taken_in_turn = iter(converted)
+        converted = [None if taken is None else next(taken_in_turn) for taken in fields]
+    if names is None or "data" in names:
+        for record, event in zip(records, converted, strict=True):
+            data = record.get("data")
+            if data and event is not None:
+                force_setattr(event, "data", MappingProxyType(data))
+    return converted
+
+
+def _fields(record: dict[str, Any], exact: bool) -> dict[str, Any] | None:
+    """What of a row its record class is given: the contract's fields but `data`, which is set
+    afterwards (`_converted`); None when its `data` must be read from the line."""
+    data = record.get("data")
+    if data is not None and (not exact or type(data) is not dict):
+        return None
+    return {name: value for name, value in record.items() if name in _CONTRACT and name != "data"}
+
+
+def _convert_one(fields: dict[str, Any], record_class: type[AnyEvent]) -> AnyEvent | None:
+    try:
+        return msgspec.convert(fields, record_class)
+    except msgspec.ValidationError:
+        return None
 
 
 def write_events(lines: Sequence[bytes] | Iterator[bytes], path: str) -> None:

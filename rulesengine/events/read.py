@@ -33,7 +33,6 @@ from rulesengine.events.contract import (
     TAG,
     AnyEvent,
 )
-from rulesengine.events.parquet import ParquetUnavailable, event_lines, is_parquet
 from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import (
     has_unicode_escape,
@@ -321,6 +320,8 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
     every line is still counted, so line numbers stay those of the file. `counts`
     reaches the line just produced, and the total at the end of each source.
     """
+    from rulesengine.events import parquet  # which reads its rows through this module
+
     for source in sources:
         _check_readable(source)
     counts = counts if counts is not None else ReadCounts()
@@ -328,8 +329,8 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
         if source == STDIN:
             yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts, select)
             continue
-        if is_parquet(source):
-            yield from _parquet_lines(source, counts, select)
+        if parquet.is_parquet(source):
+            yield from parquet.read_rows(source, counts, select)
             continue
         with _opened(source) as handle:
             yield from _lines_of(handle, source, counts, select)
@@ -341,16 +342,6 @@ def _opened(source: str) -> BinaryIO:
         return open(source, "rb")
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
-
-
-def _parquet_lines(source: str, counts: ReadCounts, select: Select | None) -> Iterator[AnyEvent | LoadedLine]:
-    """A Parquet file's rows as event lines (row N is line N); unreadable files are input errors."""
-    try:
-        yield from _lines_of(event_lines(source), source, counts, select)
-    except ParquetUnavailable as problem:
-        raise InputError(f"cannot read {source}: {problem}") from None
-    except (OSError, ValueError) as problem:  # pyarrow's errors for files that are not Parquet
-        raise InputError(f"cannot read {source}: not a readable Parquet file ({problem})") from None
 
 
 def _check_readable(source: str) -> None:

@@ -115,6 +115,14 @@ class SharedScan:
         while ahead:
             yield self._mine(*ahead.popleft())
 
+    def owns(self, interaction: object) -> bool:
+        """Whether this worker takes the Parquet rows holding this `interaction` value (an
+        `events.parquet.RowShare`): its owner's, by the id the loader reads; a row with no
+        id it can read (not text, or empty) stands alone, and worker 0 takes it."""
+        if type(interaction) is not str or not interaction:
+            return self.worker == 0
+        return owner_of_id(interaction, self.jobs) == self.worker
+
     def finish(self) -> None:
         """Send whatever the outboxes still hold, waiting for the peers to take it."""
         while any(outbox.pending for outbox in self._outboxes):

@@ -67,6 +67,8 @@ NOT_RUN = {
     ("docs/performance.md", ".venv/bin/python -m benchmarks.scaling        # --rounds 3 --largest 8"):
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.fuzz --examples 2000"): _BENCHMARK,
+    ("docs/performance.md", ".venv/bin/python -m benchmarks.parquet        # --count 200000 --rounds 3 --jobs 1,2"):
+        _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.instructions      # --counts 1000,3000"): _BENCHMARK,
     ("docs/performance.md", (".venv/bin/python -m benchmarks.layers          # --count 50000 --rules 500 5000 "
                              "--rounds 3")): _BENCHMARK,

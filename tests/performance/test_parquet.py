@@ -107,3 +107,14 @@ def test_an_empty_parquet_output_still_has_the_columns() -> None:
     table = parquet.read_table(io.BytesIO(stream.getvalue()))
     assert (table.num_rows, table.column_names) == (0, list(FIELDS))
     assert table.schema.field("alert_ms").type == pyarrow.int64()
+
+
+def test_each_worker_owns_the_rows_of_its_interactions_and_worker_0_those_with_no_id() -> None:
+    from rulesengine.runtime.sharing import SharedScan, owner_of_id
+
+    scans = [SharedScan(worker, 3, {}, {}) for worker in range(3)]
+    for interaction in ("c1", "c2", "g7-14", "é"):
+        assert [scan.owns(interaction) for scan in scans] == [worker == owner_of_id(interaction, 3)
+                                                              for worker in range(3)]
+    for no_id in (None, "", 5):
+        assert [scan.owns(no_id) for scan in scans] == [True, False, False]
