@@ -191,21 +191,29 @@ def _records(batch: Any) -> list[dict[str, Any]]:
     columns = [column.to_pylist() for column in batch.columns]
     for at, name in enumerate(names):
         if name == "data":
-            columns[at] = [None if value is None else _plain(value) for value in columns[at]]
+            entries = _map_entries(batch)
+            columns[at] = [None if value is None else _plain(value, entries) for value in columns[at]]
     if not columns:
         return [{} for _ in range(batch.num_rows)]
     return [{name: value for name, value in zip(names, values, strict=True) if value is not None}
             for values in zip(*columns, strict=True)]
 
 
-def _plain(data: object) -> object:
-    """`data` as JSON has it: from JSON text (text that is not JSON stays text) or map entries."""
+def _map_entries(batch: Any) -> bool:
+    """Whether the batch's `data` column is a Parquet map, whose values arrive as (key, value)
+    pairs; a list column's values are lists, which the contract refuses as `data`."""
+    return bool(pyarrow_modules()[0].types.is_map(batch.schema.field("data").type))
+
+
+def _plain(data: object, entries: bool) -> object:
+    """`data` as JSON has it: from JSON text (text that is not JSON stays text), or from map
+    entries when the column is a map (`entries`); any other value as it is."""
     if isinstance(data, str):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             return data
-    if isinstance(data, list):  # a Parquet map arrives as (key, value) pairs
+    if entries and isinstance(data, list):
         return dict(data)
     return data
 
@@ -320,8 +328,9 @@ def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
     columns = [group.column(at).to_pylist() for at in kept]
     records = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
     if "data" in names:
+        entries = _map_entries(group)
         for record in records:
-            record["data"] = _plain(record["data"])
+            record["data"] = _plain(record["data"], entries)
     return records, names
 
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events.contract import EVENT_TYPES, INTENTS, KINDS, VISIBILITIES
-from rulesengine.events.parquet import read_batch, read_rows
-from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.events.parquet import read_batch, read_rows, record_lines
+from rulesengine.events.read import InputError, LoadedLine, ReadCounts, parse_line, read_line
 from rulesengine.events.rfc3339 import timestamp_ms
 
 TEXTS = st.sampled_from(["c1", "c2", "c1.a1", "c1.q1", "", "Agent 7", "é\u2028\"\\", "\x00\x1f", "x" * 600])
@@ -192,3 +192,16 @@ def test_a_damaged_parquet_file_is_an_input_error_at_the_batch_it_breaks(tmp_pat
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match="not a readable Parquet file"):
         list(read_rows(str(path), ReadCounts()))
+
+
+def test_a_data_column_of_lists_is_refused_row_by_row_not_the_whole_file():
+    """A `data` column of lists (not a map, not JSON text) gives each row its E-diagnostic, as
+    its JSON line does, instead of stopping the read."""
+    table = pyarrow.table({"interaction": ["c1", "c1"], "seq": [1, 2], "ts": ["2026-03-02T10:00:00Z"] * 2,
+                           "event": ["interaction.created"] * 2, "media": ["chat"] * 2,
+                           "data": pyarrow.array([[], ["c1.a1"]], pyarrow.list_(pyarrow.string()))})
+    read = list(read_batch(table, "t.parquet"))
+    assert [type(item).__name__ for item in read] == ["LoadedLine", "LoadedLine"]
+    assert all(any("data" in problem.message for problem in item.diagnostics) for item in read)
+    assert [item.diagnostics for item in read] == [parse_line(raw, "t.parquet", line).diagnostics
+                                                   for line, raw in enumerate(record_lines(table), 1)]
