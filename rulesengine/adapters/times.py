@@ -50,7 +50,6 @@ def parse_text(text: object, *, repair: bool) -> Moment | None:
     return _parsed(text, repair) if ms is None else Moment(ms)
 
 
-@functools.lru_cache(maxsize=KEPT)
 def _second_ms(prefix: str) -> int | None:
     """Epoch milliseconds of a `YYYY-MM-DDTHH:MM:SS` prefix, or None if it is not one."""
     moment = _parsed(prefix + "Z", repair=False)

@@ -15,7 +15,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
 
-@functools.lru_cache(maxsize=KEPT)
 def _second_ms(prefix: str) -> int | None:
     return parse_ms(prefix + "Z")
 

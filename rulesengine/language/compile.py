@@ -120,7 +120,10 @@ def _during(moment, phase) -> bool:
     if moment is None:
         return False
     seq = moment.seq
-    return any(start.seq < seq <= end.seq for start, end in phase)
+    for start, end in phase:  # noqa: SIM110 (a loop, not `any`: no generator for a stretch or none)
+        if start.seq < seq <= end.seq:
+            return True
+    return False
 
 
 def _keyed_lookup(table: dict, value):
@@ -309,11 +312,15 @@ class _Expression:
         return name, _Expression(self.translator, {**self.bound, var: name})
 
     def _quant(self, node: ir.Quant) -> str:
-        collection = self.of(node.collection)
+        # most collections a rule walks are empty (an agent brings nobody in): the test of
+        # emptiness first spares building a generator for them
+        collection = self.translator._temp()
         name, inner = self._binding(node.var)
         body = inner.of(node.condition)
-        looped = f"{'all' if node.kind == 'all' else 'any'}({body} for {name} in {collection})"
-        return f"(not {looped})" if node.kind == "no" else looped
+        every = node.kind == "all"
+        looped = f"{'all' if every else 'any'}({body} for {name} in {collection})"
+        found = f"({looped} if ({collection} := {self.of(node.collection)}) else {every})"
+        return f"(not {found})" if node.kind == "no" else found
 
     def _count(self, node: ir.Count) -> str:
         collection = self.of(node.collection)
@@ -336,7 +343,10 @@ class _Expression:
         return "(" + " ".join([*parts, self.of(node.default)]) + ")"
 
     def _steps(self, node: ir.Steps) -> str:
-        return f"{self.translator._name('steps', Matcher(node.nfa))}(p.events)"
+        matcher = Matcher(node.nfa)
+        if matcher.on_names:
+            return f"{self.translator._name('steps', matcher.party_test())}(p)"
+        return f"{self.translator._name('steps', matcher)}(p.events)"
 
 
 # ---- facts ----------------------------------------------------------------------------------

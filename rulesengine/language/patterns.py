@@ -9,12 +9,12 @@ set per distinct step seen, so a party's steps cost a few dictionary lookups.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from rulesengine.language import syntax
-from rulesengine.model.interaction import Step
+from rulesengine.model.interaction import Party, Step
 
 #: attributes a step test may name, as attributes of the step's event
 STEP_ATTRIBUTES = ("reason", "intent", "visibility")
@@ -177,6 +177,35 @@ class Matcher:
             self._moves[state, key] = target
         return target
 
+    @property
+    def on_names(self) -> bool:
+        """Whether the pattern reads only the steps' names, so that `party_test` applies."""
+        return self._by_name
+
+    def party_test(self) -> Callable[[Party], bool]:
+        """The pattern as a test of a party, for a pattern that reads only step names.
+
+        Its answer depends on the party's sequence of event types alone (`Party.names`,
+        worked out once per party), so each sequence's answer is remembered whole: a
+        party costs one lookup however many steps it has. At most `MAX_MOVES` sequences
+        are remembered; past that they are forgotten all at once and learnt again.
+        """
+        if not self._by_name:
+            raise ValueError("this pattern tests step attributes: run it over the party's events")
+        answers: dict[tuple[str, ...], bool] = {}
+
+        def test(party: Party) -> bool:
+            names = party.names
+            try:
+                return answers[names]
+            except KeyError:
+                if len(answers) >= MAX_MOVES:
+                    answers.clear()
+                answer = answers[names] = self(party.events)
+                return answer
+
+        return test
+
     def __call__(self, events: Sequence[Step]) -> bool:
         state = 0
         moves, by_name = self._moves, self._by_name
@@ -187,5 +216,6 @@ class Matcher:
         return self._accepting[state]
 
 
-#: moves a `Matcher` remembers at most (its DFA states are bounded by the pattern's)
+#: moves a `Matcher` remembers at most (its DFA states are bounded by the pattern's), and step
+#: sequences a party test remembers at most
 MAX_MOVES = 4096

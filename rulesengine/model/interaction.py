@@ -70,6 +70,7 @@ class Party:
         "invited",
         "kind",
         "left",
+        "names",
         "rejected",
         "resource",
         "revoked",
@@ -79,6 +80,8 @@ class Party:
     )
     #: set by the `InteractionModel` once every event is read
     end: Event
+    #: the event type of each of `events`: what a pattern on step names reads
+    names: tuple[str, ...]
     alert_ms: int | None
     engage_ms: int | None
     stay_ms: int
@@ -137,7 +140,8 @@ class Party:
     @property
     def on_hold(self) -> Phase:
         """Each hold, from `party.held` to `party.retrieved` or, if never retrieved, the party's end."""
-        return tuple((held, retrieved or self.end) for held, retrieved in self.holds)
+        holds = self.holds
+        return tuple((held, retrieved or self.end) for held, retrieved in holds) if holds else _NO_PHASE
 
     @property
     def hold_ms(self) -> int | None:
@@ -199,10 +203,11 @@ class Party:
     @property
     def step_names(self) -> tuple[str, ...]:
         """The party's own steps as rule patterns name them (`invited`, `accepted`...)."""
-        return tuple(event.event.removeprefix("party.") for event in self.events)
+        return tuple(name.removeprefix("party.") for name in self.names)
 
 
 _INDEX = attrgetter("index")
+_EVENT_TYPE = attrgetter("event")
 
 
 class InteractionModel:
@@ -264,6 +269,7 @@ class InteractionModel:
         for party in parties:
             if shared is not None:
                 party._shared_data = shared
+            party.names = tuple(map(_EVENT_TYPE, party.events))
             end = party.left or party.revoked or party.rejected or ended
             party.end = end
             party.stay_ms = end.ms - party.start.ms

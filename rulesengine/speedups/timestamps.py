@@ -18,13 +18,19 @@ KEPT = 4096
 _MILLIS = {f"{milli:03d}": milli for milli in range(1000)}
 
 
-def utc_reader(second_ms: Callable[[str], int | None],
+def utc_reader(parse_second: Callable[[str], int | None],
                other_ms: Callable[[str], int | None]) -> Callable[[str], int | None]:
-    """A reader of epoch milliseconds: a timestamp in one of the two usual shapes from
-    `second_ms` of its `YYYY-MM-DDTHH:MM:SS` prefix, any other (or one whose second is no
-    time) from `other_ms`, the full parse. One function, so that the usual timestamp
-    costs one call."""
+    """A reader of epoch milliseconds: a timestamp in one of the two usual shapes from its
+    `YYYY-MM-DDTHH:MM:SS` prefix, parsed by `parse_second` once and remembered, and its
+    milliseconds; any other (or one whose second is no time) from `other_ms`, the full
+    parse. One function, so that the usual timestamp costs one call.
+
+    The seconds are remembered in a plain dict, emptied when it holds `KEPT` of them: a
+    lookup there costs less than an LRU cache's, and a stream's seconds come nearly in
+    order, so little is lost by forgetting them all at once.
+    """
     millis = _MILLIS.get
+    seconds: dict[str, int | None] = {}
 
     def read(ts: str) -> int | None:
         size = len(ts)
@@ -34,7 +40,13 @@ def utc_reader(second_ms: Callable[[str], int | None],
             milli = 0
         else:
             return other_ms(ts)
-        second = second_ms(ts[:19])
+        prefix = ts[:19]
+        try:
+            second = seconds[prefix]
+        except KeyError:
+            if len(seconds) >= KEPT:
+                seconds.clear()
+            second = seconds[prefix] = parse_second(prefix)
         return other_ms(ts) if second is None or milli is None else second + milli
 
     return read

@@ -18,7 +18,8 @@ from rulesengine.events.read import (
     parse_line,
     read_lines,
 )
-from rulesengine.events.rfc3339 import timestamp_ms
+from rulesengine.events.rfc3339 import parse_ms, timestamp_ms
+from rulesengine.speedups import timestamps
 
 from .builders import line, record, routed, transfer, write
 
@@ -202,6 +203,40 @@ def test_kind_must_fit_the_first_event(event, kind):
 ])
 def test_rfc3339_timestamps(text, ms):
     assert timestamp_ms(text) == ms
+
+
+def test_a_second_is_parsed_once_and_the_remembered_seconds_stay_bounded(monkeypatch):
+    monkeypatch.setattr(timestamps, "KEPT", 3)
+    parsed: list[str] = []
+
+    def parse_second(prefix: str) -> int | None:
+        parsed.append(prefix)
+        return parse_ms(prefix + "Z")
+
+    reader = timestamps.utc_reader(parse_second, parse_ms)
+    assert [reader("2026-03-02T10:00:07.250Z"), reader("2026-03-02T10:00:07Z")] == [
+        1_772_445_607_250, 1_772_445_607_000]
+    assert parsed == ["2026-03-02T10:00:07"]
+    # a second that is no time is remembered too, and the full parse has the last word
+    assert [reader("2026-03-02T25:00:07Z"), reader("2026-03-02T25:00:07.000Z")] == [None, None]
+    assert parsed == ["2026-03-02T10:00:07", "2026-03-02T25:00:07"]
+    seconds = [f"2026-03-02T10:00:{second:02d}Z" for second in range(10)]
+    assert [reader(text) for text in seconds] == [parse_ms(text) for text in seconds]
+    assert [reader(text) for text in seconds] == [parse_ms(text) for text in seconds]
+    # never more than three remembered: the ten seconds were all parsed again the second time
+    assert len(parsed) == 2 + 10 + 10
+
+
+_DIGITS = st.text("0123456789", min_size=1, max_size=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(*[st.sampled_from(["19", "20", "99"])] + [_DIGITS] * 16), st.sampled_from(["Z", ".xxxZ", "z"]))
+def test_the_short_cut_reads_every_usual_timestamp_as_the_full_parse_does(digits, tail):
+    year, *rest = digits
+    d = "".join(rest)
+    text = f"{year}{d[0:2]}-{d[2:4]}-{d[4:6]}T{d[6:8]}:{d[8:10]}:{d[10:12]}" + tail.replace("xxx", d[12:15])
+    assert timestamp_ms(text) == parse_ms(text)
 
 
 @pytest.mark.parametrize("text", [

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from rulesengine.decide.decision import Decision
 from rulesengine.decide.ruleset import default_layer, load_layers, load_rules
 from rulesengine.language import compile as compiling
+from rulesengine.language import patterns
 from rulesengine.language.overlap import MAX_RIVALS
 from rulesengine.language.parse import parse
 from rulesengine.language.syntax import show_fact, show_rule
@@ -90,6 +91,57 @@ rule any "d" for agent match invited _* set result Completed priority -1
     for _ in range(2):  # the same answers the second time, from the cached automaton
         assert result(Script().routed().accept("a1").hold("a1").end()) == ("Completed", "Unspecified",
                                                                             "Unspecified")
+
+
+@pytest.mark.parametrize("bound", [None, 1])
+def test_a_pattern_on_step_names_answers_each_sequence_once_within_its_bound(load, bound):
+    rules = VOCABULARY + '''
+rule held "d" for agent match invited accepted (held retrieved)+ left? set result Abandoned
+rule any "d" for agent match invited _* set result Completed priority -1
+'''
+    scripts = {
+        "held once": (Script().routed().accept("a1").hold("a1").retrieve("a1").leave("a1").end(), "Abandoned"),
+        "held twice": (Script().routed().accept("a1").hold("a1").retrieve("a1").hold("a1").retrieve("a1").end(),
+                       "Abandoned"),
+        "never held": (Script().routed().accept("a1").leave("a1").end(), "Completed"),
+        "still held": (Script().routed().accept("a1").hold("a1").end(), "Completed"),
+    }
+    walked = []
+    walk = patterns.Matcher.__call__
+
+    def counted(matcher, events):
+        walked.append(len(events))
+        return walk(matcher, events)
+
+    with patch.object(patterns.Matcher, "__call__", counted), \
+            patch.object(patterns, "MAX_MOVES", bound or patterns.MAX_MOVES):
+        loaded = load(rules)
+        rounds = []
+        for _ in range(2):
+            for name, (script, expected) in scripts.items():
+                assert decisions(loaded.decider, script)["a1"].technical_result == expected, name
+            rounds.append(len(walked))
+    if bound is None:  # each sequence's answer remembered: the second round walks nothing
+        assert rounds[1] == rounds[0] > 0
+    else:  # one sequence remembered at most: each answer forgotten and walked again
+        assert rounds[1] == 2 * rounds[0]
+
+
+@pytest.mark.parametrize(("condition", "empty", "full"), [
+    ("some(x in brought_in: x.kind == agent)", False, True),
+    ("all(x in brought_in: x.kind == agent)", True, True),
+    ("no(x in brought_in: x.kind == agent)", True, False),
+    ("all(x in brought_in: x.kind == queue)", True, False),
+])
+def test_quantifiers_over_an_empty_and_a_full_list(load, condition, empty, full):
+    loaded = load(VOCABULARY + f'''
+rule yes "d" for strategy when {condition} set result Completed
+rule other "d" for strategy set result Abandoned priority -1
+''')
+    decided = decisions(loaded.decider, Script().enter("q1").enter("s1", "q1").leave("q1").leave("s1").end())
+    assert (decided["s1"].technical_result == "Completed") is empty
+    decided = decisions(loaded.decider, Script().routed().accept("a1").leave("a1").end())
+    assert (decided["s1"].technical_result == "Completed") is full
 
 
 def test_duration_comparisons_with_params_and_none(load):
