@@ -9,6 +9,7 @@ problem of one interaction in one walk of its events in `seq` order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
@@ -67,9 +68,11 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
     previous: Event | None = None
     previous_seq = previous_ms = -1
     before_created: list[AnyEvent] = []
-    # seq and ms read once per event: eleven record classes go through here, and an attribute
-    # read that meets many classes takes the interpreter's slow path every time
-    for event in events:
+    # each attribute read once per event: eleven record classes go through here, and an
+    # attribute read that meets many classes takes the interpreter's slow path every time; a
+    # type checker narrows only on `event.event` itself, so the walk sees the events untyped
+    walked: Sequence[Any] = events
+    for event in walked:
         name, seq, ms = event.event, event.seq, event.ms
         if created is None:
             if name == _CREATED:
@@ -105,20 +108,21 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
             if inviter is None or inviter.ended is not None:
                 hints = hints or _Hints(events)
                 problems.append(_by_problem(event, by, None if inviter is None else inviter.ended, hints))
-        if event.event not in PARTY_EVENT_TYPES:  # a `party` on another event names no party
+        if name not in PARTY_EVENT_TYPES:  # a `party` on another event names no party
             continue
-        party = parties.get(event.party)
-        if event.event in FIRST_STEP_TYPES:
+        party_id = event.party
+        party = parties.get(party_id)
+        if name in FIRST_STEP_TYPES:
             if party is not None:
                 problems.append(_problem(
-                    event, "E117", "party", f"party id '{event.party}' is reused (first at "
+                    event, "E117", "party", f"party id '{party_id}' is reused (first at "
                     f"{_where(party.first, event)})", "a new participation needs a new party id"))
-            parties[event.party] = _Party(event.kind, event)
+            parties[party_id] = _Party(event.kind, event)
         elif party is None:
             hints = hints or _Hints(events)
-            hint = (hints.closest("E116", event.party)
+            hint = (hints.closest("E116", party_id)
                     or "a party's first event is party.entered or party.invited")
-            problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{event.party}'", hint))
+            problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{party_id}'", hint))
         elif name in _OUTCOMES:
             problem = _outcome_problem(event, party)
             if problem is not None:

@@ -230,10 +230,14 @@ class InteractionModel:
         shared: dict[str, Any] | None = None
         by_id: dict[str, Party] = {}
         parties: list[Party] = []
-        for event in events:
-            if event.event not in PARTY_EVENT_TYPES:
-                name = event.event
-                if event.event == "interaction.created":
+        # each event's type is read once, into `name`: a read of an attribute that meets eleven
+        # record classes takes the interpreter's slow path, and a type checker narrows only on
+        # the attribute itself, so the walk sees the events untyped
+        walked: Sequence[Any] = events
+        for event in walked:
+            name = event.event
+            if name not in PARTY_EVENT_TYPES:
+                if name == "interaction.created":
                     self.media = event.media
                 elif name == "customer.left":
                     self.customer_left = self.customer_left or event
@@ -242,8 +246,8 @@ class InteractionModel:
                 if event.data:
                     shared = {**(shared or {}), **event.data}
                 continue
-            if event.event in FIRST_STEP_TYPES:  # well formed: a party's first event, and only that
-                by = by_id.get(event.by) if event.by is not None else None
+            if name in FIRST_STEP_TYPES:  # well formed: a party's first event, and only that
+                by = by_id.get(event.by)  # None when `by` is
                 party = by_id[event.party] = Party(event, len(parties), by, NO_DATA)
                 parties.append(party)
                 if by is not None:
@@ -251,18 +255,17 @@ class InteractionModel:
                 continue
             party = by_id[event.party]
             party.events.append(event)
-            step = event.event
-            if step == "party.accepted":
+            if name == "party.accepted":
                 party.accepted = event
-            elif step == "party.left":
+            elif name == "party.left":
                 party.left = event
-            elif step == "party.held":
+            elif name == "party.held":
                 party.holds.append((event, None))
-            elif step == "party.retrieved":
+            elif name == "party.retrieved":
                 party.holds[-1] = (party.holds[-1][0], event)
-            elif step == "party.revoked":
+            elif name == "party.revoked":
                 party.revoked = event
-            elif step == "party.rejected":
+            elif name == "party.rejected":
                 party.rejected = event
         self.ended = ended = ended or events[-1]
         self.data: Mapping[str, Any] = NO_DATA if shared is None else shared
