@@ -72,8 +72,7 @@ def handle(args: argparse.Namespace) -> int:
         layered = args.flows and bool(args.rules) and not args.no_default_rules
         checked = check_bounded(loaded.decider, loaded, texts, settings, layered=layered, bound=args.bound,
                                 budget=args.budget)
-        # the analysis proves the overlaps the syntax only suspected: it reports them in their place
-        diagnostics = [d for d in diagnostics if d.code != "R301"] + [r.diagnostic for r in checked.reports]
+        diagnostics += [r.diagnostic for r in checked.reports]
         diagnostics.sort(key=lambda d: d.sort_key)
     for diagnostic in diagnostics:
         print(FORMATS[args.format](diagnostic))

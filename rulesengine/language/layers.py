@@ -29,7 +29,7 @@ from rulesengine.language.check import (
     param_clashes,
 )
 from rulesengine.language.compile import CompiledProgram, compile_program
-from rulesengine.language.overlap import find_conflicts, possible_ties
+from rulesengine.language.overlap import find_shadowed, possible_ties
 from rulesengine.language.parse import parse
 from rulesengine.language.plan import plan_facts, reads
 from rulesengine.language.vocabulary import Param, Vocabulary, build_params, build_vocabulary
@@ -135,14 +135,13 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
             checked.append(sound)
     plan, found = plan_facts(facts, checked)
     problems += found
-    ties = possible_ties(checked)
-    problems += find_conflicts(checked, ties)
+    problems += find_shadowed(checked)
     if len(checked) == len(rules) and len(facts) == len(infos):  # else a param may be unread by mistake
         problems += _unread_params(params, checked, facts)
     lines = {path: text.splitlines() for path, text in texts.items()}
     diagnostics = tuple(sorted((_with_source(p, lines) for p in problems), key=_sort_key))
     has_errors = any(d.severity is Severity.ERROR for d in diagnostics)
-    compiled = None if has_errors else compile_program(checked, facts, plan, ties, params)
+    compiled = None if has_errors else compile_program(checked, facts, plan, possible_ties(checked), params)
     return Program(compiled, diagnostics, tuple(rules), params, vocabulary, MappingProxyType(facts))
 
 

@@ -7,7 +7,9 @@ true or false by its text (so `handed_on` and `not handed_on` exclude each other
 rules exclude each other when every pair of their conjunctions contradicts, or when
 their `match` patterns cannot accept the same steps. Anything the analysis cannot
 prove exclusive may overlap: the list of possible ties is a safe over-approximation,
-which `check` reports (R301) and the compiled rules use to test a winner's rivals only.
+which the compiled rules use to test a winner's rivals only. It is not reported: many of
+its pairs can never meet (an agent who declined has no engagement), and `check` proves
+which do, each with an interaction (R301).
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ import bisect
 import heapq
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Iterator, Sequence
 
 import attrs
 import msgspec
@@ -28,7 +29,6 @@ from rulesengine.language.check import CheckedRule
 from rulesengine.language.patterns import can_both_match
 from rulesengine.language.vocabulary import OUTCOME_SLOTS
 from rulesengine.model.valuetypes import BOOL, DATA, DURATION, NUMBER, STRING
-from rulesengine.wording import counted
 
 #: a conjunction of constraints: what is tested → allowed values (a frozenset) or (lo, hi, none_ok)
 Conjunct = dict
@@ -214,8 +214,8 @@ class Ties:
     """
 
     pairs: list[Tie]
-    #: (rule id, slot) of the rules whose later rivals were not all listed → the first of them
-    crowded: Mapping[tuple[str, str], tuple[str, ...]]
+    #: (rule id, slot) of the rules whose later rivals were not all listed
+    crowded: frozenset[tuple[str, str]]
 
 
 def possible_ties(rules: Sequence[CheckedRule]) -> Ties:
@@ -232,7 +232,7 @@ def possible_ties(rules: Sequence[CheckedRule]) -> Ties:
         for slot in rule.outcomes:
             groups[rule.priority, slot].append(rule)
     pairs: list[Tie] = []
-    crowded: dict[tuple[str, str], tuple[str, ...]] = {}
+    crowded: set[tuple[str, str]] = set()
     order = {id(rule): number for number, rule in enumerate(rules)}
     for (_, slot), members in groups.items():
         if len({rule.outcomes[slot] for rule in members}) < 2:
@@ -240,19 +240,19 @@ def possible_ties(rules: Sequence[CheckedRule]) -> Ties:
         members.sort(key=lambda rule: rule.id)
         index = _Index(members, slot, shapes)
         for place, rule in enumerate(members):
-            found: list[str] = []
+            found = 0
             for later in index.candidates(place):
                 other = members[later]
                 if not rule.kinds & other.kinds or not _may_overlap(shapes[id(rule)], shapes[id(other)]):
                     continue
-                if len(found) == MAX_RIVALS:
-                    crowded[rule.id, slot] = tuple(found[:3])
+                if found == MAX_RIVALS:
+                    crowded.add((rule.id, slot))
                     break
-                found.append(other.id)
+                found += 1
                 first, second = (rule, other) if order[id(rule)] < order[id(other)] else (other, rule)
                 pairs.append(Tie(slot, first, second))
     pairs.sort(key=lambda t: (order[id(t.first)], order[id(t.second)], list(OUTCOME_SLOTS).index(t.slot)))
-    return Ties(pairs, MappingProxyType(crowded))
+    return Ties(pairs, frozenset(crowded))
 
 
 class _Index:
@@ -313,15 +313,12 @@ def _indexed_subject(shapes: Sequence[_Shape]) -> str | None:
     return min(counts, key=lambda key: (-counts[key], key)) if counts else None
 
 
-def find_conflicts(rules: Sequence[CheckedRule], ties: Ties) -> list[Diagnostic]:
-    """Equal-priority rules that may disagree on a slot (R301), rules that never win (R302).
-
-    `rules` come in layer order, `ties` are their `possible_ties`; a conflict is
-    reported at the later rule of the two.
-    """
-    problems = _capped_overlaps(ties.pairs)
-    by_id = {rule.id: rule for rule in rules}
-    problems += [_crowded(by_id[rule_id], slot, ties.crowded[rule_id, slot]) for rule_id, slot in sorted(ties.crowded)]
+def find_shadowed(rules: Sequence[CheckedRule]) -> list[Diagnostic]:
+    """Rules that never decide a slot because a stronger rule without conditions always does
+    (R302): a proof from the text alone. Possible ties are no finding: `possible_ties` only
+    tells the compiled rules which rivals to test, and `check` reports a real overlap with the
+    interaction that shows it."""
+    problems = []
     unconditional: dict[str, list[CheckedRule]] = defaultdict(list)
     for rule in rules:
         if not rule.conditions:
@@ -334,54 +331,6 @@ def find_conflicts(rules: Sequence[CheckedRule], ties: Ties) -> list[Diagnostic]
             if strong:
                 problems.append(_shadowed(rule, max(strong, key=lambda r: (r.priority, r.id)), slot))
     return problems
-
-
-#: R301 warnings listed for one rule; the other rules it may tie with are named in one more
-MAX_OVERLAPS_PER_RULE = 10
-
-
-def _capped_overlaps(ties: Sequence[Tie]) -> list[Diagnostic]:
-    """One R301 per tie, at most `MAX_OVERLAPS_PER_RULE` for the same later rule and slot, then
-    one that counts and names the rest: a rule set where every rule may tie with every other
-    gets a readable report, not one warning per pair."""
-    by_rule: dict[tuple[int, str], list[Tie]] = defaultdict(list)
-    for tie in ties:
-        by_rule[id(tie.second), tie.slot].append(tie)
-    problems = []
-    for group in by_rule.values():
-        shown, rest = group[:MAX_OVERLAPS_PER_RULE], group[MAX_OVERLAPS_PER_RULE:]
-        problems += [_overlap(tie.second, tie.first, tie.slot) for tie in shown]
-        if rest:
-            rule, slot = rest[0].second, rest[0].slot
-            names = ", ".join(f"'{tie.first.id}'" for tie in rest[:5]) + (", ..." if len(rest) > 5 else "")
-            problems.append(warning(
-                "R301", f"rule '{rule.id}' may also tie on its {slot} with {counted(len(rest), 'more rule')} "
-                f"at priority {rule.priority}: {names}", rule.rule.span.position,
-                hint="give the rules of this group priorities of their own, or exclusive conditions"))
-    return problems
-
-
-def _crowded(rule: CheckedRule, slot: str, first: Sequence[str]) -> Diagnostic:
-    names = ", ".join(f"'{name}'" for name in first)
-    return warning(
-        "R301", f"rule '{rule.id}' may tie on its {slot} with more than {MAX_RIVALS} rules of priority "
-        f"{rule.priority} ({names}, ...); they were not all compared, and each is tested at run time "
-        f"whenever '{rule.id}' decides", rule.rule.span.position,
-        hint="give the rules of this group priorities of their own, or exclusive conditions")
-
-
-def _overlap(rule: CheckedRule, other: CheckedRule, slot: str) -> Diagnostic:
-    """Reported at the later-written rule of the two."""
-    span, other_span = rule.rule.span, other.rule.span
-    return warning(
-        "R301",
-        f"rules '{other.id}' and '{rule.id}' may both match a party and set its {slot} "
-        f"differently ({show_outcome(other.outcomes[slot])} vs {show_outcome(rule.outcomes[slot])}) at the "
-        f"same priority {rule.priority}",
-        span.position,
-        hint=f"make their conditions exclusive or give one a higher priority "
-             f"('{other.id}' is at {other_span.path}:{other_span.line})",
-    )
 
 
 def _shadowed(weak: CheckedRule, strong: CheckedRule, slot: str) -> Diagnostic:

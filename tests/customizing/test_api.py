@@ -112,10 +112,15 @@ def test_a_bad_setting_is_r205(workspace):
 
 
 def test_warnings_of_a_successful_load_are_kept(workspace):
-    Path(SITE).write_text(rule_files()[SITE].replace("priority 5", "priority 0"), encoding="utf-8")
+    Path(SITE).write_text(rule_files()[SITE].replace("engage < short_engagement", "engage < 10s"), encoding="utf-8")
     engine = Engine.from_rules("site/")
-    assert [d.code for d in engine.warnings] == ["R301"]
+    assert [d.code for d in engine.warnings] == ["R303"]
     assert Engine.from_rules().warnings == ()
+
+
+def test_a_tie_is_for_check_to_prove_not_a_warning_of_the_load(workspace):
+    Path(SITE).write_text(rule_files()[SITE].replace("priority 5", "priority 0"), encoding="utf-8")
+    assert Engine.from_rules("site/").warnings == ()
 
 
 def test_without_defaults_only_the_given_rules_count(tmp_path):

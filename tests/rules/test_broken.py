@@ -20,7 +20,6 @@ EXPECTED = {
     "bad_duration": [("R201", 3, 17)],
     "duplicate_id": [("R403", 5, 6)],
     "enum_fact_alone": [("R203", 3, 8)],
-    "equal_priority_overlap": [("R301", 1, 1)],
     "extend_unknown_vocabulary": [("R108", 1, 19)],
     "override_missing": [("R402", 1, 15)],
     "syntax_eof": [("R001", 4, 7)],
@@ -33,6 +32,7 @@ EXPECTED = {
     "unknown_fact_value": [("R105", 3, 18)],
     "unknown_kind": [("R102", 2, 7)],
     "unknown_param": [("R101", 3, 17)],
+    "never_decides": [("R302", 6, 1)],
     "fact_cycle": [("R208", 1, 6)],
     "fact_recursion_both_ways": [("R208", 1, 6)],
     "compared_with_none": [("R209", 3, 8)],
@@ -69,6 +69,7 @@ SAYS = {
     "fact_cycle": "depend on each other on the same party",
     "unknown_vocabulary_value": "did you mean 'Completed'?",
     "override_missing": "did you mean 'agent.completed'?",
+    "never_decides": "'site.workbin_cleared' always matches with a higher priority (30)",
 }
 
 

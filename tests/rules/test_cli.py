@@ -12,6 +12,8 @@ from rulesengine.cli import main
 HERE = Path(__file__).parent
 FLOWS = HERE.parent / "flows"
 BROKEN = HERE / "broken"
+#: a real overlap: loading says nothing of it, `check` proves it with a witness
+OVERLAP = HERE / "equal_priority_overlap.rules"
 
 
 def test_check_defaults_is_clean(capsys):
@@ -23,21 +25,22 @@ def test_check_defaults_is_clean(capsys):
 
 def test_check_text_lists_every_problem(capsys, snapshot):
     code = main(["check", "--rules", str(BROKEN / "unknown_fact.rules"),
-                 "--rules", str(BROKEN / "equal_priority_overlap.rules")])
+                 "--rules", str(BROKEN / "never_decides.rules")])
     out, _ = capsys.readouterr()
     assert code == 1
     out = out.replace(str(BROKEN), "broken")
-    assert out.count(": error: R101 ") == 1 and out.count(": warning: R301 ") == 1
+    assert out.count(": error: R101 ") == 1 and out.count(": warning: R302 ") == 1
     assert out == snapshot
 
 
 def test_check_warnings_alone_exit_zero(capsys):
-    assert main(["check", "--rules", str(BROKEN / "equal_priority_overlap.rules")]) == 0
+    assert main(["check", "--rules", str(OVERLAP)]) == 0
 
 
 def test_check_strict_fails_on_warnings_alone(capsys):
-    assert main(["check", "--strict", "--rules", str(BROKEN / "equal_priority_overlap.rules")]) == 1
-    assert ": warning: R301 " in capsys.readouterr().out
+    assert main(["check", "--strict", "--rules", str(OVERLAP)]) == 1
+    out = capsys.readouterr().out
+    assert ": warning: R301 rules 'agent.completed' and 'agent.finished' both match party " in out
 
 
 def test_check_strict_passes_clean_rules(capsys):

@@ -58,7 +58,7 @@ rule a "d" for agent when visibility == coach set result Completed
 rule b "d" for agent when origin == route set result Abandoned
 rule r "d" for agent set role RoutedTo
 ''')
-    assert [d.code for d in loaded.diagnostics] == ["R301"]
+    assert loaded.diagnostics == ()  # loading suspects no tie aloud: the run finds the real one
     decision = decisions(loaded.decider, _agent(visibility="coach"))["a1"]
     assert decision.technical_result == "Unspecified" and decision.incomplete
     assert decision.resource_role == "RoutedTo"
@@ -254,7 +254,7 @@ def test_testing_only_rivals_decides_as_testing_every_rule(loaded, events):
     a crowded winner, every later rule of its priority: the overlap analysis proved the
     other pairs exclusive, so skipping them never hides a tie. A run of rules keyed on one
     value is looked up by the party's value, ties included."""
-    assert {d.code for d in loaded.diagnostics} == {"R301"}
+    assert loaded.diagnostics == () and any(rule.rivals for rule in loaded.decider.rules)
     decider = loaded.decider
     model = model_of(assembled(events))
     decider.facts(model)
@@ -268,8 +268,9 @@ def test_a_crowded_layer_is_crowded_and_lists_its_rivals_up_to_the_limit():
     crowded = [(rule.id, slot) for rule in CROWDED.decider.rules for slot in rule.crowded]
     assert ("agent.completed", "result") in crowded and ("site.c00", "result") in crowded
     assert all(len(rule.rivals.get("result", ())) <= 2 * MAX_RIVALS for rule in CROWDED.decider.rules)
-    [warning] = [d for d in CROWDED.diagnostics if d.message.startswith("rule 'site.c00' may tie")]
-    assert f"more than {MAX_RIVALS} rules of priority 0 ('site.c01', 'site.c02', 'site.c03', ...)" in warning.message
+    [c00] = [rule for rule in CROWDED.decider.rules if rule.id == "site.c00"]
+    assert {"site.c01", "site.c02", "site.c03"} <= c00.rivals["result"]
+    assert CROWDED.diagnostics == ()  # a cost of the run, not a finding about the rules
 
 
 def test_rules_that_pin_a_resource_to_different_values_never_tie():
