@@ -344,9 +344,8 @@ class _Expression:
 
     def _steps(self, node: ir.Steps) -> str:
         matcher = Matcher(node.nfa)
-        if matcher.on_names:
-            return f"{self.translator._name('steps', matcher.party_test())}(p)"
-        return f"{self.translator._name('steps', matcher)}(p.events)"
+        name = self.translator._name("steps", matcher)
+        return f"{name}.on_names(p)" if matcher.by_name else f"{name}(p.events)"
 
 
 # ---- facts ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ set per distinct step seen, so a party's steps cost a few dictionary lookups.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import attrs
 
@@ -149,7 +149,7 @@ class Matcher:
     them and works the rest out each time.
     """
 
-    __slots__ = ("_nfa", "_ids", "_sets", "_accepting", "_moves", "_by_name")
+    __slots__ = ("_nfa", "_ids", "_sets", "_accepting", "_moves", "_by_name", "_answers")
 
     def __init__(self, nfa: Nfa) -> None:
         self._nfa = nfa
@@ -158,6 +158,7 @@ class Matcher:
         self._accepting: list[bool] = []
         self._moves: dict[tuple[int, object], int] = {}
         self._by_name = not any(check.attributes for edges in nfa.edges for check, _ in edges)
+        self._answers: dict[tuple[str, ...], bool] = {}
         self._state(nfa.closure([nfa.start]))
 
     def _state(self, states: frozenset[int]) -> int:
@@ -178,33 +179,27 @@ class Matcher:
         return target
 
     @property
-    def on_names(self) -> bool:
-        """Whether the pattern reads only the steps' names, so that `party_test` applies."""
+    def by_name(self) -> bool:
+        """Whether the pattern reads only the steps' names, so that `on_names` applies."""
         return self._by_name
 
-    def party_test(self) -> Callable[[Party], bool]:
-        """The pattern as a test of a party, for a pattern that reads only step names.
+    def on_names(self, party: Party) -> bool:
+        """The pattern's answer for a party, for a pattern that reads only step names.
 
         Its answer depends on the party's sequence of event types alone (`Party.names`,
         worked out once per party), so each sequence's answer is remembered whole: a
         party costs one lookup however many steps it has. At most `MAX_MOVES` sequences
         are remembered; past that they are forgotten all at once and learnt again.
         """
-        if not self._by_name:
-            raise ValueError("this pattern tests step attributes: run it over the party's events")
-        answers: dict[tuple[str, ...], bool] = {}
-
-        def test(party: Party) -> bool:
-            names = party.names
-            try:
-                return answers[names]
-            except KeyError:
-                if len(answers) >= MAX_MOVES:
-                    answers.clear()
-                answer = answers[names] = self(party.events)
-                return answer
-
-        return test
+        answers = self._answers
+        names = party.names
+        try:
+            return answers[names]
+        except KeyError:
+            if len(answers) >= MAX_MOVES:
+                answers.clear()
+            answer = answers[names] = self(party.events)
+            return answer
 
     def __call__(self, events: Sequence[Step]) -> bool:
         state = 0
