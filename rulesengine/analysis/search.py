@@ -1,4 +1,4 @@
-"""The bounded search: every shape within the bounds, decided, and what the rules did per party.
+"""The bounded search: every shape within the limits, decided, and what the rules did per party.
 
 Each shape becomes a concrete interaction (`concrete`), goes through the model and the
 decider the main job uses, and every party contributes a *case*: its kind and the
@@ -7,9 +7,9 @@ shortest interaction that shows them (the witness); everything `check` reports a
 overlaps, dead rules and gaps is read off the cases.
 
 Then, for one party of each distinct *situation* (its kind, its own steps, its intent and
-visibility, the facts the rules read, the rules that match), variants try every class of its durations, the
-resources, reasons and attached values the rules name: one value of each class the
-rules can tell apart.
+visibility, the facts the rules read, the rules that match), variants try every class of
+its durations, the resources, reasons and attached values the rules name: one value of
+each class the rules can tell apart.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--agents", type=options.whole_number(0, "agents", 3), default=DEFAULT_AGENTS, metavar="N",
                         help=f"also analyse every interaction of up to N agents however they were reached, a queue "
                              f"and strategy that hand the chat on counting as the agent they lead to (default "
-                             f"{DEFAULT_AGENTS}; 0 to 3, 3 takes minutes)")
+                             f"{DEFAULT_AGENTS}; 0 to 3, 3 takes far longer)")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="stop the analysis after this many seconds and report what it proved so far")
     parser.add_argument("--witness", metavar="DIR",
