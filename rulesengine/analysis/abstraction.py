@@ -52,6 +52,8 @@ class Abstraction:
     data: Mapping[str, tuple[object, ...]] = attrs.field(factory=dict)
     #: invitation visibilities worth trying (None: not said)
     visibilities: tuple[str | None, ...] = (None,)
+    #: the one of them tried for every visibility no rule names, as a party's `visibility` says it
+    unnamed: str = "unknown"
     #: whether a condition reads the visibility of a party other than the one it is about (then
     #: the shapes vary every invitation's visibility, else only the decided party's varies)
     visibility_of_others: bool = False
@@ -59,6 +61,11 @@ class Abstraction:
     workbins: bool = False
     #: steps whose order against another party's step some condition reads
     ordered: frozenset[str] = frozenset()
+
+    def tried(self, visibility: str) -> str:
+        """The visibility tried for the class of `visibility` (a party's, `unknown` when not said)."""
+        said = None if visibility == "unknown" else visibility
+        return visibility if said in self.visibilities else self.unnamed
 
     def durations(self) -> tuple[int, ...]:
         """One duration of each class the thresholds make: 0, and each threshold, just below and just above."""
@@ -96,7 +103,8 @@ def abstraction(decider: Decider) -> Abstraction:
     named = texts.pop("visibility", set())
     visibilities: list[str | None] = [v for v in _VISIBILITIES if v in named]
     unnamed = [v for v in _VISIBILITIES if v not in named]
-    visibilities.append(None if "unknown" not in named or not unnamed else unnamed[0])
+    representative = None if "unknown" not in named or not unnamed else unnamed[0]
+    visibilities.append(representative)
     if "unknown" in named:
         visibilities.append(None)
     return Abstraction(
@@ -107,6 +115,7 @@ def abstraction(decider: Decider) -> Abstraction:
         data=MappingProxyType({key[5:]: _sorted(values) for key, values in sorted(texts.items())
                                if key.startswith("data.")}),
         visibilities=tuple(dict.fromkeys(visibilities)),
+        unnamed=representative or "unknown",
         visibility_of_others=others,
         workbins=frozenset({"queue"}) in kinds or frozenset({"workbin"}) in kinds,
         ordered=frozenset(ordered))

@@ -23,10 +23,10 @@ class Checked:
 
 
 def check_bounded(decider: Decider, loaded: LoadedRules, texts: Mapping[str, str], settings: Mapping[str, str], *,
-                  layered: bool, bound: int, budget: float | None) -> Checked:
-    """Analyse rules that loaded (`decider` is theirs) within `bound`; when `layered` (site
-    layers over the defaults), also the documented flows the layers change."""
-    analysis = analyse(decider, search(decider, bound, budget))
+                  layered: bool, bound: int, agents: int, budget: float | None) -> Checked:
+    """Analyse rules that loaded (`decider` is theirs) within `bound` or `agents`; when `layered`
+    (site layers over the defaults), also the documented flows the layers change."""
+    analysis = analyse(decider, search(decider, bound, budget, agents=agents))
     changed: Sequence = ()
     defaults = {path for path, _ in default_layer()}
     if layered:

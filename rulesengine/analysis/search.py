@@ -1,4 +1,4 @@
-"""The bounded search: every shape within the bound, decided, and what the rules did per party.
+"""The bounded search: every shape within the limits, decided, and what the rules did per party.
 
 Each shape becomes a concrete interaction (`concrete`), goes through the model and the
 decider the main job uses, and every party contributes a *case*: its kind and the
@@ -6,17 +6,17 @@ rules that match it, all of them, not only the winners. Cases are kept once, wit
 shortest interaction that shows them (the witness); everything `check` reports about
 overlaps, dead rules and gaps is read off the cases.
 
-Then, for one party of each distinct situation (its kind, its own steps, the facts the
-rules read, the rules that match), variants try every class of its durations, the
-resources, reasons and attached values the rules name: one value of each class the
-rules can tell apart.
+Then, for one party of each distinct *situation* (its kind, its own steps, its intent and
+visibility, the facts the rules read, the rules that match), variants try every class of
+its durations, the resources, reasons and attached values the rules name: one value of
+each class the rules can tell apart.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 import attrs
@@ -25,10 +25,13 @@ from rulesengine.analysis.abstraction import OTHER, Abstraction, abstraction
 from rulesengine.analysis.concrete import BASE, Variant, events, records, windows
 from rulesengine.analysis.shapes import Grammar, Shape, shapes
 from rulesengine.decide.decider import Decider
-from rulesengine.model.interaction import InteractionModel
+from rulesengine.model.interaction import InteractionModel, Party
 
 #: the default bound: parties beyond the first queue and strategy
-DEFAULT_BOUND = 2
+DEFAULT_BOUND = 1
+#: the default second limit: agents, a queue and strategy handing the chat on counting as the
+#: party they lead to (so an agent reached through a queue is within it)
+DEFAULT_AGENTS = 2
 #: at most this many variants of one party's situation; past it, each attribute varies alone
 MAX_VARIANTS = 512
 
@@ -59,13 +62,17 @@ class Searched:
     interactions: int
     complete: bool
     abstraction: Abstraction
+    agents: int = 0
+    #: every party situation met, when the rules vary some attribute (see `situation`)
+    situations: frozenset[tuple] = frozenset()
 
 
 def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = None,
-           clock: Callable[[], float] = time.monotonic) -> Searched:
-    """Decide every interaction within the bound (until `budget` seconds have passed)."""
+           clock: Callable[[], float] = time.monotonic, agents: int = DEFAULT_AGENTS) -> Searched:
+    """Decide every interaction within the bound or within the agents (`Grammar.agents`), until
+    `budget` seconds have passed."""
     seen = abstraction(decider)
-    grammar = Grammar(bound, visibilities=seen.visibilities if seen.visibility_of_others else (None,),
+    grammar = Grammar(bound, agents, visibilities=seen.visibilities if seen.visibility_of_others else (None,),
                       mediation=("queue", "workbin") if seen.workbins else ("queue",),
                       ordered=seen.ordered)
     deadline = None if budget is None else clock() + budget
@@ -78,14 +85,15 @@ def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = 
             break
         for party, signature in found.add(shape, BASE):
             situations.setdefault(signature, (shape, party))
+    met = set(situations)
     if complete and _varies(seen):
         for count, (shape, party) in enumerate(situations.values()):
             if deadline is not None and count % 16 == 0 and clock() > deadline:
                 complete = False
                 break
             for variant in variants(shape, party, seen):
-                found.add(shape, variant)
-    return Searched(bound, MappingProxyType(found.cases), found.interactions, complete, seen)
+                met.update(signature for _, signature in found.add(shape, variant))
+    return Searched(bound, MappingProxyType(found.cases), found.interactions, complete, seen, agents, frozenset(met))
 
 
 def _varies(seen: Abstraction) -> bool:
@@ -153,9 +161,15 @@ class _Found:
             if known is None or len(shape) < len(known.shape):
                 self.cases[key] = Case(party.kind, matched, shape, variant, name)
             if self.situations:
-                situations.append((name, (key, party.step_names, party.intent, party.visibility,
-                                          tuple(_plain(getattr(party, fact, None)) for fact in self.facts))))
+                situations.append((name, situation(party, matched, self.facts)))
         return situations
+
+
+def situation(party: Party, matched: tuple[bool, ...], facts: Sequence[str]) -> tuple:
+    """A decided party as the rules see it: its kind and the rules that match it, its own steps,
+    intent and visibility, and the value of each fact (`f_NAME`) in `facts`."""
+    return ((party.kind, matched), party.step_names, party.intent, party.visibility,
+            tuple(_plain(getattr(party, fact, None)) for fact in facts))
 
 
 def _plain(value: object) -> object:

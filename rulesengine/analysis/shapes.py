@@ -12,6 +12,14 @@ open leaves (an invitation is withdrawn) or stays until `interaction.ended`. The
 bound is the number of parties beyond the first queue and strategy; at most
 `Grammar.together` agents are in the chat at once.
 
+A second limit, `Grammar.agents`, adds every shape of at most that many agents in which a
+queue or strategy counts only while it holds the chat: one that handed it on counts no
+more, the party it handed it to does. An agent reached through a queue and a strategy then
+costs what an agent invited directly costs, and the shapes stay few, since no step adds
+more than one to the count: a strategy taking the chat from a queue, or an agent invited by
+a strategy or pulled from a queue, adds nothing. A shape is searched when it is within either
+limit.
+
 Handing on is written as the contract's two events in a row (the strategy enters, the
 queue leaves; the agent is invited, the strategy leaves): the customer leaving between
 them is no shape of its own. That, one hold per agent and no new party after the
@@ -38,7 +46,7 @@ STEP_EVENTS = ("party.accepted", "party.rejected", "party.revoked", "party.held"
 REQUESTS = ("transfer", "conference", "consult")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Step:
     """One event of a shape: what happened, to which party, and how it came in."""
 
@@ -63,6 +71,9 @@ class Grammar:
     """
 
     bound: int
+    #: the second limit: at most this many agents, a queue or strategy counting as one while it
+    #: holds the chat and as nothing once it has handed it on (0: only the bound)
+    agents: int = 0
     visibilities: tuple[str | None, ...] = (None, "conference", "coach", "monitor")
     mediation: tuple[str, ...] = ("queue",)
     #: how many agents may be in the interaction at once (invited and not gone)
@@ -103,11 +114,15 @@ class _Walk:
 
     def _from_here(self) -> Iterator[Shape]:
         yield from self._finish()
-        room = len(self.state) < self.limit
+        # a new party that adds one to the count of agents, and one that takes over from a queue
+        # or strategy (which then counts no more), each within the bound or the agents
+        counted = sum(kind == "agent" or state != "gone" for kind, state in self.state.values())
+        room = len(self.state) < self.limit or counted < self.grammar.agents
+        handing_on = len(self.state) < self.limit or counted <= self.grammar.agents
         busy = sum(kind == "agent" and state != "gone" for kind, state in self.state.values()) >= self.grammar.together
         for party, (kind, state) in list(self.state.items()):
             if state == "waiting":
-                yield from self._mediation(party, kind, room)
+                yield from self._mediation(party, kind, handing_on)
             elif state == "alerting":
                 yield from self._step("party.accepted", party, "connected")
                 yield from self._step("party.rejected", party, "gone")
@@ -163,8 +178,9 @@ class _Walk:
 
     def _swaps(self, last: Step, step: Step) -> bool:
         """Whether `last` then `step` is the same interaction to the rules as `step` then `last`,
-        and the other order is the one the walk keeps: `step`'s party came first."""
-        if last.party is None or step.party is None or self.rank[step.party] > self.rank[last.party]:
+        and the other order is the one the walk keeps: `step`'s party came first (so two steps
+        of one party never swap: the second may only follow the first)."""
+        if last.party is None or step.party is None or self.rank[step.party] >= self.rank[last.party]:
             return False
         if last.kind is not None:  # a party's first step: `step` is about another, older party
             return last.by is not None and last.by != step.party and (
@@ -208,5 +224,14 @@ class _Walk:
 
 
 def shapes(grammar: Grammar) -> Iterator[Shape]:
-    """Every shape within the grammar's bound, in a fixed order (so witnesses are the same every run)."""
-    return _Walk(grammar).shapes()
+    """Every shape within the grammar's bound, then every other one within its agents, each once
+    and in a fixed order (so witnesses are the same every run, and those the bound alone finds
+    stay as they were). The walk meets some shapes twice: a party that leaves, and then the chat
+    ends, is also a party still open at the end that leaves."""
+    seen: set[Shape] = set()
+    walks = [_Walk(attrs.evolve(grammar, agents=0))] + ([_Walk(grammar)] if grammar.agents else [])
+    for walk in walks:
+        for shape in walk.shapes():
+            if shape not in seen:
+                seen.add(shape)
+                yield shape

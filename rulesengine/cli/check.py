@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 
 from rulesengine.analysis.checking import Checked, check_bounded
-from rulesengine.analysis.search import DEFAULT_BOUND
+from rulesengine.analysis.search import DEFAULT_AGENTS, DEFAULT_BOUND
 from rulesengine.cli import options
 from rulesengine.cli.messages import complain
 from rulesengine.decide.ruleset import load_rules
@@ -41,6 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bound", type=options.whole_number(0, "parties", 6), default=DEFAULT_BOUND, metavar="N",
                         help=f"parties beyond the first queue and strategy in the interactions analysed "
                              f"(default {DEFAULT_BOUND}; 0 to 6, each one more takes far longer)")
+    parser.add_argument("--agents", type=options.whole_number(0, "agents", 3), default=DEFAULT_AGENTS, metavar="N",
+                        help=f"also analyse every interaction of up to N agents however they were reached, a queue "
+                             f"and strategy that hand the chat on counting as the agent they lead to (default "
+                             f"{DEFAULT_AGENTS}; 0 to 3, 3 takes far longer)")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="stop the analysis after this many seconds and report what it proved so far")
     parser.add_argument("--witness", metavar="DIR",
@@ -71,6 +75,7 @@ def handle(args: argparse.Namespace) -> int:
         texts = {path: text for layer in layers for path, text in layer}
         layered = args.flows and bool(args.rules) and not args.no_default_rules
         checked = check_bounded(loaded.decider, loaded, texts, settings, layered=layered, bound=args.bound,
+                                agents=args.agents,
                                 budget=args.budget)
         diagnostics += [r.diagnostic for r in checked.reports]
         diagnostics.sort(key=lambda d: d.sort_key)
@@ -92,8 +97,9 @@ def handle(args: argparse.Namespace) -> int:
 def _summary(checked: Checked, args: argparse.Namespace) -> None:
     searched = checked.analysis.searched
     found = [finding.what for finding in checked.analysis.findings]
+    agents = f", or {counted(searched.agents, 'agent')} however reached" if searched.agents else ""
     line = (f"rulesengine check: {counted(searched.interactions, 'interaction')} within the bound "
-            f"({counted(searched.bound, 'party', 'parties')} beyond the first queue and strategy), "
+            f"({counted(searched.bound, 'party', 'parties')} beyond the first queue and strategy{agents}), "
             f"{counted(len(searched.cases), 'distinct case')}: {counted(found.count('overlap'), 'overlap')}, "
             f"{counted(found.count('dead'), 'dead rule')}, {counted(found.count('gap'), 'gap')}")
     if not searched.complete:

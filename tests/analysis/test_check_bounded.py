@@ -36,8 +36,9 @@ def test_the_default_rules_have_no_overlap_no_dead_rule_and_no_gap(capsys, tmp_p
     assert checked.code == 0
     assert checked.out == ""
     summary = checked.err.splitlines()[1]
-    assert re.fullmatch(r"rulesengine check: \d+ interactions within the bound \(2 parties beyond the first queue "
-                        r"and strategy\), \d+ distinct cases: 0 overlaps, 0 dead rules, 0 gaps", summary)
+    assert re.fullmatch(r"rulesengine check: \d+ interactions within the bound \(1 party beyond the first queue "
+                        r"and strategy, or 2 agents however reached\), \d+ distinct cases: 0 overlaps, 0 dead rules, "
+                        r"0 gaps", summary)
     assert "  proved disjoint within the bound: 'queue.cleared' and 'queue.diverted' (result)" in checked.err
     assert not checked.witnesses.exists() or not list(checked.witnesses.iterdir())
 
@@ -98,6 +99,36 @@ def test_a_seeded_fault_is_caught_with_a_witness_run_confirms(capsys, tmp_path, 
     overlaps = [f for f in checked.findings("R301") if all(f"'{rule}'" in f["message"] for rule in pair)]
     assert len(overlaps) == 1, checked.out
     _assert_tie_reproduced(capsys, checked, overlaps[0], *layers)
+
+
+#: faults only an agent reached through a queue after an agent's request shows (c08a, c08b, x06):
+#: that agent is invited by a strategy (`intent == route`) but came by a transfer, conference or consult
+THROUGH_A_QUEUE = {
+    "routed taken for its intent": ("  when origin in (route, inbound)\n  set role RoutedTo\n",
+                                    "  when intent == route\n  set role RoutedTo\n"),
+    "revoked taken for its intent": ("  match invited revoked\n  when not origin in (route, inbound)\n",
+                                     "  match invited revoked\n  when intent != route\n"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(THROUGH_A_QUEUE))
+def test_a_fault_only_an_agent_reached_through_a_queue_shows_is_caught_by_default(capsys, tmp_path, fault):
+    rules = default_files(tmp_path, {"chat.rules": THROUGH_A_QUEUE[fault]})
+    layers = ("--no-default-rules", "--rules", str(rules))
+    assert check(capsys, tmp_path, *layers, "--agents", "0").codes() == []  # the bound alone cannot see it
+    checked = check(capsys, tmp_path, *layers)
+    found = [json.loads(line) for line in checked.out.splitlines()]
+    assert found, checked.err
+    for finding in found:
+        witness = _witness(checked, finding).read_text(encoding="utf-8")
+        assert '"intent":"route"' in witness and '"kind":"strategy"' in witness
+        if finding["code"] == "R301":
+            _assert_tie_reproduced(capsys, checked, finding, *layers)
+        else:
+            assert finding["code"] == "R305", finding
+            party = re.search(r"of agent '([^']+)'", finding["message"]).group(1)
+            _, rows, _ = run_rows(capsys, _witness(checked, finding), *layers)
+            assert rows[party]["technical_result"] == "Unspecified"
 
 
 def test_a_dropped_rule_leaves_a_gap_with_a_witness(capsys, tmp_path):

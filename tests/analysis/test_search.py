@@ -10,12 +10,14 @@ import pytest
 
 from rulesengine.analysis.abstraction import Abstraction, abstraction
 from rulesengine.analysis.concrete import Variant, events, records
-from rulesengine.analysis.search import MAX_VARIANTS, search, variants
+from rulesengine.analysis.flows import documented_flows
+from rulesengine.analysis.search import MAX_VARIANTS, search, situation, variants
 from rulesengine.analysis.shapes import Grammar, shapes
 from rulesengine.analysis.witness import describe, witness_text
 from rulesengine.api import Engine
 from rulesengine.decide.ruleset import load_rules
 from rulesengine.events.contract import AnyEvent
+from rulesengine.model.interaction import InteractionModel
 
 
 def _files(tmp_path, text: str) -> list[str]:
@@ -126,3 +128,62 @@ rule site.t  "x"
     shape = next(s for s in shapes(Grammar(0)) if any(step.event == "party.held" for step in s))
     after_hold = 1 + next(index for index, step in enumerate(shape) if step.event == "party.held")
     assert {v.gaps.get(after_hold) for v in variants(shape, "a1", seen)} >= {9999, 10000, 10001}
+
+
+def _adjacent(shape, first: str, then: str) -> bool:
+    """Whether one party's `first` step is followed at once by its `then` step."""
+    return any(step.event == first and after.event == then and step.party == after.party
+               for step, after in itertools.pairwise(shape))
+
+
+def test_a_party_s_own_steps_follow_each_other_at_once():
+    """Two steps of one party never commute: the reduction of orders applies to different parties only."""
+    every = list(shapes(Grammar(1, visibilities=(None,), ordered=frozenset())))
+    assert any(_adjacent(shape, "party.invited", "party.accepted") and shape[-3].party == "a2" for shape in every)
+    for first, then in (("party.accepted", "party.held"), ("party.held", "party.retrieved"),
+                        ("party.retrieved", "party.left")):
+        assert any(_adjacent(shape, first, then) for shape in every), (first, then)
+
+
+def _through_queue(shape) -> bool:
+    """An agent invited by a strategy that took the chat from a queue an agent placed it in."""
+    came = {step.party: step for step in shape if step.kind is not None}
+    return any(step.event == "party.invited" and step.by is not None and came[step.by].kind == "strategy"
+               and came[came[step.by].by].intent in ("transfer", "conference", "consult") for step in shape)
+
+
+def test_the_agents_limit_reaches_an_agent_through_a_queue_after_the_bound_s_shapes():
+    alone = list(shapes(Grammar(1, visibilities=(None,))))
+    both = list(shapes(Grammar(1, agents=2, visibilities=(None,))))
+    assert both[:len(alone)] == alone  # the bound's shapes first, in their order: their witnesses stay
+    assert len(set(both)) == len(both)
+    assert not any(map(_through_queue, alone))
+    assert any(map(_through_queue, both))
+    assert all(sum(step.event == "party.invited" for step in shape) <= 2 for shape in both[len(alone):])
+
+
+#: parties of documented flows outside the default search, and why (docs/language.md says so too)
+OUTSIDE = {"x02_transfer_chain.a2": "a transfer target who transfers on: three agents",
+           "x08_customer_left_on_hold.a1": "a second hold by the same agent"}
+
+
+def test_the_default_search_meets_every_party_of_the_documented_flows_as_the_rules_see_it():
+    decider = load_rules([]).decider
+    searched = search(decider)
+    seen = searched.abstraction
+    facts = tuple(f"f_{name}" for name in decider.definitions)
+
+    def tried(found: tuple) -> tuple:
+        case, steps, intent, visibility, values = found
+        return case, steps, intent, seen.tried(visibility), values
+
+    met = {tried(found) for found in searched.situations}
+    flows = documented_flows()
+    assert {flow.id[:3] for flow in flows} >= {f"c{number:02d}" for number in range(1, 12)} | {"x06"}
+    missed = []
+    for flow in flows:
+        model = InteractionModel(flow.id, flow.events)
+        decider.facts(model)
+        missed += [party.id for party in model.parties
+                   if tried(situation(party, decider.matching(party.kind)(party, model), facts)) not in met]
+    assert sorted(missed) == sorted(OUTSIDE)
