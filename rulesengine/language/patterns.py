@@ -212,5 +212,5 @@ class Matcher:
 
 
 #: moves a `Matcher` remembers at most (its DFA states are bounded by the pattern's), and step
-#: sequences a party test remembers at most
+#: sequences `on_names` remembers at most
 MAX_MOVES = 4096
