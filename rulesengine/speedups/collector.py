@@ -13,6 +13,7 @@ are still collected, by the full passes, when they become garbage.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,3 +35,13 @@ def collection_paused() -> Iterator[None]:
             gc.freeze()  # every object, into the permanent generation...
             gc.unfreeze()  # ...and from there into the oldest
         gc.enable()
+
+
+def no_collection_at_exit() -> None:
+    """Have the interpreter's collections on its way out skip the objects alive now and later.
+
+    Called by a process that ends when the command does: everything it wrote is flushed and
+    closed before it returns, so nothing waits on a collection to be finalized. Freezing moves
+    the live objects to the permanent generation, which the exit passes leave alone.
+    """
+    atexit.register(gc.freeze)

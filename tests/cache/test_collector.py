@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +79,26 @@ def test_objects_someone_froze_stay_frozen() -> None:
         assert gc.get_freeze_count() == frozen and made
     finally:
         gc.unfreeze()
+
+
+def _exit_freeze_count(call: str) -> int:
+    """How many objects are frozen once the command ends, seen by a handler that runs after
+    the command's own ones (handlers run last registered first, and this one comes first)."""
+    script = ("import atexit, gc, sys\n"
+              "atexit.register(lambda: sys.__stdout__.write(f'frozen {gc.get_freeze_count()}\\n'))\n"
+              "from rulesengine.cli import main\n"
+              "sys.argv = ['rulesengine', 'run', '--sample', '--output', os.devnull]\n"
+              f"status = {call}\n")
+    done = subprocess.run([sys.executable, "-c", "import os\n" + script], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent)
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("frozen ")]
+    return int(line.split()[1])
+
+
+def test_the_process_command_leaves_its_objects_to_the_operating_system() -> None:
+    assert _exit_freeze_count("main()") > 10_000
+
+
+def test_a_command_called_with_arguments_leaves_the_collector_alone() -> None:
+    assert _exit_freeze_count("main(sys.argv[1:])") == 0
+
