@@ -27,6 +27,7 @@ no worker keeps the parent's end of a result pipe open.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import io
 import multiprocessing
@@ -45,6 +46,7 @@ import msgspec
 from rulesengine.decide.coverage import counting
 from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
+from rulesengine.events import parquet
 from rulesengine.events.assemble import LATE_WINDOW, Assembler, Interaction, Rejection, StreamStats
 from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
 from rulesengine.output.files import BinarySink
@@ -145,6 +147,7 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
     """
     stats = stats if stats is not None else RunStats()
     context = multiprocessing.get_context("fork")
+    _import_readers(sources)
     sys.stdout.flush()  # a forked worker flushes its copy of these buffers when it ends:
     sys.stderr.flush()  # they must be empty, or what they hold is written twice
     receivers: list[Connection] = []
@@ -177,6 +180,15 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
             process.join()
         for receiver in receivers:
             receiver.close()
+
+
+def _import_readers(sources: Sequence[str]) -> None:
+    """Import what reading Parquet needs before the workers are forked, so that they share one
+    import rather than each pay for its own (pyarrow's takes about a third of a second). If it
+    cannot be imported, each worker says so when it opens the file."""
+    if any(parquet.is_parquet(source) for source in sources):
+        with contextlib.suppress(parquet.ParquetUnavailable):
+            parquet.pyarrow_modules()
 
 
 def _close_all(pipes: dict[tuple[int, int], tuple[int, int]]) -> None:
