@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import TextIO
 
 from rulesengine.cli import options
+from rulesengine.cli.destination import TextSink, add_output, write_output
 from rulesengine.cli.messages import complain
 from rulesengine.events.generate import Profile, ProfileError, generate_lines, load_profile
 
@@ -25,12 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--profile", metavar="FILE",
                         help="a TOML file setting the mix of shapes and families, the delays, the arrival "
                              "rate and attached data (docs/cli.md#rulesengine-generate)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    add_output(parser, "the events")
     parser.set_defaults(handler=run)
 
 
-def _write(args: argparse.Namespace, profile: Profile, out: TextIO) -> None:
-    out.writelines(f"{line}\n" for line in generate_lines(args.count, args.seed, profile=profile))
+def _write(args: argparse.Namespace, profile: Profile, out: TextSink) -> None:
+    for line in generate_lines(args.count, args.seed, profile=profile):
+        out.write(f"{line}\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,13 +39,9 @@ def run(args: argparse.Namespace) -> int:
     except ProfileError as problem:
         complain("rulesengine generate", problem)
         return 2
-    if args.output is None:
-        _write(args, profile, sys.stdout)
+
+    def produce(out: TextSink) -> int:
+        _write(args, profile, out)
         return 0
-    try:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            _write(args, profile, out)
-    except OSError as problem:
-        complain("rulesengine generate", f"cannot write {args.output}: {problem.strerror}")
-        return 2
-    return 0
+
+    return write_output(args.output, "generate", produce)

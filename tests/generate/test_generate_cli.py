@@ -55,3 +55,21 @@ def test_short_output_option_as_in_the_readme(tmp_path, capsys):
     assert main(["generate", "--count", "3", "--seed", "7", "-o", str(target)]) == 0
     assert main(["generate", "--count", "3", "--seed", "7"]) == 0
     assert target.read_text() == capsys.readouterr().out
+
+
+def test_a_generation_that_fails_half_way_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    """The file takes its new content only once complete: an error (or Ctrl-C) part way leaves
+    what was there, and no temporary file."""
+    from rulesengine.cli import generate
+
+    target = tmp_path / "events.jsonl"
+    target.write_text("before\n", encoding="utf-8")
+
+    def broken(count, seed, profile):
+        yield from generate_lines(2, seed)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generate, "generate_lines", broken)
+    assert main(["generate", "--count", "5", "--output", str(target)]) == 130
+    assert target.read_text(encoding="utf-8") == "before\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["events.jsonl"]
