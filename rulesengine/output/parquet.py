@@ -54,6 +54,10 @@ class ParquetWriter:
         self._columns = [[] for _ in self._fields]
 
     def close(self) -> None:
-        self._flush()
-        self._writer.close()
-        self._stream.flush()
+        """Write what is held and the file's footer; again, nothing (so that a failed run can
+        close it on its way out, before its output is discarded, rather than leave pyarrow to
+        close it when collected, into a stream closed by then)."""
+        if self._writer.is_open:
+            self._flush()
+            self._writer.close()
+            self._stream.flush()

@@ -176,3 +176,15 @@ def test_a_reader_that_leaves_early_ends_the_run_quietly(output_format, jobs) ->
     err = process.stderr.read()
     assert process.wait(timeout=60) == BROKEN_PIPE == 141
     assert err == b""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_parquet_output_of_a_failed_run_goes_quietly(tmp_path, jobs) -> None:
+    """An input that cannot be read discards the Parquet file being written: the error is the one
+    line, with nothing from pyarrow closing its writer into the discarded file afterwards."""
+    target = tmp_path / "rows.parquet"
+    done = subprocess.run([sys.executable, "-m", "rulesengine", "run", str(tmp_path / "missing.jsonl"), FLOW,
+                           "--jobs", jobs, "--output", str(target)], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"rulesengine: error: cannot read {tmp_path / 'missing.jsonl'}: no such file\n"
+    assert list(tmp_path.iterdir()) == []
