@@ -101,6 +101,9 @@ class Environment:
     vocabulary: Vocabulary
     params: Mapping[str, Param]
     facts: Mapping[str, FactInfo]
+    #: names declared in files that could not be parsed: unknown, but not reported, as their
+    #: file's syntax error says why (`parse.declared_names`)
+    unparsed: frozenset[str] = frozenset()
 
 
 # ---- declarations ---------------------------------------------------------------------
@@ -168,6 +171,7 @@ def check_rule(rule: syntax.Rule, env: Environment) -> tuple[CheckedRule | None,
     problems: list[Diagnostic] = [_unknown("R102", "kind", kind, KINDS) for kind in rule.kinds
                                   if kind.text not in KINDS]
     conditions: list[ir.Expr] = []
+    silenced = False
     if rule.pattern is not None:
         found = _check_pattern(rule.pattern)
         problems += found
@@ -184,9 +188,10 @@ def check_rule(rule: syntax.Rule, env: Environment) -> tuple[CheckedRule | None,
             if checked is not None:
                 conditions.append(checked)
         problems += scope.problems
+        silenced = scope.silenced
     outcomes, found = _check_outcomes(rule.outcomes, env.vocabulary)
     problems += found
-    if problems:
+    if problems or silenced:
         return None, problems
     return CheckedRule(rule, frozenset(kind.text for kind in rule.kinds), tuple(conditions), outcomes), []
 
@@ -259,6 +264,8 @@ class _Scope:
         self.env = env
         self.problems: list[Diagnostic] = []
         self.bound: list[str] = []
+        #: a name of `env.unparsed` was met: the expression is unsound, though nothing is reported
+        self.silenced = False
 
     def _error(self, code: str, message: str, node, hint: str | None = None) -> None:
         self.problems.append(error(code, message, node.span.position, hint=hint))
@@ -357,6 +364,8 @@ class _Scope:
                 self._error("R105", f"unknown {expected.name} value '{first.text}'", first,
                             hint=did_you_mean(first.text, expected.values)
                             or f"one of: {', '.join(sorted(expected.values))}")
+            elif first.text in self.env.unparsed:
+                self.silenced = True
             else:
                 self._error("R101", f"unknown name '{first.text}'", first,
                             hint=did_you_mean(first.text, self.known_names()))

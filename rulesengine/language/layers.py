@@ -30,7 +30,7 @@ from rulesengine.language.check import (
 )
 from rulesengine.language.compile import CompiledProgram, compile_program
 from rulesengine.language.overlap import find_shadowed, possible_ties
-from rulesengine.language.parse import parse
+from rulesengine.language.parse import declared_names, parse
 from rulesengine.language.plan import plan_facts, reads
 from rulesengine.language.vocabulary import Param, Vocabulary, build_params, build_vocabulary
 
@@ -101,6 +101,7 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
     problems: list[Diagnostic] = []
     found: Sequence[Diagnostic]  # what each stage found, added to `problems`
     parsed: list[list[syntax.RuleFile]] = []
+    unparsed: set[str] = set()  # what the files that could not be parsed declare
     for layer in layers:
         trees = []
         for path, text in layer:
@@ -108,6 +109,8 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
             problems += found
             if tree is not None:
                 trees.append(tree)
+            else:
+                unparsed |= declared_names(text)
         parsed.append(trees)
     vocabulary, found = build_vocabulary(parsed)
     problems += found
@@ -120,7 +123,7 @@ def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Progra
     problems += found
     infos, found = fact_infos(fact_decls, vocabulary, params)
     problems += found
-    env = Environment(vocabulary, params, infos)
+    env = Environment(vocabulary, params, infos, frozenset(unparsed - infos.keys() - params.keys()))
     facts: dict[str, CheckedFact] = {}
     for info in infos.values():
         fact, found = check_fact(info, env)

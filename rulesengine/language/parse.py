@@ -8,6 +8,7 @@ the span it came from, so the later stages never see lark.
 from __future__ import annotations
 
 import functools
+import re
 from importlib.resources import files
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -77,6 +78,17 @@ def parse(text: str, path: str) -> tuple[syntax.RuleFile | None, tuple[Diagnosti
     if beyond is not None:
         return None, (beyond,)
     return _ToAst(path).transform(tree), ()
+
+
+#: a fact or parameter declaration, as far as its name: `fact NAME:`, `param NAME:`, `set param NAME =`
+_DECLARED = re.compile(r"\b(?:fact|param)\s+([A-Za-z][A-Za-z0-9_]*)\s*[:=]")
+
+
+def declared_names(text: str) -> frozenset[str]:
+    """The facts and parameters a file that could not be parsed seems to declare, read by their
+    keywords alone: the names whose references elsewhere are not reported unknown, since the
+    file's own syntax error is why they are."""
+    return frozenset(_DECLARED.findall(text))
 
 
 def _beyond_limits(tree: Tree, path: str) -> Diagnostic | None:

@@ -196,3 +196,31 @@ def test_a_rule_set_where_every_rule_may_tie_with_every_other_loads_without_a_wa
     for compiled in loaded.decider.rules:  # each rule's rivals: every rule that sets another result
         n = int(compiled.id[1:])
         assert compiled.rivals["result"] == {f"r{m}" for m in range(40) if m % 3 != n % 3}
+
+
+def test_a_file_that_cannot_be_parsed_hides_no_other_problem_but_its_own_names(load) -> None:
+    """A syntax error in the facts file drops the whole file: the rules that read its facts are not
+    each reported with an unknown name (its one syntax error says why), but a name no file declares
+    still is, and nothing is compiled."""
+    broken = FACTS["facts.rules"].replace("= coalesce(requested, intent, inbound)",
+                                          "= coalesce(requested, intent, inbound) )")
+    assert broken != FACTS["facts.rules"]
+    rules = VOCABULARY + "\n".join([
+        rule("a.one", "origin == pull"),
+        rule("a.two", "transfer_completed and quick_enough"),
+        rule("a.three", "requested == transfer or orign == pull"),
+        'param shown: duration = 5s "a parameter of a file that parses"',
+    ])
+    loaded = load({"facts.rules": broken}, rules)
+    found = [(d.code, d.message) for d in loaded.diagnostics if d.code != "R303"]
+    assert found == [("R001", found[0][1]), ("R101", "unknown name 'quick_enough'"),
+                     ("R101", "unknown name 'orign'")]
+    assert loaded.decider is None
+
+
+def test_the_names_a_broken_file_declares_are_read_by_their_keywords() -> None:
+    from rulesengine.language.parse import declared_names
+
+    text = ("fact origin: request \"x\" = (\nparam quick: duration = 10s\nset param limit = 4\n"
+            "override fact through_queue : bool \"y\" = )\n# a fact named in a comment: facts are\n")
+    assert declared_names(text) == {"origin", "quick", "limit", "through_queue"}
