@@ -30,6 +30,26 @@ def printable(text: str, *, tabs: bool = False) -> str:
     return text.translate(_ESCAPED_BUT_TABS if tabs else _ESCAPED)
 
 
+#: a source line longer than this many characters is shown in part, around the caret
+LONGEST_SHOWN = 240
+#: the characters shown before the caret when a line is cut, unless it is near the line's end
+_AROUND = LONGEST_SHOWN // 2
+_CUT = "..."
+
+
+def shown_part(text: str, caret_at: int) -> tuple[str, int]:
+    """What of a source line a diagnostic shows, and where its caret goes in that: the whole line,
+    or for a line past `LONGEST_SHOWN` (an event of a megabyte on one line) that many characters
+    around the caret, each cut side marked `...`."""
+    if len(text) <= LONGEST_SHOWN:
+        return text, caret_at
+    start = min(max(caret_at - _AROUND, 0), len(text) - LONGEST_SHOWN)
+    end = start + LONGEST_SHOWN
+    head = _CUT if start else ""
+    tail = _CUT if end < len(text) else ""
+    return f"{head}{text[start:end]}{tail}", caret_at - start + len(head)
+
+
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -80,8 +100,7 @@ class Diagnostic:
         control characters are shown as escapes (`printable`), the caret still under its column."""
         lines = [printable(self.headline())]
         if self.source_line is not None and self.position is not None:
-            text = self.source_line.rstrip("\n")
-            caret_at = max(self.position.col - 1, 0)
+            text, caret_at = shown_part(self.source_line.rstrip("\n"), max(self.position.col - 1, 0))
             before = printable(text[:caret_at], tabs=True)
             lines.append(f"    {before}{printable(text[caret_at:], tabs=True)}")
             # a space under each character, tabs kept so that the caret lines up under them

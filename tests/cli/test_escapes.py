@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rulesengine.cli import main
-from rulesengine.diagnostics import Position, error, printable
+from rulesengine.diagnostics import LONGEST_SHOWN, Position, error, printable
 from tests.events.builders import routed, write
 
 #: an OSC sequence that retitles a terminal window
@@ -32,6 +32,27 @@ def test_a_rendered_diagnostic_escapes_and_keeps_its_caret_under_the_column() ->
     assert header == "in\\x1b]0;owned\\x07.jsonl:3:26: error: E103 field 'seq' of '\\x1b]0;owned\\x07'"
     assert shown[caret.index("^"):].startswith('"seq"')
     assert hint == "    hint: \\x1b]0;owned\\x07"
+
+
+@pytest.mark.parametrize("column", [1, 5, 400, 5_000, 9_990, 10_001])
+def test_a_long_line_is_shown_around_its_caret(column: int) -> None:
+    """A line of ten thousand characters (one huge event) is shown as `LONGEST_SHOWN` of them
+    around the caret, each cut side marked, with the caret still under its character."""
+    source = "".join(chr(ord("a") + n % 26) for n in range(10_000))
+    problem = error("E101", "invalid JSON", Position("big.jsonl", 1, column), source_line=source)
+    _, shown, caret = problem.render().split("\n")
+    body = shown[4:]
+    assert len(body.removeprefix("...").removesuffix("...")) == LONGEST_SHOWN
+    assert body.startswith("...") == (column > LONGEST_SHOWN // 2 + 1)
+    assert body.endswith("...") == (column <= 10_000 - LONGEST_SHOWN // 2)
+    assert shown[caret.index("^"):][:1] == source[column - 1:column]  # nothing past the end
+    assert body.strip(".") in source
+
+
+def test_a_line_of_the_longest_shown_length_is_shown_whole() -> None:
+    source = "x" * LONGEST_SHOWN
+    _, shown, caret = error("E101", "invalid JSON", Position("f.jsonl", 1, 7), source_line=source).render().split("\n")
+    assert shown == "    " + source and caret == "    " + " " * 6 + "^"
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
