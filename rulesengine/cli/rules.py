@@ -64,9 +64,9 @@ def handle(args: argparse.Namespace) -> int:
         complain("rulesengine rules", problem)
         return 2
     layers, unreadable = read_layers(args.rules, defaults=not args.no_default_rules)
-    loaded = load_layers(layers, settings)
-    if unreadable or loaded.errors:
-        print_diagnostics([*unreadable, *loaded.diagnostics], program="rulesengine rules")
+    loaded = load_layers(layers, settings, unreadable)
+    print_diagnostics(loaded.diagnostics, program="rulesengine rules")
+    if loaded.errors:
         return 2
     if args.action == "list":
         print(_listing_json(loaded) if args.format == "json" else "\n".join(_listing_text(loaded)))

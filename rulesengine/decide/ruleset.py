@@ -14,7 +14,7 @@ import attrs
 
 from rulesengine.decide import saved
 from rulesengine.decide.decider import Decider
-from rulesengine.diagnostics import Diagnostic
+from rulesengine.diagnostics import Diagnostic, Severity
 from rulesengine.language import syntax
 from rulesengine.language.check import CheckedFact
 from rulesengine.language.layers import Layer, Program, default_layer, load_program, read_layers
@@ -80,24 +80,37 @@ def load_rules(paths: Sequence[str] = (), settings: Mapping[str, str] = MappingP
 
 def load_layers(layers: Sequence[Layer], settings: Mapping[str, str],
                 unreadable: Sequence[Diagnostic] = ()) -> LoadedRules:
-    """Load layers already read (`language.layers.Layer`); `unreadable`, the files that could not
-    be, are errors among the program's diagnostics.
+    """Load layers already read (`language.layers.Layer`); `unreadable`, what reading them found
+    (files that could not be read: errors; rule files left unread in sub-folders: warnings),
+    joins the program's diagnostics.
 
     A rule set loaded from the same files and settings by this engine before is read back
     from the cache (`decide.saved`) instead; one with unreadable files is always loaded anew.
     """
     with collection_paused():
-        if unreadable:
+        if any(problem.severity is Severity.ERROR for problem in unreadable):
             program = load_program(layers, settings)
-            return _loaded(attrs.evolve(program, compiled=None, diagnostics=tuple(
-                sorted([*program.diagnostics, *unreadable], key=lambda d: d.sort_key))))
+            return _loaded(_with(attrs.evolve(program, compiled=None), unreadable))
         name = saved.name_of(layers, settings)
         found = saved.recall(name)
         if found is not None and isinstance(found[0], LoadedRules):
-            return attrs.evolve(found[0], later_rules=found[1])
+            return _also(attrs.evolve(found[0], later_rules=found[1]), unreadable)
         loaded = _loaded(load_program(layers, settings))
         saved.keep(name, attrs.evolve(loaded, program=attrs.evolve(loaded.program, rules=())), loaded.rules)
+        return _also(loaded, unreadable)
+
+
+def _with(program: Program, found: Sequence[Diagnostic]) -> Program:
+    """The program with what reading its files found among its diagnostics, in their order."""
+    return attrs.evolve(program, diagnostics=tuple(sorted([*program.diagnostics, *found], key=lambda d: d.sort_key)))
+
+
+def _also(loaded: LoadedRules, found: Sequence[Diagnostic]) -> LoadedRules:
+    """`loaded` with the warnings reading its files found (never saved with the rule set: they
+    are about the folders, which the cache's name does not cover)."""
+    if not found:
         return loaded
+    return attrs.evolve(loaded, program=_with(loaded._known, found))
 
 
 def _loaded(program: Program) -> LoadedRules:

@@ -78,21 +78,42 @@ def default_layer() -> Layer:
 
 
 def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
-    """A file, or a folder's `*.rules` files in sorted order; unreadable ones are diagnostics."""
+    """A file, or a folder's `*.rules` files in sorted order; unreadable ones are errors, and
+    rule files in the folder's sub-folders, which are not read, a warning each sub-folder."""
     given = Path(path)
+    unread: list[Diagnostic] = []
     if given.is_dir():
         names = [str(given / child.name) for child in sorted(given.glob("*.rules"))]
+        unread = _unread_subfolders(given)
     elif given.exists():
         names = [path]
     else:
         return [], [error("R407", f"no such rules file or folder: {path}")]
-    layer, problems = [], []
+    layer, problems = [], unread
     for name in names:
         try:
             layer.append((name, Path(name).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(error("R408", f"cannot read {name}: {exc}"))
     return layer, problems
+
+
+def _unread_subfolders(folder: Path) -> list[Diagnostic]:
+    """R411 for each sub-folder of a rules folder that holds rule files (at any depth; hidden
+    folders, such as `.git`, left out): a layer is one folder's own files, so these are not read,
+    and a rule set missing them would decide differently without a word."""
+    found = []
+    for child in sorted(folder.iterdir()):
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        files = [path for path in child.rglob("*.rules")
+                 if not any(part.startswith(".") for part in path.relative_to(child).parts)]
+        if files:
+            found.append(warning(
+                "R411", f"{len(files)} rule file{'s' if len(files) > 1 else ''} in {child} not read: "
+                f"--rules {folder} reads only the folder's own *.rules files",
+                hint=f"add --rules {child} to read them as a layer over {folder}, or move them up"))
+    return found
 
 
 def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Program:
