@@ -16,8 +16,10 @@ condition of a rule as a function of its own, from the same translation.
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,7 @@ from rulesengine.language.check import CheckedFact, CheckedRule
 from rulesengine.language.overlap import Ties
 from rulesengine.language.patterns import Matcher
 from rulesengine.language.plan import ALL_KINDS, FactPlan, plan_facts
+from rulesengine.language.sharing import shared
 from rulesengine.language.vocabulary import Param
 from rulesengine.model.valuetypes import DATA, MOMENT, PHASE
 
@@ -135,17 +138,23 @@ def _keyed_lookup(table: dict, value):
         return None
 
 
-def _first_tie(tests, start: int, slot: str, p, m):
+def _first_tie(tests, start: int, slot: str, p, m, s):
     """The first rule from `start` on, at the priority of the rule before it, that sets `slot`
     otherwise and matches: the tie a crowded winner looks for (candidates come strongest
-    first, so the scan stops where the priority drops)."""
+    first, so the scan stops where the priority drops). `s` holds the party's shared values."""
     winner = tests[start - 1][0]
     for rule, test in tests[start:]:
         if rule.priority != winner.priority:
             return None
-        if rule.outcomes[slot] != winner.outcomes[slot] and test(p, m):
+        if rule.outcomes[slot] != winner.outcomes[slot] and test(p, m, s):
             return rule
     return None
+
+
+def _keep(memo: list, index: int, value):
+    """Remembers a shared value of the party (`sharing`): worked out once, read by every later test."""
+    memo[index] = value
+    return value
 
 
 def _between(later, earlier) -> int | None:
@@ -173,7 +182,7 @@ class Translator:
     names in its namespace, which every function it makes shares."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, object] = {"__builtins__": {}, **_BUILTINS, **_HELPERS}
+        self.namespace: dict[str, object] = {"__builtins__": {}, **_BUILTINS, **_HELPERS, "_undecided": (None, None)}
         self._temps = 0
 
     def _name(self, stem: str, value: object) -> str:
@@ -199,19 +208,26 @@ class Translator:
             raise TypeError(f"the source defines no function {name}: {source}")
         return defined
 
-    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None) -> str:
-        """The Python expression for `node`; `bound` maps bound parties to Python names."""
-        return _Expression(self, bound or {}).of(node)
+    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None,
+              memo: Mapping[ir.Expr, int] | None = None) -> str:
+        """The Python expression for `node`; `bound` maps bound parties to Python names, `memo`
+        the shared expressions to their place in the party's list of shared values `s`."""
+        return _Expression(self, bound or {}, memo or {}).of(node)
 
 
 class _Expression:
-    def __init__(self, translator: Translator, bound: Mapping[str, str]) -> None:
+    def __init__(self, translator: Translator, bound: Mapping[str, str], memo: Mapping[ir.Expr, int]) -> None:
         self.translator = translator
         self.bound = bound
+        self.memo = memo
 
     def of(self, node: ir.Expr) -> str:
-        method = getattr(self, f"_{type(node).__name__.lower()}")
-        return method(node)
+        text = getattr(self, f"_{type(node).__name__.lower()}")(node)
+        index = self.memo.get(node) if self.memo else None
+        if index is None:
+            return text
+        # `...` is no value of the language: the place is still empty
+        return f"(s[{index}] if s[{index}] is not ... else _keep(s, {index}, {text}))"
 
     def _const(self, node: ir.Const) -> str:
         return repr(node.value)
@@ -309,7 +325,7 @@ class _Expression:
 
     def _binding(self, var: str) -> tuple[str, _Expression]:
         name = f"v_{var}"
-        return name, _Expression(self.translator, {**self.bound, var: name})
+        return name, _Expression(self.translator, {**self.bound, var: name}, self.memo)
 
     def _quant(self, node: ir.Quant) -> str:
         # most collections a rule walks are empty (an agent brings nobody in): the test of
@@ -451,7 +467,7 @@ class CompiledRule:
 def compile_rule(rule: CheckedRule, translator: Translator, rivals: Mapping[str, frozenset[str]],
                  crowded: frozenset[str] = frozenset()) -> CompiledRule:
     parts = [(condition.text, translator.value(condition), condition) for condition in rule.conditions]
-    source = " and ".join(f"({text})" for _, text, _ in parts) or "True"
+    source = _joined(text for _, text, _ in parts)
     span = rule.rule.span
     return CompiledRule(
         ref=RuleRef(rule.id, span.path, span.line),
@@ -465,6 +481,11 @@ def compile_rule(rule: CheckedRule, translator: Translator, rivals: Mapping[str,
         key=_key(rule.conditions, translator),
         crowded=crowded,
     )
+
+
+def _joined(conditions: Iterable[str]) -> str:
+    """The Python of conditions that must all hold."""
+    return " and ".join(f"({text})" for text in conditions) or "True"
 
 
 def _key(conditions: Sequence[ir.Expr], translator: Translator) -> RuleKey | None:
@@ -491,6 +512,10 @@ def _key(conditions: Sequence[ir.Expr], translator: Translator) -> RuleKey | Non
 
 Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
 Picker = Callable[["Party", "InteractionModel"], Pick]
+#: the picks of every slot of one party, in the order the chooser was made with
+Chooser = Callable[["Party", "InteractionModel"], tuple[Pick, ...]]
+#: the lines that end a slot's test with a pick (the Python of it)
+Exit = Callable[[str], list[str]]
 
 
 #: consecutive candidates keyed on the same value, from how many a picker looks them up
@@ -508,21 +533,92 @@ def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Tr
     "Agent_7"`, a campaign in the data) is looked up by that value instead of tested one
     by one, so a site layer of many such rules costs one dictionary lookup per party.
     """
-    lines = ["def pick(p, m):"]
-    shared: dict[str, str] = {}
+    sources = _Sources.of({slot: candidates}, translator)
+    lines = ["def pick(p, m):", *sources.start(), *_chain(candidates, slot, sources, _returned)]
+    return translator.define("\n".join(lines), "pick")
+
+
+def compile_chooser(candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator) -> Chooser:
+    """One function that decides every slot of `candidates` (slot → its rules, strongest
+    first) for a party of one kind, as `compile_picker` decides one: the main job calls it
+    once per party. Each slot's chain runs in a loop of one pass that `break` leaves, so the
+    party's shared values (`sharing`) are one list for the three chains."""
+    sources = _Sources.of(candidates, translator)
+    lines = ["def choose(p, m):", *sources.start()]
+    for number, (slot, rules) in enumerate(candidates.items()):
+        if not rules:
+            lines.append(f"    r{number} = _undecided")
+            continue
+        lines.append("    while True:")
+        lines += ["    " + line for line in _chain(rules, slot, sources, _kept(f"r{number}"))]
+    lines.append(f"    return ({''.join(f'r{number}, ' for number in range(len(candidates)))})")
+    return translator.define("\n".join(lines), "choose")
+
+
+def _returned(value: str) -> list[str]:
+    return [f"return {value}"]
+
+
+def _kept(name: str) -> Exit:
+    return lambda value: [f"{name} = {value}", "break"]
+
+
+def _worth_remembering(translator: Translator, node: ir.Expr) -> bool:
+    """Whether working `node` out costs more than reading a remembered value: when its
+    Python calls a function or loops (a pattern or a glob always does)."""
+    if any(isinstance(part, (ir.Steps, ir.Match)) for part in ir.walk(node)):
+        return True
+    tree = ast.parse(translator.value(node), mode="eval")
+    return any(isinstance(part, (ast.Call, ast.comprehension)) for part in ast.walk(tree))
+
+
+class _Sources:
+    """The Python of the candidates' conditions in one generated function, with the
+    expressions they share (`sharing.shared`) read from the party's list `s`."""
+
+    def __init__(self, translator: Translator, memo: Mapping[ir.Expr, int]) -> None:
+        self.translator = translator
+        self.memo = memo
+        #: what the function passes for `s` to the functions it calls
+        self.passed = "s" if memo else "None"
+        #: the functions of a picker made once for all its crowded winners (`_scan_for_tie`)
+        self.made: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator) -> _Sources:
+        sites = [condition.node for rules in candidates.values() for rule in rules for condition in rule.conditions]
+        found = shared(sites, functools.partial(_worth_remembering, translator))
+        return cls(translator, {node: number for number, node in enumerate(found)})
+
+    def start(self) -> list[str]:
+        """The first line of a function that reads shared values: each place still empty."""
+        return [f"    s = [...] * {len(self.memo)}"] if self.memo else []
+
+    def __getitem__(self, rule: CompiledRule) -> str:
+        if not self.memo:
+            return rule.source
+        source = self._sources.get(rule.id)
+        if source is None:
+            source = self._sources[rule.id] = _joined(
+                self.translator.value(condition.node, memo=self.memo) for condition in rule.conditions)
+        return source
+
+
+def _chain(candidates: Sequence[CompiledRule], slot: str, sources: _Sources, done: Exit) -> list[str]:
+    """The lines of one slot's `if` chain (indented once), ending with `done` of its pick."""
+    lines = []
     place = 0
     where = {rule.id: number for number, rule in enumerate(candidates)}
     while place < len(candidates):
         run = _keyed_run(candidates, place)
         if len(run) >= KEYED_RUN:
-            lines += _lookup(candidates, where, run, slot, translator, shared)
+            lines += _lookup(candidates, where, run, slot, sources, done)
             place += len(run)
             continue
-        lines += ["    " + line for line in _tests(candidates, where, place, slot, translator, frozenset(), shared)]
+        lines += ["    " + line for line in _tests(candidates, where, place, slot, sources, frozenset(), done)]
         place += 1
-    lines.append("    return _undecided")
-    translator.namespace["_undecided"] = (None, None)
-    return translator.define("\n".join(lines), "pick")
+    return [*lines, *("    " + line for line in done("_undecided"))]
 
 
 def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[tuple[CompiledRule, RuleKey]]:
@@ -551,44 +647,51 @@ class _KeyedApart:
         return rule in self.run and rule not in self.here
 
 
+def _indented(lines: list[str], depth: int = 1) -> list[str]:
+    return ["    " * depth + line for line in lines]
+
+
 def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int, slot: str,
-           translator: Translator, skip: Container[str], shared: dict[str, str]) -> list[str]:
-    """`if` lines that return candidate `place` when it matches, or it and a matching rival.
+           sources: _Sources, skip: Container[str], done: Exit) -> list[str]:
+    """`if` lines that end with `done` of candidate `place` when it matches, or of it and a
+    matching rival.
 
     Only rivals after it at its priority can still tie with it (a stronger or earlier one
     would have been tested first); rivals in `skip` are keyed on another value, so they
     cannot match."""
     winner = candidates[place]
+    translator = sources.translator
     won = translator._name("won", (winner, None))
-    lines = [f"if {winner.source}:"]
+    lines = [f"if {sources[winner]}:"]
     if slot in winner.crowded:
-        return [*lines, *_scan_for_tie(candidates, place, slot, translator, shared), f"    return {won}"]
+        return [*lines, *_indented(_scan_for_tie(candidates, place, slot, sources, done)), *_indented(done(won))]
     later = sorted(where[rival] for rival in winner.rivals.get(slot, ())
                    if rival in where and where[rival] > place and rival not in skip)
     for number in later:
         rule = candidates[number]
         if rule.priority == winner.priority:
             tie = translator._name("tie", (None, (winner, rule)))
-            lines += [f"    if {rule.source}:", f"        return {tie}"]
-    return [*lines, f"    return {won}"]
+            lines += [f"    if {sources[rule]}:", *_indented(done(tie), 2)]
+    return [*lines, *_indented(done(won))]
 
 
-def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, translator: Translator,
-                  shared: dict[str, str]) -> list[str]:
+def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, sources: _Sources,
+                  done: Exit) -> list[str]:
     """Lines that test, in a loop, every later candidate of the winner's priority with another
     outcome: what a crowded winner does instead of testing a list of rivals. The candidates'
-    tests are made once per picker (`shared`), whatever the number of crowded winners."""
-    if "tests" not in shared:
-        shared["tests"] = translator._name("tests", tuple((rule, translator.function(rule.source))
-                                                          for rule in candidates))
+    tests are made once per slot, whatever the number of crowded winners."""
+    translator = sources.translator
+    if slot not in sources.made:
+        sources.made[slot] = translator._name("tests", tuple(
+            (rule, translator.function(sources[rule], ("s",))) for rule in candidates))
     winner, found = translator._name("rule", candidates[place]), translator._temp()
-    return [f"    {found} = _first_tie({shared['tests']}, {place + 1}, {slot!r}, p, m)",
-            f"    if {found} is not None:",
-            f"        return (None, ({winner}, {found}))"]
+    return [f"{found} = _first_tie({sources.made[slot]}, {place + 1}, {slot!r}, p, m, {sources.passed})",
+            f"if {found} is not None:",
+            *_indented(done(f"(None, ({winner}, {found}))"))]
 
 
 def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[tuple[CompiledRule, RuleKey]],
-            slot: str, translator: Translator, shared: dict[str, str]) -> list[str]:
+            slot: str, sources: _Sources, done: Exit) -> list[str]:
     """Lines that look the run's rules up by their key's value and test only those."""
     by_value: dict[object, dict[CompiledRule, None]] = {}  # rules by value, in order, once each
     for rule, (_, _, values) in run:
@@ -596,12 +699,12 @@ def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list
             by_value.setdefault(value, {})[rule] = None
     table = {}
     in_run = frozenset(rule.id for rule, _ in run)
+    translator = sources.translator
     for value, rules in by_value.items():
-        lines = ["def sub(p, m):"]
+        lines = ["def sub(p, m, s):"]
         others = _KeyedApart(in_run, frozenset(rule.id for rule in rules))
         for rule in rules:
-            tests = _tests(candidates, where, where[rule.id], slot, translator, others, shared)
-            lines += ["    " + line for line in tests]
+            lines += _indented(_tests(candidates, where, where[rule.id], slot, sources, others, _returned))
         lines.append("    return None")
         table[value] = translator.define("\n".join(lines), "sub")
     name = translator._name("keyed", table)
@@ -609,9 +712,9 @@ def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list
     _, (_, expression, _) = run[0]
     return [f"    {found} = _keyed_lookup({name}, {expression})",
             f"    if {found} is not None:",
-            f"        {found} = {found}(p, m)",
+            f"        {found} = {found}(p, m, {sources.passed})",
             f"        if {found} is not None:",
-            f"            return {found}"]
+            *_indented(done(found), 3)]
 
 
 def rivals_by_rule(ties: Ties) -> dict[str, dict[str, frozenset[str]]]:
