@@ -42,9 +42,12 @@ def _nobody(party: Party, model: InteractionModel) -> Pick:
 
 
 class Decider:
-    """A compiled rule set at work: decides every party of an interaction."""
+    """A compiled rule set at work: decides every party of an interaction.
 
-    def __init__(self, program: CompiledProgram) -> None:
+    `sharing=False` works every expression out wherever a rule tests it, as rules did before
+    they shared: what the tests and the benchmark compare the sharing with."""
+
+    def __init__(self, program: CompiledProgram, *, sharing: bool = True) -> None:
         self.rules = program.rules
         #: works out the facts the rules read, on every party of an interaction
         self.facts = program.facts
@@ -59,8 +62,10 @@ class Decider:
         self._candidates = {(kind, slot): self._strongest_first(kind, slot)
                             for kind in KINDS for slot in OUTCOME_SLOTS}
         self._choosers: dict[str, Chooser] = {  # (role, result, record) picks
-            kind: compile_chooser({slot: self._candidates[kind, slot] for slot in OUTCOME_SLOTS}, translator)
+            kind: compile_chooser({slot: self._candidates[kind, slot] for slot in OUTCOME_SLOTS}, translator,
+                                  sharing=sharing)
             for kind in KINDS}
+        self._sharing = sharing
         #: one slot's picker, for explain and coverage, compiled on first use
         self._pickers: dict[tuple[str, str], Picker] = {}
         self._decisions: dict[tuple[int, int, int], Decision] = {}
@@ -112,7 +117,7 @@ class Decider:
         picker = self._pickers.get(key)
         if picker is None:
             candidates = self._candidates.get(key)
-            picker = self._pickers[key] = (compile_picker(candidates, slot, self._translator)
+            picker = self._pickers[key] = (compile_picker(candidates, slot, self._translator, sharing=self._sharing)
                                            if candidates else _nobody)
         return picker(party, model)
 

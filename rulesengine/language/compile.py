@@ -151,12 +151,6 @@ def _first_tie(tests, start: int, slot: str, p, m, s):
     return None
 
 
-def _keep(memo: list, index: int, value):
-    """Remembers a shared value of the party (`sharing`): worked out once, read by every later test."""
-    memo[index] = value
-    return value
-
-
 def _between(later, earlier) -> int | None:
     return None if later is None or earlier is None else later.ms - earlier.ms
 
@@ -208,26 +202,53 @@ class Translator:
             raise TypeError(f"the source defines no function {name}: {source}")
         return defined
 
-    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None,
-              memo: Mapping[ir.Expr, int] | None = None) -> str:
-        """The Python expression for `node`; `bound` maps bound parties to Python names, `memo`
-        the shared expressions to their place in the party's list of shared values `s`."""
-        return _Expression(self, bound or {}, memo or {}).of(node)
+    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None, shared: Shared | None = None) -> str:
+        """The Python expression for `node`; `bound` maps bound parties to Python names; the
+        expressions in `shared` are read from the party's list of shared values `s`."""
+        return _Expression(self, bound or {}, shared).of(node)
+
+
+class Shared:
+    """The expressions one generated function shares (`sharing`): each has a place in the
+    party's list `s`, which starts as `...` (no value of the language), and a function that
+    works it out into its place, so that every test that reads it is a few bytes of code."""
+
+    def __init__(self, translator: Translator, nodes: Sequence[ir.Expr]) -> None:
+        self.translator = translator
+        self.places = {node: number for number, node in enumerate(nodes)}
+        self._functions: dict[int, str] = {}
+
+    def read(self, node: ir.Expr) -> str | None:
+        """The Python that reads `node` from its place, working it out if it is empty; None for
+        an expression not shared."""
+        number = self.places.get(node)
+        if number is None:
+            return None
+        function = self._functions.get(number)
+        if function is None:
+            body = _Expression(self.translator, {}, self).plain(node)
+            source = f"def share(p, m, s):\n    s[{number}] = value = {body}\n    return value"
+            defined = self.translator.define(source, "share")
+            function = self._functions[number] = self.translator._name("shared", defined)
+        return f"(s[{number}] if s[{number}] is not ... else {function}(p, m, s))"
 
 
 class _Expression:
-    def __init__(self, translator: Translator, bound: Mapping[str, str], memo: Mapping[ir.Expr, int]) -> None:
+    def __init__(self, translator: Translator, bound: Mapping[str, str], shared: Shared | None) -> None:
         self.translator = translator
         self.bound = bound
-        self.memo = memo
+        self.shared = shared
 
     def of(self, node: ir.Expr) -> str:
-        text = getattr(self, f"_{type(node).__name__.lower()}")(node)
-        index = self.memo.get(node) if self.memo else None
-        if index is None:
-            return text
-        # `...` is no value of the language: the place is still empty
-        return f"(s[{index}] if s[{index}] is not ... else _keep(s, {index}, {text}))"
+        if self.shared is not None:
+            read = self.shared.read(node)
+            if read is not None:
+                return read
+        return self.plain(node)
+
+    def plain(self, node: ir.Expr) -> str:
+        """The Python that works `node` out, even when it is shared."""
+        return getattr(self, f"_{type(node).__name__.lower()}")(node)
 
     def _const(self, node: ir.Const) -> str:
         return repr(node.value)
@@ -325,7 +346,7 @@ class _Expression:
 
     def _binding(self, var: str) -> tuple[str, _Expression]:
         name = f"v_{var}"
-        return name, _Expression(self.translator, {**self.bound, var: name}, self.memo)
+        return name, _Expression(self.translator, {**self.bound, var: name}, self.shared)
 
     def _quant(self, node: ir.Quant) -> str:
         # most collections a rule walks are empty (an agent brings nobody in): the test of
@@ -522,7 +543,8 @@ Exit = Callable[[str], list[str]]
 KEYED_RUN = 4
 
 
-def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator) -> Picker:
+def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator, *,
+                   sharing: bool = True) -> Picker:
     """One function that decides `slot` among `candidates` (strongest first).
 
     It returns the winning rule, or the two tied rules when a rival of equal priority
@@ -531,19 +553,21 @@ def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Tr
     the winner's rivals (`CompiledRule.rivals`) of the same priority are tested. A run of
     consecutive rules that each test one value of the same expression (`resource ==
     "Agent_7"`, a campaign in the data) is looked up by that value instead of tested one
-    by one, so a site layer of many such rules costs one dictionary lookup per party.
+    by one, so a site layer of many such rules costs one dictionary lookup per party. With
+    `sharing`, an expression several of its rules test is worked out once (`sharing`).
     """
-    sources = _Sources.of({slot: candidates}, translator)
+    sources = _Sources.of({slot: candidates}, translator, sharing)
     lines = ["def pick(p, m):", *sources.start(), *_chain(candidates, slot, sources, _returned)]
     return translator.define("\n".join(lines), "pick")
 
 
-def compile_chooser(candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator) -> Chooser:
+def compile_chooser(candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator, *,
+                    sharing: bool = True) -> Chooser:
     """One function that decides every slot of `candidates` (slot → its rules, strongest
     first) for a party of one kind, as `compile_picker` decides one: the main job calls it
     once per party. Each slot's chain runs in a loop of one pass that `break` leaves, so the
     party's shared values (`sharing`) are one list for the three chains."""
-    sources = _Sources.of(candidates, translator)
+    sources = _Sources.of(candidates, translator, sharing)
     lines = ["def choose(p, m):", *sources.start()]
     for number, (slot, rules) in enumerate(candidates.items()):
         if not rules:
@@ -576,32 +600,33 @@ class _Sources:
     """The Python of the candidates' conditions in one generated function, with the
     expressions they share (`sharing.shared`) read from the party's list `s`."""
 
-    def __init__(self, translator: Translator, memo: Mapping[ir.Expr, int]) -> None:
+    def __init__(self, translator: Translator, shared: Shared) -> None:
         self.translator = translator
-        self.memo = memo
+        self.shared = shared
         #: what the function passes for `s` to the functions it calls
-        self.passed = "s" if memo else "None"
+        self.passed = "s" if shared.places else "None"
         #: the functions of a picker made once for all its crowded winners (`_scan_for_tie`)
         self.made: dict[str, str] = {}
         self._sources: dict[str, str] = {}
 
     @classmethod
-    def of(cls, candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator) -> _Sources:
+    def of(cls, candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator, sharing: bool) -> _Sources:
+        """The sources of `candidates`' conditions; with `sharing`, sharing what they repeat."""
         sites = [condition.node for rules in candidates.values() for rule in rules for condition in rule.conditions]
-        found = shared(sites, functools.partial(_worth_remembering, translator))
-        return cls(translator, {node: number for number, node in enumerate(found)})
+        found = shared(sites, functools.partial(_worth_remembering, translator)) if sharing else ()
+        return cls(translator, Shared(translator, found))
 
     def start(self) -> list[str]:
         """The first line of a function that reads shared values: each place still empty."""
-        return [f"    s = [...] * {len(self.memo)}"] if self.memo else []
+        return [f"    s = [...] * {len(self.shared.places)}"] if self.shared.places else []
 
     def __getitem__(self, rule: CompiledRule) -> str:
-        if not self.memo:
+        if not self.shared.places:
             return rule.source
         source = self._sources.get(rule.id)
         if source is None:
             source = self._sources[rule.id] = _joined(
-                self.translator.value(condition.node, memo=self.memo) for condition in rule.conditions)
+                self.translator.value(condition.node, shared=self.shared) for condition in rule.conditions)
         return source
 
 
