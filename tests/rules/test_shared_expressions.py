@@ -162,10 +162,12 @@ def _decided_alike(loaded: LoadedRules, sample: list[list[dict]]) -> None:
         model = model_of(assembled(events))
         assert decider.decide(model) == unshared.decide(model)
         for party in model.parties:
-            for slot in SLOTS:
-                candidates = decider.candidates(party.kind, slot)
-                assert decider.pick(party, model, slot) == unshared.pick(party, model, slot) \
-                    == exhaustive_pick(candidates, slot, party, model)
+            expected = tuple(exhaustive_pick(decider.candidates(party.kind, slot), slot, party, model)
+                             for slot in SLOTS)
+            assert decider._choosers[party.kind](party, model) == unshared._choosers[party.kind](party, model) \
+                == expected
+            assert tuple(decider.pick(party, model, slot) for slot in SLOTS) == expected
+            assert tuple(unshared.pick(party, model, slot) for slot in SLOTS) == expected
 
 
 #: rules that repeat two costly expressions and may each tie with more than `MAX_RIVALS` others:
