@@ -10,8 +10,11 @@ it is false, which the translation writes inline where a value may be none and
 leaves out where it never is.
 
 For each kind and slot, one generated function tests the rules that may decide it,
-strongest first, in one `if` chain (`compile_picker`); explain also gets each
-condition of a rule as a function of its own, from the same translation.
+strongest first, in one `if` chain (`compile_picker`); the main job runs a kind's three
+chains as one function (`compile_chooser`), in which an expression several of the rules
+test is worked out once per party, when a rule that needs it is first reached, and read
+back by every later test (`sharing`, `Shared`). Explain also gets each condition of a
+rule as a function of its own, from the same translation.
 """
 
 from __future__ import annotations
