@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -212,28 +212,54 @@ class Translator:
 
 
 class Shared:
-    """The expressions one generated function shares (`sharing`): each has a place in the
-    party's list `s`, which starts as `...` (no value of the language), and a function that
-    works it out into its place, so that every test that reads it is a few bytes of code."""
+    """The expressions one generated function shares (`sharing`), each in a place that starts
+    as `...` (no value of the language) and is filled when a test first reads it.
 
-    def __init__(self, translator: Translator, nodes: Sequence[ir.Expr]) -> None:
+    A place is a local variable of the function (`_s2`), filled inline by an assignment
+    expression: no call, no allocation. An expression that a function of its own must read
+    too (`listed`: the functions of a keyed lookup, a crowded winner's scan) has its place
+    in the party's list `s` instead, which the function passes on, and is worked out by a
+    small function of its own, so that every test that reads it is a few bytes of code.
+    """
+
+    def __init__(self, translator: Translator, nodes: Sequence[ir.Expr], listed: Container[ir.Expr]) -> None:
         self.translator = translator
-        self.places = {node: number for number, node in enumerate(nodes)}
+        self.slots = {node: number for number, node in enumerate(node for node in nodes if node in listed)}
+        self.locals = {node: f"_s{number}" for number, node in enumerate(nodes) if node not in self.slots}
         self._functions: dict[int, str] = {}
+        self._bodies: dict[ir.Expr, str] = {}
+
+    def start(self) -> list[str]:
+        """The first lines of a function that reads shared values: each place still empty."""
+        lines = [f"    s = [...] * {len(self.slots)}"] if self.slots else []
+        if self.locals:
+            lines.append(f"    {' = '.join(self.locals.values())} = ...")
+        return lines
 
     def read(self, node: ir.Expr) -> str | None:
         """The Python that reads `node` from its place, working it out if it is empty; None for
         an expression not shared."""
-        number = self.places.get(node)
+        name = self.locals.get(node)
+        if name is not None:
+            return f"({name} if {name} is not ... else ({name} := {self._body(node)}))"
+        number = self.slots.get(node)
         if number is None:
             return None
         function = self._functions.get(number)
         if function is None:
-            body = _Expression(self.translator, {}, self).plain(node)
+            body = self._body(node)
             source = f"def share(p, m, s):\n    s[{number}] = value = {body}\n    return value"
             defined = self.translator.define(source, "share")
             function = self._functions[number] = self.translator._name("shared", defined)
         return f"(s[{number}] if s[{number}] is not ... else {function}(p, m, s))"
+
+    def _body(self, node: ir.Expr) -> str:
+        """The Python that works a shared expression out (it is closed: no bound party),
+        written once for all the places that read it."""
+        body = self._bodies.get(node)
+        if body is None:
+            body = self._bodies[node] = _Expression(self.translator, {}, self).plain(node)
+        return body
 
 
 class _Expression:
@@ -607,7 +633,7 @@ class _Sources:
         self.translator = translator
         self.shared = shared
         #: what the function passes for `s` to the functions it calls
-        self.passed = "s" if shared.places else "None"
+        self.passed = "s" if shared.slots else "None"
         #: the functions of a picker made once for all its crowded winners (`_scan_for_tie`)
         self.made: dict[str, str] = {}
         self._sources: dict[str, str] = {}
@@ -617,14 +643,15 @@ class _Sources:
         """The sources of `candidates`' conditions; with `sharing`, sharing what they repeat."""
         sites = [condition.node for rules in candidates.values() for rule in rules for condition in rule.conditions]
         found = shared(sites, functools.partial(_worth_remembering, translator)) if sharing else ()
-        return cls(translator, Shared(translator, found))
+        apart = [rule for slot, rules in candidates.items() for rule in _tested_apart(rules, slot)]
+        everything = [rule for rules in candidates.values() for rule in rules]
+        return cls(translator, Shared(translator, found, _listed(found, apart, everything)))
 
     def start(self) -> list[str]:
-        """The first line of a function that reads shared values: each place still empty."""
-        return [f"    s = [...] * {len(self.shared.places)}"] if self.shared.places else []
+        return self.shared.start()
 
     def __getitem__(self, rule: CompiledRule) -> str:
-        if not self.shared.places:
+        if not (self.shared.slots or self.shared.locals):
             return rule.source
         source = self._sources.get(rule.id)
         if source is None:
@@ -633,19 +660,59 @@ class _Sources:
         return source
 
 
+def _tested_apart(candidates: Sequence[CompiledRule], slot: str) -> list[CompiledRule]:
+    """The candidates that functions of their own test: all of them when a winner is crowded
+    (its scan), else the rules of the keyed runs and their rivals."""
+    if any(slot in rule.crowded for rule in candidates):
+        return list(candidates)
+    by_id = {rule.id: rule for rule in candidates}
+    return [tested for _, run in _segments(candidates) for rule, _ in run
+            for tested in (rule, *(by_id[rival] for rival in rule.rivals.get(slot, ()) if rival in by_id))]
+
+
+def _listed(found: Sequence[ir.Expr], apart: Iterable[CompiledRule],
+            everything: Iterable[CompiledRule]) -> set[ir.Expr]:
+    """The shared expressions that need a place in the list `s`: those the rules `apart` test,
+    those inside the collection a `count` walks (where Python allows no assignment expression),
+    and those inside one of these (worked out by its function)."""
+    places = set(found)
+    listed: set[ir.Expr] = set()
+    if not places:
+        return listed
+    stack = [condition.node for rule in apart for condition in rule.conditions]
+    stack += [node.collection for rule in everything for condition in rule.conditions
+              for node in ir.walk(condition.node) if isinstance(node, ir.Count) and node.condition is not None]
+    while stack:
+        node = stack.pop()
+        if node in places:
+            if node in listed:
+                continue
+            listed.add(node)
+        stack.extend(ir.children(node))
+    return listed
+
+
+def _segments(candidates: Sequence[CompiledRule]) -> Iterator[tuple[int, list[tuple[CompiledRule, RuleKey]]]]:
+    """The places of a chain: each candidate tested alone (with an empty run), or a run of
+    candidates looked up by value."""
+    place = 0
+    while place < len(candidates):
+        run = _keyed_run(candidates, place)
+        if len(run) < KEYED_RUN:
+            run = []
+        yield place, run
+        place += len(run) or 1
+
+
 def _chain(candidates: Sequence[CompiledRule], slot: str, sources: _Sources, done: Exit) -> list[str]:
     """The lines of one slot's `if` chain (indented once), ending with `done` of its pick."""
     lines = []
-    place = 0
     where = {rule.id: number for number, rule in enumerate(candidates)}
-    while place < len(candidates):
-        run = _keyed_run(candidates, place)
-        if len(run) >= KEYED_RUN:
+    for place, run in _segments(candidates):
+        if run:
             lines += _lookup(candidates, where, run, slot, sources, done)
-            place += len(run)
-            continue
-        lines += ["    " + line for line in _tests(candidates, where, place, slot, sources, frozenset(), done)]
-        place += 1
+        else:
+            lines += ["    " + line for line in _tests(candidates, where, place, slot, sources, frozenset(), done)]
     return [*lines, *("    " + line for line in done("_undecided"))]
 
 

@@ -227,3 +227,22 @@ def test_generated_layers_decide_alike_with_and_without_sharing(layer, sample):
         loaded = load_layers([default_layer(), [("site.rules", layer)]], {})
     assert loaded.errors == ()
     _decided_alike(loaded, sample)
+
+
+def test_shared_expressions_inside_what_a_quantifier_walks_and_tests():
+    """`others` is shared where `count` walks it (read from the list: Python allows no assignment
+    there), and a count is shared inside the condition a quantifier tests for each party."""
+    loaded = _load(VOCABULARY + '''
+rule a "d" for agent when some(o in others: o.stay > stay and count(x in others: x.kind == agent) > 0)
+  set result Completed priority 2
+rule b "d" for agent when some(o in others: o.stay < stay and count(x in others: x.kind == agent) > 0)
+  set result Abandoned priority 1
+rule c "d" for agent when count(x in others: x.kind == agent) > 0 set role Puller
+''')
+    decider = loaded.decider
+    assert decider is not None
+    chat = Script().routed("a1").accept("a1").invite("a2", "a1", "transfer").accept("a2").leave("a1").end()
+    decided = decisions(decider, chat)
+    assert decided == decisions(_unshared(loaded), chat)
+    assert {name: decision.technical_result for name, decision in decided.items() if name.startswith("a")} == {
+        "a1": "Abandoned", "a2": "Completed"}
