@@ -207,7 +207,7 @@ class Translator:
 
     def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None, shared: Shared | None = None) -> str:
         """The Python expression for `node`; `bound` maps bound parties to Python names; the
-        expressions in `shared` are read from the party's list of shared values `s`."""
+        expressions in `shared` are read from their places (`Shared`)."""
         return _Expression(self, bound or {}, shared).of(node)
 
 
@@ -595,15 +595,14 @@ def compile_chooser(candidates: Mapping[str, Sequence[CompiledRule]], translator
     """One function that decides every slot of `candidates` (slot → its rules, strongest
     first) for a party of one kind, as `compile_picker` decides one: the main job calls it
     once per party. Each slot's chain runs in a loop of one pass that `break` leaves, so the
-    party's shared values (`sharing`) are one list for the three chains."""
+    three chains read the same places of the party's shared values (`Shared`)."""
     sources = _Sources.of(candidates, translator, sharing)
     lines = ["def choose(p, m):", *sources.start()]
     for number, (slot, rules) in enumerate(candidates.items()):
         if not rules:
             lines.append(f"    r{number} = _undecided")
             continue
-        lines.append("    while True:")
-        lines += ["    " + line for line in _chain(rules, slot, sources, _kept(f"r{number}"))]
+        lines += ["    while True:", *_indented(_chain(rules, slot, sources, _kept(f"r{number}")))]
     lines.append(f"    return ({''.join(f'r{number}, ' for number in range(len(candidates)))})")
     return translator.define("\n".join(lines), "choose")
 
@@ -627,7 +626,7 @@ def _worth_remembering(translator: Translator, node: ir.Expr) -> bool:
 
 class _Sources:
     """The Python of the candidates' conditions in one generated function, with the
-    expressions they share (`sharing.shared`) read from the party's list `s`."""
+    expressions they share (`sharing.shared`) read from their places (`Shared`)."""
 
     def __init__(self, translator: Translator, shared: Shared) -> None:
         self.translator = translator
@@ -712,8 +711,8 @@ def _chain(candidates: Sequence[CompiledRule], slot: str, sources: _Sources, don
         if run:
             lines += _lookup(candidates, where, run, slot, sources, done)
         else:
-            lines += ["    " + line for line in _tests(candidates, where, place, slot, sources, frozenset(), done)]
-    return [*lines, *("    " + line for line in done("_undecided"))]
+            lines += _indented(_tests(candidates, where, place, slot, sources, frozenset(), done))
+    return [*lines, *_indented(done("_undecided"))]
 
 
 def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[tuple[CompiledRule, RuleKey]]:
