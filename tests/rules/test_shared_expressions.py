@@ -246,3 +246,18 @@ rule c "d" for agent when count(x in others: x.kind == agent) > 0 set role Pulle
     assert decided == decisions(_unshared(loaded), chat)
     assert {name: decision.technical_result for name, decision in decided.items() if name.startswith("a")} == {
         "a1": "Abandoned", "a2": "Completed"}
+
+
+def test_a_rule_set_read_back_from_the_cache_still_shares():
+    """The generated functions that work shared values out, and the places they fill, are saved
+    with the rule set (`decide.saved`) and work the same read back."""
+    layers = [sorted(FACTS.items()), [("sharing.rules", SHARING)]]
+    built = load_layers(layers, {})
+    with patch.object(Decider, "__init__", side_effect=AssertionError("compiled again")):
+        read_back = load_layers(layers, {})  # from the cache: no decider is made
+    assert read_back.decider is not None and read_back.decider is not built.decider
+    for agent in ("a1", "a7"):
+        with _counted(read_back.decider) as counts:
+            decided = decisions(read_back.decider, _served(agent))[agent]
+        assert counts == {"between": 1, "pattern": 1}
+        assert decided == decisions(_unshared(built), _served(agent))[agent]
