@@ -1,6 +1,7 @@
 """What a large site layer costs: the default rules alone against the defaults with N site rules.
 
     .venv/bin/python -m benchmarks.layers [--count 50000] [--rules 500 5000] [--rounds 3] [--load-only]
+    .venv/bin/python -m benchmarks.layers --repeating [--count 20000] [--rules 100 500]
 
 A site with many rules writes most of them about one resource or one value of attached
 data, so the layer is a mix of the shapes such a site writes, in equal parts: an agent by
@@ -14,6 +15,13 @@ compiled and saved) and read back from it, each the best of `--rounds`, then the
 `--rounds` alternating runs of the main job (one process, JSON lines to a file), and the
 ratio to the defaults. `--load-only` stops after the loading, with the time per rule: how
 loading grows with the layer. The cache is a temporary directory (`XDG_CACHE_HOME`).
+
+`--repeating` writes a layer whose rules repeat costly expressions instead (a count over the
+other parties, a step pattern, the time between two moments, a quantifier), each with a
+threshold no interaction of the corpus reaches, so that every rule is tested and none
+matches; each size is run, in alternating rounds, by the decider that works each repeated
+expression out once per party and by one that works it out at every test
+(`Decider(sharing=False)`).
 """
 
 from __future__ import annotations
@@ -23,13 +31,14 @@ import filecmp
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 
 from benchmarks.corpus import DATA, corpus
 from benchmarks.run import engine, timed
+from rulesengine.decide.decider import Decider
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers
 from rulesengine.language.layers import Layer
 
@@ -56,8 +65,27 @@ def site_rule(number: int) -> str:
             f'  set result Completed reason SiteTransfer priority 34\n')
 
 
-def layer(size: int) -> list[tuple[str, str]]:
-    return [(f"site-{size}.rules", VOCABULARY + "\n".join(site_rule(n) for n in range(size)))]
+def repeating_rule(number: int) -> str:
+    """The rule `number` of a layer that repeats costly expressions, one of four shapes in turn."""
+    shape = number % 4
+    if shape == 0:
+        condition = f"count(o in others: o.kind == agent) > {number + 100}"
+    elif shape == 1:
+        condition = f"customer_left - accepted > {number + 1000}m"
+    elif shape == 2:
+        condition = f"some(o in others: o.kind == agent and o.engage > 1h) and stay > {number + 1000}m"
+    else:
+        return (f'rule site.pattern_{number} "pattern {number}" for agent\n'
+                f"  match invited accepted (held retrieved)* left\n"
+                f"  when stay > {number + 1000}m\n"
+                f"  set result Completed reason SiteTransfer priority 34\n")
+    return (f'rule site.repeat_{number} "repeated {number}" for agent\n'
+            f"  when {condition}\n"
+            f"  set result Completed reason SiteAgent priority {31 + shape}\n")
+
+
+def layer(size: int, rule: Callable[[int], str] = site_rule) -> list[tuple[str, str]]:
+    return [(f"site-{size}.rules", VOCABULARY + "\n".join(rule(n) for n in range(size)))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,7 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rules", type=int, nargs="+", default=[500, 5000], help="layer sizes (default 500 5000)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--load-only", action="store_true", help="measure loading the rules only")
+    parser.add_argument("--repeating", action="store_true",
+                        help="a layer that repeats costly expressions, run with and without sharing them")
     args = parser.parse_args(argv)
+    if args.repeating:
+        return _sharing(args.count, args.rules, args.rounds)
     defaults = default_layer()
     sizes = [0, *args.rules]
     sets: dict[int, LoadedRules] = {}
@@ -111,6 +143,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"| {size:,} | {cold[size].seconds:.2f} | {warm[size].seconds:.3f} | {best:.2f} "
               f"| {best * 1e6 / args.count:.1f} "
               f"| {best / base:.2f} |")
+    return 0
+
+
+def _sharing(count: int, sizes: Sequence[int], rounds: int) -> int:
+    """Each size of a repeating layer run with the sharing and without it, alternating."""
+    path = str(corpus(count))
+    deciders: dict[tuple[int, bool], Decider] = {}
+    with tempfile.TemporaryDirectory(prefix="rulesengine-cache-") as cache_home:
+        os.environ["XDG_CACHE_HOME"] = cache_home
+        for size in sizes:
+            loaded = load_layers([default_layer(), layer(size, repeating_rule)], {})
+            if loaded.errors or loaded.decider is None or loaded.program.compiled is None:
+                raise SystemExit("\n".join(d.render() for d in loaded.errors))
+            deciders[size, True] = loaded.decider
+            deciders[size, False] = Decider(loaded.program.compiled, sharing=False)
+    outputs = {key: DATA / f"layers-repeating-{key[0]}-{'shared' if key[1] else 'each'}.jsonl" for key in deciders}
+    times: dict[tuple[int, bool], list[float]] = {key: [] for key in deciders}
+    for _ in range(rounds):
+        for key, decider in deciders.items():
+            times[key].append(timed(lambda key=key, decider=decider: engine(path, decider, outputs[key])))
+    for size in sizes:
+        if not filecmp.cmp(outputs[size, True], outputs[size, False], shallow=False):
+            raise SystemExit(f"sharing changed rows: compare {outputs[size, True]} and {outputs[size, False]}")
+    print(f"corpus: {path} ({count:,} interactions); best of {rounds} alternating rounds")
+    print()
+    print("| site rules | run, shared (s) | µs per interaction | run, each test (s) | µs per interaction "
+          "| each test / shared |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        shared, each = min(times[size, True]), min(times[size, False])
+        print(f"| {size:,} | {shared:.2f} | {shared * 1e6 / count:.1f} | {each:.2f} | {each * 1e6 / count:.1f} "
+              f"| {each / shared:.2f} |")
     return 0
 
 

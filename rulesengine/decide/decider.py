@@ -3,9 +3,11 @@
 Role, result and record are decided separately. For each kind and slot the rules that
 set it are kept sorted by priority (highest first, then id), and one compiled `if`
 chain tests them until one matches, then only the rivals the overlap analysis could
-not prove exclusive with it (`compile.compile_picker`). A rival that matches too is a
-tie: the slot stays Unspecified and the decision carries an R310 problem naming both
-rules. Decisions without problems are shared between parties decided by the same rules.
+not prove exclusive with it (`compile.compile_picker`). The three chains of a kind are
+one function (`compile.compile_chooser`), so an expression several rules test is worked
+out once per party. A rival that matches too is a tie: the slot stays Unspecified and
+the decision carries an R310 problem naming both rules. Decisions without problems are
+shared between parties decided by the same rules.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from typing import cast
 from rulesengine.decide.decision import UNSPECIFIED, Decision
 from rulesengine.diagnostics import Diagnostic, error
 from rulesengine.language import ir
-from rulesengine.language.compile import CompiledProgram, CompiledRule, Pick, Picker, Test, compile_picker
+from rulesengine.language.compile import (
+    Chooser,
+    CompiledProgram,
+    CompiledRule,
+    Pick,
+    Picker,
+    Test,
+    compile_chooser,
+    compile_picker,
+)
 from rulesengine.language.overlap import show_outcome
 from rulesengine.language.vocabulary import OUTCOME_SLOTS
 from rulesengine.model.interaction import InteractionModel, Party
@@ -31,9 +42,12 @@ def _nobody(party: Party, model: InteractionModel) -> Pick:
 
 
 class Decider:
-    """A compiled rule set at work: decides every party of an interaction."""
+    """A compiled rule set at work: decides every party of an interaction.
 
-    def __init__(self, program: CompiledProgram) -> None:
+    `sharing=False` works every expression out wherever a rule tests it, as rules did before
+    they shared: what the tests and the benchmark compare the sharing with."""
+
+    def __init__(self, program: CompiledProgram, *, sharing: bool = True) -> None:
         self.rules = program.rules
         #: works out the facts the rules read, on every party of an interaction
         self.facts = program.facts
@@ -47,10 +61,13 @@ class Decider:
         self._functions: dict[tuple[int, tuple[str, ...]], Test] = {}
         self._candidates = {(kind, slot): self._strongest_first(kind, slot)
                             for kind in KINDS for slot in OUTCOME_SLOTS}
-        self._pickers: dict[str, tuple[Picker, ...]] = {  # role, result, record
-            kind: tuple(compile_picker(self._candidates[kind, slot], slot, translator)
-                        if self._candidates[kind, slot] else _nobody for slot in OUTCOME_SLOTS)
+        self._choosers: dict[str, Chooser] = {  # (role, result, record) picks
+            kind: compile_chooser({slot: self._candidates[kind, slot] for slot in OUTCOME_SLOTS}, translator,
+                                  sharing=sharing)
             for kind in KINDS}
+        self._sharing = sharing
+        #: one slot's picker, for explain and coverage, compiled on first use
+        self._pickers: dict[tuple[str, str], Picker] = {}
         self._decisions: dict[tuple[int, int, int], Decision] = {}
         self._matching: dict[str, Callable[[Party, InteractionModel], tuple[bool, ...]]] = {}
 
@@ -96,25 +113,25 @@ class Decider:
     def pick(self, party: Party, model: InteractionModel, slot: str) -> Pick:
         """The rule that decides `slot` for this party, or (None, the two tied rules);
         the facts of the interaction must be worked out already."""
-        pickers = self._pickers.get(party.kind)
-        if pickers is None:
-            return None, None
-        return pickers[list(OUTCOME_SLOTS).index(slot)](party, model)
+        key = (party.kind, slot)
+        picker = self._pickers.get(key)
+        if picker is None:
+            candidates = self._candidates.get(key)
+            picker = self._pickers[key] = (compile_picker(candidates, slot, self._translator, sharing=self._sharing)
+                                           if candidates else _nobody)
+        return picker(party, model)
 
     def decide(self, model: InteractionModel) -> list[Decision]:
         """One decision per party of the interaction, in the order of `model.parties`."""
         self.facts(model)
         decisions = []
-        known, pickers = self._decisions, self._pickers
+        known, choosers = self._decisions, self._choosers
         for party in model.parties:
-            chosen = pickers.get(party.kind)
-            if chosen is None:
+            choose = choosers.get(party.kind)
+            if choose is None:
                 decisions.append(_decision(None, None, None, ()))
                 continue
-            role_pick, result_pick, record_pick = chosen
-            role, role_tie = role_pick(party, model)
-            result, result_tie = result_pick(party, model)
-            record, record_tie = record_pick(party, model)
+            (role, role_tie), (result, result_tie), (record, record_tie) = choose(party, model)
             if role_tie is None and result_tie is None and record_tie is None:
                 key = (id(role), id(result), id(record))  # the rules live as long as self.rules
                 decision = known.get(key)

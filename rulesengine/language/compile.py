@@ -10,14 +10,19 @@ it is false, which the translation writes inline where a value may be none and
 leaves out where it never is.
 
 For each kind and slot, one generated function tests the rules that may decide it,
-strongest first, in one `if` chain (`compile_picker`); explain also gets each
-condition of a rule as a function of its own, from the same translation.
+strongest first, in one `if` chain (`compile_picker`); the main job runs a kind's three
+chains as one function (`compile_chooser`), in which an expression several of the rules
+test is worked out once per party, when a rule that needs it is first reached, and read
+back by every later test (`sharing`, `Shared`). Explain also gets each condition of a
+rule as a function of its own, from the same translation.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -29,6 +34,7 @@ from rulesengine.language.check import CheckedFact, CheckedRule
 from rulesengine.language.overlap import Ties
 from rulesengine.language.patterns import Matcher
 from rulesengine.language.plan import ALL_KINDS, FactPlan, plan_facts
+from rulesengine.language.sharing import shared
 from rulesengine.language.vocabulary import Param
 from rulesengine.model.valuetypes import DATA, MOMENT, PHASE
 
@@ -135,15 +141,15 @@ def _keyed_lookup(table: dict, value):
         return None
 
 
-def _first_tie(tests, start: int, slot: str, p, m):
+def _first_tie(tests, start: int, slot: str, p, m, s):
     """The first rule from `start` on, at the priority of the rule before it, that sets `slot`
     otherwise and matches: the tie a crowded winner looks for (candidates come strongest
-    first, so the scan stops where the priority drops)."""
+    first, so the scan stops where the priority drops). `s` holds the party's shared values."""
     winner = tests[start - 1][0]
     for rule, test in tests[start:]:
         if rule.priority != winner.priority:
             return None
-        if rule.outcomes[slot] != winner.outcomes[slot] and test(p, m):
+        if rule.outcomes[slot] != winner.outcomes[slot] and test(p, m, s):
             return rule
     return None
 
@@ -173,7 +179,7 @@ class Translator:
     names in its namespace, which every function it makes shares."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, object] = {"__builtins__": {}, **_BUILTINS, **_HELPERS}
+        self.namespace: dict[str, object] = {"__builtins__": {}, **_BUILTINS, **_HELPERS, "_undecided": (None, None)}
         self._temps = 0
 
     def _name(self, stem: str, value: object) -> str:
@@ -199,19 +205,79 @@ class Translator:
             raise TypeError(f"the source defines no function {name}: {source}")
         return defined
 
-    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None) -> str:
-        """The Python expression for `node`; `bound` maps bound parties to Python names."""
-        return _Expression(self, bound or {}).of(node)
+    def value(self, node: ir.Expr, bound: Mapping[str, str] | None = None, shared: Shared | None = None) -> str:
+        """The Python expression for `node`; `bound` maps bound parties to Python names; the
+        expressions in `shared` are read from their places (`Shared`)."""
+        return _Expression(self, bound or {}, shared).of(node)
+
+
+class Shared:
+    """The expressions one generated function shares (`sharing`), each in a place that starts
+    as `...` (no value of the language) and is filled when a test first reads it.
+
+    A place is a local variable of the function (`_s2`), filled inline by an assignment
+    expression: no call, no allocation. An expression that a function of its own must read
+    too (`listed`: the functions of a keyed lookup, a crowded winner's scan) has its place
+    in the party's list `s` instead, which the function passes on, and is worked out by a
+    small function of its own, so that every test that reads it is a few bytes of code.
+    """
+
+    def __init__(self, translator: Translator, nodes: Sequence[ir.Expr], listed: Container[ir.Expr]) -> None:
+        self.translator = translator
+        self.slots = {node: number for number, node in enumerate(node for node in nodes if node in listed)}
+        self.locals = {node: f"_s{number}" for number, node in enumerate(nodes) if node not in self.slots}
+        self._functions: dict[int, str] = {}
+        self._bodies: dict[ir.Expr, str] = {}
+
+    def start(self) -> list[str]:
+        """The first lines of a function that reads shared values: each place still empty."""
+        lines = [f"    s = [...] * {len(self.slots)}"] if self.slots else []
+        if self.locals:
+            lines.append(f"    {' = '.join(self.locals.values())} = ...")
+        return lines
+
+    def read(self, node: ir.Expr) -> str | None:
+        """The Python that reads `node` from its place, working it out if it is empty; None for
+        an expression not shared."""
+        name = self.locals.get(node)
+        if name is not None:
+            return f"({name} if {name} is not ... else ({name} := {self._body(node)}))"
+        number = self.slots.get(node)
+        if number is None:
+            return None
+        function = self._functions.get(number)
+        if function is None:
+            body = self._body(node)
+            source = f"def share(p, m, s):\n    s[{number}] = value = {body}\n    return value"
+            defined = self.translator.define(source, "share")
+            function = self._functions[number] = self.translator._name("shared", defined)
+        return f"(s[{number}] if s[{number}] is not ... else {function}(p, m, s))"
+
+    def _body(self, node: ir.Expr) -> str:
+        """The Python that works a shared expression out (it is closed: no bound party),
+        written once for all the places that read it."""
+        body = self._bodies.get(node)
+        if body is None:
+            body = self._bodies[node] = _Expression(self.translator, {}, self).plain(node)
+        return body
 
 
 class _Expression:
-    def __init__(self, translator: Translator, bound: Mapping[str, str]) -> None:
+    def __init__(self, translator: Translator, bound: Mapping[str, str], shared: Shared | None) -> None:
         self.translator = translator
         self.bound = bound
+        self.shared = shared
 
     def of(self, node: ir.Expr) -> str:
-        method = getattr(self, f"_{type(node).__name__.lower()}")
-        return method(node)
+        if self.shared is not None:
+            read = self.shared.read(node)
+            if read is not None:
+                return read
+        return self.plain(node)
+
+    def plain(self, node: ir.Expr) -> str:
+        """The Python that works `node` out, even when it is shared."""
+        return getattr(self, f"_{type(node).__name__.lower()}")(node)
 
     def _const(self, node: ir.Const) -> str:
         return repr(node.value)
@@ -309,7 +375,7 @@ class _Expression:
 
     def _binding(self, var: str) -> tuple[str, _Expression]:
         name = f"v_{var}"
-        return name, _Expression(self.translator, {**self.bound, var: name})
+        return name, _Expression(self.translator, {**self.bound, var: name}, self.shared)
 
     def _quant(self, node: ir.Quant) -> str:
         # most collections a rule walks are empty (an agent brings nobody in): the test of
@@ -451,7 +517,7 @@ class CompiledRule:
 def compile_rule(rule: CheckedRule, translator: Translator, rivals: Mapping[str, frozenset[str]],
                  crowded: frozenset[str] = frozenset()) -> CompiledRule:
     parts = [(condition.text, translator.value(condition), condition) for condition in rule.conditions]
-    source = " and ".join(f"({text})" for _, text, _ in parts) or "True"
+    source = _joined(text for _, text, _ in parts)
     span = rule.rule.span
     return CompiledRule(
         ref=RuleRef(rule.id, span.path, span.line),
@@ -465,6 +531,11 @@ def compile_rule(rule: CheckedRule, translator: Translator, rivals: Mapping[str,
         key=_key(rule.conditions, translator),
         crowded=crowded,
     )
+
+
+def _joined(conditions: Iterable[str]) -> str:
+    """The Python of conditions that must all hold."""
+    return " and ".join(f"({text})" for text in conditions) or "True"
 
 
 def _key(conditions: Sequence[ir.Expr], translator: Translator) -> RuleKey | None:
@@ -491,13 +562,18 @@ def _key(conditions: Sequence[ir.Expr], translator: Translator) -> RuleKey | Non
 
 Pick = tuple["CompiledRule | None", "tuple[CompiledRule, CompiledRule] | None"]
 Picker = Callable[["Party", "InteractionModel"], Pick]
+#: the picks of every slot of one party, in the order the chooser was made with
+Chooser = Callable[["Party", "InteractionModel"], tuple[Pick, ...]]
+#: the lines that end a slot's test with a pick (the Python of it)
+Exit = Callable[[str], list[str]]
 
 
 #: consecutive candidates keyed on the same value, from how many a picker looks them up
 KEYED_RUN = 4
 
 
-def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator) -> Picker:
+def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Translator, *,
+                   sharing: bool = True) -> Picker:
     """One function that decides `slot` among `candidates` (strongest first).
 
     It returns the winning rule, or the two tied rules when a rival of equal priority
@@ -506,23 +582,137 @@ def compile_picker(candidates: Sequence[CompiledRule], slot: str, translator: Tr
     the winner's rivals (`CompiledRule.rivals`) of the same priority are tested. A run of
     consecutive rules that each test one value of the same expression (`resource ==
     "Agent_7"`, a campaign in the data) is looked up by that value instead of tested one
-    by one, so a site layer of many such rules costs one dictionary lookup per party.
+    by one, so a site layer of many such rules costs one dictionary lookup per party. With
+    `sharing`, an expression several of its rules test is worked out once (`sharing`).
     """
-    lines = ["def pick(p, m):"]
-    shared: dict[str, str] = {}
+    sources = _Sources.of({slot: candidates}, translator, sharing)
+    lines = ["def pick(p, m):", *sources.start(), *_chain(candidates, slot, sources, _returned)]
+    return translator.define("\n".join(lines), "pick")
+
+
+def compile_chooser(candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator, *,
+                    sharing: bool = True) -> Chooser:
+    """One function that decides every slot of `candidates` (slot → its rules, strongest
+    first) for a party of one kind, as `compile_picker` decides one: the main job calls it
+    once per party. Each slot's chain runs in a loop of one pass that `break` leaves, so the
+    three chains read the same places of the party's shared values (`Shared`)."""
+    sources = _Sources.of(candidates, translator, sharing)
+    lines = ["def choose(p, m):", *sources.start()]
+    for number, (slot, rules) in enumerate(candidates.items()):
+        if not rules:
+            lines.append(f"    r{number} = _undecided")
+            continue
+        lines += ["    while True:", *_indented(_chain(rules, slot, sources, _kept(f"r{number}")))]
+    lines.append(f"    return ({''.join(f'r{number}, ' for number in range(len(candidates)))})")
+    return translator.define("\n".join(lines), "choose")
+
+
+def _returned(value: str) -> list[str]:
+    return [f"return {value}"]
+
+
+def _kept(name: str) -> Exit:
+    return lambda value: [f"{name} = {value}", "break"]
+
+
+def _worth_remembering(translator: Translator, node: ir.Expr) -> bool:
+    """Whether working `node` out costs more than reading a remembered value: when its
+    Python calls a function or loops (a pattern or a glob always does)."""
+    if any(isinstance(part, (ir.Steps, ir.Match)) for part in ir.walk(node)):
+        return True
+    tree = ast.parse(translator.value(node), mode="eval")
+    return any(isinstance(part, (ast.Call, ast.comprehension)) for part in ast.walk(tree))
+
+
+class _Sources:
+    """The Python of the candidates' conditions in one generated function, with the
+    expressions they share (`sharing.shared`) read from their places (`Shared`)."""
+
+    def __init__(self, translator: Translator, shared: Shared) -> None:
+        self.translator = translator
+        self.shared = shared
+        #: what the function passes for `s` to the functions it calls
+        self.passed = "s" if shared.slots else "None"
+        #: the functions of a picker made once for all its crowded winners (`_scan_for_tie`)
+        self.made: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, candidates: Mapping[str, Sequence[CompiledRule]], translator: Translator, sharing: bool) -> _Sources:
+        """The sources of `candidates`' conditions; with `sharing`, sharing what they repeat."""
+        sites = [condition.node for rules in candidates.values() for rule in rules for condition in rule.conditions]
+        found = shared(sites, functools.partial(_worth_remembering, translator)) if sharing else ()
+        apart = [rule for slot, rules in candidates.items() for rule in _tested_apart(rules, slot)]
+        everything = [rule for rules in candidates.values() for rule in rules]
+        return cls(translator, Shared(translator, found, _listed(found, apart, everything)))
+
+    def start(self) -> list[str]:
+        return self.shared.start()
+
+    def __getitem__(self, rule: CompiledRule) -> str:
+        if not (self.shared.slots or self.shared.locals):
+            return rule.source
+        source = self._sources.get(rule.id)
+        if source is None:
+            source = self._sources[rule.id] = _joined(
+                self.translator.value(condition.node, shared=self.shared) for condition in rule.conditions)
+        return source
+
+
+def _tested_apart(candidates: Sequence[CompiledRule], slot: str) -> list[CompiledRule]:
+    """The candidates that functions of their own test: all of them when a winner is crowded
+    (its scan), else the rules of the keyed runs and their rivals."""
+    if any(slot in rule.crowded for rule in candidates):
+        return list(candidates)
+    by_id = {rule.id: rule for rule in candidates}
+    return [tested for _, run in _segments(candidates) for rule, _ in run
+            for tested in (rule, *(by_id[rival] for rival in rule.rivals.get(slot, ()) if rival in by_id))]
+
+
+def _listed(found: Sequence[ir.Expr], apart: Iterable[CompiledRule],
+            everything: Iterable[CompiledRule]) -> set[ir.Expr]:
+    """The shared expressions that need a place in the list `s`: those the rules `apart` test,
+    those inside the collection a `count` walks (where Python allows no assignment expression),
+    and those inside one of these (worked out by its function)."""
+    places = set(found)
+    listed: set[ir.Expr] = set()
+    if not places:
+        return listed
+    stack = [condition.node for rule in apart for condition in rule.conditions]
+    stack += [node.collection for rule in everything for condition in rule.conditions
+              for node in ir.walk(condition.node) if isinstance(node, ir.Count) and node.condition is not None]
+    while stack:
+        node = stack.pop()
+        if node in places:
+            if node in listed:
+                continue
+            listed.add(node)
+        stack.extend(ir.children(node))
+    return listed
+
+
+def _segments(candidates: Sequence[CompiledRule]) -> Iterator[tuple[int, list[tuple[CompiledRule, RuleKey]]]]:
+    """The places of a chain: each candidate tested alone (with an empty run), or a run of
+    candidates looked up by value."""
     place = 0
-    where = {rule.id: number for number, rule in enumerate(candidates)}
     while place < len(candidates):
         run = _keyed_run(candidates, place)
-        if len(run) >= KEYED_RUN:
-            lines += _lookup(candidates, where, run, slot, translator, shared)
-            place += len(run)
-            continue
-        lines += ["    " + line for line in _tests(candidates, where, place, slot, translator, frozenset(), shared)]
-        place += 1
-    lines.append("    return _undecided")
-    translator.namespace["_undecided"] = (None, None)
-    return translator.define("\n".join(lines), "pick")
+        if len(run) < KEYED_RUN:
+            run = []
+        yield place, run
+        place += len(run) or 1
+
+
+def _chain(candidates: Sequence[CompiledRule], slot: str, sources: _Sources, done: Exit) -> list[str]:
+    """The lines of one slot's `if` chain (indented once), ending with `done` of its pick."""
+    lines = []
+    where = {rule.id: number for number, rule in enumerate(candidates)}
+    for place, run in _segments(candidates):
+        if run:
+            lines += _lookup(candidates, where, run, slot, sources, done)
+        else:
+            lines += _indented(_tests(candidates, where, place, slot, sources, frozenset(), done))
+    return [*lines, *_indented(done("_undecided"))]
 
 
 def _keyed_run(candidates: Sequence[CompiledRule], start: int) -> list[tuple[CompiledRule, RuleKey]]:
@@ -551,44 +741,51 @@ class _KeyedApart:
         return rule in self.run and rule not in self.here
 
 
+def _indented(lines: list[str], depth: int = 1) -> list[str]:
+    return ["    " * depth + line for line in lines]
+
+
 def _tests(candidates: Sequence[CompiledRule], where: dict[str, int], place: int, slot: str,
-           translator: Translator, skip: Container[str], shared: dict[str, str]) -> list[str]:
-    """`if` lines that return candidate `place` when it matches, or it and a matching rival.
+           sources: _Sources, skip: Container[str], done: Exit) -> list[str]:
+    """`if` lines that end with `done` of candidate `place` when it matches, or of it and a
+    matching rival.
 
     Only rivals after it at its priority can still tie with it (a stronger or earlier one
     would have been tested first); rivals in `skip` are keyed on another value, so they
     cannot match."""
     winner = candidates[place]
+    translator = sources.translator
     won = translator._name("won", (winner, None))
-    lines = [f"if {winner.source}:"]
+    lines = [f"if {sources[winner]}:"]
     if slot in winner.crowded:
-        return [*lines, *_scan_for_tie(candidates, place, slot, translator, shared), f"    return {won}"]
+        return [*lines, *_indented(_scan_for_tie(candidates, place, slot, sources, done)), *_indented(done(won))]
     later = sorted(where[rival] for rival in winner.rivals.get(slot, ())
                    if rival in where and where[rival] > place and rival not in skip)
     for number in later:
         rule = candidates[number]
         if rule.priority == winner.priority:
             tie = translator._name("tie", (None, (winner, rule)))
-            lines += [f"    if {rule.source}:", f"        return {tie}"]
-    return [*lines, f"    return {won}"]
+            lines += [f"    if {sources[rule]}:", *_indented(done(tie), 2)]
+    return [*lines, *_indented(done(won))]
 
 
-def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, translator: Translator,
-                  shared: dict[str, str]) -> list[str]:
+def _scan_for_tie(candidates: Sequence[CompiledRule], place: int, slot: str, sources: _Sources,
+                  done: Exit) -> list[str]:
     """Lines that test, in a loop, every later candidate of the winner's priority with another
     outcome: what a crowded winner does instead of testing a list of rivals. The candidates'
-    tests are made once per picker (`shared`), whatever the number of crowded winners."""
-    if "tests" not in shared:
-        shared["tests"] = translator._name("tests", tuple((rule, translator.function(rule.source))
-                                                          for rule in candidates))
+    tests are made once per slot, whatever the number of crowded winners."""
+    translator = sources.translator
+    if slot not in sources.made:
+        sources.made[slot] = translator._name("tests", tuple(
+            (rule, translator.function(sources[rule], ("s",))) for rule in candidates))
     winner, found = translator._name("rule", candidates[place]), translator._temp()
-    return [f"    {found} = _first_tie({shared['tests']}, {place + 1}, {slot!r}, p, m)",
-            f"    if {found} is not None:",
-            f"        return (None, ({winner}, {found}))"]
+    return [f"{found} = _first_tie({sources.made[slot]}, {place + 1}, {slot!r}, p, m, {sources.passed})",
+            f"if {found} is not None:",
+            *_indented(done(f"(None, ({winner}, {found}))"))]
 
 
 def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list[tuple[CompiledRule, RuleKey]],
-            slot: str, translator: Translator, shared: dict[str, str]) -> list[str]:
+            slot: str, sources: _Sources, done: Exit) -> list[str]:
     """Lines that look the run's rules up by their key's value and test only those."""
     by_value: dict[object, dict[CompiledRule, None]] = {}  # rules by value, in order, once each
     for rule, (_, _, values) in run:
@@ -596,12 +793,12 @@ def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list
             by_value.setdefault(value, {})[rule] = None
     table = {}
     in_run = frozenset(rule.id for rule, _ in run)
+    translator = sources.translator
     for value, rules in by_value.items():
-        lines = ["def sub(p, m):"]
+        lines = ["def sub(p, m, s):"]
         others = _KeyedApart(in_run, frozenset(rule.id for rule in rules))
         for rule in rules:
-            tests = _tests(candidates, where, where[rule.id], slot, translator, others, shared)
-            lines += ["    " + line for line in tests]
+            lines += _indented(_tests(candidates, where, where[rule.id], slot, sources, others, _returned))
         lines.append("    return None")
         table[value] = translator.define("\n".join(lines), "sub")
     name = translator._name("keyed", table)
@@ -609,9 +806,9 @@ def _lookup(candidates: Sequence[CompiledRule], where: dict[str, int], run: list
     _, (_, expression, _) = run[0]
     return [f"    {found} = _keyed_lookup({name}, {expression})",
             f"    if {found} is not None:",
-            f"        {found} = {found}(p, m)",
+            f"        {found} = {found}(p, m, {sources.passed})",
             f"        if {found} is not None:",
-            f"            return {found}"]
+            *_indented(done(found), 3)]
 
 
 def rivals_by_rule(ties: Ties) -> dict[str, dict[str, frozenset[str]]]:
