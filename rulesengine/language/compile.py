@@ -34,7 +34,7 @@ from rulesengine.language.check import CheckedFact, CheckedRule
 from rulesengine.language.overlap import Ties
 from rulesengine.language.patterns import Matcher
 from rulesengine.language.plan import ALL_KINDS, FactPlan, plan_facts
-from rulesengine.language.sharing import shared
+from rulesengine.language.subexpressions import shared
 from rulesengine.language.vocabulary import Param
 from rulesengine.model.valuetypes import DATA, MOMENT, PHASE
 

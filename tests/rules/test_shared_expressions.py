@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers, load_rules
 from rulesengine.language import ir, patterns
-from rulesengine.language.sharing import shared
+from rulesengine.language.subexpressions import shared
 from rulesengine.runtime.pipeline import decide_sources, model_of
 from tests.interactions import Script, assembled, interactions
 from tests.rules.test_evaluate import _RESULTS, CROWDED, FACTS, VOCABULARY, WITH_KEYS, WITH_TIES, exhaustive_pick
