@@ -42,7 +42,7 @@ def parse_text(text: object, *, repair: bool) -> Moment | None:
     With `repair`, one-digit month, day, hour, minute or second fields are read
     as if zero-padded (the result says so); without it such a text is no time.
     Most times are written `2021-04-01T12:27:53.386Z`: their second is worked out
-    once and remembered, their milliseconds looked up.
+    once from its minute and remembered, their milliseconds looked up.
     """
     if type(text) is not str:
         return None
@@ -50,14 +50,14 @@ def parse_text(text: object, *, repair: bool) -> Moment | None:
     return _parsed(text, repair) if ms is None else Moment(ms)
 
 
-def _second_ms(prefix: str) -> int | None:
-    """Epoch milliseconds of a `YYYY-MM-DDTHH:MM:SS` prefix, or None if it is not one."""
-    moment = _parsed(prefix + "Z", repair=False)
+def _minute_ms(minute: str) -> int | None:
+    """Epoch milliseconds of a `YYYY-MM-DDTHH:MM` prefix, or None if it is not one."""
+    moment = _parsed(minute + ":00Z", repair=False)
     return None if moment is None else moment.ms
 
 
 #: a time of another shape has no short cut: `_parsed` reads it
-_usual_ms = utc_reader(_second_ms, lambda _text: None)
+_usual_ms = utc_reader(_minute_ms, lambda _text: None)
 
 
 def _parsed(text: str, repair: bool) -> Moment | None:

@@ -205,25 +205,29 @@ def test_rfc3339_timestamps(text, ms):
     assert timestamp_ms(text) == ms
 
 
-def test_a_second_is_parsed_once_and_the_remembered_seconds_stay_bounded(monkeypatch):
+def test_a_minute_is_parsed_once_and_the_remembered_seconds_and_minutes_stay_bounded(monkeypatch):
     monkeypatch.setattr(timestamps, "KEPT", 3)
     parsed: list[str] = []
 
-    def parse_second(prefix: str) -> int | None:
-        parsed.append(prefix)
-        return parse_ms(prefix + "Z")
+    def parse_minute(minute: str) -> int | None:
+        parsed.append(minute)
+        return parse_ms(minute + ":00Z")
 
-    reader = timestamps.utc_reader(parse_second, parse_ms)
-    assert [reader("2026-03-02T10:00:07.250Z"), reader("2026-03-02T10:00:07Z")] == [
-        1_772_445_607_250, 1_772_445_607_000]
-    assert parsed == ["2026-03-02T10:00:07"]
-    # a second that is no time is remembered too, and the full parse has the last word
-    assert [reader("2026-03-02T25:00:07Z"), reader("2026-03-02T25:00:07.000Z")] == [None, None]
-    assert parsed == ["2026-03-02T10:00:07", "2026-03-02T25:00:07"]
-    seconds = [f"2026-03-02T10:00:{second:02d}Z" for second in range(10)]
-    assert [reader(text) for text in seconds] == [parse_ms(text) for text in seconds]
-    assert [reader(text) for text in seconds] == [parse_ms(text) for text in seconds]
-    # never more than three remembered: the ten seconds were all parsed again the second time
+    reader = timestamps.utc_reader(parse_minute, parse_ms)
+    assert [reader("2026-03-02T10:00:07.250Z"), reader("2026-03-02T10:00:07Z"), reader("2026-03-02T10:00:08Z")] == [
+        1_772_445_607_250, 1_772_445_607_000, 1_772_445_608_000]
+    assert parsed == ["2026-03-02T10:00"]  # a new second of a known minute needs no parse
+    # a minute that is no time is remembered too, and the full parse has the last word
+    assert [reader("2026-03-02T25:00:07Z"), reader("2026-03-02T25:00:08.000Z")] == [None, None]
+    assert parsed == ["2026-03-02T10:00", "2026-03-02T25:00"]
+    # a second that is no time (a leap second, a letter) goes to the full parse without a minute's
+    assert [reader("2026-03-02T10:00:60Z"), reader("2026-03-02T10:00:1aZ"), reader("2026-03-02T10:00-07Z")] == [
+        None, None, None]
+    assert len(parsed) == 2
+    minutes = [f"2026-03-02T10:{minute:02d}:30.500Z" for minute in range(10, 20)]
+    assert [reader(text) for text in minutes] == [parse_ms(text) for text in minutes]
+    assert [reader(text) for text in minutes] == [parse_ms(text) for text in minutes]
+    # never more than three remembered: the ten minutes were all parsed again the second time
     assert len(parsed) == 2 + 10 + 10
 
 
