@@ -36,7 +36,7 @@ from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Assembler, Rejection
 from rulesengine.events.contract import AnyEvent
-from rulesengine.events.parquet import ParquetUnavailable, is_parquet
+from rulesengine.events.parquet import ParquetUnavailable
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line, read_lines
 from rulesengine.events.wellformed import problems_of
 from rulesengine.output.events import FORMATS, event_writer
@@ -58,13 +58,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "place and reasons.",
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="event files (JSON lines, or Parquet by the .parquet suffix); with --from, "
+                        help="event files (JSON lines, plain or compressed, or Parquet by the .parquet "
+                             "suffix); with --from, "
                              "export files or folders (JSON lines, a record, an array, a query result); "
                              "'-' reads stdin")
     options.add_conversion(parser, required=False)
     parser.add_argument("--format", choices=FORMATS,
                         help="what to write: jsonl (the default) or parquet (the default when --output "
-                             "ends in .parquet; needs the parquet extra)")
+                             "ends in .parquet; needs the parquet extra); JSON lines named .gz, .bz2 or .xz "
+                             "are written compressed")
     add_output(parser, "the events")
     parser.add_argument("--rejects", metavar="FILE",
                         help="write every line that is no event, or record that could not be mapped, "
@@ -75,8 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stats = ConversionStats()
-    written_as = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
     try:
+        written_as = options.output_format(args.format, args.output, ("parquet",))
         check_distinct((("--output", args.output), ("--rejects", args.rejects)), args.inputs)
         _check_options(args, written_as)
     except argparse.ArgumentTypeError as problem:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from importlib import resources
 
+from rulesengine.events.compressed import by_suffix, without_compression_suffix
 from rulesengine.events.read import STDIN
 
 SAMPLE = "sample.jsonl"
@@ -29,9 +30,25 @@ def whole_number(minimum: int, what: str, maximum: int | None = None):
     return parse
 
 
+def output_format(chosen: str | None, output: str | None, named: tuple[str, ...]) -> str:
+    """The format to write: the one `--format` chose, else the one among `named` that the
+    output's suffix names (`rows.csv`, `rows.csv.gz`: csv), else JSON lines.
+
+    `argparse.ArgumentTypeError` for a compressed Parquet output: Parquet compresses its
+    own columns, and no reader of it opens a gzip file around it."""
+    plain = without_compression_suffix(output or "").lower()
+    written = chosen or next((name for name in named if plain.endswith(f".{name}")), "jsonl")
+    compression = by_suffix(output or "")
+    if written == "parquet" and compression is not None:
+        raise argparse.ArgumentTypeError(f"Parquet compresses its own columns: name the output without "
+                                         f"{compression.suffix} ({without_compression_suffix(output or '')})")
+    return written
+
+
 def add_event_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", nargs="*", metavar="EVENTS",
-                        help="event files (JSON lines); '-' reads stdin; none: stdin when it is not a terminal")
+                        help="event files (JSON lines, plain or compressed with gzip, bzip2 or xz); '-' reads "
+                             "stdin; none: stdin when it is not a terminal")
     parser.add_argument("--sample", action="store_true",
                         help="read the bundled sample events (after any files given)")
     parser.add_argument("--include-open", action="store_true",

@@ -21,7 +21,7 @@ from rulesengine.cli.messages import complain, loaded_or_exit, print_diagnostics
 from rulesengine.cli.progress import Progress
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection
-from rulesengine.events.parquet import ParquetUnavailable, is_parquet
+from rulesengine.events.parquet import ParquetUnavailable
 from rulesengine.events.read import InputError
 from rulesengine.output.files import BinarySink, Output, OutputError
 from rulesengine.output.parquet import ParquetWriter
@@ -52,8 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_conversion(parser, required=False)
     options.add_rule_sources(parser)
     parser.add_argument("--format", choices=sorted([*WRITERS, "parquet"]),
-                        help="output format (default: jsonl, or parquet when --output ends in .parquet; "
-                             "parquet needs the parquet extra)")
+                        help="output format (default: jsonl, or what --output's name ends in: .parquet, "
+                             ".csv; parquet needs the parquet extra). An output named .gz, .bz2 or .xz is "
+                             "written compressed")
     parser.add_argument("--wide", action="store_true",
                         help="with --format table: every column in full, however wide the terminal")
     add_output(parser, "rows")
@@ -73,7 +74,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    output_format = args.format or ("parquet" if is_parquet(args.output) else "jsonl")
+    try:
+        output_format = options.output_format(args.format, args.output, ("parquet", "csv"))
+    except argparse.ArgumentTypeError as problem:
+        complain("rulesengine run", problem)
+        return 2
     if args.wide and output_format != "table":
         complain("rulesengine run", "--wide applies to --format table only")
         return 2

@@ -14,10 +14,10 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from itertools import islice
 from types import MappingProxyType
-from typing import Any, BinaryIO, final
+from typing import IO, Any, final
 
 import attrs
 import msgspec
@@ -25,6 +25,7 @@ import orjson
 from msgspec.structs import force_setattr, replace
 
 from rulesengine.diagnostics import Diagnostic, Position, error
+from rulesengine.events.compressed import DAMAGED, UnreadableCompression, compression_of, uncompressed
 from rulesengine.events.contract import (
     NO_DATA,
     NOWHERE,
@@ -326,22 +327,34 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
         _check_readable(source)
     counts = counts if counts is not None else ReadCounts()
     for source in sources:
-        if source == STDIN:
-            yield from _lines_of(sys.stdin.buffer, STDIN_NAME, counts, select)
-            continue
         if parquet.is_parquet(source):
             yield from parquet.read_rows(source, counts, select)
             continue
-        with _opened(source) as handle:
-            yield from _lines_of(handle, source, counts, select)
+        name = STDIN_NAME if source == STDIN else source
+        with _opened(source) as handle, _uncompressed(handle, name) as text:
+            yield from _lines_of(text, name, counts, select)
 
 
-def _opened(source: str) -> BinaryIO:
-    """A file opened for reading; only a failure to open it is an input error here."""
+@contextmanager
+def _opened(source: str) -> Iterator[IO[bytes]]:
+    """A file, or stdin (left open), opened for reading; only a failure to open it is an input error here."""
+    if source == STDIN:
+        yield sys.stdin.buffer
+        return
     try:
-        return open(source, "rb")
+        handle = open(source, "rb")  # noqa: SIM115 - closed below, once its lines are read
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    with handle:
+        yield handle
+
+
+def _uncompressed(handle: IO[bytes], name: str) -> AbstractContextManager[IO[bytes]]:
+    """The text of a source, decompressed if it is compressed (`events.compressed`)."""
+    try:
+        return uncompressed(handle)
+    except UnreadableCompression as problem:
+        raise InputError(f"cannot read {name}: {problem}") from None
 
 
 def _check_readable(source: str) -> None:
@@ -353,6 +366,13 @@ def _check_readable(source: str) -> None:
         raise InputError(f"cannot read {source}: no such file")
     if not os.access(source, os.R_OK):
         raise InputError(f"cannot read {source}: permission denied")
+    try:
+        with open(source, "rb") as handle:
+            compression_of(handle.read(8))
+    except UnreadableCompression as problem:
+        raise InputError(f"cannot read {source}: {problem}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
 def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
@@ -392,6 +412,11 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
                     counts.lines = first + line
                     yield read_line(raw.rstrip(b"\r\n"), path, line)
             number += size
+    except EOFError:
+        raise InputError(f"cannot read {path}: its compressed data ends before the end of its stream "
+                         "(a file cut short, or still being written?)") from None
+    except DAMAGED as exc:
+        raise InputError(f"cannot read {path}: its compressed data is damaged ({exc})") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     counts.lines = first + number

@@ -3,7 +3,8 @@
 An output file is written under a temporary name beside it and renamed over its
 final name only once complete, so a crash, a signal or an unreadable input never
 leaves a half-written file under that name. Its mode follows the umask like any
-new file's, or stays that of the file it replaces.
+new file's, or stays that of the file it replaces. A name ending in `.gz`, `.bz2` or
+`.xz` is written compressed in that format (`events.compressed`).
 
 Every failure to write (a missing folder, a directory in the way, a read-only file
 system, a full disk) is an `OutputError` naming the output, and the temporary file
@@ -22,6 +23,8 @@ import re
 import secrets
 import stat
 from typing import IO, Protocol
+
+from rulesengine.events.compressed import by_suffix
 
 #: bytes gathered before each write to an output file: a system call per megabyte,
 #: not per 8 KiB
@@ -98,6 +101,7 @@ class AtomicFile(Output):
         self.path = path
         self._suffix = suffix  # another than `.part` keeps the file from `sweep_leftovers`
         self._temporary: str | None = None
+        self._file: IO[bytes] | None = None
         try:
             info = os.stat(path)
         except FileNotFoundError:
@@ -107,8 +111,12 @@ class AtomicFile(Output):
         if info is not None and stat.S_ISDIR(info.st_mode):
             raise OutputError(path, "it is a directory")
         try:
-            stream = self._open(info)
+            self._file = stream = self._open(info)
+            compression = by_suffix(path)
+            if compression is not None:
+                stream = compression.writer(stream)  # type: ignore[assignment]
         except OSError as problem:
+            self.discard()
             raise OutputError(path, problem) from None
         super().__init__(stream, path)
 
@@ -153,11 +161,15 @@ class AtomicFile(Output):
         """Write out what is buffered, on disk, and close the file; return its temporary name
         (None when written in place), for the caller to put in place itself. From then on
         `discard` leaves the temporary file alone."""
+        file = self._file
+        assert file is not None, "an AtomicFile has its file from the start"
         try:
-            self._stream.flush()
+            if self._stream is not file:
+                self._stream.close()  # the compressed stream's end, written into the file
+            file.flush()
             if self._temporary is not None:
-                os.fsync(self._stream.fileno())
-            self._stream.close()
+                os.fsync(file.fileno())
+            file.close()
         except BrokenPipeError:
             raise  # a FIFO's reader left
         except OSError as problem:
@@ -167,10 +179,10 @@ class AtomicFile(Output):
 
     def discard(self) -> None:
         """Drop the temporary file, whatever its stream still holds; a no-op once committed."""
-        stream = getattr(self, "_stream", None)
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()  # flushes first; the descriptor is closed even when that fails
+        for stream in (getattr(self, "_stream", None), self._file):
+            if stream is not None:
+                with contextlib.suppress(OSError, EOFError):
+                    stream.close()  # flushes first; the descriptor is closed even when that fails
         if self._temporary is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._temporary)

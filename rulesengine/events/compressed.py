@@ -1,0 +1,109 @@
+"""Compressed event files (gzip, bzip2, xz), read as the lines they hold.
+
+Daily exports usually arrive compressed. A stream is told by its first bytes, not by
+its name, so `events.gz`, `events.jsonl.gz` and a compressed stream on stdin read
+alike, and a plain file that happens to end in `.gz` still reads as plain text. Line
+numbers in diagnostics are those of the text inside. zstd is recognised only to say
+so: the standard library cannot read it. The same formats name compressed outputs
+by their suffix (`output.files`).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import IO
+
+import attrs
+
+
+@attrs.frozen
+class Compression:
+    """One compression format: its name, how its streams start, its usual suffix, and how
+    to read and to write it over a binary stream (neither closes that stream)."""
+
+    name: str
+    magic: bytes
+    suffix: str
+    reader: Callable[[IO[bytes]], io.BufferedIOBase]
+    writer: Callable[[IO[bytes]], io.BufferedIOBase]
+
+
+def _gzip_reader(stream: IO[bytes]) -> io.BufferedIOBase:
+    return gzip.GzipFile(fileobj=stream, mode="rb")
+
+
+def _gzip_writer(stream: IO[bytes]) -> io.BufferedIOBase:
+    # level 6, what the `gzip` command writes by default: several times quicker than level 9;
+    # no name and no time in the header, so the same rows make the same bytes
+    return gzip.GzipFile(filename="", fileobj=stream, mode="wb", compresslevel=6, mtime=0)
+
+
+def _bzip2_writer(stream: IO[bytes]) -> io.BufferedIOBase:
+    return bz2.BZ2File(stream, "wb")
+
+
+def _xz_writer(stream: IO[bytes]) -> io.BufferedIOBase:
+    return lzma.LZMAFile(stream, "wb")
+
+
+COMPRESSIONS = (
+    Compression("gzip", b"\x1f\x8b", ".gz", _gzip_reader, _gzip_writer),
+    Compression("bzip2", b"BZh", ".bz2", bz2.BZ2File, _bzip2_writer),
+    Compression("xz", b"\xfd7zXZ\x00", ".xz", lzma.LZMAFile, _xz_writer),
+)
+_ZSTD = b"\x28\xb5\x2f\xfd"
+_LONGEST_MAGIC = max(len(compression.magic) for compression in COMPRESSIONS)
+#: what reading damaged compressed data raises (bzip2 says so with a plain `OSError`)
+DAMAGED = (gzip.BadGzipFile, zlib.error, lzma.LZMAError)
+#: bytes read from the decompressed text at a time
+_BUFFER = 1 << 16
+
+
+class UnreadableCompression(Exception):
+    """A compressed stream in a format that cannot be read here; the message says which."""
+
+
+def compression_of(start: bytes) -> Compression | None:
+    """The format a stream starting with `start` is compressed in, or None (plain, or unknown)."""
+    for compression in COMPRESSIONS:
+        if start.startswith(compression.magic):
+            return compression
+    if start.startswith(_ZSTD):
+        raise UnreadableCompression("it is compressed with zstd, which cannot be read here; "
+                                    "decompress it first (zstd -d), or pipe it in: zstd -dc FILE | rulesengine ...")
+    return None
+
+
+def by_suffix(path: str) -> Compression | None:
+    """The format an output named `path` is to be compressed in, by its last suffix."""
+    lowered = path.lower()
+    return next((compression for compression in COMPRESSIONS if lowered.endswith(compression.suffix)), None)
+
+
+def without_compression_suffix(path: str) -> str:
+    """`path` without the suffix of the format it names (`rows.csv.gz` → `rows.csv`)."""
+    compression = by_suffix(path)
+    return path if compression is None else path[:-len(compression.suffix)]
+
+
+def uncompressed(handle: IO[bytes]) -> AbstractContextManager[IO[bytes]]:
+    """`handle`'s text as it is read: itself when plain, else decompressed. Either way
+    `handle` is left open: whoever opened it closes it.
+
+    `UnreadableCompression` at once for a format that cannot be read (zstd)."""
+    if not isinstance(handle, io.BufferedReader):
+        handle = io.BufferedReader(handle)  # type: ignore[type-var]  # to look ahead (a BytesIO cannot)
+    compression = compression_of(handle.peek(_LONGEST_MAGIC)[:_LONGEST_MAGIC])
+    return nullcontext(handle) if compression is None else _decompressing(handle, compression)
+
+
+@contextmanager
+def _decompressing(handle: IO[bytes], compression: Compression) -> Iterator[IO[bytes]]:
+    with compression.reader(handle) as text, io.BufferedReader(text, _BUFFER) as lines:
+        yield lines
