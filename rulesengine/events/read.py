@@ -361,7 +361,8 @@ def _check_readable(source: str) -> None:
     if source == STDIN:
         return
     if os.path.isdir(source):
-        raise InputError(f"cannot read {source}: it is a directory")
+        raise InputError(f"cannot read {source}: it is a directory (give the files in it, in the order to read "
+                         f"them: {os.path.join(source, '*.jsonl')})")
     if not os.path.exists(source):
         raise InputError(f"cannot read {source}: no such file")
     if not os.access(source, os.R_OK):

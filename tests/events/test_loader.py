@@ -321,7 +321,7 @@ def test_dash_reads_stdin(monkeypatch):
 
 @pytest.mark.parametrize(("make", "said"), [
     (lambda tmp: tmp / "missing.jsonl", "no such file"),
-    (lambda tmp: tmp, "it is a directory"),
+    (lambda tmp: tmp, r"it is a directory \(give the files in it, in the order to read them: .*\*\.jsonl\)"),
 ])
 def test_unreadable_sources_raise_before_anything_is_read(tmp_path, make, said):
     good = write(tmp_path / "good.jsonl", routed())
