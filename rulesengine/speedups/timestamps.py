@@ -12,6 +12,7 @@ is left to the full parse.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 #: answers remembered by the callers' caches, each bounded to this many
@@ -31,25 +32,20 @@ def utc_reader(parse_minute: Callable[[str], int | None],
     minute or second is no time) from `other_ms`, the full parse. One function, so that
     the usual timestamp costs one call.
 
-    Seconds and minutes are remembered in plain dicts, each emptied when it holds `KEPT`:
-    a lookup there costs less than an LRU cache's, and a stream's times come nearly in
-    order, so little is lost by forgetting them all at once.
+    Seconds are remembered in a plain dict, emptied when it holds `KEPT`: a lookup there
+    costs less than an LRU cache's, and a stream's times come nearly in order, so little is
+    lost by forgetting them all at once. Minutes, looked up only for a new second, are kept
+    in an LRU cache of `KEPT`.
     """
     millis = _MILLIS.get
     seconds: dict[str, int | None] = {}
-    minutes: dict[str, int | None] = {}
+    minute_ms = functools.lru_cache(maxsize=KEPT)(parse_minute)
 
     def second_ms(prefix: str) -> int | None:
         past = _SECONDS.get(prefix[17:19])
         if past is None or prefix[16] != ":":
             return None
-        minute = prefix[:16]
-        try:
-            start = minutes[minute]
-        except KeyError:
-            if len(minutes) >= KEPT:
-                minutes.clear()
-            start = minutes[minute] = parse_minute(minute)
+        start = minute_ms(prefix[:16])
         return None if start is None else start + past
 
     def read(ts: str) -> int | None:
