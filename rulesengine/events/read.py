@@ -367,6 +367,8 @@ def _check_readable(source: str) -> None:
         raise InputError(f"cannot read {source}: no such file")
     if not os.access(source, os.R_OK):
         raise InputError(f"cannot read {source}: permission denied")
+    if not os.path.isfile(source):
+        return  # a pipe (`<(zcat day.gz)`) or a device: what a look ahead reads would be lost
     try:
         with open(source, "rb") as handle:
             compression_of(handle.read(8))

@@ -9,6 +9,7 @@ import io
 import json
 import lzma
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,3 +173,23 @@ def test_formats_by_first_bytes_and_by_suffix() -> None:
         "gzip", "bzip2", "xz", None, None]
     assert without_compression_suffix("rows.csv.gz") == "rows.csv"
     assert without_compression_suffix("rows.csv") == "rows.csv"
+
+
+@pytest.mark.parametrize("kind", [None, "gz"])
+def test_a_pipe_is_read_whole(capsysbinary, events, tmp_path, kind) -> None:
+    """A named pipe, as `<(zcat day.gz)` gives one: nothing may be read from it before its lines."""
+    _, plain, _ = run(capsysbinary, str(events))
+    fifo = tmp_path / "events.pipe"
+    os.mkfifo(fifo)
+    data = events.read_bytes() if kind is None else COMPRESSORS[kind](events.read_bytes())
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(data)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        assert run(capsysbinary, str(fifo), "--jobs", "1")[:2] == (0, plain)
+    finally:
+        feeder.join(timeout=10)
