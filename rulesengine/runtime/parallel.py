@@ -80,8 +80,12 @@ class Rendered(msgspec.Struct, frozen=True, gc=False):
 
 
 def can_share(sources: Sequence[str]) -> bool:
-    """Whether these inputs can be read by several workers at once."""
-    return STDIN not in sources and "fork" in multiprocessing.get_all_start_methods()
+    """Whether these inputs can be read by several workers at once: every one a regular file.
+
+    Each worker reads every input, so one that can be read only once (stdin, a pipe such as
+    `<(zcat day.gz)`, a device) would be split among them: it is read by one process."""
+    shared = all(source != STDIN and os.path.isfile(source) for source in sources)
+    return shared and "fork" in multiprocessing.get_all_start_methods()
 
 
 #: inputs smaller than this, all files together, run on one process when no `--jobs` is given:

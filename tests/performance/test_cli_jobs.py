@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 import orjson
@@ -54,6 +56,24 @@ def test_stdin_runs_on_one_process(capsysbinary, monkeypatch, corpus) -> None:
     code, out, _ = run(capsysbinary, "-", "--jobs", "2")
     assert code == 0
     assert out == run(capsysbinary, corpus[0], "--jobs", "1")[1]
+
+
+def test_a_pipe_runs_on_one_process(capsysbinary, corpus, tmp_path) -> None:
+    """`<(zcat day.gz)` names a pipe: workers reading it each would split its lines among them."""
+    whole = corpus[-2]
+    fifo = tmp_path / "events.pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(Path(whole).read_bytes())
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    code, out, err = run(capsysbinary, str(fifo), "--jobs", "2")
+    feeder.join(timeout=10)
+    assert (code, out, err) == run(capsysbinary, whole, "--jobs", "1")
+    assert code == 0 and len(out.splitlines()) > 1500
 
 
 @pytest.mark.parametrize(("jobs", "says"), [("0", "at least 1"), ("-1", "at least 1"), ("many", "whole number"),
