@@ -94,12 +94,13 @@ def without_compression_suffix(path: str) -> str:
 
 def uncompressed(handle: IO[bytes]) -> AbstractContextManager[IO[bytes]]:
     """`handle`'s text as it is read: itself when plain, else decompressed. Either way
-    `handle` is left open: whoever opened it closes it.
+    `handle` is left open: whoever opened it closes it. A file and stdin can look ahead
+    without taking what they see; a stream that cannot (a `BytesIO`) is read as plain text.
 
     `UnreadableCompression` at once for a format that cannot be read (zstd)."""
-    if not isinstance(handle, io.BufferedReader):
-        handle = io.BufferedReader(handle)  # type: ignore[type-var]  # to look ahead (a BytesIO cannot)
-    compression = compression_of(handle.peek(_LONGEST_MAGIC)[:_LONGEST_MAGIC])
+    peek = getattr(handle, "peek", None)
+    start = b"" if peek is None else peek(_LONGEST_MAGIC)[:_LONGEST_MAGIC]
+    compression = compression_of(start)
     return nullcontext(handle) if compression is None else _decompressing(handle, compression)
 
 

@@ -64,7 +64,9 @@ def test_compression_is_told_by_content_not_by_name(capsysbinary, events, tmp_pa
 
 def test_compressed_stdin_is_read(capsysbinary, monkeypatch, events) -> None:
     _, plain, _ = run(capsysbinary, str(events))
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(events.read_bytes()))))
+    # as a process's own stdin is: text over a buffered reader, which can look ahead
+    stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(gzip.compress(events.read_bytes()))))
+    monkeypatch.setattr("sys.stdin", stdin)
     assert run(capsysbinary, "-")[:2] == (0, plain)
 
 
