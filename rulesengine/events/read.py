@@ -25,7 +25,7 @@ import orjson
 from msgspec.structs import force_setattr, replace
 
 from rulesengine.diagnostics import Diagnostic, Position, error
-from rulesengine.events.compressed import DAMAGED, UnreadableCompression, compression_of, uncompressed
+from rulesengine.events.compressed import UnreadableCompression, compression_of, uncompressed
 from rulesengine.events.contract import (
     NO_DATA,
     NOWHERE,
@@ -415,11 +415,6 @@ def _lines_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
                     counts.lines = first + line
                     yield read_line(raw.rstrip(b"\r\n"), path, line)
             number += size
-    except EOFError:
-        raise InputError(f"cannot read {path}: its compressed data ends before the end of its stream "
-                         "(a file cut short, or still being written?)") from None
-    except DAMAGED as exc:
-        raise InputError(f"cannot read {path}: its compressed data is damaged ({exc})") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     counts.lines = first + number
