@@ -181,7 +181,7 @@ class AtomicFile(Output):
         """Drop the temporary file, whatever its stream still holds; a no-op once committed."""
         for stream in (getattr(self, "_stream", None), self._file):
             if stream is not None:
-                with contextlib.suppress(OSError, EOFError):
+                with contextlib.suppress(OSError):
                     stream.close()  # flushes first; the descriptor is closed even when that fails
         if self._temporary is not None:
             with contextlib.suppress(FileNotFoundError):
