@@ -23,7 +23,7 @@ import msgspec
 
 from rulesengine.diagnostics import Diagnostic, Position, Severity
 from rulesengine.events.contract import AnyEvent, Event
-from rulesengine.events.read import LoadedLine, ReadCounts, field_problem, read_lines
+from rulesengine.events.read import LineBatch, LoadedLine, ReadCounts, field_problem, read_batches
 from rulesengine.events.wellformed import LISTED_PER_CODE, problems_of
 from rulesengine.speedups.recent_ids import RecentIds, fingerprint
 
@@ -207,6 +207,20 @@ class Assembler:
         state.events.append(line)
         return self._close(interaction, state) if line.event == _ENDED else None
 
+    def take_batch(self, numbers: Sequence[int], lines: Sequence[AnyEvent | LoadedLine],
+                   ) -> list[tuple[int, Interaction | Rejection]]:
+        """Take a batch of lines, each at its input line number (`read.read_batches`); return what
+        they complete, each with the number of the line that completed it. One loop for the whole
+        batch: see `read.BATCH_LINES`."""
+        counts, take = self.counts, self.take
+        completed = []
+        for number, line in zip(numbers, lines, strict=True):
+            counts.lines = number
+            item = take(line)
+            if item is not None:
+                completed.append((number, item))
+        return completed
+
     def _take_broken(self, line: LoadedLine) -> Interaction | Rejection | None:
         """A line that failed its own checks: it rejects its interaction, or, with no readable
         interaction id, itself."""
@@ -328,7 +342,19 @@ def assemble(sources: Sequence[str], *, include_open: bool = False,
     """
     counts = ReadCounts()
     assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats, counts=counts)
-    yield from assemble_lines(read_lines(sources, counts), assembler)
+    yield from assemble_batches(read_batches(sources, counts), assembler)
+
+
+def assemble_batches(batches: Iterable[LineBatch], assembler: Assembler) -> Iterator[Interaction | Rejection]:
+    """`assemble_lines` over batches of lines (`read.read_batches`, which keeps the assembler's
+    `counts`), a batch through the assembler at a time."""
+    stats, take_batch = assembler.stats, assembler.take_batch
+    for numbers, lines in batches:
+        for number, item in take_batch(numbers, lines):
+            stats.lines = number
+            yield item
+    stats.lines = assembler.counts.lines
+    yield from assembler.finish()
 
 
 def assemble_lines(lines: Iterable[AnyEvent | LoadedLine], assembler: Assembler) -> Iterator[Interaction | Rejection]:

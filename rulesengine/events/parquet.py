@@ -32,7 +32,16 @@ from msgspec.structs import force_setattr
 
 from rulesengine.diagnostics import Position
 from rulesengine.events.contract import READER_FIELDS, RECORDS, TAG, AnyEvent
-from rulesengine.events.read import MAX_NESTING, InputError, LoadedLine, ReadCounts, read_line
+from rulesengine.events.read import (
+    BATCH_LINES,
+    MAX_NESTING,
+    InputError,
+    LineBatch,
+    LoadedLine,
+    ReadCounts,
+    flattened,
+    read_line,
+)
 from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import too_deep
 
@@ -92,10 +101,17 @@ def read_rows(path: str, counts: ReadCounts, select: object = None) -> Iterator[
     """A Parquet file's rows as `read.read_lines` gives a file's lines (row N is line N).
 
     With `select` (a `RowShare`), only the rows it owns are converted and produced;
-    every row is still counted. `counts.lines` reaches the row just produced, and
-    the file's last row at the end. A file that cannot be read (pyarrow missing, not
+    every row is still counted. `counts.lines` reaches the row just produced, and the
+    file's last row at the end. A file that cannot be read (pyarrow missing, not
     Parquet) raises `InputError`, before any row is produced.
     """
+    return flattened(row_batches(path, counts, select), counts)
+
+
+def row_batches(path: str, counts: ReadCounts, select: object = None) -> Iterator[LineBatch]:
+    """`read_rows` a batch at a time, as `read.read_batches` reads a file of lines: at most
+    `BATCH_LINES` rows, with their line numbers; `counts.lines` reaches the file's last row
+    once the last batch has been taken."""
     if select is not None and not isinstance(select, RowShare):
         raise TypeError(f"Parquet rows are shared out by interaction: {select!r} is no RowShare")
     first = counts.lines
@@ -105,9 +121,10 @@ def read_rows(path: str, counts: ReadCounts, select: object = None) -> Iterator[
             lines: Sequence[int] = range(done + 1, done + whole.num_rows + 1)
             done += whole.num_rows
             batch, lines = (whole, lines) if select is None else _owned(whole, lines, select)
-            for line, item in zip(lines, _batch_events(batch, path, lines), strict=True):
-                counts.lines = first + line
-                yield item
+            read = _batch_events(batch, path, lines)
+            numbers = [first + line for line in lines]
+            for start in range(0, len(read), BATCH_LINES):
+                yield numbers[start:start + BATCH_LINES], read[start:start + BATCH_LINES]
     counts.lines = first + done
 
 

@@ -48,7 +48,7 @@ from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events import parquet
 from rulesengine.events.assemble import LATE_WINDOW, Assembler, Interaction, Rejection, StreamStats
-from rulesengine.events.read import STDIN, InputError, ReadCounts, read_lines
+from rulesengine.events.read import STDIN, InputError, ReadCounts, read_batches
 from rulesengine.output.files import BinarySink
 from rulesengine.output.rows import StreamWriter
 from rulesengine.runtime.carry import CarryOver, merge, share
@@ -319,11 +319,10 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
                               keep_open=carry is not None)
         if carry is not None:
             assembler.resume(share(carry.start, worker, jobs))
-        for line in read_lines(sources, counts, scan):
-            item = assembler.take(line)
-            if item is not None:
-                stats.stream.lines = counts.lines
-                send((0, counts.lines), item)
+        for numbers, lines in read_batches(sources, counts, scan):
+            for number, item in assembler.take_batch(numbers, lines):
+                stats.stream.lines = number
+                send((0, number), item)
         scan.finish()
         stats.stream.lines = counts.lines
         for item in assembler.finish():

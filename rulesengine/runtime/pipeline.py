@@ -22,9 +22,9 @@ from rulesengine.events.assemble import (
     Rejection,
     StreamStats,
     assemble,
-    assemble_lines,
+    assemble_batches,
 )
-from rulesengine.events.read import ReadCounts, read_lines
+from rulesengine.events.read import ReadCounts, read_batches
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
 from rulesengine.runtime.carry import CarryOver
@@ -89,7 +89,7 @@ def work_sources(sources: Sequence[str], work: Callable[[Interaction, RunStats],
         assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats.stream,
                               counts=counts, keep_open=True)
         assembler.resume(carry.start)
-        items = assemble_lines(read_lines(sources, counts), assembler)
+        items = assemble_batches(read_batches(sources, counts), assembler)
     for item in items:
         yield item if isinstance(item, Rejection) else work(item, stats)
     if carry is not None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events.contract import EVENT_TYPES, INTENTS, KINDS, VISIBILITIES
 from rulesengine.events.parquet import read_batch, read_rows, record_lines
-from rulesengine.events.read import InputError, LoadedLine, ReadCounts, parse_line, read_line
+from rulesengine.events.read import BATCH_LINES, InputError, LoadedLine, ReadCounts, parse_line, read_line
 from rulesengine.events.rfc3339 import timestamp_ms
 
 TEXTS = st.sampled_from(["c1", "c2", "c1.a1", "c1.q1", "", "Agent 7", "é\u2028\"\\", "\x00\x1f", "x" * 600])
@@ -174,6 +174,20 @@ def test_a_share_takes_its_rows_whatever_the_id_column_holds(tmp_path: Path) -> 
         assert [item.position.line for item in read_rows(str(path), ReadCounts(), _Odd())] == \
             [number for number, record in enumerate(parquet_io._records(table), start=1)
              if _Odd().owns(record.get("interaction"))]
+
+
+def test_rows_come_in_batches_of_at_most_batch_lines_numbered_across_sources(tmp_path: Path) -> None:
+    """Rows are read 8,192 at a time and handed on in batches of `BATCH_LINES`, each row with
+    its line number counted from the lines read before the file."""
+    path = tmp_path / "many.parquet"
+    parquet.write_table(valid_rows(BATCH_LINES * 40 + 3), path, row_group_size=5000)
+    counts = ReadCounts(lines=7)
+    batches = list(parquet_io.row_batches(str(path), counts, _Odd()))
+    assert max(len(numbers) for numbers, _ in batches) == BATCH_LINES
+    numbers = [number for batch, _ in batches for number in batch]
+    assert numbers == [7 + event.source.line for _, events in batches for event in events]
+    assert numbers == [7 + row for row in range(1, BATCH_LINES * 40 + 4) if (row - 1) % 7 == 1]
+    assert counts.lines == 7 + BATCH_LINES * 40 + 3
 
 
 def test_rows_are_shared_out_only_by_a_row_share(tmp_path: Path) -> None:
