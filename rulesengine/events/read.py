@@ -25,7 +25,13 @@ import orjson
 from msgspec.structs import force_setattr, replace
 
 from rulesengine.diagnostics import Diagnostic, Position, error
-from rulesengine.events.compressed import UnreadableCompression, compression_of, uncompressed
+from rulesengine.events.compressed import (
+    Compression,
+    UnreadableCompression,
+    compression_of,
+    uncompressed,
+    without_compression_suffix,
+)
 from rulesengine.events.contract import (
     NO_DATA,
     NOWHERE,
@@ -46,6 +52,8 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 _BOM = b"\xef\xbb\xbf"
+#: how every Parquet file starts and ends
+_PARQUET_MAGIC = b"PAR1"
 #: an `"interaction"` key and its value, unescaped, found in the raw text of a line
 INTERACTION_ID = re.compile(rb'"interaction"\s*:\s*"([^"\\]*)"')
 #: the same, as the first key of a line: then certainly its own top-level key
@@ -312,7 +320,7 @@ Select = Callable[[Iterator[list[bytes]]], Iterator[tuple[int, Iterable[tuple[in
 
 #: lines read together, at most: their input line numbers (counted across all sources), and each
 #: line as `read_line` gives it
-LineBatch = tuple[list[int], list["AnyEvent | LoadedLine"]]
+LineBatch = tuple[list[int], list[AnyEvent | LoadedLine]]
 
 #: the most lines in one `LineBatch`. A batch goes through each stage of the main job in one
 #: loop (decoding, then assembly, then deciding what it completed) rather than every line through
@@ -396,11 +404,35 @@ def _check_readable(source: str) -> None:
         return  # a pipe (`<(zcat day.gz)`) or a device: what a look ahead reads would be lost
     try:
         with open(source, "rb") as handle:
-            compression_of(handle.read(8))
+            start = handle.read(8)
+            parquet_file = start.startswith(_PARQUET_MAGIC) and _ends_with(handle, _PARQUET_MAGIC)
+        compression = compression_of(start)
     except UnreadableCompression as problem:
         raise InputError(f"cannot read {source}: {problem}") from None
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    _refuse_misnamed_parquet(source, parquet_file, compression)
+
+
+def _ends_with(handle: IO[bytes], tail: bytes) -> bool:
+    handle.seek(0, os.SEEK_END)
+    if handle.tell() < 2 * len(tail):
+        return False
+    handle.seek(-len(tail), os.SEEK_END)
+    return handle.read() == tail
+
+
+def _refuse_misnamed_parquet(source: str, parquet_file: bool, compression: Compression | None) -> None:
+    """Parquet is told by its name (`.parquet`), and pyarrow reads it uncompressed: a Parquet file
+    under another name, or compressed whole, would be read as lines of binary, each an error."""
+    from rulesengine.events import parquet
+
+    if parquet_file and not parquet.is_parquet(source):
+        raise InputError(f"cannot read {source}: it is a Parquet file; give it a name ending in {parquet.SUFFIX} "
+                         "to read its rows as events")
+    if compression is not None and parquet.is_parquet(without_compression_suffix(source)):
+        raise InputError(f"cannot read {source}: a Parquet file is read as it is, not {compression.name}-compressed "
+                         f"(Parquet compresses its own columns); decompress it first: {compression.name} -dk {source}")
 
 
 def _batches_of(handle: Iterable[bytes], path: str, counts: ReadCounts,

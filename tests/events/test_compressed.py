@@ -140,6 +140,34 @@ def test_compressed_parquet_is_a_usage_error(capsysbinary, events, tmp_path) -> 
     assert not output.exists()
 
 
+@pytest.mark.parametrize("kind", COMPRESSORS)
+def test_a_compressed_parquet_input_is_refused_before_anything_is_read(capsysbinary, events, tmp_path, kind) -> None:
+    """Before, its decompressed bytes were read as lines: one E100 per line of binary."""
+    table = tmp_path / "events.parquet"
+    assert main(["convert", str(events), "-o", str(table)]) == 0
+    capsysbinary.readouterr()
+    packed = tmp_path / f"events.parquet.{kind}"
+    packed.write_bytes(COMPRESSORS[kind](table.read_bytes()))
+    code, out, err = run(capsysbinary, str(events), str(packed))
+    assert code == 2 and out == b""
+    name = compression_of(packed.read_bytes()[:8]).name
+    assert (f"rulesengine: error: cannot read {packed}: a Parquet file is read as it is, not {name}-compressed "
+            f"(Parquet compresses its own columns); decompress it first: {name} -dk {packed}") in err
+
+
+def test_a_parquet_file_under_another_name_is_refused_with_the_name_to_give_it(capsysbinary, events, tmp_path) -> None:
+    table = tmp_path / "events.parquet"
+    assert main(["convert", str(events), "-o", str(table)]) == 0
+    capsysbinary.readouterr()
+    misnamed = tmp_path / "events-parquet.jsonl"
+    misnamed.write_bytes(table.read_bytes())
+    code, out, err = run(capsysbinary, str(misnamed))
+    assert code == 2 and out == b""
+    assert (f"rulesengine: error: cannot read {misnamed}: it is a Parquet file; give it a name ending in .parquet "
+            "to read its rows as events") in err
+    assert run(capsysbinary, str(table))[:2] == run(capsysbinary, str(events))[:2]
+
+
 def test_convert_and_generate_write_compressed_events_that_read_back(capsys, tmp_path) -> None:
     generated, converted = tmp_path / "events.jsonl.xz", tmp_path / "again.jsonl.gz"
     assert main(["generate", "--count", "20", "--seed", "3", "-o", str(generated)]) == 0
