@@ -22,7 +22,7 @@ by `output.parquet`, events by `output.events`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import pairwise, repeat
+from itertools import compress, pairwise, repeat
 from types import MappingProxyType, ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -44,6 +44,7 @@ from rulesengine.events.read import (
 )
 from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import too_deep
+from rulesengine.speedups import arrow_values
 
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
@@ -187,17 +188,14 @@ def _owned(batch: Any, lines: Sequence[int], share: RowShare) -> tuple[Any, list
     A row's id is its `interaction` column, as its JSON line would hold it; `share`
     is asked once per distinct id of the batch (an interaction has a dozen rows).
     """
-    pyarrow, _ = pyarrow_modules()
     names = batch.schema.names
     if names.count("interaction") == 1 and _is_text(batch.schema.field("interaction").type):
         ids = batch.column(names.index("interaction")).dictionary_encode()
-        owned = pyarrow.array([share.owns(interaction) for interaction in ids.dictionary.to_pylist()],
-                              pyarrow.bool_())
-        mine = owned.take(ids.indices).fill_null(share.owns(None))
+        owned = arrow_values.bools(map(share.owns, ids.dictionary.to_pylist()))
+        mine = owned.take(ids.indices).fill_null(arrow_values.boolean(share.owns(None)))
     else:  # no id the loader can read, or which of two it reads is for it to say: read every row
-        ids = [record.get("interaction") for record in _records(batch)]
-        mine = pyarrow.array([share.owns(interaction) for interaction in ids], pyarrow.bool_())
-    kept = pyarrow.array(lines).filter(mine).to_pylist()
+        mine = arrow_values.bools(share.owns(record.get("interaction")) for record in _records(batch))
+    kept = list(compress(lines, mine.to_pylist()))
     return batch.filter(mine), kept
 
 
@@ -242,14 +240,13 @@ def _batch_events(batch: Any, path: str, lines: Sequence[int]) -> list[AnyEvent 
     Rows are converted in groups that share an event type and the columns they leave
     null, so that each group's rows are built column by column and converted in one call.
     """
-    pyarrow, _ = pyarrow_modules()
     read: list[AnyEvent | LoadedLine | None] = [None] * batch.num_rows
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     millis = _millis(batch)
-    numbers = pyarrow.array(lines, pyarrow.int64())
     for rows, group, record_class in _groups(batch):
         ms = millis.take(rows).to_pylist() if millis is not None else [None] * len(rows)
-        _read_group(read, rows.to_pylist(), group, record_class, exact, path, numbers.take(rows).to_pylist(), ms)
+        taken = rows.to_pylist()
+        _read_group(read, taken, group, record_class, exact, path, [lines[row] for row in taken], ms)
     return read  # type: ignore[return-value]  # every row is in one group
 
 
@@ -266,21 +263,22 @@ def _millis(batch: Any) -> Any:
     if names.count("ts") != 1 or not _is_text(batch.schema.field("ts").type):
         return None
     texts = batch.column(names.index("ts"))
-    usual = compute.fill_null(compute.match_substring_regex(texts, _USUAL_TS), False)
+    usual = compute.fill_null(compute.match_substring_regex(texts, _USUAL_TS), arrow_values.boolean(False))
     minutes = compute.utf8_slice_codeunits(texts, 0, 16).dictionary_encode()
-    minute_ms = pyarrow.array([timestamp_ms(minute + ":00Z") for minute in minutes.dictionary.to_pylist()],
-                              pyarrow.int64()).take(minutes.indices)
-    seconds = compute.cast(compute.if_else(usual, compute.utf8_slice_codeunits(texts, 17, 19), "0"), pyarrow.int64())
+    minute_ms = arrow_values.optional_int64s([timestamp_ms(minute + ":00Z")
+                                              for minute in minutes.dictionary.to_pylist()]).take(minutes.indices)
+    zero, nothing = arrow_values.text("0"), arrow_values.text("")
+    seconds = compute.cast(compute.if_else(usual, compute.utf8_slice_codeunits(texts, 17, 19), zero), pyarrow.int64())
     fraction = compute.utf8_slice_codeunits(texts, 20, 23)
-    milliseconds = compute.cast(compute.if_else(compute.and_(usual, compute.not_equal(fraction, "")), fraction, "0"),
-                                pyarrow.int64())
-    quick = compute.add(minute_ms, compute.add(compute.multiply(seconds, 1000), milliseconds))
+    has_fraction = compute.and_(usual, compute.not_equal(fraction, nothing))
+    milliseconds = compute.cast(compute.if_else(has_fraction, fraction, zero), pyarrow.int64())
+    quick = compute.add(minute_ms, compute.add(compute.multiply(seconds, arrow_values.int64(1000)), milliseconds))
     known = compute.and_(usual, compute.is_valid(minute_ms))
     if compute.all(known).as_py():
         return quick
     slow = [None if fast or text is None else timestamp_ms(text)
             for fast, text in zip(known.to_pylist(), texts.to_pylist(), strict=True)]
-    return compute.if_else(known, quick, pyarrow.array(slow, pyarrow.int64()))
+    return compute.if_else(known, quick, arrow_values.optional_int64s(slow))
 
 
 #: rows (their indices in the batch), the batch's columns for them, and their record class
@@ -298,21 +296,27 @@ def _groups(batch: Any) -> Iterator[_Group]:
     size = batch.num_rows
     tags = batch.column(names.index(TAG)) if names.count(TAG) == 1 and len(set(names)) == len(names) else None
     if tags is None or not _is_text(tags.type):
-        yield pyarrow.array(range(size), pyarrow.int64()), batch, None
+        yield arrow_values.int64s(range(size)), batch, None
         return
     kinds = tags.dictionary_encode()
-    key = compute.cast(kinds.indices.fill_null(-1), pyarrow.int64())
+    key = compute.cast(kinds.indices, pyarrow.int64()).fill_null(arrow_values.int64(-1))
+    two = arrow_values.int64(2)
     for column in [column for column in batch.columns if 0 < column.null_count < size][:KEY_COLUMNS]:
-        key = compute.add(compute.multiply(key, 2), compute.cast(column.is_valid(), pyarrow.int64()))
+        key = compute.add(compute.multiply(key, two), compute.cast(column.is_valid(), pyarrow.int64()))
     order = compute.sort_indices(key)
     ordered = key.take(order)
-    starts = [0, *compute.add(compute.indices_nonzero(compute.not_equal(ordered.slice(1), ordered.slice(0, size - 1))),
-                              1).to_pylist(), size] if size else [0]
+    starts = [0, *(change + 1 for change in _changes(ordered)), size] if size else [0]
     rows = batch.take(order)
     ordered_tags = tags.take(order)
     for start, end in pairwise(starts):
         tag = ordered_tags[start].as_py()
         yield order.slice(start, end - start), rows.slice(start, end - start), _RECORD_OF.get(tag) if tag else None
+
+
+def _changes(ordered: Any) -> list[int]:
+    """Where a sorted array (not empty) changes: each index whose value differs from the next one's."""
+    compute = pyarrow_modules()[0].compute
+    return compute.indices_nonzero(compute.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).to_pylist()
 
 
 def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
