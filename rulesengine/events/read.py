@@ -415,6 +415,7 @@ def _check_readable(source: str) -> None:
 
 
 def _ends_with(handle: IO[bytes], tail: bytes) -> bool:
+    """Whether a regular file ends with `tail` (after at least as many bytes before it)."""
     handle.seek(0, os.SEEK_END)
     if handle.tell() < 2 * len(tail):
         return False
