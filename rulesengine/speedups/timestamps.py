@@ -2,9 +2,10 @@
 
 Nearly every timestamp of a stream is `YYYY-MM-DDTHH:MM:SSZ` or
 `YYYY-MM-DDTHH:MM:SS.mmmZ`, and events of one second share its first 19
-characters. The second is worked out once (the reader remembers it) and the
-milliseconds looked up in a table of their 1,000 spellings. A new second costs
-no full parse either: its minute (`YYYY-MM-DDTHH:MM`, remembered too) plus its
+characters. The second is worked out once (the reader remembers it) and the rest,
+`Z` or `.mmmZ`, looked up in a table of its 1,001 spellings: a usual timestamp
+costs two slices and two lookups, and a rest missing from the table is no usual
+shape. A new second costs no full parse either: its minute (`YYYY-MM-DDTHH:MM`, remembered too) plus its
 seconds from a table of their 60 spellings. One event in eight opens a new
 second in a busy stream, one in several hundred a new minute. Any other shape
 is left to the full parse.
@@ -18,8 +19,8 @@ from collections.abc import Callable
 #: answers remembered by the callers' caches, each bounded to this many
 KEPT = 4096
 
-#: `mmm` → its milliseconds
-_MILLIS = {f"{milli:03d}": milli for milli in range(1000)}
+#: what follows the second in the two usual shapes, `Z` or `.mmmZ` → its milliseconds
+_TAILS = {"Z": 0} | {f".{milli:03d}Z": milli for milli in range(1000)}
 #: `SS` → its milliseconds past the minute (no leap second: the full parse refuses `60` too)
 _SECONDS = {f"{second:02d}": second * 1000 for second in range(60)}
 
@@ -37,32 +38,29 @@ def utc_reader(parse_minute: Callable[[str], int | None],
     lost by forgetting them all at once. Minutes, looked up only for a new second, are kept
     in an LRU cache of `KEPT`.
     """
-    millis = _MILLIS.get
+    tail_ms = _TAILS.get
     seconds: dict[str, int | None] = {}
+    second_ms = seconds.get
     minute_ms = functools.lru_cache(maxsize=KEPT)(parse_minute)
 
-    def second_ms(prefix: str) -> int | None:
+    def new_second(ts: str, prefix: str, milli: int | None) -> int | None:
+        """A timestamp whose second is not remembered, or is remembered as no time (None)."""
+        if milli is None or len(prefix) < 19 or prefix in seconds:
+            return other_ms(ts)
         past = _SECONDS.get(prefix[17:19])
-        if past is None or prefix[16] != ":":
-            return None
-        start = minute_ms(prefix[:16])
-        return None if start is None else start + past
+        start = None if past is None or prefix[16] != ":" else minute_ms(prefix[:16])
+        second = None if start is None else start + past
+        if len(seconds) >= KEPT:
+            seconds.clear()
+        seconds[prefix] = second
+        return other_ms(ts) if second is None else second + milli
 
     def read(ts: str) -> int | None:
-        size = len(ts)
-        if size == 24 and ts[23] == "Z" and ts[19] == ".":
-            milli = millis(ts[20:23])
-        elif size == 20 and ts[19] == "Z":
-            milli = 0
-        else:
-            return other_ms(ts)
         prefix = ts[:19]
-        try:
-            second = seconds[prefix]
-        except KeyError:
-            if len(seconds) >= KEPT:
-                seconds.clear()
-            second = seconds[prefix] = second_ms(prefix)
-        return other_ms(ts) if second is None or milli is None else second + milli
+        second = second_ms(prefix)
+        milli = tail_ms(ts[19:])
+        if second is None or milli is None:
+            return new_second(ts, prefix, milli)
+        return second + milli
 
     return read
