@@ -46,7 +46,7 @@ def documented_flows() -> list[Interaction]:
 def changes(defaults: Decider, layered: Decider) -> Iterator[Changed]:
     """Every party of a documented flow decided otherwise with the layers than without."""
     for interaction in documented_flows():
-        model = InteractionModel(interaction.id, interaction.events)
+        model = InteractionModel(interaction.id, interaction.events, survey=interaction.survey)
         before = defaults.decide(model)
         after = layered.decide(model)
         for party, old, new in zip(model.parties, before, after, strict=True):

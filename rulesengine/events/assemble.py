@@ -2,7 +2,7 @@
 
 Events of many interactions interleave; one interaction's events may come in any
 order until its `interaction.ended`. When that arrives the interaction is checked
-against the contract's well-formedness rules (`wellformed.problems_of`), handed on at once and
+against the contract's well-formedness rules (`wellformed.walk`), handed on at once and
 forgotten, so memory is bounded by the interactions still open, never by the size
 of the input. A completed interaction's id is remembered for the next
 `late_window` input lines, so an event that arrives after its interaction was
@@ -24,7 +24,7 @@ import msgspec
 from rulesengine.diagnostics import Diagnostic, Position, Severity
 from rulesengine.events.contract import AnyEvent, Event
 from rulesengine.events.read import LineBatch, LoadedLine, ReadCounts, field_problem, read_batches
-from rulesengine.events.wellformed import LISTED_PER_CODE, problems_of
+from rulesengine.events.wellformed import LISTED_PER_CODE, Survey, walk
 from rulesengine.speedups.recent_ids import RecentIds, fingerprint
 
 REJECTED = "rejected"
@@ -38,6 +38,9 @@ class Interaction(msgspec.Struct, frozen=True, gc=False):
     events: tuple[AnyEvent, ...]
     #: evaluated while still open (no `interaction.ended` yet), on request
     provisional: bool = False
+    #: what the well-formedness walk saw of `events`, which the interaction model is built from;
+    #: None when the interaction was made some other way (the model then walks the events itself)
+    survey: Survey | None = None
 
 
 def _diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
@@ -305,24 +308,27 @@ class Assembler:
             self.stats.held_open += 1
             if self.include_open and state.poison is None:
                 events = sorted(state.events, key=_SEQ)
-                if not problems_of(events):
+                survey = walk(events)
+                if not survey.problems:
                     self.stats.evaluated += 1
-                    yield Interaction(interaction, tuple(events), provisional=True)
+                    yield Interaction(interaction, tuple(events), provisional=True, survey=survey)
 
     def _verdict(self, interaction: str, state: _Open, *, ended: bool) -> Interaction | Rejection:
         self.stats.events += len(state.events)  # counted here rather than line by line
-        events = sorted(state.events, key=_SEQ)
-        problems = state.poison or problems_of(events)
-        if problems:
-            if len({event.seq for event in events}) < len(events):
-                # equal seqs, already an error: order them by text, so arrival order never matters
-                events.sort(key=_line_order)
-                problems = state.poison or problems_of(events)
+        if state.poison is not None:
             self.stats.rejected += 1
-            findings = problems if isinstance(problems, _Findings) else _Findings(problems)
-            return Rejection(interaction, findings.diagnostics())
-        self.stats.evaluated += 1
-        return Interaction(interaction, tuple(events), provisional=not ended)
+            return Rejection(interaction, state.poison.diagnostics())
+        events = sorted(state.events, key=_SEQ)
+        survey = walk(events)
+        if not survey.problems:
+            self.stats.evaluated += 1
+            return Interaction(interaction, tuple(events), provisional=not ended, survey=survey)
+        if len({event.seq for event in events}) < len(events):
+            # equal seqs, already an error: order them by text, so arrival order never matters
+            events.sort(key=_line_order)
+            survey = walk(events)
+        self.stats.rejected += 1
+        return Rejection(interaction, _Findings(survey.problems).diagnostics())
 
 
 def _late(raw: bytes, position: Position, interaction: str) -> Diagnostic:

@@ -2,13 +2,15 @@
 
 Each line may be valid on its own and the interaction still impossible: a party
 that acts before it arrives, an answer to no invitation, a hold that is never
-taken back, `by` naming a party that is not there. `problems_of` finds every such
-problem of one interaction in one walk of its events in `seq` order.
+taken back, `by` naming a party that is not there. `walk` finds every such problem of one
+interaction in one walk of its events in `seq` order, and keeps what it saw on the
+way (`Survey`: each party's events, answer, end and holds): the interaction model is
+built from that, rather than from a second walk of the same events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -34,17 +36,38 @@ _ACCEPTED = "party.accepted"
 _LEFT = "party.left"
 _HELD = "party.held"
 _RETRIEVED = "party.retrieved"
+_CUSTOMER_LEFT = "customer.left"
 _OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
 
 
-class _Party(msgspec.Struct, gc=False):
-    """A party as the well-formedness walk has seen it so far."""
+class SeenParty(msgspec.Struct, gc=False):
+    """A party as the well-formedness walk has seen it (so far, during the walk)."""
 
     kind: str
     first: PartyEntered | PartyInvited
+    #: its events, `first` included, in seq order
+    events: list[AnyEvent]
+    #: party.accepted, party.rejected or party.revoked
     outcome: Event | None = None
     ended: Event | None = None  # left, rejected or revoked: no longer open
     held: Event | None = None  # the party.held of a hold still going on
+    #: each hold: its party.held, and its party.retrieved once there is one
+    holds: list[tuple[Event, Event | None]] = msgspec.field(default_factory=list)
+
+
+class Survey(msgspec.Struct, frozen=True, gc=False):
+    """What one walk of an interaction's events saw: its problems, and what the interaction
+    model is built from (`parties` in the order they appeared). Only a survey without
+    problems describes a well-formed interaction."""
+
+    problems: list[Diagnostic]
+    parties: dict[str, SeenParty]
+    created: Event | None
+    #: the first interaction.ended, and the first customer.left
+    ended: Event | None
+    customer_left: Event | None
+    #: the `data` of the events that are no party's, merged in seq order (later wins); None if none has any
+    data: Mapping[str, Any] | None
 
 
 def _problem(event: Event, code: str, field: str, message: str, hint: str) -> Diagnostic:
@@ -53,7 +76,13 @@ def _problem(event: Event, code: str, field: str, message: str, hint: str) -> Di
 
 
 def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
-    """Every broken well-formedness rule of one interaction (events sorted by `seq`).
+    """Every broken well-formedness rule of one interaction (events sorted by `seq`)."""
+    return walk(events).problems
+
+
+def walk(events: Sequence[AnyEvent]) -> Survey:
+    """Every broken well-formedness rule of one interaction (events sorted by `seq`), and what
+    the walk saw of it.
 
     Every interaction passes through here, nearly all of them well formed: one walk
     in seq order tests each rule with plain comparisons and builds a diagnostic only
@@ -61,10 +90,12 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
     reported sorted by place.
     """
     problems: list[Diagnostic] = []
-    parties: dict[str, _Party] = {}
+    parties: dict[str, SeenParty] = {}
     hints: _Hints | None = None
     created: Event | None = None
     ended: Event | None = None
+    customer_left: Event | None = None
+    data: Mapping[str, Any] | None = None
     previous: Event | None = None
     previous_seq = previous_ms = -1
     before_created: list[AnyEvent] = []
@@ -109,6 +140,11 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
                 hints = hints or _Hints(events)
                 problems.append(_by_problem(event, by, None if inviter is None else inviter.ended, hints))
         if name not in PARTY_EVENT_TYPES:  # a `party` on another event names no party
+            if name == _CUSTOMER_LEFT and customer_left is None:
+                customer_left = event
+            own = event.data
+            if own:
+                data = own if data is None else {**data, **own}
             continue
         party_id = event.party
         party = parties.get(party_id)
@@ -117,13 +153,16 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
                 problems.append(_problem(
                     event, "E117", "party", f"party id '{party_id}' is reused (first at "
                     f"{_where(party.first, event)})", "a new participation needs a new party id"))
-            parties[party_id] = _Party(event.kind, event)
-        elif party is None:
+            parties[party_id] = SeenParty(event.kind, event, [event])
+            continue
+        if party is None:
             hints = hints or _Hints(events)
             hint = (hints.closest("E116", party_id)
                     or "a party's first event is party.entered or party.invited")
             problems.append(_problem(event, "E116", "party", f"{name} for unknown party '{party_id}'", hint))
-        elif name in _OUTCOMES:
+            continue
+        party.events.append(event)
+        if name in _OUTCOMES:
             problem = _outcome_problem(event, party)
             if problem is not None:
                 problems.append(problem)
@@ -135,8 +174,12 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
             problem = _hold_problem(event, party)
             if problem is not None:
                 problems.append(problem)
+            elif name == _HELD:
+                party.held = event
+                party.holds.append((event, None))
             else:
-                party.held = event if name == _HELD else None
+                party.held = None
+                party.holds[-1] = (party.holds[-1][0], event)
         else:
             left = party.ended
             if left is not None and left.event == _LEFT:
@@ -148,7 +191,7 @@ def problems_of(events: Sequence[AnyEvent]) -> list[Diagnostic]:
         problems.append(_problem(
             events[0], "E110", "event", f"interaction '{events[0].interaction}' has no interaction.created",
             "the first event of every interaction is interaction.created"))
-    return problems
+    return Survey(problems, parties, created, ended, customer_left, data)
 
 
 def _before_created(event: Event, created: Event) -> Diagnostic:
@@ -186,7 +229,7 @@ class _Hints:
         return did_you_mean(name, self.named) if given <= LISTED_PER_CODE else None
 
 
-def _outcome_problem(event: PartyEvent, party: _Party) -> Diagnostic | None:
+def _outcome_problem(event: PartyEvent, party: SeenParty) -> Diagnostic | None:
     """An answer of a party that is no invited agent, or that already had its answer or ended."""
     if party.kind != "agent":
         return _problem(event, "E118", "event", f"{event.event} for {party.kind} party '{event.party}'",
@@ -198,7 +241,7 @@ def _outcome_problem(event: PartyEvent, party: _Party) -> Diagnostic | None:
     return None if party.ended is None else _gone(event, party.ended)
 
 
-def _hold_problem(event: PartyEvent, party: _Party) -> Diagnostic | None:
+def _hold_problem(event: PartyEvent, party: SeenParty) -> Diagnostic | None:
     """A hold that starts while the agent is not connected, or ends while there is none."""
     if party.ended is not None:
         return _gone(event, party.ended)
@@ -218,7 +261,7 @@ def _hold_problem(event: PartyEvent, party: _Party) -> Diagnostic | None:
     return None
 
 
-def _left_unaccepted(event: PartyEvent, party: _Party) -> Diagnostic:
+def _left_unaccepted(event: PartyEvent, party: SeenParty) -> Diagnostic:
     how = f"its invitation ended with {party.outcome.event}" if party.outcome else "it never accepted"
     return _problem(event, "E120", "event", f"agent party '{event.party}' left but {how}",
                     "an agent leaves only after party.accepted; an unanswered invitation "

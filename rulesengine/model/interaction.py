@@ -6,8 +6,10 @@ about descriptors: what a completed transfer is, or where a party stood when the
 customer left, is written in the rule files over these primitives (see
 `rulesengine.model.primitives` for the names rules use, and `rules/facts.rules`).
 
-It is built in one walk over an interaction's events, once per interaction on the main
-job's path, so parties are plain slotted objects rather than records. A moment is the
+It is built from what the well-formedness walk saw of an interaction's events
+(`events.wellformed.walk`), which every assembled interaction has been through: its
+events are walked once, for both. It is built once per interaction on the main job's
+path, so parties are plain slotted objects rather than records. A moment is the
 `Event` that marks it (compared by `seq`, timed by `ms`); a phase is a tuple of
 (from, to) moments. The relations that need a walk (`reached`, `path`) are worked out
 on first use and kept. `to_networkx` gives the same model as a graph for export and
@@ -23,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 from rulesengine.events.contract import (
     FIRST_STEP_TYPES,
     NO_DATA,
-    PARTY_EVENT_TYPES,
     AnyEvent,
     Event,
     PartyEntered,
     PartyInvited,
     Step,  # a party's step, as rules see it: the event that made it
 )
+from rulesengine.events.wellformed import SeenParty, Survey, walk
 
 if TYPE_CHECKING:  # networkx is loaded only by the commands that draw or analyse graphs
     import networkx as nx
@@ -86,8 +88,8 @@ class Party:
     engage_ms: int | None
     stay_ms: int
 
-    def __init__(self, first: PartyEntered | PartyInvited, index: int, by: Party | None,
-                 shared_data: Mapping[str, Any]) -> None:
+    def __init__(self, seen: SeenParty, index: int, by: Party | None, shared_data: Mapping[str, Any]) -> None:
+        first = seen.first
         self.id = first.party
         self.index = index
         self.kind: str = first.kind
@@ -95,16 +97,25 @@ class Party:
         self.intent: str | None = first.intent
         self.visibility: str = first.visibility or "unknown"
         self.by = by
-        self.events: list[Step] = [first]
+        self.events: list[Step] = seen.events  # type: ignore[assignment]  # a party's events are its steps
         self.brought_in: list[Party] = []
         self.start: PartyEntered | PartyInvited = first
         self.invited: Event | None = first if first.event == "party.invited" else None
         self.accepted: Event | None = None
         self.rejected: Event | None = None
         self.revoked: Event | None = None
-        self.left: Event | None = None
+        answer = seen.outcome
+        if answer is not None:
+            if answer.event == "party.accepted":
+                self.accepted = answer
+            elif answer.event == "party.rejected":
+                self.rejected = answer
+            else:
+                self.revoked = answer
+        ended = seen.ended
+        self.left: Event | None = ended if ended is not None and ended.event == "party.left" else None
         #: each hold: its `party.held`, and its `party.retrieved` once there is one
-        self.holds: list[tuple[Event, Event | None]] = []
+        self.holds: list[tuple[Event, Event | None]] = seen.holds
         self._reached: list[Party] | None = None
         self._path: list[Party] | None = None
         self._data: Mapping[str, Any] | None = None
@@ -219,61 +230,31 @@ class InteractionModel:
 
     __slots__ = ("by_id", "customer_left", "data", "ended", "events", "id", "media", "parties", "provisional")
 
-    def __init__(self, interaction: str, events: Sequence[AnyEvent], *, provisional: bool = False) -> None:
-        """`events` are those of a well-formed interaction in `seq` order (as assembled)."""
+    def __init__(self, interaction: str, events: Sequence[AnyEvent], *, provisional: bool = False,
+                 survey: Survey | None = None) -> None:
+        """`events` are those of a well-formed interaction in `seq` order (as assembled), and
+        `survey` what the well-formedness walk saw of them (walked here when not given)."""
+        seen = survey if survey is not None else walk(events)
         self.id = interaction
         self.events = events
         self.provisional = provisional
-        self.media: str | None = None
-        self.customer_left: Event | None = None
-        ended: Event | None = None
-        shared: dict[str, Any] | None = None
+        created = seen.created
+        self.media: str | None = None if created is None else created.media  # type: ignore[attr-defined]
+        self.customer_left: Event | None = seen.customer_left
+        self.ended = ended = seen.ended or events[-1]
+        shared = seen.data
+        self.data: Mapping[str, Any] = NO_DATA if shared is None else shared
         by_id: dict[str, Party] = {}
         parties: list[Party] = []
-        # each event's type is read once, into `name`: a read of an attribute that meets eleven
-        # record classes takes the interpreter's slow path, and a type checker narrows only on
-        # the attribute itself, so the walk sees the events untyped
-        walked: Sequence[Any] = events
-        for event in walked:
-            name = event.event
-            if name not in PARTY_EVENT_TYPES:
-                if name == "interaction.created":
-                    self.media = event.media
-                elif name == "customer.left":
-                    self.customer_left = self.customer_left or event
-                elif name == "interaction.ended":
-                    ended = ended or event
-                if event.data:
-                    shared = {**(shared or {}), **event.data}
-                continue
-            if name in FIRST_STEP_TYPES:  # well formed: a party's first event, and only that
-                by = by_id.get(event.by)  # None when `by` is
-                party = by_id[event.party] = Party(event, len(parties), by, NO_DATA)
-                parties.append(party)
-                if by is not None:
-                    by.brought_in.append(party)
-                continue
-            party = by_id[event.party]
-            party.events.append(event)
-            if name == "party.accepted":
-                party.accepted = event
-            elif name == "party.left":
-                party.left = event
-            elif name == "party.held":
-                party.holds.append((event, None))
-            elif name == "party.retrieved":
-                party.holds[-1] = (party.holds[-1][0], event)
-            elif name == "party.revoked":
-                party.revoked = event
-            elif name == "party.rejected":
-                party.rejected = event
-        self.ended = ended = ended or events[-1]
-        self.data: Mapping[str, Any] = NO_DATA if shared is None else shared
-        for party in parties:
-            if shared is not None:
-                party._shared_data = shared
+        for party_id, walked in seen.parties.items():
+            by_name = walked.first.by
+            by = None if by_name is None else by_id.get(by_name)
+            party = by_id[party_id] = Party(walked, len(parties), by, NO_DATA if shared is None else shared)
+            parties.append(party)
+            if by is not None:
+                by.brought_in.append(party)
             party.names = tuple(map(_EVENT_TYPE, party.events))
-            end = party.left or party.revoked or party.rejected or ended
+            end = walked.ended or ended
             party.end = end
             party.stay_ms = end.ms - party.start.ms
             invited = party.invited
@@ -281,7 +262,7 @@ class InteractionModel:
                 party.alert_ms = party.engage_ms = None
             else:
                 accepted = party.accepted
-                party.alert_ms = (accepted or party.rejected or party.revoked or end).ms - invited.ms
+                party.alert_ms = (walked.outcome or end).ms - invited.ms
                 party.engage_ms = None if accepted is None else end.ms - accepted.ms
         self.parties = parties
         self.by_id = by_id

@@ -61,7 +61,8 @@ def iter_models(sources: Sequence[str], *, include_open: bool = False,
 
 
 def model_of(interaction: Interaction) -> InteractionModel:
-    return InteractionModel(interaction.id, interaction.events, provisional=interaction.provisional)
+    return InteractionModel(interaction.id, interaction.events, provisional=interaction.provisional,
+                            survey=interaction.survey)
 
 
 def decide_sources(sources: Sequence[str], decider: Decider, *, include_open: bool = False,

@@ -43,16 +43,20 @@ def utc_reader(parse_minute: Callable[[str], int | None],
     second_ms = seconds.get
     minute_ms = functools.lru_cache(maxsize=KEPT)(parse_minute)
 
+    def second_of(prefix: str) -> int | None:
+        past = _SECONDS.get(prefix[17:19])
+        if past is None or prefix[16] != ":":
+            return None
+        start = minute_ms(prefix[:16])
+        return None if start is None else start + past
+
     def new_second(ts: str, prefix: str, milli: int | None) -> int | None:
         """A timestamp whose second is not remembered, or is remembered as no time (None)."""
         if milli is None or len(prefix) < 19 or prefix in seconds:
             return other_ms(ts)
-        past = _SECONDS.get(prefix[17:19])
-        start = None if past is None or prefix[16] != ":" else minute_ms(prefix[:16])
-        second = None if start is None else start + past
         if len(seconds) >= KEPT:
             seconds.clear()
-        seconds[prefix] = second
+        second = seconds[prefix] = second_of(prefix)
         return other_ms(ts) if second is None else second + milli
 
     def read(ts: str) -> int | None:

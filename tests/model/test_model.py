@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import random
+from itertools import zip_longest
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from rulesengine.events.assemble import Interaction, assemble
-from rulesengine.model.interaction import InteractionModel, relation_into, relation_of
+from rulesengine.events.contract import PARTY_EVENT_TYPES
+from rulesengine.model.interaction import FIRST_STEPS, InteractionModel, relation_into, relation_of
 from rulesengine.runtime.pipeline import model_of
-from tests.interactions import Script
+from tests.interactions import Script, assembled, interactions
 
 FLOWS = Path(__file__).parent.parent / "flows"
 
@@ -114,6 +117,14 @@ def test_attached_data_a_party_saw_its_own_events_winning():
     assert dict(built.party("i1.q1").data) == {"tier": "gold", "channel": "web"}
 
 
+def test_the_interaction_data_is_that_of_every_event_of_no_party_merged_later_winning():
+    chat = Script(tier="gold", channel="web").routed("a1").accept("a1")
+    chat._emit("customer.left", data={"tier": "silver", "survey": "yes"})
+    built = chat.leave("a1").end().model()
+    assert built.data == {"tier": "silver", "channel": "web", "survey": "yes"}
+    assert dict(built.party("i1.a1").data) == {"tier": "silver", "channel": "web", "survey": "yes"}
+
+
 def test_the_model_as_a_graph():
     graph = model("c08a_conference_through_queue").to_networkx()
     name = "c08a_conference_through_queue."
@@ -139,3 +150,38 @@ def test_dispose_breaks_the_links_between_parties():
     built = Script().routed("a1").end().model()
     built.dispose()
     assert all(party.by is None and not party.brought_in for party in built.parties)
+
+
+def _first(events, name: str):
+    return next((event for event in events if event.event == name), None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(interactions())
+def test_the_model_says_what_the_events_say_and_is_built_from_the_assembly_walk(records):
+    interaction = assembled(records)
+    built = model_of(interaction)
+    events = interaction.events
+    assert built.ended is (_first(events, "interaction.ended") or events[-1])
+    assert built.customer_left is _first(events, "customer.left")
+    assert built.media == _first(events, "interaction.created").media
+    expected_data: dict = {}
+    for event in events:
+        if event.event not in PARTY_EVENT_TYPES:
+            expected_data.update(event.data)
+    assert dict(built.data) == expected_data
+    assert [party.id for party in built.parties] == [event.party for event in events if event.event in FIRST_STEPS]
+    for party in built.parties:
+        own = [event for event in events if event.event in PARTY_EVENT_TYPES and event.party == party.id]
+        assert party.events == own
+        assert party.names == tuple(event.event for event in own)
+        assert (party.accepted, party.rejected, party.revoked, party.left) == tuple(
+            _first(own, name) for name in ("party.accepted", "party.rejected", "party.revoked", "party.left"))
+        held = [event for event in own if event.event == "party.held"]
+        retrieved = [event for event in own if event.event == "party.retrieved"]
+        assert party.holds == list(zip_longest(held, retrieved))
+        assert party.end is (party.left or party.rejected or party.revoked or built.ended)
+        assert party.by is (None if own[0].by is None else built.by_id[own[0].by])
+        # the assembler's walk is what the model is built from: its lists are taken, not walked again
+        assert interaction.survey is not None
+        assert party.events is interaction.survey.parties[party.id].events
