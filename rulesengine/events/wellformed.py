@@ -50,9 +50,15 @@ class SeenParty(msgspec.Struct, gc=False):
     #: party.accepted, party.rejected or party.revoked
     outcome: Event | None = None
     ended: Event | None = None  # left, rejected or revoked: no longer open
-    held: Event | None = None  # the party.held of a hold still going on
     #: each hold: its party.held, and its party.retrieved once there is one
     holds: list[tuple[Event, Event | None]] = msgspec.field(default_factory=list)
+
+    @property
+    def held(self) -> Event | None:
+        """The party.held of a hold still going on."""
+        if self.holds and self.holds[-1][1] is None:
+            return self.holds[-1][0]
+        return None
 
 
 class Survey(msgspec.Struct, frozen=True, gc=False):
@@ -175,10 +181,8 @@ def walk(events: Sequence[AnyEvent]) -> Survey:
             if problem is not None:
                 problems.append(problem)
             elif name == _HELD:
-                party.held = event
                 party.holds.append((event, None))
             else:
-                party.held = None
                 party.holds[-1] = (party.holds[-1][0], event)
         else:
             left = party.ended
