@@ -105,6 +105,30 @@ def test_tests_beside_the_rules_layers_run_with_no_path(in_tmp, run_test):
     assert run_test("--rules", "site", "--no-default-rules")[0] == 2  # site.rules alone has no vocabulary
 
 
+def test_a_layer_given_as_a_file_runs_the_test_file_of_its_name_beside_it(in_tmp, run_test):
+    (in_tmp / "site.rules").write_text("param site_probe: duration = 5s\n", encoding="utf-8")
+    (in_tmp / "site.rulestest").write_text(TRANSFER.replace(WRONG, FIXED), encoding="utf-8")
+    code, out, _ = run_test("--rules", "site.rules")
+    assert code == 0
+    assert out.splitlines() == ["rules/chat.rulestest " + "." * 21, "site.rulestest .."]
+
+
+def test_events_from_a_file_that_cannot_be_read_or_holds_two_interactions(in_tmp, run_test):
+    flows = TOP / "tests" / "flows"
+    (in_tmp / "folder").mkdir()
+    (in_tmp / "two.jsonl").write_text("".join(
+        (flows / f"{flow}.jsonl").read_text(encoding="utf-8") for flow in ("c01_routed_completed", "c05_conference")),
+        encoding="utf-8")
+    for source, message in (
+            ("folder", "cannot read events: cannot read folder: it is a directory"),
+            ("two.jsonl", "a case tests one interaction; its events make 2")):
+        (in_tmp / "case.rulestest").write_text(
+            f'case "x"\n  events from "{source}"\n  expect\n    q1: DivertedTo/Completed\n', encoding="utf-8")
+        code, out, err = run_test("case.rulestest")
+        assert code == 2
+        assert f"case.rulestest:2:15: error: T105 {message}" in out + err
+
+
 def test_exit_2_for_what_cannot_be_read_or_loaded(in_tmp, run_test):
     assert run_test("missing.rulestest") == (
         2, "", "rulesengine test: error: no such test file or folder: missing.rulestest\n")

@@ -33,3 +33,15 @@ def test_broken_test_files(name, in_tmp, run_test, snapshot):
     code, out, err = run_test("site.rulestest")
     assert code == 2
     assert {"out": out, "err": err} == snapshot
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ('case "x"\n  events\n', "2:9", "unexpected end of file, expected an event line (+TIME ...)"),
+    ('case "x"', "1:9", "unexpected end of file, expected `events` or `interaction` or `start`"),
+    ('case "x\n', "1:6", "unexpected '\"'"),
+])
+def test_a_file_cut_short_or_with_a_stray_character_says_where(text, where, message, in_tmp, run_test):
+    (in_tmp / "cut.rulestest").write_text(text, encoding="utf-8")
+    code, out, err = run_test("cut.rulestest")
+    assert code == 2
+    assert f"cut.rulestest:{where}: error: T001 syntax error: {message}\n" in out + err
