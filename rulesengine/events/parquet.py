@@ -122,7 +122,7 @@ def row_batches(path: str, counts: ReadCounts, select: object = None) -> Iterato
             lines: Sequence[int] = range(done + 1, done + whole.num_rows + 1)
             done += whole.num_rows
             batch, lines = (whole, lines) if select is None else _owned(whole, lines, select)
-            read = _batch_events(batch, path, lines)
+            read = _batch_events(batch, [Position(path, line) for line in lines])
             numbers = [first + line for line in lines]
             for start in range(0, len(read), BATCH_LINES):
                 yield numbers[start:start + BATCH_LINES], read[start:start + BATCH_LINES]
@@ -141,8 +141,16 @@ def read_batch(batch: Any, path: str = "", first_line: int = 1) -> Iterator[AnyE
     batch of its partition, naming the partition in `path`.
     """
     for part in batch.to_batches() if hasattr(batch, "to_batches") else (batch,):
-        yield from _batch_events(part, path, range(first_line, first_line + part.num_rows))
+        yield from _batch_events(part, [Position(path, line) for line in range(first_line, first_line + part.num_rows)])
         first_line += part.num_rows
+
+
+def read_placed(batch: Any, places: Sequence[Position]) -> list[AnyEvent | LoadedLine]:
+    """`read_batch` of one record batch whose rows come from different places: row `i` is
+    read as the line at `places[i]` (the Spark executor's rows, each with its file and row)."""
+    if len(places) != batch.num_rows:
+        raise ValueError(f"{batch.num_rows} rows need as many places, not {len(places)}")
+    return _batch_events(batch, places)
 
 
 def event_lines(path: str) -> Iterator[bytes]:
@@ -233,7 +241,7 @@ def _plain(data: object, entries: bool) -> object:
     return data
 
 
-def _batch_events(batch: Any, path: str, lines: Sequence[int]) -> list[AnyEvent | LoadedLine]:
+def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | LoadedLine]:
     """The rows of a batch as `read_line` reads their lines, in order: converted straight into
     their record classes where that is sure to give what the line gives, else read as the line.
 
@@ -246,7 +254,7 @@ def _batch_events(batch: Any, path: str, lines: Sequence[int]) -> list[AnyEvent 
     for rows, group, record_class in _groups(batch):
         ms = millis.take(rows).to_pylist() if millis is not None else [None] * len(rows)
         taken = rows.to_pylist()
-        _read_group(read, taken, group, record_class, exact, path, [lines[row] for row in taken], ms)
+        _read_group(read, taken, group, record_class, exact, [places[row] for row in taken], ms)
     return read  # type: ignore[return-value]  # every row is in one group
 
 
@@ -320,17 +328,16 @@ def _changes(ordered: Any) -> list[int]:
 
 
 def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
-                record_class: type[AnyEvent] | None, exact: bool, path: str, lines: list[int],
+                record_class: type[AnyEvent] | None, exact: bool, places: list[Position],
                 ms: list[int | None]) -> None:
     """One group's rows as `read_line` reads their lines (see `_batch_events`), put in `read` at
-    their `rows`, given their line numbers and epoch milliseconds."""
+    their `rows`, given their places and epoch milliseconds."""
     records, names = _group_records(group)
     raws = list(map(_line, records))
     events = _converted(records, names, record_class, exact)
-    for row, position, raw, event, millis in zip(rows, map(Position, repeat(path), lines), raws, events, ms,
-                                                 strict=True):
+    for row, position, raw, event, millis in zip(rows, places, raws, events, ms, strict=True):
         if event is None or millis is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
-            read[row] = read_line(raw, path, position.line)
+            read[row] = read_line(raw, position.path, position.line)
             continue
         force_setattr(event, "ms", millis)
         force_setattr(event, "source", position)

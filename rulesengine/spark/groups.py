@@ -13,16 +13,19 @@ interaction, kind and reasons with the row fields null, in the order `run` write
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 import attrs
 import orjson
 
 from rulesengine.decide.decider import Decider
+from rulesengine.diagnostics import Position
 from rulesengine.events.assemble import Assembler, Rejection, assemble_lines
 from rulesengine.events.contract import AnyEvent
-from rulesengine.events.parquet import pyarrow_modules, record_lines
+from rulesengine.events.parquet import pyarrow_modules, read_placed, record_lines
 from rulesengine.events.read import LoadedLine, parse_line, read_line
 from rulesengine.output.parquet import column_type
 from rulesengine.output.rows import FIELDS, row_values
@@ -52,14 +55,9 @@ class GroupJob:
     sources: tuple[tuple[str, str], ...] = ()
 
 
-@attrs.frozen
-class _Event:
-    """One event of a batch: its interaction, its JSON line, and its place when it has one."""
-
-    interaction: object
-    text: bytes
-    source: str | None
-    line: int | None
+#: one event of an interaction as Spark gave it: its JSON line (no place), or its place's order
+#: (the file's rank and name, the row), its text and what reading it gave
+_Entry = bytes | tuple[tuple[int, str], int, bytes, AnyEvent | LoadedLine]
 
 
 def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
@@ -68,17 +66,26 @@ def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
     across batch boundaries too, is decided as `run` decides it.
 
     Spark's grouping (`applyInArrow`) would send every interaction as an Arrow stream of its
-    own, which costs more than deciding it: here a batch carries thousands.
+    own, which costs more than deciding it: here a batch carries thousands, and its rows are
+    read together, as `run` reads a Parquet file's.
     """
     decider = decider_for(job.rules)
-    pending: list[_Event] = []
+    places = _Places(job.sources)
+    pending: list[_Entry] = []
+    pending_id: object = None
     for batch in batches:
         results = _Results()
-        for event in _events(batch):
-            if pending and event.interaction != pending[0].interaction:
+        ids = batch.column("interaction").to_pylist()
+        entries = _entries(batch, places)
+        at = 0
+        for interaction, run in groupby(ids):
+            size = sum(1 for _ in run)
+            if pending and interaction != pending_id:
                 _evaluate(pending, job, decider, results)
                 pending = []
-            pending.append(event)
+            pending_id = interaction
+            pending += entries[at:at + size]
+            at += size
         yield results.batch()
     if pending:
         results = _Results()
@@ -86,24 +93,44 @@ def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
         yield results.batch()
 
 
-def _events(batch: Any) -> list[_Event]:
-    """A batch's events, each with its JSON line: the one place that turns Spark's rows into
-    what the event stage reads."""
+class _Places:
+    """Where each file Spark names (a URI, or None) comes in the reading order, and the name
+    `run` gives it: worked out once per file."""
+
+    def __init__(self, sources: Sequence[tuple[str, str]]) -> None:
+        self._rank = {path: (number, name) for number, (path, name) in enumerate(sources)}
+        self._known: dict[object, tuple[int, str]] = {}
+
+    def of(self, uri: object) -> tuple[int, str]:
+        """The rank of a file and its name, after every named file when it was not named."""
+        known = self._known.get(uri)
+        if known is None:
+            path = local_path(str(uri))
+            known = self._known[uri] = self._rank.get(path, (len(self._rank), path))
+        return known
+
+
+def _entries(batch: Any, places: _Places) -> list[_Entry]:
+    """A batch's events, in its order: the one place that turns Spark's rows into what the
+    event stage reads. Events with their place are read here, each at its file and row;
+    events without one stay JSON lines until their interaction's order is known (`_read`)."""
     names = batch.schema.names
-    places = [name for name in PLACES if name in names]
-    texts = record_lines(batch.select([name for name in names if name not in PLACES]))
-    ids = batch.column("interaction").to_pylist()
-    if len(places) < len(PLACES):
-        return [_Event(interaction, text, None, None) for interaction, text in zip(ids, texts, strict=True)]
-    return [_Event(*values) for values in zip(ids, texts, batch.column(SOURCE).to_pylist(),
-                                              batch.column(LINE).to_pylist(), strict=True)]
+    content = batch.select([name for name in names if name not in PLACES])
+    if any(name not in names for name in PLACES):
+        return list(record_lines(content))
+    uris = batch.column(SOURCE).dictionary_encode()
+    files = [places.of(uri) for uri in uris.dictionary.to_pylist()]
+    spots = [places.of(None) if index is None else files[index] for index in uris.indices.to_pylist()]
+    lines = [line or 0 for line in batch.column(LINE).to_pylist()]
+    read = read_placed(content, [Position(name, line) for (_, name), line in zip(spots, lines, strict=True)])
+    return [(spot, line, item.raw, item) for spot, line, item in zip(spots, lines, read, strict=True)]
 
 
-def _evaluate(events: Sequence[_Event], job: GroupJob, decider: Decider, results: _Results) -> None:
+def _evaluate(entries: list[_Entry], job: GroupJob, decider: Decider, results: _Results) -> None:
     """One interaction's events (or the lines that name none) read, assembled and decided."""
     stats = RunStats()
     assembler = Assembler(include_open=job.include_open, stats=stats.stream)
-    for item in assemble_lines(_read(events, job), assembler):
+    for item in assemble_lines(_read(entries), assembler):
         if isinstance(item, Rejection):
             results.reject(item)
         else:
@@ -111,20 +138,19 @@ def _evaluate(events: Sequence[_Event], job: GroupJob, decider: Decider, results
                 results.add((*row_values(row), None, None))
 
 
-def _read(events: Sequence[_Event], job: GroupJob) -> list[AnyEvent | LoadedLine]:
-    """The events as `run` reads them, in the order it would read them."""
-    if events[0].line is None:
-        ordered = sorted((event.text for event in events),
-                         key=lambda text: (parse_line(text, UNPLACED, 0).closes, text))
+def _read(entries: list[_Entry]) -> list[AnyEvent | LoadedLine]:
+    """The events as `run` reads them, in the order it would read them: by file and row, and
+    by text for two at one place; without places, every `interaction.ended` last, then by text."""
+    if isinstance(entries[0], bytes):
+        texts = cast("list[bytes]", entries)
+        ordered = sorted(texts, key=lambda text: (parse_line(text, UNPLACED, 0).closes, text))
         return [read_line(text, UNPLACED, number) for number, text in enumerate(ordered, start=1)]
-    rank = {path: (number, name) for number, (path, name) in enumerate(job.sources)}
-    unknown = len(rank)
-    placed = []
-    for event in events:
-        path = local_path(str(event.source))
-        placed.append((rank.get(path, (unknown, path)), event.line or 0, event.text))
-    placed.sort()
-    return [read_line(text, name, line) for (_, name), line, text in placed]
+    placed = cast("list[tuple[tuple[int, str], int, bytes, AnyEvent | LoadedLine]]", entries)
+    placed.sort(key=_PLACE_ORDER)
+    return [item for *_, item in placed]
+
+
+_PLACE_ORDER = itemgetter(0, 1, 2)
 
 
 def local_path(uri: str) -> str:
@@ -138,12 +164,11 @@ class _Results:
     """The columns of a result batch, filled row by row."""
 
     def __init__(self) -> None:
-        self._columns: list[list[object]] = [[] for _ in COLUMNS]
+        self._rows: list[tuple[object, ...]] = []
 
     def add(self, values: tuple[object, ...]) -> None:
         """A row's fields, then its reject columns."""
-        for column, value in zip(self._columns, values, strict=True):
-            column.append(value)
+        self._rows.append(values)
 
     def reject(self, rejection: Rejection) -> None:
         reasons = orjson.dumps(rejection.to_json()["reasons"]).decode()
@@ -152,4 +177,5 @@ class _Results:
     def batch(self) -> Any:
         pyarrow, _ = pyarrow_modules()
         schema = pyarrow.schema([(name, getattr(pyarrow, kind)()) for name, kind in COLUMNS])
-        return pyarrow.record_batch(self._columns, schema=schema)
+        columns = [list(column) for column in zip(*self._rows, strict=True)] if self._rows else [[] for _ in COLUMNS]
+        return pyarrow.record_batch(columns, schema=schema)

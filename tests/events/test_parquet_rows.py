@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rulesengine.diagnostics import Position
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events.contract import EVENT_TYPES, INTENTS, KINDS, VISIBILITIES
 from rulesengine.events.parquet import read_batch, read_rows, record_lines
@@ -147,6 +148,22 @@ def test_a_table_of_several_batches_numbers_its_rows_on() -> None:
     table = pyarrow.concat_tables([valid_rows(5), valid_rows(5)])
     assert len(table.to_batches()) == 2
     assert [item.source.line for item in read_batch(table, "p", first_line=3)] == list(range(3, 13))
+
+
+def test_rows_of_a_batch_from_different_places_are_read_each_at_its_own() -> None:
+    """Each row is what reading its line at its place gives: the event's place, and the place a
+    broken row's diagnostics point at (the Spark executor's rows come from several files)."""
+    batch = pyarrow.concat_tables([valid_rows(6), pyarrow.table({"seq": [1]})], promote_options="default").combine_chunks()
+    places = [Position(f"part-{row % 3}.parquet", 100 - row) for row in range(batch.num_rows)]
+    read = parquet_io.read_placed(batch.to_batches()[0], places)
+    expected = [read_line(line_of(record), place.path, place.line)
+                for record, place in zip(parquet_io._records(batch), places, strict=True)]
+    for got, want in zip(read, expected, strict=True):
+        same(got, want)
+    assert [item.source for item in read[:-1]] == places[:-1]
+    assert read[-1].position == places[-1] and read[-1].diagnostics[0].code == "E102"
+    with pytest.raises(ValueError, match="7 rows need as many places, not 6"):
+        parquet_io.read_placed(batch.to_batches()[0], places[:6])
 
 
 @given(st.lists(st.text(alphabet="0123456789-:TZ.+z ", min_size=0, max_size=26) | TIMES, min_size=1, max_size=20))
