@@ -113,8 +113,9 @@ class RecentIds:
         slots[hole] = 0
 
 
-#: slots of a new `RecentIds` table (a power of two)
-_FIRST_SLOTS = 1 << 12
+#: slots of a new `RecentIds` table (a power of two): small, as an assembler made per interaction
+#: (the Spark executor's) remembers one id, and doubling up to the main job's size costs little
+_FIRST_SLOTS = 1 << 4
 #: `RecentIds.due` with nothing to forget
 _NEVER = 1 << 63
 
