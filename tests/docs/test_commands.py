@@ -51,7 +51,8 @@ NOT_RUN = {
                        "--archives job-env.tar.gz#environment "
                        "job-env/lib/python3.11/site-packages/rulesengine/cli/spark_run.py "
                        "hdfs:///lake/events/ -o hdfs:///lake/descriptors/ --rejects hdfs:///lake/rejects/")): _CLUSTER,
-    ("docs/scale.md", ".venv/bin/python -m benchmarks.spark --count 20000 --rounds 1"): _BENCHMARK,
+    ("docs/scale.md", ".venv/bin/python -m benchmarks.spark --count 100000 --rounds 1"): _BENCHMARK,
+    ("docs/scale.md", ".venv/bin/python -m benchmarks.spark --executor --count 100000 --rounds 3"): _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 1"):
         _BENCHMARK,
     ("docs/performance.md", ".venv/bin/python -m benchmarks.memory --counts 10000,1000000 --jobs 2"):
