@@ -22,7 +22,7 @@ by `output.parquet`, events by `output.events`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import compress, pairwise, repeat
+from itertools import compress, pairwise
 from types import MappingProxyType, ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,6 +45,7 @@ from rulesengine.events.read import (
 from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import too_deep
 from rulesengine.speedups import arrow_values
+from rulesengine.speedups.row_dicts import row_dicts
 
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
@@ -354,12 +355,12 @@ def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
         return _records(group), None
     names = [group.schema.names[at] for at in kept]
     columns = [group.column(at).to_pylist() for at in kept]
-    records = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
     if "data" in names:
         entries = _map_entries(group)
-        for record in records:
-            record["data"] = _plain(record["data"], entries)
-    return records, names
+        for at, name in enumerate(names):
+            if name == "data":
+                columns[at] = [_plain(data, entries) for data in columns[at]]
+    return row_dicts(names, columns), names
 
 
 def _is_text(arrow_type: Any) -> bool:

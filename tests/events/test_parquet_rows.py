@@ -153,7 +153,8 @@ def test_a_table_of_several_batches_numbers_its_rows_on() -> None:
 def test_rows_of_a_batch_from_different_places_are_read_each_at_its_own() -> None:
     """Each row is what reading its line at its place gives: the event's place, and the place a
     broken row's diagnostics point at (the Spark executor's rows come from several files)."""
-    batch = pyarrow.concat_tables([valid_rows(6), pyarrow.table({"seq": [1]})], promote_options="default").combine_chunks()
+    broken = pyarrow.table({"seq": [1]})
+    batch = pyarrow.concat_tables([valid_rows(6), broken], promote_options="default").combine_chunks()
     places = [Position(f"part-{row % 3}.parquet", 100 - row) for row in range(batch.num_rows)]
     read = parquet_io.read_placed(batch.to_batches()[0], places)
     expected = [read_line(line_of(record), place.path, place.line)
