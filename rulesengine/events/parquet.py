@@ -65,6 +65,11 @@ _RECORD_OF: dict[str, type[AnyEvent]] = {record.event: record for record in RECO
 _line = msgspec.json.Encoder().encode
 #: the usual timestamps, `YYYY-MM-DDTHH:MM:SSZ` or with milliseconds, whose minute is read once
 _USUAL_TS = r"^.{16}:[0-5][0-9](\.[0-9]{3})?Z$"
+#: the same, every field digits: what Arrow's own reading of a timestamp reads as `timestamp_ms` does,
+#: when it reads every one of a batch and none is before the year 1
+_PLAIN_TS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]{3})?Z$"
+#: 0001-01-01T00:00:00Z, the earliest time `timestamp_ms` reads
+_YEAR_ONE_MS = -62_135_596_800_000
 
 
 class ParquetUnavailable(Exception):
@@ -272,6 +277,9 @@ def _millis(batch: Any) -> Any:
     if names.count("ts") != 1 or not _is_text(batch.schema.field("ts").type):
         return None
     texts = batch.column(names.index("ts"))
+    quick = _plain_millis(texts)
+    if quick is not None:
+        return quick
     usual = compute.fill_null(compute.match_substring_regex(texts, _USUAL_TS), arrow_values.boolean(False))
     minutes = compute.utf8_slice_codeunits(texts, 0, 16).dictionary_encode()
     minute_ms = arrow_values.optional_int64s([timestamp_ms(minute + ":00Z")
@@ -288,6 +296,22 @@ def _millis(batch: Any) -> Any:
     slow = [None if fast or text is None else timestamp_ms(text)
             for fast, text in zip(known.to_pylist(), texts.to_pylist(), strict=True)]
     return compute.if_else(known, quick, arrow_values.optional_int64s(slow))
+
+
+def _plain_millis(texts: Any) -> Any:
+    """Epoch milliseconds of a column of the plainest timestamps, read by Arrow in one call
+    (`YYYY-MM-DDTHH:MM:SS[.mmm]Z`, every one a real time from the year 1 on); None when a
+    value is null or not such a timestamp (then they are read as `_millis` reads any)."""
+    pyarrow, _ = pyarrow_modules()
+    compute = pyarrow.compute
+    if texts.null_count or not compute.all(compute.match_substring_regex(texts, _PLAIN_TS)).as_py():
+        return None
+    try:
+        millis = compute.cast(compute.cast(texts, pyarrow.timestamp("ms", tz="UTC")), pyarrow.int64())
+    except ValueError:  # pyarrow's ArrowInvalid: a day or hour that does not exist
+        return None
+    earliest = compute.min(millis).as_py()
+    return millis if earliest is None or earliest >= _YEAR_ONE_MS else None
 
 
 #: rows (their indices in the batch), the batch's columns for them, and their record class

@@ -174,6 +174,22 @@ def test_timestamps_read_column_wise_as_one_at_a_time(texts: list[str]) -> None:
     assert ms.to_pylist() == [timestamp_ms(text) for text in texts]
 
 
+PLAIN_TIMES = st.sampled_from(["2026-03-02T10:00:00Z", "2026-03-02T10:00:59.999Z", "0001-01-01T00:00:00.000Z",
+                               "9999-12-31T23:59:59.999Z", "2024-02-29T12:00:00.001Z", "0000-01-01T00:00:00Z",
+                               "2026-02-29T10:00:00Z", "2026-03-02T24:00:00Z", "2026-13-02T10:00:00Z",
+                               "2026-03-02 10:00:00Z", "+2026-03-02T10:00Z"])
+
+
+@given(st.lists(PLAIN_TIMES, min_size=1, max_size=20))
+def test_a_batch_of_plain_timestamps_read_by_arrow_at_once_reads_as_one_at_a_time(texts: list[str]) -> None:
+    """Arrow reads a year 0 and days that do not exist otherwise, or not at all: such a batch
+    is read the other way, and every batch gives what `timestamp_ms` gives."""
+    ms = parquet_io._millis(pyarrow.record_batch({"ts": texts}))
+    assert ms.to_pylist() == [timestamp_ms(text) for text in texts]
+    taken_at_once = parquet_io._plain_millis(pyarrow.array(texts))
+    assert (taken_at_once is not None) == all(timestamp_ms(text) is not None for text in texts)
+
+
 class _Odd:
     def owns(self, interaction: object) -> bool:
         return interaction in (None, "c1", 1)
