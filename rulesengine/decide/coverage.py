@@ -8,12 +8,13 @@ rule whose conditions hold either *decided* the party (it won one of its slots),
 won). The main job's pickers stop at the first match, so they cannot say this;
 the extra tests are why coverage is a separate decider, made only when asked for.
 
-A rule's *branches* are the ways it can match: each operand of an `or` at the top of
-a `when` part (the whole `when`, or a part joined by `and`), and each option of
-every `|` in its `match` pattern. When the rule matches, the branch taken in each
-`or` is the first operand that holds (where evaluation stops), and in each `|` the
-first option that, put in the place of the `|` alone, still matches the party's
-steps.
+A rule's *branches* are the ways it can match: each operand of every `or` of its `when`
+that a match can go through (reached through `and`s and the operands of other `or`s,
+not under a `not` or inside a quantifier), and each option of every `|` in its `match`
+pattern. When the rule matches, the branch taken in each `or` the match went through is
+the first operand that holds (where evaluation stops), and an `or` inside an operand
+not taken was not gone through; in each `|` it is the first option that, put in the
+place of the `|` alone, still matches the party's steps.
 """
 
 from __future__ import annotations
@@ -67,22 +68,41 @@ class CoverageCounts:
 
 
 @attrs.frozen(eq=False)
+class _Or:
+    """An `or` as coverage follows it: the number of its first branch among the rule's, and per
+    operand its test and the `or`s inside it that a match through that operand went through."""
+
+    first: int
+    operands: tuple[tuple[Test, tuple[_Or, ...]], ...]
+
+    def taken(self, party: Party, model: InteractionModel) -> Iterator[int]:
+        """The branch taken here, the first operand that holds, then those taken inside it."""
+        for number, (test, inner) in enumerate(self.operands):
+            if test(party, model):
+                yield self.first + number
+                for nested in inner:
+                    yield from nested.taken(party, model)
+                return
+
+
+@attrs.frozen(eq=False)
 class _Probe:
-    """One rule as coverage tests it: each group of its branches."""
+    """One rule as coverage tests it: each `|` of its pattern (the number of its first branch
+    and a test per option), and the `or`s of its conditions."""
 
     rule: CompiledRule
-    #: per `or` or `|`, a test per branch, in order
-    groups: tuple[tuple[Test, ...], ...]
+    bars: tuple[tuple[int, tuple[Test, ...]], ...]
+    ors: tuple[_Or, ...]
 
     def taken(self, party: Party, model: InteractionModel) -> Iterator[int]:
         """The number of each branch taken, for a party the rule matches."""
-        place = 0
-        for tests in self.groups:
+        for first, tests in self.bars:
             for number, test in enumerate(tests):
                 if test(party, model):
-                    yield place + number
+                    yield first + number
                     break
-            place += len(tests)
+        for found in self.ors:
+            yield from found.taken(party, model)
 
 
 class CoveringDecider(Decider):
@@ -93,9 +113,7 @@ class CoveringDecider(Decider):
         written = {rule.id.text: rule for rule in rules}
         probes, self.branches = {}, {}
         for rule in self.rules:
-            groups, branches = self._groups(rule, written[rule.id].pattern)
-            probes[rule.id] = _Probe(rule, groups)
-            self.branches[rule.id] = branches
+            probes[rule.id], self.branches[rule.id] = self._probe(rule, written[rule.id].pattern)
         kinds = sorted({kind for rule in self.rules for kind in rule.kinds})
         self._probes: dict[str | None, tuple[_Probe, ...]] = {
             kind: tuple(probes[rule.id] for rule in self.rules_for(kind)) for kind in kinds}
@@ -107,21 +125,32 @@ class CoveringDecider(Decider):
         return CoverageCounts(0, {rule.id: [0] * (_FIRST_BRANCH + len(self.branches[rule.id]))
                                   for rule in self.rules})
 
-    def _groups(self, rule: CompiledRule, pattern: syntax.Pattern | None,
-                ) -> tuple[tuple[tuple[Test, ...], ...], tuple[Branch, ...]]:
-        """The tests and the description of each branch of a rule, `|`s first (the pattern is
-        its first condition), then `or`s."""
-        groups: list[tuple[Test, ...]] = []
+    def _probe(self, rule: CompiledRule, pattern: syntax.Pattern | None) -> tuple[_Probe, tuple[Branch, ...]]:
+        """How coverage tests a rule, and the description of each of its branches: `|`s first
+        (the pattern is its first condition), then `or`s, each in the order written."""
         branches: list[Branch] = []
+        bars = []
         if pattern is not None:
-            for choice in _alternatives(pattern):
-                groups.append(tuple(_steps_test(_narrowed(pattern, choice, option)) for option in choice.options))
-                branches += [Branch("match", len(groups) - 1, syntax.show(option)) for option in choice.options]
-        for condition in rule.conditions:
-            if isinstance(condition.node, ir.Or):
-                groups.append(tuple(self.function(item) for item in condition.node.items))
-                branches += [Branch("when", len(groups) - 1, item.text) for item in condition.node.items]
-        return tuple(groups), tuple(branches)
+            for group, choice in enumerate(_alternatives(pattern)):
+                bars.append((len(branches), tuple(_steps_test(_narrowed(pattern, choice, option))
+                                                  for option in choice.options)))
+                branches += [Branch("match", group, syntax.show(option)) for option in choice.options]
+        ors = [found for condition in rule.conditions for found in self._ors(condition.node, branches)]
+        return _Probe(rule, tuple(bars), tuple(ors)), tuple(branches)
+
+    def _ors(self, node: ir.Expr, branches: list[Branch]) -> list[_Or]:
+        """The `or`s a match can go through in `node`: through `and`s and the operands of `or`s,
+        not under a `not` or inside a quantifier, where an `or` is part of a condition that
+        holds or not as a whole. Each one's branches are added to `branches` before those of
+        the `or`s inside it."""
+        if isinstance(node, ir.And):
+            return [found for item in node.items for found in self._ors(item, branches)]
+        if not isinstance(node, ir.Or):
+            return []
+        group = branches[-1].group + 1 if branches else 0
+        first = len(branches)
+        branches += [Branch("when", group, item.text) for item in node.items]
+        return [_Or(first, tuple((self.function(item), tuple(self._ors(item, branches))) for item in node.items))]
 
     def decide(self, model: InteractionModel) -> list[Decision]:
         """The decisions `Decider.decide` gives, counted once per interaction: explain decides

@@ -86,6 +86,35 @@ def test_every_or_and_every_bar_of_a_rule_is_a_group_of_its_own():
     assert decider.counts.rules["r.nested"] == [2, 2, 0, 0, 1, 1, 1, 1, 2, 0, 0, 2]
 
 
+def test_an_or_inside_an_operand_counts_only_when_the_match_went_through_it():
+    """An `or` nested in an operand of another is a group of its own, after it; an `or` under
+    `not` is part of its condition. The inner `or` counts only for parties matched through the
+    operand that holds it: i3.a2 was matched by `intent == transfer`, though it is coached."""
+    layer = [("deep.rules", ("vocabulary role: R\nvocabulary result: C\n"
+                                'rule r.deep "d" for agent\n'
+                                "  when intent == transfer or (intent == route and (visibility == coach\n"
+                                "       or visibility == conference)) or not (intent == pull or intent == consult)\n"
+                                "  set result C\n"))]
+    loaded = load_layers([layer], {})
+    assert loaded.errors == ()
+    decider = _covering(loaded)
+    assert [(b.within, b.group, b.text) for b in decider.branches["r.deep"]] == [
+        ("when", 0, "intent == transfer"),
+        ("when", 0, "intent == route and (visibility == coach or visibility == conference)"),
+        ("when", 0, "not (intent == pull or intent == consult)"),
+        ("when", 1, "visibility == coach"), ("when", 1, "visibility == conference")]
+    for script in (Script("i1").routed("a1").accept("a1").leave("a1").end(),
+                   Script("i2").routed("a1", visibility=None).accept("a1").leave("a1").end(),
+                   Script("i3").routed("a1").accept("a1").invite("a2", "a1", "transfer", visibility="coach")
+                   .accept("a2").leave("a1").leave("a2").end(),
+                   Script("i4").routed("a1").accept("a1").invite("a2", "a1", "consult").accept("a2")
+                   .leave("a2").leave("a1").end()):
+        decider.decide(script.model())
+    # six agents; i4.a2 (a consult) is not matched; branches: transfer i3.a2; route i1.a1, i3.a1,
+    # i4.a1; not i2.a1 (no visibility); coach never gone through; conference i1.a1, i3.a1, i4.a1
+    assert decider.counts.rules["r.deep"] == [6, 5, 0, 0, 1, 3, 1, 0, 3]
+
+
 def _explained_counts(decider: CoveringDecider, model: InteractionModel) -> Counter:
     """Per (rule, what it did), the same figures worked out from explain, slot by slot."""
     found: Counter = Counter()
