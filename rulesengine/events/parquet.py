@@ -281,9 +281,9 @@ def _millis(batch: Any) -> Any:
     if names.count("ts") != 1 or not _is_text(batch.schema.field("ts").type):
         return None
     texts = batch.column(names.index("ts"))
-    quick = _plain_millis(texts)
-    if quick is not None:
-        return quick
+    plain = _plain_millis(texts)
+    if plain is not None:
+        return plain
     usual = compute.fill_null(compute.match_substring_regex(texts, _USUAL_TS), arrow_values.boolean(False))
     minutes = compute.utf8_slice_codeunits(texts, 0, 16).dictionary_encode()
     minute_ms = arrow_values.optional_int64s([timestamp_ms(minute + ":00Z")

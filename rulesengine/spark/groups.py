@@ -58,6 +58,8 @@ class GroupJob:
 #: one event of an interaction as Spark gave it: its JSON line (no place), or its place's order
 #: (the file's rank and name, the row), its text and what reading it gave
 _Entry = bytes | tuple[tuple[int, str], int, bytes, AnyEvent | LoadedLine]
+#: the order of placed entries: by file, row and text (never by what reading gave)
+_PLACE_ORDER = itemgetter(0, 1, 2)
 
 
 def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
@@ -148,9 +150,6 @@ def _read(entries: list[_Entry]) -> list[AnyEvent | LoadedLine]:
     placed = cast("list[tuple[tuple[int, str], int, bytes, AnyEvent | LoadedLine]]", entries)
     placed.sort(key=_PLACE_ORDER)
     return [item for *_, item in placed]
-
-
-_PLACE_ORDER = itemgetter(0, 1, 2)
 
 
 def local_path(uri: str) -> str:
