@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from rulesengine.cli import main
+from rulesengine.report.figures import LISTED
 from rulesengine.report.page import MERMAID, POLICY, anchor, inline_script
-from tests.events.builders import mistyped_intent, routed, write
+from tests.events.builders import mistyped_intent, record, routed, write
 
 FLOWS = Path(__file__).parents[1] / "flows"
 SAMPLE_INTERACTIONS = 321
@@ -112,6 +114,45 @@ def test_rejected_interactions_are_shown_with_their_reasons(capsys, tmp_path):
     assert (f"<tr><td>bad</td><td>rejected</td><td><pre>{html.escape(str(events))}:14:152: error: E104 "
             "unknown intent &#x27;rout&#x27;</pre></td></tr>") in page
     assert list(_pages(page)) == ["good"]
+
+
+def test_rules_that_tie_at_run_time_are_listed_as_problems_while_deciding(capsys, tmp_path):
+    """Two rules setting every agent's role alike strongly tie on each agent (R310): the page
+    counts every problem, lists the first `LISTED` with links to their interactions, and says so."""
+    layer = tmp_path / "tie.rules"
+    layer.write_text("\n\n".join(f'rule tie.{name}  "Every agent, at the same priority as tie.{other}"\n'
+                                  f"  for agent\n  set role {role}\n  priority 90"
+                                  for name, other, role in (("first", "second", "RoutedTo"),
+                                                            ("second", "first", "ReceivedConsult"))) + "\n")
+    target = tmp_path / "report.html"
+    code, _, err = _report(capsys, "--sample", "--rules", str(layer), "--details", "0", "-o", str(target))
+    assert code == 1 and "error: R310 rules 'tie.first' and 'tie.second' both match party" in err
+    page = target.read_text()
+    assert main(["run", "--sample", "--rules", str(layer)]) == 1
+    rows = [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+    tied = [row for row in rows if row["kind"] == "agent"]
+    assert all(row["resource_role"] == "Unspecified" for row in tied)
+    section = re.search(r"<h3>Problems while deciding: (\d+)</h3>(.*?)</table>", page, flags=re.DOTALL)
+    assert int(section.group(1)) == len(tied) > LISTED
+    listed = re.findall(r'<tr><td><a href="#([^"]+)">([^<]+)</a></td><td><pre>error: R310 ', section.group(2))
+    assert len(listed) == LISTED
+    assert [html.unescape(name) for _, name in listed] == [row["interaction"] for row in tied][:LISTED]
+    assert all(key == anchor(html.unescape(name)) for key, name in listed)
+    assert f"The first {LISTED} of {len(tied)} problems are listed" in page
+    assert set(_pages(page)) >= {html.unescape(name) for _, name in listed}
+
+
+def test_an_input_without_invitations_says_so_where_answers_are_timed(capsys, tmp_path):
+    events = write(tmp_path / "queued.jsonl", [
+        record("q", 1, "interaction.created", 0, media="chat"),
+        record("q", 2, "party.entered", 1, party="q.q1", kind="queue", resource="Chat_In"),
+        record("q", 3, "customer.left", 9), record("q", 4, "party.left", 9, party="q.q1"),
+        record("q", 5, "interaction.ended", 9)])
+    target = tmp_path / "report.html"
+    code, _, _ = _report(capsys, str(events), "-o", str(target))
+    assert code == 0
+    answer = re.search(r'<section id="answer">(.*?)</section>', target.read_text(), flags=re.DOTALL).group(1)
+    assert '<p class="note">No invitation in this input.</p>' in answer and "<table>" not in answer
 
 
 def test_unreadable_input_or_rules_leave_no_page(capsys, tmp_path):
