@@ -60,6 +60,8 @@ class GroupJob:
 _Entry = bytes | tuple[tuple[int, str], int, bytes, AnyEvent | LoadedLine]
 #: the order of placed entries: by file, row and text (never by what reading gave)
 _PLACE_ORDER = itemgetter(0, 1, 2)
+#: the interaction of an (id, entry) pair, by which a batch's entries are grouped
+_ID = itemgetter(0)
 
 
 def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
@@ -78,16 +80,12 @@ def evaluate_partition(batches: Iterable[Any], job: GroupJob) -> Iterator[Any]:
     for batch in batches:
         results = _Results()
         ids = batch.column("interaction").to_pylist()
-        entries = _entries(batch, places)
-        at = 0
-        for interaction, run in groupby(ids):
-            size = sum(1 for _ in run)
+        for interaction, run in groupby(zip(ids, _entries(batch, places), strict=True), key=_ID):
             if pending and interaction != pending_id:
                 _evaluate(pending, job, decider, results)
                 pending = []
             pending_id = interaction
-            pending += entries[at:at + size]
-            at += size
+            pending += [entry for _, entry in run]
         yield results.batch()
     if pending:
         results = _Results()
