@@ -80,7 +80,7 @@ def owners(lines: list[bytes], jobs: int) -> bytes:
     start = len(_PREFIX)
     keys = [raw[start:raw.find(b'"', start)] for raw in lines]
     ids = b"".join(keys)
-    joined = b"".join(lines)
+    joined = b"\n".join(lines)  # lines with their endings or without: either way, one line start per line
     if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
             and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)
             and not has_unicode_escape(joined)):
