@@ -28,10 +28,11 @@ if TYPE_CHECKING:
 
 #: the events after which nothing more happens to a task
 TERMINAL = frozenset({"task.completed", "task.canceled", "task.deleted", "task.system-deleted"})
-#: the order of events within one millisecond (or one second, with whole-second clocks)
+#: the order of events within one millisecond (or one second, with whole-second clocks); a timeout
+#: ends the stay the task is leaving, so it comes before the entry into the next queue
 _RANKS = {
     "task.created": 0, "workflow.entered": 1, "workflow.target-matched": 2, "workflow.skipped": 2,
-    "task-queue.entered": 3, "task-queue.moved": 3, "task-queue.timeout": 3, "workflow.timeout": 3,
+    "task-queue.timeout": 2, "workflow.timeout": 2, "task-queue.entered": 3, "task-queue.moved": 3,
     "task.transfer-initiated": 4, "reservation.rejected": 5, "reservation.timeout": 5,
     "reservation.canceled": 5, "reservation.rescinded": 5, "reservation.created": 6,
     "reservation.accepted": 7, "task.transfer-completed": 8, "task.transfer-failed": 8,
