@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 
 from rulesengine.adapters.times import ts_text
+from rulesengine.wording import a
 
 CREATED = "interaction.created"
 ENDED = "interaction.ended"
@@ -125,7 +126,7 @@ class Timeline:
             if party.by is not None and party.steps:
                 first, source = party.steps[0], party.by
                 if not source.steps:
-                    raise TimelineError(f"a {party.kind} is brought in by a {source.kind} with no events")
+                    raise TimelineError(f"{a(party.kind)} is brought in by {a(source.kind)} with no events")
                 _precedes(source.steps[0], first)
                 if source.closed:
                     _precedes(first, source.steps[-1])

@@ -10,7 +10,7 @@ import pytest
 
 from rulesengine.cli import build_parser, main
 from rulesengine.cli.progress import render
-from rulesengine.wording import counted
+from rulesengine.wording import a, counted
 from tests.events.builders import record, write
 
 
@@ -35,6 +35,12 @@ def test_counted_groups_thousands_on_request():
     assert counted(1, "row", grouped=True) == "1 row"
     assert counted(12_345, "row", grouped=True) == "12,345 rows"
     assert counted(12_345, "row") == "12345 rows"
+
+
+@pytest.mark.parametrize(("word", "text"), [("agent", "an agent"), ("queue", "a queue"),
+                                            ("Interaction", "an Interaction"), ("workbin", "a workbin")])
+def test_a_noun_takes_the_article_its_first_letter_calls_for(word, text):
+    assert a(word) == text
 
 
 def test_a_run_of_one_of_everything_speaks_in_the_singular(capsys, tmp_path):
