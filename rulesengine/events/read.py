@@ -314,9 +314,13 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
                  source_line=text, hint="each line holds exactly one JSON object")
 
 
+#: a block of lines read together: its text as read (None when its lines were not read from
+#: one text), and its lines
+Block = tuple[bytes | None, list[bytes]]
+
 #: which lines of each block one reader takes: per block, in order, its number of lines and
 #: the `(index in the block, raw line)` pairs taken
-Select = Callable[[Iterator[list[bytes]]], Iterator[tuple[int, Iterable[tuple[int, bytes]]]]]
+Select = Callable[[Iterator[Block]], Iterator[tuple[int, Iterable[tuple[int, bytes]]]]]
 
 #: lines read together, at most: their input line numbers (counted across all sources), and each
 #: line as `read_line` gives it
@@ -442,7 +446,7 @@ def _batches_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
     number = 0
     try:
         blocks = _blocks(handle)
-        taken = ((len(block), enumerate(block)) for block in blocks) if select is None else select(blocks)
+        taken = ((len(block), enumerate(block)) for _, block in blocks) if select is None else select(blocks)
         for size, chosen in taken:
             pairs = list(chosen)
             given = [raw for _, raw in pairs]
@@ -494,9 +498,9 @@ def _content(raw: bytes, line: int) -> bytes | None:
 _BLOCK = 1 << 18
 
 
-def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
-    """Lines in lists of about `_BLOCK` bytes (a file, its lines without their `\\n`) or 1,000
-    lines (any other iterable, its lines as they come).
+def _blocks(lines: Iterable[bytes]) -> Iterator[Block]:
+    """Lines in lists of about `_BLOCK` bytes (a file, its lines without their `\\n`, with the
+    text they were split from) or 1,000 lines (any other iterable, its lines as they come).
 
     A file's block is read in one piece, completed to the end of its last line, and split at
     its newlines in one call: about 2% quicker to read than `readlines`, which finds and copies
@@ -510,7 +514,8 @@ def _blocks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
             block = text.split(b"\n")
             if not block[-1]:
                 block.pop()  # what follows the last newline: nothing
-            yield block
+            yield text, block
         return
     lines = iter(lines)
-    yield from iter(lambda: list(islice(lines, 1000)), [])
+    for block in iter(lambda: list(islice(lines, 1000)), []):
+        yield None, block

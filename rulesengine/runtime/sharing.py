@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import compress
 
-from rulesengine.events.read import INTERACTION_ID, parse_line
+from rulesengine.events.read import INTERACTION_ID, Block, parse_line
 from rulesengine.events.salvage import has_unicode_escape
 
 #: blocks (of about 256 KiB) a worker reads ahead of the one it hands on
@@ -69,18 +69,20 @@ def owner_of_id(interaction: str, jobs: int) -> int:
     return zlib.crc32(interaction.encode("utf-8", "surrogatepass")) % jobs
 
 
-def owners(lines: list[bytes], jobs: int) -> bytes:
+def owners(lines: list[bytes], jobs: int, text: bytes | None = None) -> bytes:
     """`owner` of every line of a block, one byte each, most of it done in C.
 
     When every line starts with its id (`{"interaction":"...`), holds one
     `"interaction"` key and no `\\u` escape, and the ids are ASCII without escapes,
     each id is its own bytes: the checks run once over the whole block and the checksums in one `map`.
-    Any other block goes line by line.
+    Any other block goes line by line. The checks read the `text` the lines were split
+    from at their newlines, when given: joining the lines instead adds about a fifth.
     """
     start = len(_PREFIX)
     keys = [raw[start:raw.find(b'"', start)] for raw in lines]
     ids = b"".join(keys)
-    joined = b"\n".join(lines)  # lines with their endings or without: either way, one line start per line
+    # lines with their endings or without: either way, one line start per line
+    joined = text if text is not None else b"\n".join(lines)
     if (lines[0].startswith(_PREFIX) and joined.count(_LINE_START) == len(lines) - 1
             and joined.count(_KEY) == len(lines) and ids.isascii() and b"\\" not in ids and all(keys)
             and not has_unicode_escape(joined)):
@@ -106,10 +108,10 @@ class SharedScan:
         self._inboxes = {peer: _Inbox(fd) for peer, fd in receiving.items()}
         self._outboxes = [_Outbox(fd) for fd in sending.values()]
 
-    def __call__(self, blocks: Iterator[list[bytes]]) -> Iterator[tuple[int, Iterable[tuple[int, bytes]]]]:
+    def __call__(self, blocks: Iterator[Block]) -> Iterator[tuple[int, Iterable[tuple[int, bytes]]]]:
         ahead: deque[tuple[list[bytes], int, bytes | None]] = deque()
-        for lines in blocks:
-            ahead.append(self._deal(lines))
+        for text, lines in blocks:
+            ahead.append(self._deal(text, lines))
             if len(ahead) > READ_AHEAD:
                 yield self._mine(*ahead.popleft())
         while ahead:
@@ -128,12 +130,12 @@ class SharedScan:
         while any(outbox.pending for outbox in self._outboxes):
             self._wait(None)
 
-    def _deal(self, lines: list[bytes]) -> tuple[list[bytes], int, bytes | None]:
+    def _deal(self, text: bytes | None, lines: list[bytes]) -> tuple[list[bytes], int, bytes | None]:
         dealer = self._dealt % self.jobs
         self._dealt += 1
         if dealer != self.worker:
             return lines, dealer, None
-        found = owners(lines, self.jobs)
+        found = owners(lines, self.jobs, text)
         message = _LENGTH.pack(len(found)) + found
         for outbox in self._outboxes:
             outbox.put(message)

@@ -1,4 +1,5 @@
-"""A file is read in blocks split at its newlines: the same lines `readlines` finds, whatever the file's ending."""
+"""A file is read in blocks split at its newlines: the same lines `readlines` finds, whatever the file's ending,
+with the text they were split from."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def test_blocks_hold_the_lines_readlines_finds(lines: list[tuple[bytes, bytes]],
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(read, "_BLOCK", block)
         blocks = list(read._blocks(io.BytesIO(data)))
-    assert all(blocks)
-    assert [line for lines_of in blocks for line in lines_of] == [
+    assert all(lines_of for _, lines_of in blocks)
+    assert b"".join(text or b"" for text, _ in blocks) == data
+    assert all(text == b"\n".join(lines_of) + (b"\n" if text.endswith(b"\n") else b"") for text, lines_of in blocks)
+    assert [line for _, lines_of in blocks for line in lines_of] == [
         line.removesuffix(b"\n") for line in io.BytesIO(data).readlines()]
 
 
@@ -33,16 +36,17 @@ def test_an_empty_file_has_no_block() -> None:
 
 
 def test_lines_of_other_iterables_come_as_they_are() -> None:
-    assert list(read._blocks(iter([b"a\n", b"b"]))) == [[b"a\n", b"b"]]
+    assert list(read._blocks(iter([b"a\n", b"b"]))) == [(None, [b"a\n", b"b"])]
 
 
 def test_a_block_of_plain_lines_is_shared_out_without_reading_a_line_on_its_own(monkeypatch) -> None:
     """The block-wide short cut holds for a file's lines, which come without their newlines:
     no line goes through `owner`, and each gets the owner `owner` would give it."""
     text = b"".join(b'{"interaction":"c%d","seq":1,"event":"customer.left"}\n' % number for number in range(50))
-    [block] = read._blocks(io.BytesIO(text))
+    [(read_text, block)] = read._blocks(io.BytesIO(text))
+    assert read_text == text
     expected = bytes(sharing.owner(line, 3) for line in block)
     one_by_one = []
     monkeypatch.setattr(sharing, "owner", lambda raw, jobs: one_by_one.append(raw))
-    assert sharing.owners(block, 3) == expected
+    assert sharing.owners(block, 3) == sharing.owners(block, 3, text) == expected
     assert one_by_one == []

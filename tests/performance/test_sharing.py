@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from rulesengine.events.read import parse_line
+from rulesengine.events.read import Block, parse_line
 from rulesengine.events.salvage import has_unicode_escape
 from rulesengine.runtime.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
 
@@ -53,7 +53,8 @@ def test_every_line_goes_to_the_worker_of_its_interaction(lines: list, jobs: int
     assume(block)
     for raw in block:
         assert owner(raw, jobs) == expected_owner(raw.rstrip(b"\r\n"), jobs)
-    assert owners(block, jobs) == bytes(expected_owner(raw.rstrip(b"\r\n"), jobs) for raw in block)
+    expected = bytes(expected_owner(raw.rstrip(b"\r\n"), jobs) for raw in block)
+    assert owners(block, jobs) == owners(block, jobs, b"".join(block)) == expected
 
 
 
@@ -82,7 +83,7 @@ def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
         try:
             number = 0
             for source in files:
-                for size, chosen in scan(iter(source)):
+                for size, chosen in scan((b"".join(block), block) for block in source):
                     assert size == len(blocks[number])
                     taken[scan.worker].extend((number, index, raw) for index, raw in chosen)
                     number += 1
@@ -146,7 +147,7 @@ def test_owners_larger_than_a_pipe_wait_in_the_outbox(monkeypatch) -> None:
 def test_a_peer_that_stops_is_seen_to_stop() -> None:
     first, second = scans(2)
     os.close(first._outboxes[0].fileno())  # worker 0 ends without dealing block 0
-    blocks: Iterator[list[bytes]] = iter([[plain("c1")], [plain("c2")]])
+    blocks: Iterator[Block] = iter([(None, [plain("c1")]), (None, [plain("c2")])])
     with pytest.raises(PeerLost):
         list(second(blocks))
 
