@@ -87,6 +87,9 @@ def read_event(value: object, place: Place) -> TaskEvent | Ignored:
         raise Rejected(BAD_SHAPE, f"an event record must be a JSON object, not {json_type(value)}")
     fields = _flattened(value)
     kind = fields.get("eventtype") or fields.get("event_type") or _cloud_type(fields.get("type"))
+    other = fields.get("type")
+    if (type(kind) is not str or not kind) and "specversion" in fields and type(other) is str and other:
+        return Ignored(other)  # a CloudEvent of another product, which a sink may deliver too
     if type(kind) is not str or not kind:
         raise Rejected(BAD_SHAPE, "no event type: expected eventtype, event_type, EventType or a CloudEvent type",
                        "one TaskRouter event per record, as a callback, the Events API or Event Streams give it")

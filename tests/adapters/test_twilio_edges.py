@@ -54,11 +54,20 @@ def test_event_streams_cloud_events_give_the_same_events_as_the_sdk_payloads(eve
     assert events_of([as_cloud_event(record, eventtype=eventtype) for record in records]) == events_of(records)
 
 
-def test_a_cloud_event_of_another_product_is_rejected_as_naming_no_taskrouter_event() -> None:
-    """A sink subscribed to Conversations events too: such a record is no TaskRouter event; the task converts."""
+def test_a_cloud_event_of_another_product_is_counted_as_ignored() -> None:
+    """A sink subscribed to Conversations events too: such a record concerns no task, like a worker's
+    activity; the task converts and nothing is rejected."""
     message = {"specversion": "1.0", "type": "com.twilio.conversations.message.added", "source": "/v1/CH01",
                "id": "EZ01", "data": {"conversationSid": "CH01", "body": "hello"}}
     events, stats = converted([*tw.routed_and_completed(), message])
+    assert events == converted(tw.routed_and_completed())[0]
+    assert stats.rejections == []
+    assert stats.ignored == {"com.twilio.conversations.message.added event": 1}
+
+
+def test_a_record_with_no_event_type_is_still_rejected() -> None:
+    """Neither a TaskRouter field nor a CloudEvent's type: nothing says what happened."""
+    events, stats = converted([*tw.routed_and_completed(), {"specversion": "1.0", "type": "", "id": "EZ02"}])
     assert events == converted(tw.routed_and_completed())[0]
     [rejection] = stats.rejections
     [problem] = rejection.problems
