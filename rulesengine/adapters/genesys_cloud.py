@@ -373,9 +373,10 @@ class _Conversation:
         resource = (self.options.names.given(flow_id) or flow.flow.get("flowName") or flow.participant_name
                     or flow_id or "flow")
         links = self._link(flow)
-        links.party = timeline.party("strategy", by=self._source_party(flow))
+        source = self._source_party(flow)
+        links.party = timeline.party("strategy", by=source)
         timeline.add("party.entered", flow.start, _ENTERED, links.party, data=data, resource=resource,
-                     intent=links.intent)
+                     intent=links.intent if source is not None else None)  # as a queue's first stay
         self._left(timeline, flow)
 
     def _queue_events(self, timeline: Timeline, acd: _Acd) -> None:
@@ -391,7 +392,9 @@ class _Conversation:
             data["unlinked"] = links.note
         placed_by = self._source_party(session) if session is not None else None
         stay = links.party = timeline.party("queue", by=placed_by)
-        timeline.add("party.entered", acd.start, _ENTERED, stay, data=data, resource=resource, intent=links.intent)
+        # a source that has no party yet is one this stay offered the chat to: no one placed it here
+        timeline.add("party.entered", acd.start, _ENTERED, stay, data=data, resource=resource,
+                     intent=links.intent if placed_by is not None else None)
         offers = sorted(acd.offers, key=Session.key)
         index = 0
         while index < len(offers):

@@ -177,7 +177,7 @@ def test_a_coach_joining_while_the_agent_wraps_up_contradicts_who_brought_whom_i
 def test_an_agent_offered_as_its_queue_starts_and_transferring_at_once_is_routed_by_that_queue() -> None:
     """The agent is alerted the millisecond the acd session starts and ends `transfer` within 2 s of
     it: it is both the offer of that stay and, by the handoff rule, its source. The stay is the
-    conversation's first, brought in by no one, and it routes the agent."""
+    conversation's first, brought in by no one and so for no transfer, and it routes the agent."""
     record = gc.conversation(
         "c-at-once", gc.customer(200.0), gc.acd("s-acd", 1.0, 30.0, disconnect="peer"),
         gc.agent("p-agent", gc.USER_1, gc.session(
@@ -187,7 +187,9 @@ def test_an_agent_offered_as_its_queue_starts_and_transferring_at_once_is_routed
     events, stats = converted(record)
     assert stats.rejections == []
     assert_well_formed(events)
-    assert "by" not in party_events(events, "q1")[0]
+    entered = party_events(events, "q1")[0]
+    assert "by" not in entered
+    assert "intent" not in entered
     invited = party_events(events, "a1")[0]
     assert (invited["by"], invited["intent"]) == ("c-at-once.q1", "route")
     assert steps(party_events(events, "a1"))[-1] == ("party.left", "a1", "transfer")
