@@ -164,7 +164,7 @@ class TaskMapping:
         first = self.events[0]
         created = next((e for e in self.events if e.type == "task.created"), None)
         data: dict[str, object] = {}
-        if created is None:
+        if created is None or created.ms > first.ms:  # none, or stamped after what followed it
             data["start_from"] = f"first event ({first.type})"
             self.assumed.append("created_from_first_event")
         source = created or first
@@ -175,7 +175,7 @@ class TaskMapping:
             data["attributes"] = attributes
         if source.workflow:
             data["workflow_sid"] = source.workflow
-        self._add("interaction.created", source.ms, data=data or None, media=media)
+        self._add("interaction.created", first.ms, data=data or None, media=media)
         for event in self.events:
             if event.type != "reservation.created" or self._worker_transfer_of(event) is not None:
                 self._close_round()

@@ -328,18 +328,18 @@ def test_a_declined_worker_transfer_whose_initiator_is_not_in_the_export_puts_th
 
 # ---- whole tasks ------------------------------------------------------------------------------------
 
-def test_a_task_whose_queue_entry_is_stamped_before_its_creation_is_rejected_as_a_contradiction() -> None:
-    """The records' clocks disagree: `task-queue.entered` at 0 s, `task.created` at 0.5 s. No order of
-    the events keeps both the times and the creation first."""
+def test_a_task_whose_queue_entry_is_stamped_before_its_creation_starts_at_that_entry() -> None:
+    """The records' clocks disagree: `task-queue.entered` at 0 s, `task.created` at 0.5 s. The task
+    starts at its first event, as one without `task.created` does, and says so."""
     records = [tw.entered(0), tw.created(0.5), *tw.routed_and_completed()[2:]]
     events, stats = converted(records)
-    assert events == []
-    [rejection] = stats.rejections
-    [problem] = rejection.problems
-    assert (rejection.interaction, problem.code, str(problem.position)) == (tw.TASK, "A104", "<records>:1:1")
-    assert problem.message == (
-        f"record 1: task {tw.TASK}: party.entered at {ts_text(tw.START_MS)} would follow interaction.created "
-        f"at {ts_text(tw.START_MS + 500)}: the times contradict who brought whom in")
+    assert stats.rejections == []
+    assert_well_formed(events)
+    assert (events[0]["event"], events[0]["ts"]) == ("interaction.created", ts_text(tw.START_MS))
+    assert events[0]["data"]["start_from"] == "first event (task-queue.entered)"
+    assert events[0]["data"]["workflow_sid"] == "WW01"
+    assert stats.assumed["created_from_first_event"] == 1
+    assert steps(events)[1] == ("party.entered", "q1", None)
 
 
 def test_a_record_of_a_task_forgotten_since_it_was_written_starts_a_task_of_its_own(
