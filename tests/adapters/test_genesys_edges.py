@@ -16,7 +16,6 @@ import pytest
 from rulesengine.adapters import ConversionStats, UnreadableSource, genesys_cloud_events
 from rulesengine.adapters.names import NamesError, load_names
 from rulesengine.adapters.records import SourceRecord, read_records
-from rulesengine.adapters.timeline import Timeline, TimelineError
 
 from . import genesys_records as gc
 from .contract import assert_well_formed
@@ -339,27 +338,3 @@ def test_a_file_that_disappears_after_the_check_is_refused_naming_it(tmp_path: P
     second.unlink()
     with pytest.raises(UnreadableSource, match=f"^cannot read {re.escape(str(second))}: No such file or directory$"):
         next(records)
-
-
-# ---- the order of an interaction's events ------------------------------------------------------------
-
-def test_a_party_brought_in_by_a_party_with_no_events_is_an_error() -> None:
-    timeline = Timeline("i1")
-    queue = timeline.party("queue")
-    agent = timeline.party("agent", by=queue)
-    timeline.add("interaction.created", 0, 0, media="chat")
-    timeline.add("party.invited", 1000, 2, agent, resource="A1", intent="route")
-    with pytest.raises(TimelineError, match=r"^an agent is brought in by a queue with no events$"):
-        timeline.finish()
-
-
-def test_a_party_whose_first_event_is_its_leaving_cannot_bring_one_in_before_it_leaves() -> None:
-    """Its invitation would have to come after the queue's first event and before its last, which are one."""
-    timeline = Timeline("i1")
-    queue = timeline.party("queue")
-    agent = timeline.party("agent", by=queue)
-    timeline.add("interaction.created", 0, 0, media="chat")
-    timeline.add("party.left", 1000, 3, queue, reason="offered")
-    timeline.add("party.invited", 1000, 2, agent, resource="A1", intent="route")
-    with pytest.raises(TimelineError, match=r"^the parties' links form a loop: no event order satisfies them$"):
-        timeline.finish()

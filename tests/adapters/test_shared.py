@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rulesengine.adapters import times
 from rulesengine.adapters.names import NamesError, load_names
 from rulesengine.adapters.records import SourceRecord, UnreadableSource, read_records
-from rulesengine.adapters.timeline import Timeline, TimelineError
+from rulesengine.adapters.timeline import Party, Timeline, TimelineError
 from rulesengine.adapters.times import parse_epoch_ms, parse_text, ts_text
 
 # ---- reading exports ---------------------------------------------------------------------------
@@ -156,12 +156,34 @@ def test_a_party_comes_after_the_one_that_brought_it_in_and_before_that_one_leav
         < events.index(("party.left", "i1.q2"))
 
 
-def test_times_that_contradict_who_brought_whom_in_are_an_error():
+def agent_queued() -> tuple[Timeline, Party, Party]:
+    """An interaction created at 0 whose agent is brought in by a queue, neither with events yet."""
     timeline = Timeline("i1")
     queue = timeline.party("queue")
     agent = timeline.party("agent", by=queue)
     timeline.add("interaction.created", 0, 0, media="chat")
+    return timeline, queue, agent
+
+
+def test_times_that_contradict_who_brought_whom_in_are_an_error():
+    timeline, queue, agent = agent_queued()
     timeline.add("party.entered", 5000, 1, queue, resource="Q1")
     timeline.add("party.invited", 1000, 2, agent, resource="A1", intent="route")
     with pytest.raises(TimelineError, match="the times contradict who brought whom in"):
+        timeline.finish()
+
+
+def test_a_party_brought_in_by_a_party_with_no_events_is_an_error() -> None:
+    timeline, _, agent = agent_queued()
+    timeline.add("party.invited", 1000, 2, agent, resource="A1", intent="route")
+    with pytest.raises(TimelineError, match=r"^an agent is brought in by a queue with no events$"):
+        timeline.finish()
+
+
+def test_a_party_whose_first_event_is_its_leaving_cannot_bring_one_in_before_it_leaves() -> None:
+    """Its invitation would have to come after the queue's first event and before its last, which are one."""
+    timeline, queue, agent = agent_queued()
+    timeline.add("party.left", 1000, 3, queue, reason="offered")
+    timeline.add("party.invited", 1000, 2, agent, resource="A1", intent="route")
+    with pytest.raises(TimelineError, match=r"^the parties' links form a loop: no event order satisfies them$"):
         timeline.finish()

@@ -130,6 +130,16 @@ def offer_without_sid() -> dict:
     return offer
 
 
+def problems_with(record: dict, at: int) -> list[tuple[str, str]]:
+    """The problems of one rejection that `record`, put at `at` among a routed and completed task's
+    records, makes; the task itself must convert as it does without it."""
+    records = [*tw.routed_and_completed()[:at], record, *tw.routed_and_completed()[at:]]
+    events, stats = converted(records)
+    assert events == converted(tw.routed_and_completed())[0]
+    [rejection] = stats.rejections
+    return [(problem.code, problem.message) for problem in rejection.problems]
+
+
 @pytest.mark.parametrize(("offer", "why"), [
     (offer_without_sid(), "names no reservation"),
     (tw.reservation("created", 6, "WR01"), "reservation WR01 was already created"),
@@ -137,12 +147,7 @@ def offer_without_sid() -> dict:
 def test_an_offer_that_makes_no_new_reservation_is_rejected_and_the_task_converts_without_it(offer: dict,
                                                                                                why: str) -> None:
     """A callback that lost its `ReservationSid`, or a second `reservation.created` of the same reservation."""
-    records = [*tw.routed_and_completed()[:3], offer, *tw.routed_and_completed()[3:]]
-    events, stats = converted(records)
-    assert events == converted(tw.routed_and_completed())[0]
-    [rejection] = stats.rejections
-    assert [(p.code, p.message) for p in rejection.problems] == [
-        ("A105", f"record 4: reservation.created of task {tw.TASK}: {why}")]
+    assert problems_with(offer, at=3) == [("A105", f"record 4: reservation.created of task {tw.TASK}: {why}")]
 
 
 # ---- queues ---------------------------------------------------------------------------------------
@@ -273,11 +278,7 @@ def test_a_transfer_that_names_no_transfer_sid_is_rejected_and_the_task_converts
     """A callback that lost its `TransferSid` cannot be followed: Alice's leaving is then a completion."""
     initiated = tw.as_webhook(tw.transfer("transfer-initiated", 100, "WR01", "WQ02"))
     del initiated["TransferSid"]
-    records = [*tw.routed_and_completed()[:4], initiated, *tw.routed_and_completed()[4:]]
-    events, stats = converted(records)
-    assert events == converted(tw.routed_and_completed())[0]
-    [rejection] = stats.rejections
-    assert [(p.code, p.message) for p in rejection.problems] == [
+    assert problems_with(initiated, at=4) == [
         ("A105", f"record 5: task.transfer-initiated of task {tw.TASK}: names no transfer (its sid)")]
 
 
