@@ -376,7 +376,7 @@ class _Conversation:
         source = self._source_party(flow)
         links.party = timeline.party("strategy", by=source)
         timeline.add("party.entered", flow.start, _ENTERED, links.party, data=data, resource=resource,
-                     intent=links.intent if source is not None else None)  # as a queue's first stay
+                     intent=links.intent if source is not None else None)  # no source party, no intent
         self._left(timeline, flow)
 
     def _queue_events(self, timeline: Timeline, acd: _Acd) -> None:
