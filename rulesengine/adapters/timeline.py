@@ -50,14 +50,6 @@ class Party:
     def closed(self) -> bool:
         return bool(self.steps) and self.steps[-1].event in CLOSING
 
-    @property
-    def started(self) -> bool:
-        return bool(self.steps)
-
-    @property
-    def last_ms(self) -> int:
-        return self.steps[-1].ms
-
 
 class _Step:
     __slots__ = ("event", "ms", "rank", "order", "party", "fields", "data", "waits", "next")
