@@ -29,8 +29,8 @@ VERBS = {"entered": "party.entered", "invited": "party.invited", "accepted": "pa
          "retrieved": "party.retrieved", "left": "party.left"}
 #: the events a compact line names without a party
 BARE = {"created": "interaction.created", "ended": "interaction.ended", "customer left": "customer.left"}
-#: the verbs followed by the party's kind and resource
-_FIRST = ("entered", "invited")
+#: the verbs followed by the party's kind and resource, each with an example
+_FIRST = {"entered": "q1 entered queue Chat_In", "invited": "a1 invited agent Agent1"}
 #: the fields written as `KEY VALUE` after the event
 KEYS = ("by", "intent", "visibility", "reason", "media")
 _WHAT = "created [MEDIA], ended, customer left, or PARTY " + "|".join(VERBS)
@@ -129,7 +129,7 @@ def _fields(line: EventLine, interaction: str, places: dict[str, Word]) -> tuple
                 where = rest[0] if rest else words[1]
                 return {}, [_problem(BAD_EVENT_WORDS, f"'{texts[1]}' needs the party's kind and resource",
                                      where, line, f"write PARTY {texts[1]} KIND RESOURCE, "
-                                                  f"e.g. a1 invited agent Agent1")]
+                                                  f"e.g. {_FIRST[texts[1]]}")]
             fields["kind"], fields["resource"] = rest[0].text, rest[1].text
             places["kind"], places["resource"], rest = rest[0], rest[1], rest[2:]
     else:

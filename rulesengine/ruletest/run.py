@@ -191,7 +191,8 @@ def _unknown_words(expectations: Sequence[Expectation], vocabulary: Vocabulary |
         for slot, word in _vocabulary_words(expectation):
             known = vocabulary.values.get(slot, frozenset())
             if word is not None and word.text not in known:
-                hint = did_you_mean(word.text, known) or f"the {slot} vocabulary: {', '.join(sorted(known))}"
+                hint = did_you_mean(word.text, known) or (f"the {slot} vocabulary: {', '.join(sorted(known))}"
+                                                          if known else f"the rules declare no {slot} vocabulary")
                 problems.append(error(UNKNOWN_WORD, f"unknown {slot.replace('_', ' ')} {word.text!r}",
                                       word.position, hint=hint))
     return problems
