@@ -10,8 +10,10 @@ for the diagnostic pass (`rulesengine.events.diagnose`) to say what is wrong wit
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -347,21 +349,42 @@ def read_lines(sources: Sequence[str], counts: ReadCounts | None = None,
     return flattened(read_batches(sources, counts, select), counts)
 
 
-def read_batches(sources: Sequence[str], counts: ReadCounts, select: Select | None = None) -> Iterator[LineBatch]:
+def read_batches(sources: Sequence[str], counts: ReadCounts, select: Select | None = None,
+                 sizes: Sequence[int | None] | None = None) -> Iterator[LineBatch]:
     """`read_lines` a batch at a time (`LineBatch`, at most `BATCH_LINES` lines, never two sources):
     the lines and, for each, its number as `counts` counts lines. `counts` itself reaches the
-    total at the end of each source, once its last batch has been taken."""
+    total at the end of each source, once its last batch has been taken.
+
+    A regular file is read up to the size it had when reading began (`sizes_now`), or up to
+    `sizes` (one per source, None for no bound): lines appended meanwhile are left for the next
+    run, and a file that shrinks meanwhile is an input error. Several workers given the same
+    sizes therefore read the same lines however the file grows.
+    """
     from rulesengine.events import parquet  # which reads its rows through this module
 
     for source in sources:
         _check_readable(source)
-    for source in sources:
+    bounds = sizes_now(sources) if sizes is None else sizes
+    for source, size in zip(sources, bounds, strict=True):
         if parquet.is_parquet(source):
             yield from parquet.row_batches(source, counts, select)
             continue
         name = STDIN_NAME if source == STDIN else source
-        with _opened(source) as handle, _uncompressed(handle, name) as text:
+        with _opened(source, size) as handle, _uncompressed(handle, name) as text:
             yield from _batches_of(text, name, counts, select)
+
+
+def sizes_now(sources: Sequence[str]) -> list[int | None]:
+    """The size of each source that is a regular file, now; None for stdin, a pipe or a device
+    (read to their end), and for a source that cannot be examined (reading it says why)."""
+    sizes: list[int | None] = []
+    for source in sources:
+        try:
+            info = None if source == STDIN else os.stat(source)
+        except OSError:
+            info = None
+        sizes.append(info.st_size if info is not None and stat.S_ISREG(info.st_mode) else None)
+    return sizes
 
 
 def flattened(batches: Iterable[LineBatch], counts: ReadCounts) -> Iterator[AnyEvent | LoadedLine]:
@@ -373,17 +396,44 @@ def flattened(batches: Iterable[LineBatch], counts: ReadCounts) -> Iterator[AnyE
 
 
 @contextmanager
-def _opened(source: str) -> Iterator[IO[bytes]]:
-    """A file, or stdin (left open), opened for reading; only a failure to open it is an input error here."""
+def _opened(source: str, size: int | None = None) -> Iterator[IO[bytes]]:
+    """A file, or stdin (left open), opened for reading, up to `size` bytes when given; only a
+    failure to open it is an input error here."""
     if source == STDIN:
         yield sys.stdin.buffer
         return
     try:
-        handle = open(source, "rb")  # noqa: SIM115 - closed below, once its lines are read
+        # closed below, once its lines are read
+        handle = open(source, "rb") if size is None else io.BufferedReader(_Bounded(source, size))  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
     with handle:
         yield handle
+
+
+class _Bounded(io.RawIOBase):
+    """A file read up to the size it had when reading began; ending before it, it changed since."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self._file = io.FileIO(path)
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        with memoryview(buffer) as view:
+            count = self._file.readinto(view[:self._left])
+        if not count:
+            raise OSError("it became shorter while it was read (rewritten or truncated since the run began)")
+        self._left -= count
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def _uncompressed(handle: IO[bytes], name: str) -> AbstractContextManager[IO[bytes]]:

@@ -48,7 +48,7 @@ from rulesengine.decide.decider import Decider
 from rulesengine.diagnostics import Diagnostic
 from rulesengine.events import parquet
 from rulesengine.events.assemble import LATE_WINDOW, Assembler, Interaction, Rejection, StreamStats
-from rulesengine.events.read import STDIN, InputError, ReadCounts, read_batches
+from rulesengine.events.read import STDIN, InputError, ReadCounts, read_batches, sizes_now
 from rulesengine.output.files import BinarySink
 from rulesengine.output.rows import StreamWriter
 from rulesengine.runtime.carry import CarryOver, merge, share
@@ -157,13 +157,14 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
     receivers: list[Connection] = []
     workers = []
     peers = {(dealer, worker): os.pipe() for dealer in range(jobs) for worker in range(jobs) if dealer != worker}
+    sizes = sizes_now(sources)  # every worker reads each file as it is now, however it grows meanwhile
     try:
         for worker in range(jobs):
             receiver, sender = context.Pipe(duplex=False)
             receivers.append(receiver)
             process = context.Process(
                 target=_work, daemon=True,
-                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, work, include_open,
+                args=(sender, receivers, os.getpid(), worker, jobs, peers, sources, sizes, work, include_open,
                       late_window, new_stats, carry))
             process.start()
             sender.close()
@@ -273,8 +274,8 @@ def merge_stats(total: RunStats, parts: Sequence[RunStats]) -> None:
 
 
 def _work(sender: Connection, receivers: list[Connection], parent: int, worker: int, jobs: int,
-          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], work: Work,
-          include_open: bool, late_window: int, new_stats: Callable[[], RunStats],
+          peers: dict[tuple[int, int], tuple[int, int]], sources: Sequence[str], sizes: Sequence[int | None],
+          work: Work, include_open: bool, late_window: int, new_stats: Callable[[], RunStats],
           carry: CarryOver | None) -> None:
     """One worker: do `work` on its share and send results in batches, each with its place, then its
     counts (`new_stats()`, fresh in each worker, summed by the parent) and, with `carry`, what it
@@ -287,7 +288,8 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
     among them: they are closed here, so that once the parent is gone a send fails
     rather than waits forever. `peers` holds the pipes between every two workers,
     `(dealer, taker)`: this worker keeps the ends it reads and writes and closes the
-    others, so that a peer that stops is seen to have stopped.
+    others, so that a peer that stops is seen to have stopped. Each file is read up to its size in
+    `sizes`, taken once before the workers were forked, so that every worker reads the same lines.
     """
     _end_with(parent)
     for receiver in receivers:
@@ -319,7 +321,7 @@ def _work(sender: Connection, receivers: list[Connection], parent: int, worker: 
                               keep_open=carry is not None)
         if carry is not None:
             assembler.resume(share(carry.start, worker, jobs))
-        for numbers, lines in read_batches(sources, counts, scan):
+        for numbers, lines in read_batches(sources, counts, scan, sizes):
             for number, item in assembler.take_batch(numbers, lines):
                 stats.stream.lines = number
                 send((0, number), item)

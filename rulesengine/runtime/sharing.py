@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import compress
 
-from rulesengine.events.read import INTERACTION_ID, Block, parse_line
+from rulesengine.events.read import INTERACTION_ID, Block, InputError, parse_line
 from rulesengine.events.salvage import has_unicode_escape
 
 #: blocks (of about 256 KiB) a worker reads ahead of the one it hands on
@@ -147,6 +147,9 @@ class SharedScan:
             inbox = self._inboxes[dealer]
             while (found := inbox.take()) is None:
                 self._wait(inbox)
+            if len(found) != len(lines):  # never taken in part: each line has its one owner
+                raise InputError(f"worker {self.worker} read {len(lines)} lines where worker {dealer} read "
+                                 f"{len(found)}: an input changed while it was read")
         return len(lines), compress(enumerate(lines), found.translate(self._is_mine))
 
     def _wait(self, inbox: _Inbox | None) -> None:
