@@ -174,6 +174,9 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
         inboxes = [_inbox(receiver) for receiver in receivers]
         for _, item in heapq.merge(*(_results_of(inbox, finished) for inbox in inboxes)):
             yield item
+        if len(finished) < jobs:  # a worker saw a peer stop, and no peer said why: its share is not all here
+            raise InputError("a worker stopped waiting for another that had finished: the workers read the "
+                             "input differently, so an input changed while it was read")
         merge_stats(stats, [counts for counts, _ in finished])
         if carry is not None:
             carry.end = merge(carry.start, [unpack(held) for _, held in finished if held is not None], late_window)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,21 @@ def test_workers_that_read_different_lines_stop_with_an_input_error() -> None:
     assert isinstance(failures[0], InputError)
     assert str(failures[0]) == (f"worker 0 read 5 lines where worker 1 read {len(block)}: "
                                 "an input changed while it was read")
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.5, 0.7])
+def test_workers_that_read_different_lines_never_finish_quietly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                cut: float) -> None:
+    """Worker 1 made to read the whole file while worker 0 keeps to a part of it: however the blocks
+    fall, the run stops with an error rather than leave the lines one of them read to no one."""
+    path = write(tmp_path / "events.jsonl", interactions(80))
+    monkeypatch.setattr(read, "_BLOCK", 2048)
+    monkeypatch.setattr(parallel, "sizes_now", lambda sources: [int(path.stat().st_size * cut)])
+    bounded = parallel.read_batches
+
+    def skewed(sources: list[str], counts: ReadCounts, scan: SharedScan, sizes: list[int | None]) -> Iterator:
+        return bounded(sources, counts, scan, [None] * len(sources) if scan.worker == 1 else sizes)
+
+    monkeypatch.setattr(parallel, "read_batches", skewed)
+    with pytest.raises(InputError, match=r"an input changed while it was read$"):
+        list(decide_parallel([str(path)], RULES, None, jobs=2))
