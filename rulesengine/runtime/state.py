@@ -140,6 +140,7 @@ class StateFolder:
             raise StateError(f"cannot lock state folder {path}: {problem.strerror or problem}") from None
         self.batch: Identity | None = None
         self.committed = False
+        self._staged: list[tuple[str, str]] = []
 
     def close(self) -> None:
         if self._lock is not None:
@@ -194,7 +195,8 @@ class StateFolder:
 
     def begin(self, outputs: Sequence[AtomicFile]) -> None:
         """Say which temporary files this run writes, so a killed run's are removed."""
-        self._write_journal(_Journal(False, _renames(outputs)))
+        self._staged = _renames(outputs)
+        self._write_journal(_Journal(False, self._staged))
 
     def commit(self, carried: Carried, batch: Identity | None, outputs: Sequence[AtomicFile]) -> None:
         """Make the new state and the outputs visible together (see the module's notes)."""
@@ -216,10 +218,13 @@ class StateFolder:
         self._apply(journal)
 
     def abandon(self) -> None:
-        """This run failed before its commit point: its outputs are discarded, its journal goes
-        (once committed, the journal stays for the next run to finish)."""
+        """This run failed before its commit point: its outputs are discarded, even those already
+        complete (which their own `discard` leaves alone), and its journal goes (once committed,
+        the journal stays for the next run to finish)."""
         if self.committed:
             return
+        for temporary, _ in self._staged:
+            _remove(temporary)
         _remove(self._file("state.new"))
         _remove(self._file("journal"))
 
