@@ -27,16 +27,21 @@ case "queue only"
 """
 
 
+def refused(in_tmp, run_test, text: str, *options: str) -> str:
+    """What `rulesengine test` says of a test file `t.rulestest` holding `text`, which it must refuse (exit 2)."""
+    (in_tmp / "t.rulestest").write_text(text, encoding="utf-8")
+    code, out, _ = run_test("t.rulestest", *options)
+    assert code == 2
+    return out
+
+
 def test_an_expectation_is_on_the_line_of_its_target():
     case_file, _ = parse(QUEUE_ONLY + "    Chat_In: Received/Cleared\n", "t")
     assert [expectation.line for expectation in case_file.cases[0].expectations] == [8, 9]
 
 
 def test_a_start_that_is_not_rfc_3339_is_placed_on_its_word(in_tmp, run_test):
-    (in_tmp / "t.rulestest").write_text(QUEUE_ONLY.replace("  events\n", "  start 2026-03-02\n  events\n"),
-                                        encoding="utf-8")
-    code, out, _ = run_test("t.rulestest")
-    assert code == 2
+    out = refused(in_tmp, run_test, QUEUE_ONLY.replace("  events\n", "  start 2026-03-02\n  events\n"))
     assert ("t.rulestest:2:9: error: T101 bad start time '2026-03-02'\n"
             "      start 2026-03-02\n"
             "            ^\n"
@@ -44,10 +49,7 @@ def test_a_start_that_is_not_rfc_3339_is_placed_on_its_word(in_tmp, run_test):
 
 
 def test_a_line_with_a_time_and_nothing_else_asks_for_the_event(in_tmp, run_test):
-    (in_tmp / "t.rulestest").write_text(QUEUE_ONLY.replace("    +1s q1 left\n", "    +1s q1 left\n    +1s\n"),
-                                        encoding="utf-8")
-    code, out, _ = run_test("t.rulestest")
-    assert code == 2
+    out = refused(in_tmp, run_test, QUEUE_ONLY.replace("    +1s q1 left\n", "    +1s q1 left\n    +1s\n"))
     assert "t.rulestest:6:5: error: T102 missing event after the time: an event line is +TIME created" in out
 
 
@@ -60,11 +62,8 @@ def test_entered_or_invited_without_kind_and_resource_points_where_they_are_miss
         written, col, example, in_tmp, run_test):
     """The caret sits on the kind when only the resource is missing, else on the verb; the
     example is of the verb written."""
-    (in_tmp / "t.rulestest").write_text(QUEUE_ONLY.replace("    +1s ended\n", f"    +1s {written}\n    +1s ended\n"),
-                                        encoding="utf-8")
-    code, out, _ = run_test("t.rulestest")
+    out = refused(in_tmp, run_test, QUEUE_ONLY.replace("    +1s ended\n", f"    +1s {written}\n    +1s ended\n"))
     verb = written.split()[1]
-    assert code == 2
     assert (f"t.rulestest:6:{col}: error: T103 '{verb}' needs the party's kind and resource\n"
             f"        +1s {written}\n"
             f"{' ' * (col + 3)}^\n"
@@ -73,11 +72,8 @@ def test_entered_or_invited_without_kind_and_resource_points_where_they_are_miss
 
 def test_past_ten_problems_of_one_code_the_rest_are_counted_in_a_note_without_a_place(in_tmp, run_test):
     unknown = "".join(f"    +1s x{number} left\n" for number in range(1, 12))
-    (in_tmp / "t.rulestest").write_text(
-        f'case "many"\n  events\n    +0s created chat\n{unknown}    +2s ended\n  expect\n    x1: Received/Cleared\n',
-        encoding="utf-8")
-    code, out, _ = run_test("t.rulestest")
-    assert code == 2
+    text = f'case "many"\n  events\n    +0s created chat\n{unknown}    +2s ended\n  expect\n    x1: Received/Cleared\n'
+    out = refused(in_tmp, run_test, text)
     assert out.count("error: E116 party.left for unknown party") == 10
     assert "t.rulestest:13:9: error: E116 party.left for unknown party 'many.x10'\n" in out
     assert "'many.x11'" not in out
@@ -90,18 +86,14 @@ def test_past_ten_problems_of_one_code_the_rest_are_counted_in_a_note_without_a_
     ("Chat_In#2", "no stay #2 of 'Chat_In': it has 1"),
 ])
 def test_a_stay_number_that_names_no_stay(target, message, in_tmp, run_test):
-    (in_tmp / "t.rulestest").write_text(QUEUE_ONLY.replace("    q1:", f"    {target}:"), encoding="utf-8")
-    code, out, _ = run_test("t.rulestest")
-    assert code == 2
+    out = refused(in_tmp, run_test, QUEUE_ONLY.replace("    q1:", f"    {target}:"))
     assert f"t.rulestest:8:5: error: T201 {message}\n" in out
 
 
 def test_rules_declaring_no_vocabulary_say_so_for_each_word(in_tmp, run_test):
     """A hint listing the words of an empty vocabulary would end in nothing."""
     (in_tmp / "site.rules").write_text("param site_probe: duration = 5s\n", encoding="utf-8")
-    (in_tmp / "t.rulestest").write_text(QUEUE_ONLY, encoding="utf-8")
-    code, out, _ = run_test("t.rulestest", "--rules", "site.rules", "--no-default-rules")
-    assert code == 2
+    out = refused(in_tmp, run_test, QUEUE_ONLY, "--rules", "site.rules", "--no-default-rules")
     assert "t.rulestest:8:9: error: T202 unknown role 'Received'\n" in out
     assert "t.rulestest:8:18: error: T202 unknown result 'Cleared'\n" in out
     assert "    hint: the rules declare no role vocabulary\n" in out
@@ -109,10 +101,7 @@ def test_rules_declaring_no_vocabulary_say_so_for_each_word(in_tmp, run_test):
 
 
 def test_a_word_close_to_none_of_its_vocabulary_is_answered_with_the_whole_vocabulary(in_tmp, run_test):
-    (in_tmp / "t.rulestest").write_text(QUEUE_ONLY.replace("Received/Cleared", "Received/Cleared Zzz"),
-                                        encoding="utf-8")
-    code, out, _ = run_test("t.rulestest")
-    assert code == 2
+    out = refused(in_tmp, run_test, QUEUE_ONLY.replace("Received/Cleared", "Received/Cleared Zzz"))
     assert "t.rulestest:8:26: error: T202 unknown record 'Zzz'\n" in out
     assert "    hint: the record vocabulary: IRF, MSF\n" in out
 
