@@ -19,7 +19,7 @@ from rulesengine.events.assemble import Rejection
 from rulesengine.events.read import InputError
 from rulesengine.language.revision import RevisionError, read_layers_at
 from rulesengine.runtime.diff import Outcome, Tally, Totals, Transition, compare_sources, outcome_text
-from rulesengine.runtime.parallel import jobs_for
+from rulesengine.runtime.parallel import WorkerLost, jobs_for
 from rulesengine.wording import counted
 
 PROGRAM = "rulesengine diff"
@@ -93,6 +93,9 @@ def handle(args: argparse.Namespace) -> int:
         _compare(sources, old.loaded.decider, new.loaded.decider, tally, args)
     except InputError as problem:
         complain("rulesengine", problem)
+        return 2
+    except WorkerLost as problem:
+        complain(PROGRAM, problem)
         return 2
     totals = tally.totals
     sys.stdout.write(FORMATS[args.format](tally.transitions(), totals, old, new, settings))

@@ -28,7 +28,7 @@ from rulesengine.output.parquet import ParquetWriter
 from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWriter
 from rulesengine.output.table import TableWriter
 from rulesengine.runtime.carry import CarryOver
-from rulesengine.runtime.parallel import Rendered, can_share, decide_parallel, jobs_for
+from rulesengine.runtime.parallel import Rendered, WorkerLost, can_share, decide_parallel, jobs_for
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.runtime.state import STAGED, StateError
 from rulesengine.speedups.spilled_sort import SpilledSort
@@ -109,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
     except InputError as problem:
         complain("rulesengine", problem)
         return 2
-    except (OutputError, ParquetUnavailable, StateError) as problem:
+    except (OutputError, ParquetUnavailable, StateError, WorkerLost) as problem:
         complain("rulesengine run", problem)
         return 2
     finally:

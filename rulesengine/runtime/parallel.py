@@ -69,6 +69,11 @@ WriterFactory = Callable[[BinarySink], StreamWriter]
 Work = Callable[[Interaction, RunStats], object]
 
 
+class WorkerLost(Exception):
+    """A worker process ended without a word (killed outright: by the out-of-memory killer, say),
+    so its share of the run is missing."""
+
+
 class Rendered(msgspec.Struct, frozen=True, gc=False):
     """One interaction's rows, already written in the output format, and what went wrong."""
 
@@ -244,7 +249,8 @@ def _results_of(inbox: queue.Queue, finished: list[tuple[RunStats, bytes | None]
     while True:
         tag, payload = inbox.get()
         if tag == "lost":
-            raise RuntimeError("a worker process ended without finishing its share")
+            raise WorkerLost("a worker process ended without finishing its share (killed, by the out-of-memory "
+                             "killer perhaps): the run is incomplete")
         if tag == "items":
             yield from payload
         elif tag == "rendered":

@@ -24,7 +24,7 @@ from rulesengine.output import files as output_files
 from rulesengine.output.rows import JsonLinesWriter
 from rulesengine.runtime import parallel
 from rulesengine.runtime import state as state_module
-from rulesengine.runtime.parallel import decide_parallel, default_jobs, run_parallel
+from rulesengine.runtime.parallel import WorkerLost, decide_parallel, default_jobs, run_parallel
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
 from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, owner
 from rulesengine.runtime.state import StateFolder
@@ -57,8 +57,35 @@ def killed_on(interaction: str):
 
 def test_a_worker_killed_outright_stops_the_run_with_an_error_saying_so() -> None:
     sources = [str(path) for path in sorted(FLOWS.glob("*.jsonl"))]
-    with pytest.raises(RuntimeError, match=r"^a worker process ended without finishing its share$"):
+    with pytest.raises(WorkerLost, match=r"^a worker process ended without finishing its share \(killed, by the "
+                                         r"out-of-memory killer perhaps\): the run is incomplete$"):
         list(run_parallel(sources, killed_on("c02_invitation_revoked"), jobs=2))
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("output", ["rows.jsonl", "-"])
+def test_a_worker_killed_outright_ends_the_command_with_one_line_and_no_output_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], output: str) -> None:
+    """The out-of-memory killer takes a worker: `run` says so on one line, exits 2 as for any run it
+    could not complete, and leaves no output file, nor any temporary one, behind."""
+    from rulesengine.cli import main
+
+    decide = parallel.decide_interaction
+
+    def killed(item: Interaction, decider: object, counts: RunStats) -> Evaluated:
+        if item.id == "c02_invitation_revoked":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return decide(item, decider, counts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "decide_interaction", killed)
+    monkeypatch.chdir(tmp_path)
+    sources = [str(path) for path in sorted(FLOWS.glob("*.jsonl"))]
+    assert main(["run", *sources, "--jobs", "2", "-o", output]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("rulesengine run: error: a worker process ended without finishing its share (killed, by "
+                        "the out-of-memory killer perhaps): the run is incomplete\n")
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == []
     assert multiprocessing.active_children() == []
 
 

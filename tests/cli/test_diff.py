@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -267,3 +269,23 @@ def test_the_formats(workspace, capsys, snapshot, output):
     assert out == snapshot
     assert err == ("rulesengine diff: 11 of 25 parties changed, in 7 interactions compared; 0 interactions "
                    "rejected (before any rule runs, so the same on both sides)\n")
+
+
+def test_a_worker_killed_outright_ends_diff_with_one_line(workspace, generated, capsys, monkeypatch):
+    """As for `run`: exit 2, what happened on one line, no traceback."""
+    from rulesengine.runtime import diff as comparing
+
+    model_of = comparing.model_of
+    first: list[str] = []
+
+    def killed(interaction):
+        first.append(interaction.id)
+        if len(first) == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return model_of(interaction)
+
+    monkeypatch.setattr(comparing, "model_of", killed)
+    code, out, err = diff(capsys, generated, "--new-rules", "site/", "--set", SETTING, "--jobs", "2")
+    assert (code, out) == (2, "")
+    assert err == ("rulesengine diff: error: a worker process ended without finishing its share (killed, by the "
+                   "out-of-memory killer perhaps): the run is incomplete\n")
