@@ -78,14 +78,15 @@ def test_a_worker_killed_outright_ends_the_command_with_one_line_and_no_output_f
         return decide(item, decider, counts)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parallel, "decide_interaction", killed)
-    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "out"
+    folder.mkdir()
     sources = [str(path) for path in sorted(FLOWS.glob("*.jsonl"))]
-    assert main(["run", *sources, "--jobs", "2", "-o", output]) == 2
+    assert main(["run", *sources, "--jobs", "2", "-o", str(folder / output) if output != "-" else output]) == 2
     err = capsys.readouterr().err
     assert err.endswith("rulesengine run: error: a worker process ended without finishing its share (killed, by "
                         "the out-of-memory killer perhaps): the run is incomplete\n")
     assert "Traceback" not in err
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(folder) == []
     assert multiprocessing.active_children() == []
 
 
