@@ -376,14 +376,15 @@ def read_batches(sources: Sequence[str], counts: ReadCounts, select: Select | No
 
 def sizes_now(sources: Sequence[str]) -> list[int | None]:
     """The size of each source that is a regular file, now; None for stdin, a pipe or a device
-    (read to their end), and for a source that cannot be examined (reading it says why)."""
+    (read to their end), for a source that cannot be examined (reading it says why), and for a
+    file that says it is empty, as the files of /proc do whatever they hold."""
     sizes: list[int | None] = []
     for source in sources:
         try:
             info = None if source == STDIN else os.stat(source)
         except OSError:
             info = None
-        sizes.append(info.st_size if info is not None and stat.S_ISREG(info.st_mode) else None)
+        sizes.append(info.st_size if info is not None and stat.S_ISREG(info.st_mode) and info.st_size else None)
     return sizes
 
 

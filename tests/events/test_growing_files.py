@@ -55,12 +55,30 @@ def test_a_file_that_shrinks_while_it_is_read_is_an_input_error(tmp_path: Path,
         list(batches)
 
 
-def test_stdin_and_pipes_have_no_size_to_keep_to(tmp_path: Path) -> None:
+def test_stdin_pipes_and_files_that_say_they_are_empty_have_no_size_to_keep_to(tmp_path: Path) -> None:
     path = write(tmp_path / "events.jsonl", interactions(1))
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    assert sizes_now([str(path), "-", str(fifo), str(tmp_path / "missing.jsonl")]) == [
-        path.stat().st_size, None, None, None]
+    empty = tmp_path / "empty.jsonl"
+    empty.touch()
+    assert sizes_now([str(path), "-", str(fifo), str(tmp_path / "missing.jsonl"), str(empty)]) == [
+        path.stat().st_size, None, None, None, None]
+
+
+def test_a_file_that_says_it_is_empty_is_still_read_to_its_end(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files of /proc say they hold nothing and hold lines: what such a file holds is read."""
+    path = write(tmp_path / "events.jsonl", interactions(2))
+    stat_of = os.stat
+
+    def says_empty(name: str, **options: object) -> os.stat_result:
+        info = stat_of(name, **options)  # type: ignore[arg-type]
+        return os.stat_result((*info[:6], 0, *info[7:])) if str(name) == str(path) else info
+
+    monkeypatch.setattr(os, "stat", says_empty)
+    counts = ReadCounts()
+    lines = sum(len(lines) for _, lines in read_batches([str(path)], counts))
+    assert lines == counts.lines == len(path.read_bytes().splitlines())
 
 
 def test_every_worker_reads_each_file_to_the_size_it_had_before_they_started(tmp_path: Path,
