@@ -326,7 +326,7 @@ class _Scope:
                 tested = self.expr(item)
                 return None if tested is None else ir.IsNone(tested, negated, type=BOOL, optional=False, text=text)
             case syntax.Matches(item=item, pattern=pattern):
-                tested = self.expr(item, STRING)
+                tested = self.expr(item)
                 if tested is None:
                     return None
                 if tested.type not in (STRING, DATA):
