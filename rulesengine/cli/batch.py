@@ -25,7 +25,11 @@ class Batch:
         try:
             self.state.recover()
             self.carry = CarryOver(self.state.load())
-            self.identity = identity(sources)
+            try:
+                self.identity = identity(sources)
+            except OSError:
+                # an input that cannot be read: reading it says so, as it does without --state
+                self.identity = None
         except BaseException:
             self.state.close()
             raise
