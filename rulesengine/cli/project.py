@@ -167,7 +167,7 @@ def apply(config: Config, args: argparse.Namespace) -> list[Setting]:
             args.jobs = config.jobs
             applied.append(Setting("jobs", args.jobs, config.where("jobs")))
         else:
-            applied.append(Setting("jobs", None, "default (every core)"))
+            applied.append(Setting("jobs", None, "default: every core"))
     if getattr(args, "command", None) == "test":
         if args.paths:
             applied.append(Setting("test-paths", list(args.paths), "command line"))

@@ -138,7 +138,7 @@ def test_no_settings_file_is_the_defaults(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert err == "settings file: none\n"
     assert out.splitlines() == ["rules = []  (default)", "default-rules = true  (default)",
-                                "jobs = none  (default (every core))"]
+                                "jobs = none  (default: every core)"]
 
 
 def test_a_folder_that_is_gone_has_no_settings(tmp_path, monkeypatch, capsys):
