@@ -29,6 +29,7 @@ from tests.cli.test_config import TEST as ROUTED_TEST
 from tests.cli.test_outputs import FullDisk
 from tests.cli.test_run import Keyboard, rows_of, run
 from tests.events.builders import record, routed, write
+from tests.performance.test_progress import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = str(ROOT / "tests" / "flows" / "c03_transfer.jsonl")
@@ -109,16 +110,6 @@ def test_the_progress_line_is_erased_before_each_diagnostic_and_the_summary(caps
 
 
 # ---- the progress line ---------------------------------------------------------------------------
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_the_progress_line_waits_then_redraws_at_most_every_interval_and_is_erased() -> None:
