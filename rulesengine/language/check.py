@@ -729,8 +729,3 @@ def _equality_hint(left: ir.Expr, right: ir.Expr) -> str | None:
     if right.type.values is not None:
         return f"'{right.text}' is one of: {', '.join(sorted(right.type.values))}"
     return None
-
-
-def outcome_of(rule: CheckedRule, slot: str) -> tuple[str, str] | None:
-    """(value, reason) the rule sets for `slot`, None if it does not."""
-    return rule.outcomes.get(slot)
