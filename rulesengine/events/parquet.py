@@ -5,12 +5,15 @@ columns (`data` as a struct, a map or JSON text). A row stands for the JSON line
 of its non-null columns, in column order (`data` read from its JSON text or map
 entries), and is read as that line would be: row N is line N, and what the
 reader makes of it (its event, or its diagnostics) is what it makes of the line.
-It is not read *through* that line, though: the columns of a record batch are
-taken as Python values once, and a batch's rows are converted by msgspec into
-the contract's record classes in one call, checked as the JSON decoder checks a
-line. Only a row that conversion refuses, or that could read differently as
-JSON text, is written out as its line and read by `read_line`, which says what
-is wrong with it. Batches are read one at a time, so memory stays flat however
+It is not read *through* that line, though: a batch's rows are sorted into groups of
+one event type, and the columns of each group are taken as Python values once. A
+group whose every column holds, as Arrow's types and a few column-wise checks tell,
+only what its record class takes (nearly all of them) is made straight from its
+columns: its rows' lines written and their events built without a dict per row. Any
+other group is converted by msgspec into the record classes in one call, checked as
+the JSON decoder checks a line. Only a row that conversion refuses, or that could
+read differently as JSON text, is read by `read_line` from its line, which says
+what is wrong with it. Batches are read one at a time, so memory stays flat however
 large the file; with `--jobs N` each worker converts only the rows of its own
 interactions (`RowShare`).
 
@@ -21,17 +24,20 @@ by `output.parquet`, events by `output.events`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from itertools import compress, pairwise
+from operator import itemgetter
 from types import MappingProxyType, ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 import orjson
+from msgspec import inspect
 from msgspec.structs import force_setattr
 
 from rulesengine.diagnostics import Position
-from rulesengine.events.contract import READER_FIELDS, RECORDS, TAG, AnyEvent
+from rulesengine.events.contract import NO_DATA, READER_FIELDS, RECORDS, TAG, AnyEvent
 from rulesengine.events.read import (
     BATCH_LINES,
     MAX_NESTING,
@@ -46,6 +52,7 @@ from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import too_deep
 from rulesengine.speedups import arrow_values
 from rulesengine.speedups.row_dicts import row_dicts
+from rulesengine.speedups.row_lines import keyword_caller, row_lines, writable_names
 
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
@@ -252,20 +259,31 @@ def _plain(data: object, entries: bool) -> object:
 
 
 def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | LoadedLine]:
-    """The rows of a batch as `read_line` reads their lines, in order: converted straight into
-    their record classes where that is sure to give what the line gives, else read as the line.
+    """The rows of a batch as `read_line` reads their lines, in order: made straight from their
+    columns or converted into their record classes where that is sure to give what the line
+    gives, else read as the line.
 
-    Rows are converted in groups that share an event type and the columns they leave
-    null, so that each group's rows are built column by column and converted in one call.
+    Rows are read in groups that share an event type and the columns they leave null
+    (`_groups`), so that each group's rows are built column by column. The batch is
+    sorted into its groups once, and what they give put back in the batch's order at once.
     """
-    read: list[AnyEvent | LoadedLine | None] = [None] * batch.num_rows
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
+    order, groups = _groups(batch)
+    sorted_places = _picked(places, order)
     millis = _millis(batch)
-    for rows, group, record_class in _groups(batch):
-        ms = millis.take(rows).to_pylist() if millis is not None else [None] * len(rows)
-        taken = rows.to_pylist()
-        _read_group(read, taken, group, record_class, exact, [places[row] for row in taken], ms)
-    return read  # type: ignore[return-value]  # every row is in one group
+    ms = millis.take(order).to_pylist() if millis is not None else [None] * batch.num_rows
+    read: list[AnyEvent | LoadedLine] = []
+    for start, end, group, record_class in groups:
+        read.extend(_read_group(group, record_class, exact, sorted_places[start:end], ms[start:end]))
+    return _picked(read, pyarrow_modules()[0].compute.sort_indices(order).to_pylist())
+
+
+def _picked(items: Sequence[Any], at: Any) -> list[Any]:
+    """`[items[index] for index in at]`, in one call (`at`: a list or an Arrow array of indices)."""
+    indices = at if isinstance(at, list) else at.to_pylist()
+    if len(indices) < 2:
+        return [items[index] for index in indices]
+    return list(itemgetter(*indices)(items))
 
 
 def _millis(batch: Any) -> Any:
@@ -318,14 +336,14 @@ def _plain_millis(texts: Any) -> Any:
     return millis if earliest is None or earliest >= _YEAR_ONE_MS else None
 
 
-#: rows (their indices in the batch), the batch's columns for them, and their record class
-_Group = tuple[Any, Any, "type[AnyEvent] | None"]
+#: where a group's rows are among the sorted rows of its batch (from, to), its rows, and their record class
+_Group = tuple[int, int, Any, "type[AnyEvent] | None"]
 
 
-def _groups(batch: Any) -> Iterator[_Group]:
-    """The rows of a batch in groups, as `(row indices, rows, record class)`: the rows of one
-    event type that leave the same columns null (the class None for rows of none, read as
-    lines). The batch is sorted by event type and null columns once, and each group sliced out.
+def _groups(batch: Any) -> tuple[Any, list[_Group]]:
+    """The rows of a batch in groups: the rows of one event type that leave the same columns
+    null (the class None for rows of none, read as lines). The batch is sorted by event type
+    and null columns once (`order`, an Arrow array of row indices), and each group sliced out.
     """
     pyarrow, _ = pyarrow_modules()
     compute = pyarrow.compute
@@ -333,8 +351,7 @@ def _groups(batch: Any) -> Iterator[_Group]:
     size = batch.num_rows
     tags = batch.column(names.index(TAG)) if names.count(TAG) == 1 and len(set(names)) == len(names) else None
     if tags is None or not _is_text(tags.type):
-        yield arrow_values.int64s(range(size)), batch, None
-        return
+        return arrow_values.int64s(range(size)), [(0, size, batch, None)]
     kinds = tags.dictionary_encode()
     key = compute.cast(kinds.indices, pyarrow.int64()).fill_null(arrow_values.int64(-1))
     two = arrow_values.int64(2)
@@ -345,9 +362,11 @@ def _groups(batch: Any) -> Iterator[_Group]:
     starts = [0, *(change + 1 for change in _changes(ordered)), size] if size else [0]
     rows = batch.take(order)
     ordered_tags = tags.take(order)
+    groups = []
     for start, end in pairwise(starts):
         tag = ordered_tags[start].as_py()
-        yield order.slice(start, end - start), rows.slice(start, end - start), _RECORD_OF.get(tag) if tag else None
+        groups.append((start, end, rows.slice(start, end - start), _RECORD_OF.get(tag) if tag else None))
+    return order, groups
 
 
 def _changes(ordered: Any) -> list[int]:
@@ -356,22 +375,74 @@ def _changes(ordered: Any) -> list[int]:
     return compute.indices_nonzero(compute.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).to_pylist()
 
 
-def _read_group(read: list[AnyEvent | LoadedLine | None], rows: list[int], group: Any,
-                record_class: type[AnyEvent] | None, exact: bool, places: list[Position],
-                ms: list[int | None]) -> None:
-    """One group's rows as `read_line` reads their lines (see `_batch_events`), put in `read` at
-    their `rows`, given their places and epoch milliseconds."""
+def _read_group(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: list[Position],
+                ms: list[int | None]) -> list[AnyEvent | LoadedLine]:
+    """One group's rows as `read_line` reads their lines (see `_batch_events`), given their
+    places and epoch milliseconds."""
+    made = _made(group, record_class, exact, places, ms)
+    if made is not None:
+        return made
     records, names = _group_records(group)
     raws = _lines(records).split(b"\n")[:-1]
     events = _converted(records, names, record_class, exact)
-    for row, position, raw, event, millis in zip(rows, places, raws, events, ms, strict=True):
+    read: list[AnyEvent | LoadedLine] = []
+    for position, raw, event, millis in zip(places, raws, events, ms, strict=True):
         if event is None or millis is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
-            read[row] = read_line(raw, position.path, position.line)
+            read.append(read_line(raw, position.path, position.line))
             continue
         force_setattr(event, "ms", millis)
         force_setattr(event, "source", position)
         force_setattr(event, "raw", raw)
-        read[row] = event
+        read.append(event)
+    return read
+
+
+def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: list[Position],
+          ms: list[int | None]) -> list[AnyEvent | LoadedLine] | None:
+    """A group's rows made straight from its columns, without a dict per row: each row's line
+    written from its values and its event built from them, once every column is known to hold
+    what the record class takes (`_fields_of`). None for a group this cannot be sure of (a column
+    partly null, a field its class does not have or a value it refuses, `data` that is no
+    object): its rows are converted as `_converted` converts them, and read as lines if need be.
+    A row whose timestamp does not read, or whose line may nest too deep, is read as its line.
+    """
+    if record_class is None:
+        return None
+    size, columns = group.num_rows, group.columns
+    if any(0 < column.null_count < size for column in columns):
+        return None
+    kept = [at for at, column in enumerate(columns) if not column.null_count]
+    names = [group.schema.names[at] for at in kept]
+    fields = _fields_of(record_class)
+    fits = fields.type_fits
+    own = [name for name in names if name in fits]
+    if (not fields.required.issubset(own) or not _CONTRACT.isdisjoint(set(names) - fields.allowed)
+            or not writable_names(names)
+            or not all(fits[name](columns[at].type) for name, at in zip(names, kept, strict=True) if name in fits)):
+        return None
+    values = [_values(columns[at], fields.words.get(name)) for name, at in zip(names, kept, strict=True)]
+    by_name = dict(zip(names, values, strict=True))
+    if not all(fields.values_fit[name](by_name[name]) for name in own):
+        return None
+    arguments = [by_name[name] for name in own]
+    has_data = "data" in by_name
+    if has_data:
+        entries = _map_entries(group)
+        data = [_plain(value, entries) for value in by_name["data"]]
+        if not exact or any(type(value) is not dict for value in data):
+            return None
+        values[names.index("data")] = data
+        own.append("data")
+        arguments.append([MappingProxyType(value) if value else NO_DATA for value in data])  # type: ignore[arg-type]
+    raws = row_lines(names, values)
+    make = keyword_caller(record_class, (*own, *READER_FIELDS))
+    made: list[AnyEvent | LoadedLine] = list(map(make, *arguments, ms, places, raws))
+    nests = has_data or any(not _is_scalar(columns[at].type) for at in kept)
+    if None in ms or (nests and max(map(len, raws)) > MAX_NESTING):
+        for at, (raw, millis, place) in enumerate(zip(raws, ms, places, strict=True)):
+            if millis is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
+                made[at] = read_line(raw, place.path, place.line)
+    return made
 
 
 def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
@@ -389,6 +460,107 @@ def _group_records(group: Any) -> tuple[list[dict[str, Any]], list[str] | None]:
             if name == "data":
                 columns[at] = [_plain(data, entries) for data in columns[at]]
     return row_dicts(names, columns), names
+
+
+#: whether a column of an Arrow type holds what a field takes (given the type), and whether its
+#: values, none of them null, are each one the field takes (given them as a list)
+_TypeFits = Callable[[Any], bool]
+_ValuesFit = Callable[[list[Any]], bool]
+
+
+def _fit(info: inspect.Type) -> tuple[_TypeFits, _ValuesFit] | None:
+    """How to tell that a column holds only values a field of this msgspec type takes, exactly
+    as `msgspec.convert` would take them; None for a type not told apart column-wise (the
+    column's rows are then converted)."""
+    if isinstance(info, inspect.Metadata):
+        info = info.type
+    if isinstance(info, inspect.UnionType):
+        present = [member for member in info.types if not isinstance(member, inspect.NoneType)]
+        if len(present) != 1:
+            return None
+        info = present[0]
+    if isinstance(info, inspect.StrType) and info.max_length is None and info.pattern is None:
+        if not info.min_length:
+            return _is_text, _anything
+        if info.min_length == 1:
+            return _is_text, _none_empty
+    if isinstance(info, inspect.LiteralType) and all(type(value) is str for value in info.values):
+        allowed = frozenset(info.values)
+        return _is_text, allowed.issuperset
+    if (isinstance(info, inspect.IntType) and info.gt is None and info.lt is None and info.le is None
+            and info.multiple_of is None):
+        least = info.ge
+        return _is_whole, _anything if least is None else (lambda values: min(values) >= least)
+    return None
+
+
+def _words(info: inspect.Type) -> tuple[str, ...]:
+    """The words a field of this msgspec type takes, when it takes only a few (a `Literal`)."""
+    if isinstance(info, inspect.UnionType):
+        return tuple(word for member in info.types for word in _words(member))
+    if isinstance(info, inspect.LiteralType):
+        return tuple(word for word in info.values if type(word) is str)
+    return ()
+
+
+def _values(column: Any, words: dict[str, str] | None) -> list[Any]:
+    """A column's values as Python values; with `words`, each of them that is one of the words is
+    the very text the record class holds (as msgspec decodes it from a line), so that comparing
+    it with the word compares one object, and a value repeated down the column is one object."""
+    if words is None:
+        return column.to_pylist()
+    encoded = column.dictionary_encode()
+    return _picked([words.get(value, value) for value in encoded.dictionary.to_pylist()], encoded.indices)
+
+
+def _anything(values: list[Any]) -> bool:
+    return True
+
+
+def _none_empty(values: list[Any]) -> bool:
+    return "" not in values
+
+
+def _is_scalar(arrow_type: Any) -> bool:
+    """Values that JSON writes without brackets (text, numbers, booleans): no line of them nests."""
+    types = pyarrow_modules()[0].types
+    return bool(_is_text(arrow_type) or types.is_integer(arrow_type) or types.is_floating(arrow_type)
+                or types.is_boolean(arrow_type))
+
+
+def _is_whole(arrow_type: Any) -> bool:
+    """Integers that fit in 64 bits signed, as a line's are decoded (a bool is no integer)."""
+    types = pyarrow_modules()[0].types
+    return bool(types.is_signed_integer(arrow_type)
+                or (types.is_unsigned_integer(arrow_type) and arrow_type.bit_width < 64))
+
+
+class _Fields(msgspec.Struct, frozen=True):
+    """What `_made` needs to know of a record class's fields."""
+
+    #: per field that can be checked column-wise (`_fit`), its checks
+    type_fits: dict[str, _TypeFits]
+    values_fit: dict[str, _ValuesFit]
+    #: per field that takes one of a few words, each word as the class spells it
+    words: dict[str, dict[str, str]]
+    #: the fields a row must have
+    required: frozenset[str]
+    #: the contract's columns a group of its rows may hold and still be made straight from
+    #: them: the fields checked column-wise, `data` and the event type
+    allowed: frozenset[str]
+
+
+@cache
+def _fields_of(record_class: type[AnyEvent]) -> _Fields:
+    """`_Fields` of a record class, worked out the first time a Parquet group of it is read."""
+    info = inspect.type_info(record_class)
+    assert isinstance(info, inspect.StructType)
+    given = [field for field in info.fields if field.name not in READER_FIELDS and field.name != "data"]
+    fits = {field.name: fit for field in given if (fit := _fit(field.type)) is not None}
+    words = {field.name: {word: word for word in _words(field.type)} for field in given if _words(field.type)}
+    return _Fields({name: fit[0] for name, fit in fits.items()}, {name: fit[1] for name, fit in fits.items()}, words,
+                   frozenset(field.name for field in info.fields if field.required),
+                   frozenset(fits) | {"data", TAG})
 
 
 def _is_text(arrow_type: Any) -> bool:
