@@ -18,6 +18,7 @@ from lark.lark import PostLex
 from rulesengine.diagnostics import Diagnostic, Position, error
 from rulesengine.language import syntax
 from rulesengine.language.syntax_errors import syntax_diagnostic
+from rulesengine.language.vocabulary import MAX_NUMBER
 from rulesengine.speedups.parser_cache import cached_lark
 
 
@@ -60,8 +61,6 @@ def parser(*, strict: bool = False) -> Lark:
 #: deeper, and turning it into a syntax tree, checking it or compiling it to Python would
 #: exhaust Python's own limits
 MAX_DEPTH = 150
-#: the longest number a rule file may write (a priority, a duration, a value)
-MAX_NUMBER = 24
 #: the most branches a `case` may have, and values a `coalesce`: each is one more step of the
 #: single Python expression a definition becomes
 MAX_BRANCHES = 200
@@ -111,10 +110,10 @@ def _beyond_limits(tree: Tree, path: str) -> Diagnostic | None:
             if isinstance(child, Tree):
                 stack.append((child, depth + 1))
             elif (isinstance(child, Token) and child.type in ("NUMBER", "SIGNED_INT")
-                  and len(child) > MAX_NUMBER):
+                  and len(child.removeprefix("-")) > MAX_NUMBER):  # a sign is no part of the number
                 return error("R003", f"number too long: {str(child)[:MAX_NUMBER]}... ({len(child)} characters, "
                              f"at most {MAX_NUMBER})", Position(path, _at(child.line), _at(child.column)),
-                             hint="write a number of at most 18 digits")
+                             hint=f"write at most {MAX_NUMBER} characters, a duration's units included")
     return None
 
 

@@ -35,23 +35,25 @@ BOOLS = {"true": True, "false": False}
 
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h)")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
-#: longer than this, a number is a mistake rather than a value (and `int()` of it is slow)
-MAX_DIGITS = 18
+#: the longest number a rule file may write (a priority, a value, a duration with its units):
+#: longer, it is a mistake rather than a value (and `int()` of it is slow); the parser refuses
+#: it (R003), so that every number it lets through reads as one
+MAX_NUMBER = 24
 
 
 def parse_duration(text: str) -> int | None:
     """`30s`, `500ms`, `2m`, `1h`, `1m30s` → milliseconds; None if it is not a duration."""
+    if len(text) > MAX_NUMBER:
+        return None
     parts = _DURATION_PART.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
-        return None
-    if any(len(number) > MAX_DIGITS for number, _ in parts):
         return None
     return sum(int(number) * _UNIT_MS[unit] for number, unit in parts)
 
 
 def parse_number(text: str) -> int | float | None:
     """`10`, `-3`, `2.5` → the number; None if it is not a plain number."""
-    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text) or len(text) > MAX_DIGITS + 2:
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text) or len(text.removeprefix("-")) > MAX_NUMBER:
         return None
     return float(text) if "." in text else int(text)
 

@@ -11,6 +11,7 @@ import pytest
 
 from rulesengine.decide.ruleset import default_layer, load_layers
 from rulesengine.language.parse import MAX_BRANCHES, MAX_DEPTH
+from rulesengine.language.vocabulary import MAX_NUMBER
 from tests.interactions import Script
 
 
@@ -77,3 +78,25 @@ def test_numbers_of_thousands_of_digits():
     assert codes(rule("data.n > " + "9" * 19)) == []
     problem = load(rule("alert > " + "9" * 5000 + "s")).diagnostics[0]
     assert len(problem.message) < 100
+
+
+@pytest.mark.parametrize("longest", ["9" * (MAX_NUMBER - 1) + "s", "1h" + "9" * (MAX_NUMBER - 4) + "ms"])
+def test_the_longest_duration_is_taken_and_one_more_character_is_refused_as_the_hint_says(longest: str) -> None:
+    assert len(longest) == MAX_NUMBER
+    assert codes(rule(f"alert > {longest}")) == []
+    [problem] = load(rule(f"alert > 9{longest}")).diagnostics
+    assert problem.code == "R003"
+    assert f"at most {MAX_NUMBER})" in problem.message
+    assert problem.hint == f"write at most {MAX_NUMBER} characters, a duration's units included"
+
+
+@pytest.mark.parametrize("number", ["9" * MAX_NUMBER, "-" + "9" * MAX_NUMBER, "1." + "5" * (MAX_NUMBER - 2)])
+def test_every_number_the_parser_lets_through_is_read_as_a_number(number: str) -> None:
+    """A number of up to the longest is a value, not a 'bad duration'; a priority too."""
+    longer = number.replace("9", "99", 1).replace("1.", "11.", 1)
+    assert len(longer.removeprefix("-")) == MAX_NUMBER + 1
+    assert codes(rule(f"data.n > {number}")) == []
+    assert [code for code, _, _ in codes(rule(f"data.n > {longer}"))] == ["R003"]
+    if "." not in number:
+        priority = f'rule site.x "d" for agent set result Completed priority {number}'
+        assert [code for code, _, _ in codes(priority) if code < "R3"] == []
