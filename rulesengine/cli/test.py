@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "the default rules and any --rules layers. With no PATH, the tests beside the rules "
                     "are run: the default rules' own and the *.rulestest files of each --rules folder. "
                     "Exit 0 when every case passes, 1 when one fails, 2 for a usage error, rules that do "
-                    "not load or a test file that cannot be read.",
+                    "not load, a test file that cannot be read or test files that hold no case.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="test files, or folders searched for *.rulestest")
     options.add_rule_sources(parser)
@@ -67,6 +67,9 @@ def handle(args: argparse.Namespace) -> int:
     results = [(case_file, run_file(case_file, decider, loaded.vocabulary, source.path.parent))
                for source, case_file in files]
     every = [result for _, found in results for result in found]
+    if files and not every and not unreadable:  # cases all commented out, say: a gate that tests nothing
+        complain(PROGRAM, f"no cases to run: {counted(len(files), 'test file')} and not one `case` in them")
+        return 2
     if args.format == "github":
         _annotate(every)
     else:

@@ -312,6 +312,14 @@ def test_a_test_file_without_cases_has_no_progress_line(capsys, case_folder) -> 
         0, "quick.rulestest .\n", "rulesengine test: 1 passed\n")
 
 
+def test_test_files_that_hold_no_case_at_all_are_exit_2(capsys, case_folder) -> None:
+    """A gate whose cases were all commented out tests nothing: it must not pass."""
+    (case_folder / "empty.rulestest").write_text("# nothing yet\n")
+    (case_folder / "later.rulestest").write_text('# case "not yet"\n')
+    assert command(capsys, "test", "empty.rulestest", "later.rulestest") == (
+        2, "", "rulesengine test: error: no cases to run: 2 test files and not one `case` in them\n")
+
+
 # ---- settings files ------------------------------------------------------------------------------
 
 
