@@ -37,7 +37,7 @@ from pathlib import Path
 import attrs
 
 from benchmarks.corpus import DATA, corpus
-from benchmarks.run import engine, timed
+from benchmarks.run import engine_to, timed
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers
 from rulesengine.language.layers import Layer
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outputs = {size: DATA / f"layers-{size}.jsonl" for size in sets}
     for _ in range(args.rounds):
         for size, loaded in sets.items():
-            times[size].append(timed(lambda size=size, loaded=loaded: engine(path, loaded.decider, outputs[size])))
+            times[size].append(timed(lambda size=size, loaded=loaded: engine_to(path, loaded.decider, outputs[size])))
     for size in args.rules:
         if not _same_rows(outputs[0], outputs[size]):
             raise SystemExit(f"the {size}-rule layer changed rows: compare {outputs[0]} and {outputs[size]}")
@@ -162,7 +162,7 @@ def _sharing(count: int, sizes: Sequence[int], rounds: int) -> int:
     times: dict[tuple[int, bool], list[float]] = {key: [] for key in deciders}
     for _ in range(rounds):
         for key, decider in deciders.items():
-            times[key].append(timed(lambda key=key, decider=decider: engine(path, decider, outputs[key])))
+            times[key].append(timed(lambda key=key, decider=decider: engine_to(path, decider, outputs[key])))
     for size in sizes:
         if not filecmp.cmp(outputs[size, True], outputs[size, False], shallow=False):
             raise SystemExit(f"sharing changed rows: compare {outputs[size, True]} and {outputs[size, False]}")

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from benchmarks import baseline
 from benchmarks.cores import jobs_table
@@ -46,15 +47,21 @@ def drain(items: Iterable[object]) -> None:
     deque(items, maxlen=0)
 
 
-def engine(path: str, rules: Decider, target: Path) -> None:
-    """What `rulesengine run PATH --output TARGET` does, minus argument parsing, the summary
+def engine(path: str, rules: Decider, out: BinaryIO) -> None:
+    """What `rulesengine run PATH --output TARGET` does, minus argument parsing, opening the
+    output (truncating last round's, which the baseline's timing leaves out too), the summary
     and the final sync to disk (the baseline does not sync either)."""
+    writer = JsonLinesWriter(out)
+    for item in decide_sources([path], rules):
+        if hasattr(item, "rows"):
+            writer.write(item.rows)
+    writer.close()
+
+
+def engine_to(path: str, rules: Decider, target: Path) -> None:
+    """`engine` writing to the file `target`."""
     with open(target, "wb", buffering=OUTPUT_BUFFER) as out:
-        writer = JsonLinesWriter(out)
-        for item in decide_sources([path], rules):
-            if hasattr(item, "rows"):
-                writer.write(item.rows)
-        writer.close()
+        engine(path, rules, out)
 
 
 def stages(path: str, rules: Decider) -> dict[str, float]:
@@ -64,7 +71,7 @@ def stages(path: str, rules: Decider) -> dict[str, float]:
         "group": timed(lambda: drain(assemble([path]))),
         "model": timed(lambda: drain(iter_models([path]))),
         "evaluate": timed(lambda: drain(decide_sources([path], rules))),
-        "write": timed(lambda: engine(path, rules, DATA / "stages.jsonl")),
+        "write": timed(lambda: engine_to(path, rules, DATA / "stages.jsonl")),
     }
     spent, before = {}, 0.0
     for name, seconds in upto.items():
@@ -85,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for number in range(1, args.rounds + 1):
         with open(base_out, "wb", buffering=OUTPUT_BUFFER) as out:
             base_times.append(timed(lambda: baseline.run(path, out)))
-        engine_times.append(timed(lambda: engine(path, rules, engine_out)))
+        with open(engine_out, "wb", buffering=OUTPUT_BUFFER) as out:
+            engine_times.append(timed(lambda: engine(path, rules, out)))
         if not filecmp.cmp(base_out, engine_out, shallow=False):
             raise SystemExit(f"outputs differ: compare {base_out} and {engine_out}")
         print(f"round {number}: baseline {base_times[-1]:.2f}s, engine {engine_times[-1]:.2f}s, "
