@@ -292,18 +292,34 @@ class _Conversation:
         self._link(best).handed_to = session
         return best
 
-    @staticmethod
-    def _watched(agent: Session, target: str, parties: list[Session]) -> Session | None:
+    def _watched(self, agent: Session, target: str, parties: list[Session]) -> Session | None:
         """The agent session a coach, monitor or barger joined: the watched participant's (`target`,
-        when the record names it), open then."""
+        when the record names it), open then (wrap-up included).
+
+        A session already wrapping up when the watcher joined has left the chat (its `party.left`
+        is at the end of its last segment before wrap-up), so tying the watcher to it would have it
+        invited by a party that had left, which rejected the whole record (A104). Such a session is
+        passed over: the watcher is tied to another session of that participant still handling the
+        chat, or to none, and is then linked like a watcher that fits no agent (in the end, by a
+        synthetic queue stay, as a monitor that fits none of several agents is)."""
         open_then = [other for other in parties
                      if other.role == "agent" and other.watching is None
                      and (other.start, other.order) < (agent.start, agent.order)
                      and (other.end is None or agent.start <= other.end)
                      and (not target or other.participant == target)]
         if (target and open_then) or len(open_then) == 1:
-            return min(open_then, key=Session.key)
+            handling = [other for other in open_then if not self._left_before(other, agent.start)]
+            return min(handling, key=Session.key) if handling else None
         return None
+
+    def _left_before(self, session: Session, moment: int) -> bool:
+        """Whether the connected session's `party.left` comes before `moment` whatever else the
+        record holds: it stopped handling earlier, by more than the handoff clamp (rule 1) can move
+        its leaving when it ended `transfer`."""
+        end = session.active_end
+        if session.accepted is None or end is None:
+            return False
+        return moment > end + (self.options.tolerance_ms if session.last_disconnect == "transfer" else 0)
 
     def _synthetic_acds(self, agents: list[Session], start: int) -> list[_Acd]:
         """Queues for the agents nothing brought in: one for them all when the record has no acd

@@ -153,26 +153,6 @@ def test_a_chat_back_in_its_queue_after_a_failed_offer_while_the_conversation_go
     assert (stats.interactions, stats.open) == (1, 1)
 
 
-def test_a_coach_joining_while_the_agent_wraps_up_contradicts_who_brought_whom_in_and_is_rejected() -> None:
-    """The agent left the chat at 190 s and wraps up until 210 s; a coach of that agent starting at
-    195 s would be brought in by a party that had already left."""
-    record = gc.conversation(
-        "c-coach", gc.customer(200.0), gc.acd("s-acd", 0.5, 5.0),
-        gc.agent("p-agent", gc.USER_1, gc.offer("s-agent", 1.0, 5.0, 190.0, disconnect="peer")),
-        gc.participant("p-super", "user", gc.session(
-            "s-super", gc.segment("interact", 195.0, 200.0, disconnectType="client"),
-            coachedParticipantId="p-agent"), userId=gc.SUPERVISOR),
-        end=210.0)
-    events, stats = converted(record)
-    assert events == []
-    [rejection] = stats.rejections
-    [problem] = rejection.problems
-    assert (rejection.interaction, problem.code) == ("c-coach", "A104")
-    assert problem.message == (f"record 1: conversation c-coach: party.left at {gc.at(190.0)} would follow "
-                               f"party.invited at {gc.at(195.0)}: the times contradict who brought whom in")
-    assert str(problem.position) == "<records>:1:1"
-
-
 def test_an_agent_offered_as_its_queue_starts_and_transferring_at_once_is_routed_by_that_queue() -> None:
     """The agent is alerted the millisecond the acd session starts and ends `transfer` within 2 s of
     it: it is both the offer of that stay and, by the handoff rule, its source. The stay is the
