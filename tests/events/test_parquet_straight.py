@@ -8,10 +8,14 @@ be exactly what its JSON line gives.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+import msgspec
 import pyarrow
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msgspec import inspect
 
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events.contract import INTENTS, RECORDS, VISIBILITIES, AnyEvent
@@ -180,3 +184,26 @@ def test_rows_of_several_groups_come_back_in_the_order_of_the_batch() -> None:
     assert [item.event for item in read] == events
     assert [item.source.line for item in read] == list(range(1, 201))
     assert [item.seq for item in read] == list(range(200))
+
+
+@pytest.mark.parametrize("field_type", [
+    Annotated[str, msgspec.Meta(min_length=2)], Annotated[str, msgspec.Meta(max_length=9)],
+    Annotated[str, msgspec.Meta(pattern="^c")], Annotated[int, msgspec.Meta(le=9)], int | str, float,
+    Literal[1, 2], dict[str, int],
+])
+def test_a_field_type_the_checks_cannot_tell_column_wise_leaves_its_groups_to_conversion(field_type) -> None:
+    """The checks are read off the record classes: a type they do not know (none of the contract's
+    today) gets none, so that a group holding such a field is converted, as msgspec checks it."""
+    assert parquet_io._fit(inspect.type_info(field_type)) is None
+
+
+def test_the_checks_a_field_type_gets() -> None:
+    text, whole = pyarrow.string(), pyarrow.int32()
+    type_fits, values_fit = parquet_io._fit(inspect.type_info(Annotated[int, msgspec.Meta(ge=3)]))
+    assert (type_fits(whole), type_fits(text), values_fit([3, 4]), values_fit([3, 2])) == (True, False, True, False)
+    type_fits, values_fit = parquet_io._fit(inspect.type_info(int))
+    assert (type_fits(pyarrow.uint64()), type_fits(pyarrow.bool_()), values_fit([-5])) == (False, False, True)
+    type_fits, values_fit = parquet_io._fit(inspect.type_info(Literal["a", "b"] | None))
+    assert (type_fits(text), values_fit(["a", "b"]), values_fit(["a", "c"])) == (True, True, False)
+    assert parquet_io._words(inspect.type_info(Literal["a", "b"] | None)) == ("a", "b")
+    assert parquet_io._words(inspect.type_info(str)) == ()
