@@ -191,3 +191,19 @@ def test_a_coach_joining_in_the_handoff_clamp_after_a_blind_transfer_is_still_ti
         gc.SUPERVISOR, "c-clamp.a1", "consult", "coach")
     assert (party_events(events, "q2")[0]["by"], party_events(events, "q2")[0]["intent"]) == ("c-clamp.a1", "transfer")
     assert dict(stats.assumed) == {"clamped_handoff": 1}
+
+
+def test_a_coach_of_an_agent_still_alerting_is_tied_to_it_as_before() -> None:
+    """An agent alerted from 1 s and never answering has not left when a coach of it joins at 100 s:
+    the coach is the agent's, whatever came of the alert."""
+    record = gc.conversation(
+        "c-ringing", gc.customer(200.0), gc.acd("s-acd", 0.5, 150.0),
+        gc.agent("p-agent", gc.USER_1, gc.offer("s-agent", 1.0, 150.0, disconnect="client")),
+        coach(100.0, 120.0, kind="interact"), end=210.0)
+    events, stats = converted(record)
+    assert stats.rejections == []
+    assert_well_formed(events)
+    invited = party_events(events, "a2")[0]
+    assert (invited["ts"], invited["by"], invited["intent"], invited["visibility"]) == (
+        gc.at(100.0), "c-ringing.a1", "consult", "coach")
+    assert "synthetic_queue" not in stats.assumed

@@ -11,7 +11,7 @@ import pytest
 
 from rulesengine.decide.ruleset import default_layer, load_layers
 from rulesengine.language.parse import MAX_BRANCHES, MAX_DEPTH
-from rulesengine.language.vocabulary import MAX_NUMBER
+from rulesengine.language.vocabulary import MAX_NUMBER, parse_duration, parse_number
 from tests.interactions import Script
 
 
@@ -100,3 +100,11 @@ def test_every_number_the_parser_lets_through_is_read_as_a_number(number: str) -
     if "." not in number:
         priority = f'rule site.x "d" for agent set result Completed priority {number}'
         assert [code for code, _, _ in codes(priority) if code < "R3"] == []
+
+
+def test_a_number_longer_than_the_parser_lets_through_reads_as_none_wherever_it_comes_from() -> None:
+    """The rule tests' compact form reads its `+30s` times with the same function."""
+    assert parse_duration("9" * (MAX_NUMBER - 1) + "s") == int("9" * (MAX_NUMBER - 1)) * 1000
+    assert parse_duration("9" * MAX_NUMBER + "s") is None
+    assert parse_number("9" * MAX_NUMBER) == int("9" * MAX_NUMBER)
+    assert parse_number("9" * (MAX_NUMBER + 1)) is None
