@@ -136,19 +136,32 @@ def test_a_coach_of_the_agent_still_chatting_while_the_other_wraps_up_is_tied_to
     assert "synthetic_queue" not in stats.assumed
 
 
-def test_a_coach_is_tied_to_the_session_of_its_agent_still_chatting_not_to_one_wrapping_up() -> None:
-    """The agent blind-transfers at 100 s and wraps up until 120 s; offered the chat again by the
-    next queue, it chats from 106 s. A coach of it joining at 110 s coaches that second session."""
-    record = gc.conversation(
-        "c-again", gc.customer(300.0), gc.acd("s-acd", 0.5, 5.0),
-        gc.acd("s-acd2", 100.02, 106.0, queue=gc.QUEUE_2, flowInType="agent"),
+def transferred_and_offered_again(ident: str, queue_start: float, alert: float, queue_end: float,
+                                  watcher: dict) -> dict:
+    """The agent blind-transfers at 100 s and wraps up until 120 s; the next queue, from
+    `queue_start`, offers it the chat again at `alert`, and it chats from `queue_end` to 290 s."""
+    return gc.conversation(
+        ident, gc.customer(300.0), gc.acd("s-acd", 0.5, 5.0),
+        gc.acd("s-acd2", queue_start, queue_end, queue=gc.QUEUE_2, flowInType="agent"),
         gc.agent("p-agent", gc.USER_1, gc.offer("s-agent", 1.0, 5.0, 100.0, disconnect="transfer"),
-                 gc.offer("s-agent2", 101.0, 106.0, 290.0, queue=gc.QUEUE_2, disconnect="peer")),
-        coach(110.0, 115.0), end=310.0)
+                 gc.offer("s-agent2", alert, queue_end, 290.0, queue=gc.QUEUE_2, disconnect="peer")),
+        watcher, end=310.0)
+
+
+def invitation_of(record: dict, party: str) -> tuple[list[dict], dict, object]:
+    """The record converted, well formed and not rejected: its events, the `party.invited` of
+    `party`, and the conversion's counts."""
     events, stats = converted(record)
     assert stats.rejections == []
     assert_well_formed(events)
-    invited = party_events(events, "a3")[0]
+    return events, party_events(events, party)[0], stats
+
+
+def test_a_coach_is_tied_to_the_session_of_its_agent_still_chatting_not_to_one_wrapping_up() -> None:
+    """Offered the chat again, the agent chats from 106 s: a coach of it joining at 110 s coaches
+    that second session, not the one wrapping up."""
+    events, invited, stats = invitation_of(transferred_and_offered_again("c-again", 100.02, 101.0, 106.0,
+                                                                         coach(110.0, 115.0)), "a3")
     assert (invited["resource"], invited["by"], invited["intent"], invited["visibility"]) == (
         gc.SUPERVISOR, "c-again.a2", "consult", "coach")
     assert party_events(events, "a2")[0]["data"]["sessionId"] == "s-agent2"
@@ -163,10 +176,7 @@ def test_a_coach_joining_before_the_agent_wraps_up_is_tied_to_it_as_before(start
         "c-coach", gc.customer(200.0), gc.acd("s-acd", 0.5, 5.0),
         gc.agent("p-agent", gc.USER_1, gc.offer("s-agent", 1.0, 5.0, 190.0, disconnect="peer")),
         coach(start, end, kind="interact"), end=210.0)
-    events, stats = converted(record)
-    assert stats.rejections == []
-    assert_well_formed(events)
-    invited = party_events(events, "a2")[0]
+    events, invited, stats = invitation_of(record, "a2")
     assert (invited["ts"], invited["by"], invited["intent"], invited["visibility"]) == (
         gc.at(start), "c-coach.a1", "consult", "coach")
     assert party_events(events, "a1")[-1]["ts"] == gc.at(190.0)
@@ -174,19 +184,11 @@ def test_a_coach_joining_before_the_agent_wraps_up_is_tied_to_it_as_before(start
 
 
 def test_a_coach_joining_in_the_handoff_clamp_after_a_blind_transfer_is_still_tied_to_the_agent() -> None:
-    """The agent ends `transfer` at 100 s into wrap-up; the queue it placed the chat in starts at
-    101 s, to which its leaving is moved (rule 1). A coach joining at 100.5 s joins an agent still
-    in the chat: it stays the agent's, and the queue stays placed by the agent."""
-    record = gc.conversation(
-        "c-clamp", gc.customer(300.0), gc.acd("s-acd", 0.5, 5.0),
-        gc.acd("s-acd2", 101.0, 110.0, queue=gc.QUEUE_2, flowInType="agent"),
-        gc.agent("p-agent", gc.USER_1, gc.offer("s-agent", 1.0, 5.0, 100.0, disconnect="transfer"),
-                 gc.offer("s-agent2", 101.2, 110.0, 290.0, queue=gc.QUEUE_2, disconnect="peer")),
-        coach(100.5, 100.8), end=310.0)
-    events, stats = converted(record)
-    assert stats.rejections == []
-    assert_well_formed(events)
-    invited = party_events(events, "a2")[0]
+    """The queue the agent placed the chat in starts at 101 s, to which the agent's leaving is
+    moved (rule 1). A coach joining at 100.5 s joins an agent still in the chat: it stays the
+    agent's, and the queue stays placed by the agent."""
+    events, invited, stats = invitation_of(transferred_and_offered_again("c-clamp", 101.0, 101.2, 110.0,
+                                                                         coach(100.5, 100.8)), "a2")
     assert (invited["resource"], invited["by"], invited["intent"], invited["visibility"]) == (
         gc.SUPERVISOR, "c-clamp.a1", "consult", "coach")
     assert (party_events(events, "q2")[0]["by"], party_events(events, "q2")[0]["intent"]) == ("c-clamp.a1", "transfer")
@@ -200,10 +202,7 @@ def test_a_coach_of_an_agent_still_alerting_is_tied_to_it_as_before() -> None:
         "c-ringing", gc.customer(200.0), gc.acd("s-acd", 0.5, 150.0),
         gc.agent("p-agent", gc.USER_1, gc.offer("s-agent", 1.0, 150.0, disconnect="client")),
         coach(100.0, 120.0, kind="interact"), end=210.0)
-    events, stats = converted(record)
-    assert stats.rejections == []
-    assert_well_formed(events)
-    invited = party_events(events, "a2")[0]
+    _, invited, stats = invitation_of(record, "a2")
     assert (invited["ts"], invited["by"], invited["intent"], invited["visibility"]) == (
         gc.at(100.0), "c-ringing.a1", "consult", "coach")
     assert "synthetic_queue" not in stats.assumed
