@@ -163,6 +163,10 @@ def _declarations(loaded: LoadedRules) -> dict[str, syntax.Span]:
 
 
 def _export(folder: Path, *, force: bool) -> int:
+    if folder.exists() and not folder.is_dir():
+        complain("rulesengine rules export", f"cannot write into {folder}: it is a file; name a folder (made if "
+                                             "missing) to write the rule files into")
+        return 2
     files = [(Path(path).name, text) for path, text in default_layer()]
     taken = [name for name, _ in files if (folder / name).exists()]
     if taken and not force:

@@ -273,8 +273,16 @@ def test_export_into_a_file_is_one_line_and_writes_nothing(capsys, tmp_path) -> 
     in_the_way = tmp_path / "my-rules"
     in_the_way.write_text("a file, not a folder\n")
     assert command(capsys, "rules", "export", str(in_the_way)) == (
-        2, "", f"rulesengine rules export: error: cannot write {in_the_way}: File exists\n")
+        2, "", (f"rulesengine rules export: error: cannot write into {in_the_way}: it is a file; name a folder "
+                "(made if missing) to write the rule files into\n"))
     assert in_the_way.read_text() == "a file, not a folder\n"
+
+
+def test_export_under_a_file_says_what_the_system_said(capsys, tmp_path) -> None:
+    in_the_way = tmp_path / "my-rules"
+    in_the_way.write_text("a file, not a folder\n")
+    assert command(capsys, "rules", "export", str(in_the_way / "site")) == (
+        2, "", f"rulesengine rules export: error: cannot write {in_the_way / 'site'}: Not a directory\n")
 
 
 # ---- test ----------------------------------------------------------------------------------------
