@@ -401,7 +401,7 @@ def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: 
           ms: list[int | None]) -> list[AnyEvent | LoadedLine] | None:
     """A group's rows made straight from its columns, without a dict per row: each row's line
     written from its values and its event built from them, once every column is known to hold
-    what the record class takes (`_fields_of`). None for a group this cannot be sure of (a column
+    what the record class takes (`_column_checks`). None for a group this cannot be sure of (a column
     partly null, a field its class does not have or a value it refuses, `data` that is no
     object): its rows are converted as `_converted` converts them, and read as lines if need be.
     A row whose timestamp does not read, or whose line may nest too deep, is read as its line.
@@ -413,16 +413,16 @@ def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: 
         return None
     kept = [at for at, column in enumerate(columns) if not column.null_count]
     names = [group.schema.names[at] for at in kept]
-    fields = _fields_of(record_class)
-    fits = fields.type_fits
+    checks = _column_checks(record_class)
+    fits = checks.type_fits
     own = [name for name in names if name in fits]
-    if (not fields.required.issubset(own) or not _CONTRACT.isdisjoint(set(names) - fields.allowed)
+    if (not checks.required.issubset(own) or not _CONTRACT.isdisjoint(set(names) - checks.allowed)
             or not writable_names(names)
             or not all(fits[name](columns[at].type) for name, at in zip(names, kept, strict=True) if name in fits)):
         return None
-    values = [_values(columns[at], fields.words.get(name)) for name, at in zip(names, kept, strict=True)]
+    values = [_values(columns[at], checks.words.get(name)) for name, at in zip(names, kept, strict=True)]
     by_name = dict(zip(names, values, strict=True))
-    if not all(fields.values_fit[name](by_name[name]) for name in own):
+    if not all(checks.values_fit[name](by_name[name]) for name in own):
         return None
     arguments = [by_name[name] for name in own]
     has_data = "data" in by_name
@@ -535,7 +535,7 @@ def _is_whole(arrow_type: Any) -> bool:
                 or (types.is_unsigned_integer(arrow_type) and arrow_type.bit_width < 64))
 
 
-class _Fields(msgspec.Struct, frozen=True):
+class _ColumnChecks(msgspec.Struct, frozen=True):
     """What `_made` needs to know of a record class's fields."""
 
     #: per field that can be checked column-wise (`_fit`), its checks
@@ -551,16 +551,16 @@ class _Fields(msgspec.Struct, frozen=True):
 
 
 @cache
-def _fields_of(record_class: type[AnyEvent]) -> _Fields:
-    """`_Fields` of a record class, worked out the first time a Parquet group of it is read."""
+def _column_checks(record_class: type[AnyEvent]) -> _ColumnChecks:
+    """`_ColumnChecks` of a record class, worked out the first time a Parquet group of it is read."""
     info = inspect.type_info(record_class)
     assert isinstance(info, inspect.StructType)
     given = [field for field in info.fields if field.name not in READER_FIELDS and field.name != "data"]
     fits = {field.name: fit for field in given if (fit := _fit(field.type)) is not None}
     words = {field.name: {word: word for word in _words(field.type)} for field in given if _words(field.type)}
-    return _Fields({name: fit[0] for name, fit in fits.items()}, {name: fit[1] for name, fit in fits.items()}, words,
-                   frozenset(field.name for field in info.fields if field.required),
-                   frozenset(fits) | {"data", TAG})
+    return _ColumnChecks({name: fit[0] for name, fit in fits.items()}, {name: fit[1] for name, fit in fits.items()},
+                         words, frozenset(field.name for field in info.fields if field.required),
+                         frozenset(fits) | {"data", TAG})
 
 
 def _is_text(arrow_type: Any) -> bool:
