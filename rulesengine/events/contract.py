@@ -41,7 +41,11 @@ NO_DATA: Mapping[str, Any] = MappingProxyType({})
 #: the place of an event not read from a line
 NOWHERE = Position("", 0)
 #: fields the reader fills in, from the line's timestamp, place and text, rather than decodes
-READER_FIELDS = ("ms", "source", "raw")
+READER_FIELDS = ("ms", "source", "_raw")
+#: the fields that are not part of what makes two events equal
+_NOT_CONTENT = frozenset({"source", "_raw"})
+#: the JSON line a struct stands for (`Event.raw`)
+_written = msgspec.json.Encoder().encode
 
 
 #: the field that names an event's type, and so its record class
@@ -70,7 +74,15 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="even
     data: Mapping[str, Any] = NO_DATA
     ms: int = 0
     source: Position = NOWHERE
-    raw: bytes = b""
+    #: the line's text (bytes), or a msgspec struct whose JSON is that text: a row read from
+    #: Parquet columns keeps its values that way, and its line is written only if asked for
+    _raw: Any = b""
+
+    @property
+    def raw(self) -> bytes:
+        """The text of the line the event was read from, without its line ending."""
+        text = self._raw
+        return text if type(text) is bytes else _written(text)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -83,7 +95,7 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="even
 
 def _content(event: Event) -> tuple[object, ...]:
     """An event's fields but `source` and `raw`, for equality."""
-    return tuple(getattr(event, name) for name in event.__struct_fields__ if name not in ("source", "raw"))
+    return tuple(getattr(event, name) for name in event.__struct_fields__ if name not in _NOT_CONTENT)
 
 
 class PartyEvent(Event, frozen=True):

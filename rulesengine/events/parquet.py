@@ -9,7 +9,8 @@ It is not read *through* that line, though: a batch's rows are sorted into group
 one event type, and the columns of each group are taken as Python values once. A
 group whose every column holds, as Arrow's types and a few column-wise checks tell,
 only what its record class takes (nearly all of them) is made straight from its
-columns: its rows' lines written and their events built without a dict per row. Any
+columns: their events built without a dict per row, each row's line left unwritten
+until someone asks for it (`Event.raw`: a rejection, a diagnostic, the state file). Any
 other group is converted by msgspec into the record classes in one call, checked as
 the JSON decoder checks a line. Only a row that conversion refuses, or that could
 read differently as JSON text, is read by `read_line` from its line, which says
@@ -52,7 +53,7 @@ from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import too_deep
 from rulesengine.speedups import arrow_values
 from rulesengine.speedups.row_dicts import row_dicts
-from rulesengine.speedups.row_lines import keyword_caller, row_lines, writable_names
+from rulesengine.speedups.row_lines import keyword_caller, line_structs, writable_names
 
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
@@ -392,19 +393,20 @@ def _read_group(group: Any, record_class: type[AnyEvent] | None, exact: bool, pl
             continue
         force_setattr(event, "ms", millis)
         force_setattr(event, "source", position)
-        force_setattr(event, "raw", raw)
+        force_setattr(event, "_raw", raw)
         read.append(event)
     return read
 
 
 def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: list[Position],
           ms: list[int | None]) -> list[AnyEvent | LoadedLine] | None:
-    """A group's rows made straight from its columns, without a dict per row: each row's line
-    written from its values and its event built from them, once every column is known to hold
-    what the record class takes (`_column_checks`). None for a group this cannot be sure of (a column
-    partly null, a field its class does not have or a value it refuses, `data` that is no
-    object): its rows are converted as `_converted` converts them, and read as lines if need be.
-    A row whose timestamp does not read, or whose line may nest too deep, is read as its line.
+    """A group's rows made straight from its columns, without a dict per row: each row's event
+    built from its values, with a struct of them that writes its line when asked (`Event.raw`),
+    once every column is known to hold what the record class takes (`_column_checks`). None for
+    a group this cannot be sure of (a column partly null, a field its class does not have or a
+    value it refuses, `data` that is no object): its rows are converted as `_converted` converts
+    them, and read as lines if need be. A row whose timestamp does not read, or whose line may
+    nest too deep, is read as its line.
     """
     if record_class is None:
         return None
@@ -425,22 +427,26 @@ def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: 
     if not all(checks.values_fit[name](by_name[name]) for name in own):
         return None
     arguments = [by_name[name] for name in own]
-    has_data = "data" in by_name
-    if has_data:
+    texts: list[str] | None = None
+    if "data" in by_name:
         entries = _map_entries(group)
+        texts = by_name["data"] if _is_text(columns[kept[names.index("data")]].type) else None
         data = [_plain(value, entries) for value in by_name["data"]]
         if not exact or any(type(value) is not dict for value in data):
             return None
         values[names.index("data")] = data
         own.append("data")
         arguments.append([MappingProxyType(value) if value else NO_DATA for value in data])  # type: ignore[arg-type]
-    raws = row_lines(names, values)
+    lines = line_structs(names, values)
     make = keyword_caller(record_class, (*own, *READER_FIELDS))
-    made: list[AnyEvent | LoadedLine] = list(map(make, *arguments, ms, places, raws))
-    nests = has_data or any(not _is_scalar(columns[at].type) for at in kept)
-    if None in ms or (nests and max(map(len, raws)) > MAX_NESTING):
-        for at, (raw, millis, place) in enumerate(zip(raws, ms, places, strict=True)):
-            if millis is None or (len(raw) > MAX_NESTING and too_deep(raw, MAX_NESTING) is not None):
+    made: list[AnyEvent | LoadedLine] = list(map(make, *arguments, ms, places, lines))
+    nested = not all(_is_scalar(columns[at].type) for at in kept)
+    if None in ms or nested or (texts is not None and max(map(len, texts)) >= MAX_NESTING):
+        for at, (line, millis, place) in enumerate(zip(lines, ms, places, strict=True)):
+            if millis is not None and not nested and (texts is None or len(texts[at]) < MAX_NESTING):
+                continue  # its line nests one level deeper than its data, no deeper than its text is long
+            raw = _line(line)
+            if millis is None or too_deep(raw, MAX_NESTING) is not None:
                 made[at] = read_line(raw, place.path, place.line)
     return made
 

@@ -208,7 +208,7 @@ def _placed(event: AnyEvent, record: dict[str, Any], position: Position, raw: by
     if data or event.data is not NO_DATA:
         force_setattr(event, "data", MappingProxyType(data) if data else NO_DATA)
     force_setattr(event, "source", position)
-    force_setattr(event, "raw", raw)
+    force_setattr(event, "_raw", raw)
     return event
 
 
@@ -256,7 +256,7 @@ def _finished(event: AnyEvent, raw: bytes, position: Position) -> AnyEvent | Non
             except orjson.JSONDecodeError:
                 return None
     force_setattr(event, "source", position)
-    force_setattr(event, "raw", raw)
+    force_setattr(event, "_raw", raw)
     return event
 
 

@@ -1,14 +1,15 @@
-"""Rows given as columns, written as JSON lines and made into records without a dict per row.
+"""Rows given as columns, as structs that stand for their JSON lines, and made into records
+without a dict per row.
 
-The Parquet reader has each row's values as columns of Python values. Writing a row's
-JSON line through a dict costs the dict (about 210 ns a row of ten values) and its
-encoding; a msgspec struct whose fields are renamed to the column names is built from
-the values in one positional call and encoded by the same encoder in the same order,
-in about 200 ns for both. Making a record class's instance from keyword arguments
-bound by name in a function written for its field names skips the dict that
-`msgspec.convert` would read, once the values are known to fit (the reader checks
-them column by column). The classes and functions are kept for the last `MAKERS`
-lists of names.
+The Parquet reader has each row's values as columns of Python values. A msgspec struct
+whose fields are renamed to the column names is built from a row's values in one
+positional call, and the JSON encoder writes it as it would write the row's dict, in the
+same order: the struct stands for the row's line, which is written only when someone
+asks for it (`Event.raw`), where writing every line up front cost about 160 ns a row.
+Making a record class's instance from keyword arguments bound by name in a function
+written for its field names skips the dict that `msgspec.convert` would read, once the
+values are known to fit (the reader checks them column by column). The classes and
+functions are kept for the last `MAKERS` lists of names.
 """
 
 from __future__ import annotations
@@ -23,24 +24,21 @@ import msgspec
 #: lists of names whose struct class or calling function is kept
 MAKERS = 256
 
-_encode_lines = msgspec.json.Encoder().encode_lines
-
 
 def writable_names(names: Sequence[str]) -> bool:
-    """Whether `row_lines` can write rows of these column names: distinct, and none holding
-    a quote, a backslash or a control character (which msgspec does not take as a name)."""
+    """Whether `line_structs` can stand for rows of these column names: distinct, and none
+    holding a quote, a backslash or a control character (which msgspec does not take as a name)."""
     return _row_class(tuple(names)) is not None
 
 
-def row_lines(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[bytes]:
-    """The JSON line of each row, `{names[i]: columns[i][row], ...}` in the order of `names`,
-    without its newline: what msgspec writes for that row's dict (`writable_names` must
-    hold; at least one column)."""
+def line_structs(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[msgspec.Struct]:
+    """Each row as a struct whose JSON is its line, `{names[i]: columns[i][row], ...}` in the
+    order of `names`: what msgspec writes for that row's dict (`writable_names` must hold; at
+    least one column)."""
     row_class = _row_class(tuple(names))
     if row_class is None:
         raise ValueError(f"no JSON line can be written for the columns {list(names)!r}")
-    # msgspec 0.22 leaks memory on every `encode_lines` call given a tuple: always a list
-    return _encode_lines(list(map(row_class, *columns))).split(b"\n")[:-1]
+    return list(map(row_class, *columns))
 
 
 @lru_cache(maxsize=MAKERS)

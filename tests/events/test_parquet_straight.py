@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from msgspec import inspect
 
 from rulesengine.events import parquet as parquet_io
-from rulesengine.events.contract import INTENTS, RECORDS, VISIBILITIES, AnyEvent
+from rulesengine.events.contract import INTENTS, READER_FIELDS, RECORDS, VISIBILITIES, AnyEvent
 from rulesengine.events.parquet import read_batch
-from rulesengine.events.read import LoadedLine
-from tests.events.test_parquet_rows import TEXTS, TIMES, as_lines, same
+from rulesengine.events.read import MAX_NESTING, LoadedLine
+from tests.events.test_parquet_rows import TEXTS, TIMES, as_lines, line_of, same
 
 #: the fields of each record class a row gives it, required ones first
-FIELDS = {record.event: [name for name in record.__struct_fields__ if name not in ("ms", "source", "raw", "data")]
+FIELDS = {record.event: [name for name in record.__struct_fields__ if name not in (*READER_FIELDS, "data")]
           for record in RECORDS}
 WORDS = st.sampled_from(["queue", "strategy", "workbin", "agent", *INTENTS, *VISIBILITIES, "", "Queue", "nobody"])
 SEQS = st.sampled_from([(pyarrow.int64(), st.integers(-2, 2**40)), (pyarrow.int32(), st.integers(0, 9)),
@@ -165,6 +165,36 @@ def test_a_group_with_a_column_partly_null_is_converted(monkeypatch) -> None:
 ])
 def test_a_row_made_straight_that_may_not_read_is_read_as_its_line(why: str, changed: dict, broken: list) -> None:
     table = invitations(**changed)
+    assert made_straight(table), why
+    read = reads_as_its_lines(table)
+    assert [at for at, item in enumerate(read) if type(item) is LoadedLine] == broken
+
+
+def test_a_row_made_straight_writes_its_line_only_when_asked() -> None:
+    """Its event keeps a struct of its values, which writes the line the row stands for each time
+    `raw` is read: most rows are never asked for theirs."""
+    read = reads_as_its_lines(invitations())
+    assert all(type(event._raw) is not bytes for event in read)
+    assert read[1].raw == read[1].raw == line_of(parquet_io._records(invitations())[1])
+
+
+def nested_data(depth: int) -> str:
+    """A `data` object whose JSON nests `depth` levels deep."""
+    return '{"a":' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
+@pytest.mark.parametrize(("why", "data", "broken"), [
+    ("long, shallow texts", ['{"note":"' + "x" * 600 + '"}'] * 6, []),
+    ("a line nesting as deep as a line may", [nested_data(MAX_NESTING - 1)] * 6, []),
+    ("a line nesting one level deeper", [nested_data(MAX_NESTING - 1)] * 5 + [nested_data(MAX_NESTING)], [5]),
+    ("data as a struct, each row's line checked",
+     pyarrow.array([{"skill": "billing"}] * 6, pyarrow.struct([("skill", pyarrow.string())])), []),
+])
+def test_only_data_that_may_nest_too_deep_has_its_line_written_to_be_checked(why: str, data: object,
+                                                                           broken: list) -> None:
+    """A row's line nests one level deeper than its `data`, whose JSON text cannot nest deeper than
+    it is long: a text shorter than the limit needs no line written to know it reads."""
+    table = invitations(data=data)
     assert made_straight(table), why
     read = reads_as_its_lines(table)
     assert [at for at, item in enumerate(read) if type(item) is LoadedLine] == broken

@@ -1,5 +1,5 @@
-"""Rows written as JSON lines through a struct per list of names: what encoding each row's dict gives;
-and records made from positional values by a function that names them."""
+"""Rows as structs per list of names, whose JSON is what encoding each row's dict gives; and
+records made from positional values by a function that names them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rulesengine.speedups import row_lines as module
-from rulesengine.speedups.row_lines import keyword_caller, row_lines, writable_names
+from rulesengine.speedups.row_lines import keyword_caller, line_structs, writable_names
 
 NAMES = st.lists(st.sampled_from(["interaction", "seq", "f0", "f1", "make", "lambda", "x y", "'", "}", "é", ""]),
                  min_size=1, max_size=12, unique=True)
@@ -24,14 +24,16 @@ def test_each_line_is_the_encoded_dict_of_its_row(case: tuple[list[str], list[li
     names, rows = case
     assert writable_names(names)
     columns = [list(column) for column in zip(*rows, strict=True)]
-    assert row_lines(names, columns) == [msgspec.json.encode(dict(zip(names, row, strict=True))) for row in rows]
+    structs = line_structs(names, columns)
+    assert [msgspec.json.encode(struct) for struct in structs] == [
+        msgspec.json.encode(dict(zip(names, row, strict=True))) for row in rows]
 
 
 @pytest.mark.parametrize("names", [[], ["a", "a"], ['say "hi"'], ["back\\slash"], ["tab\there"]])
 def test_names_msgspec_cannot_write_are_refused(names: list[str]) -> None:
     assert not writable_names(names)
     with pytest.raises(ValueError, match="no JSON line can be written"):
-        row_lines(names, [[1]] * len(names))
+        line_structs(names, [[1]] * len(names))
 
 
 class Point(msgspec.Struct, kw_only=True):
@@ -49,6 +51,6 @@ def test_a_keyword_caller_names_each_value_for_its_target() -> None:
 
 def test_the_classes_and_functions_kept_are_bounded() -> None:
     for number in range(module.MAKERS + 10):
-        row_lines([f"column{number}"], [[number]])
+        line_structs([f"column{number}"], [[number]])
         keyword_caller(Point, ("x",) if number % 2 else ("y", "x"))
     assert module._row_class.cache_info().currsize == module.MAKERS
