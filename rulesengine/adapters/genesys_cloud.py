@@ -21,6 +21,7 @@ and four rules make the result a well-formed interaction:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Iterator
 
 import attrs
@@ -111,6 +112,15 @@ class _Links:
     done: bool = False
 
 
+class _Later(enum.Enum):
+    """What `_watched` answers for a watcher whose link must wait until every handoff is known."""
+
+    LATER = enum.auto()
+
+
+_LATER = _Later.LATER
+
+
 class _Conversation:
     """One record being converted; raises `Rejected` for what it cannot map."""
 
@@ -187,8 +197,9 @@ class _Conversation:
         parties = [session for session in sessions if session.role != "customer"]
         self.acds = [_Acd(session, session.start, session.end, session.queue)
                      for session in parties if session.role == "queue"]
-        for session in parties:
-            self._find_source(session, parties)
+        deferred = [session for session in parties if not self._find_source(session, parties)]
+        for session in deferred:  # watchers whose agent's leaving waited on the handoffs
+            self._find_source(session, parties, handoffs_known=True)
         self.acds += self._synthetic_acds([s for s in parties if s.role == "agent"], start)
 
         timeline = Timeline(ident)
@@ -220,11 +231,12 @@ class _Conversation:
 
     # ---- who brought whom in ----------------------------------------------------------
 
-    def _find_source(self, session: Session, parties: list[Session]) -> None:
+    def _find_source(self, session: Session, parties: list[Session], *, handoffs_known: bool = False) -> bool:
+        """Link the session to what brought it in; False, with nothing linked, for a watcher that
+        must wait until every handoff is known (see `_watched`)."""
         links = self._link(session)
         if session.role == "agent":
-            self._agent_source(session, parties)
-            return
+            return self._agent_source(session, parties, handoffs_known)
         flow_in = (session.flow_in_type or "").lower()
         if session.role == "queue" and flow_in == "agent":
             roles: tuple[str, ...] = ("agent",)
@@ -238,30 +250,34 @@ class _Conversation:
                 links.note = (f"flowInType {session.flow_in_type}, but no session ended with transfer "
                               f"within {self.options.tolerance_ms} ms of this one's start")
                 self.assumed.append("unlinked")
-            return
+            return True
         links.by = source
         if source.role == "agent":
             links.intent = "conference" if any(segment.conference for segment in session.segments) else "transfer"
+        return True
 
-    def _agent_source(self, agent: Session, parties: list[Session]) -> None:
+    def _agent_source(self, agent: Session, parties: list[Session], handoffs_known: bool) -> bool:
         links = self._link(agent)
         if agent.watching is not None:
             visibility, watched = agent.watching
-            target = self._watched(agent, watched, parties)
+            target = self._watched(agent, watched, parties, handoffs_known)
+            if target is _LATER:
+                return False
             if target is not None:
                 links.by = target
                 links.intent = "conference" if visibility == "conference" else "consult"
-                return
+                return True
         acd = self._offering(agent)
         if acd is not None:
             acd.offers.append(agent)
             links.offered_by = acd
             links.intent = "route"
-            return
+            return True
         source = self._handoff(agent, [p for p in parties if p.role in ("agent", "flow")])
         if source is not None:
             links.by = source
             links.intent = "transfer" if source.role == "agent" else "route"
+        return True
 
     def _offering(self, agent: Session) -> _Acd | None:
         """The acd session that offered this agent: of the agent's queue, going on when it was alerted."""
@@ -292,7 +308,8 @@ class _Conversation:
         self._link(best).handed_to = session
         return best
 
-    def _watched(self, agent: Session, target: str, parties: list[Session]) -> Session | None:
+    def _watched(self, agent: Session, target: str, parties: list[Session],
+                 handoffs_known: bool) -> Session | _Later | None:
         """The agent session a coach, monitor or barger joined: the watched participant's (`target`,
         when the record names it), open then (wrap-up included).
 
@@ -301,25 +318,44 @@ class _Conversation:
         invited by a party that had left, which rejected the whole record (A104). Such a session is
         passed over: the watcher is tied to another session of that participant still handling the
         chat, or to none, and is then linked like a watcher that fits no agent (in the end, by a
-        synthetic queue stay, as a monitor that fits none of several agents is)."""
+        synthetic queue stay, as a monitor that fits none of several agents is). A session that
+        ended `transfer` leaves when what it handed on to starts, if that is later (`_left_at`):
+        until every handoff is known, a watcher that joined within the handoff tolerance of such
+        an ending waits (`_LATER`)."""
         open_then = [other for other in parties
                      if other.role == "agent" and other.watching is None
                      and (other.start, other.order) < (agent.start, agent.order)
                      and (other.end is None or agent.start <= other.end)
                      and (not target or other.participant == target)]
         if (target and open_then) or len(open_then) == 1:
+            if not handoffs_known and any(self._leaving_unsettled(other, agent.start) for other in open_then):
+                return _LATER
             handling = [other for other in open_then if not self._left_before(other, agent.start)]
             return min(handling, key=Session.key) if handling else None
         return None
 
     def _left_before(self, session: Session, moment: int) -> bool:
-        """Whether the connected session's `party.left` comes before `moment` whatever else the
-        record holds: it stopped handling earlier, by more than the handoff clamp (rule 1) can move
-        its leaving when it ended `transfer`."""
+        """Whether the connected session's `party.left` comes before `moment`: it stopped handling
+        earlier (for a session that ended `transfer`, earlier than its handoff, once known)."""
+        left = self._left_at(session)
+        return session.accepted is not None and left is not None and moment > left
+
+    def _leaving_unsettled(self, session: Session, moment: int) -> bool:
+        """Whether the session ended `transfer` so shortly before `moment` that its handoff, not
+        yet known, decides whether it left before then (the handoff clamp, rule 1, moves its
+        leaving to the start of what it handed on to, within the tolerance)."""
         end = session.active_end
-        if session.accepted is None or end is None:
-            return False
-        return moment > end + (self.options.tolerance_ms if session.last_disconnect == "transfer" else 0)
+        return (session.accepted is not None and end is not None and session.last_disconnect == "transfer"
+                and end < moment <= end + self.options.tolerance_ms)
+
+    def _left_at(self, session: Session) -> int | None:
+        """When the session's `party.left` is: the end of its last active segment, or (rule 1) the
+        start of what its `transfer` created, when that is later."""
+        at = session.active_end
+        target = self._link(session).handed_to
+        if at is not None and target is not None and at < target.start:
+            return target.start
+        return at
 
     def _synthetic_acds(self, agents: list[Session], start: int) -> list[_Acd]:
         """Queues for the agents nothing brought in: one for them all when the record has no acd
@@ -472,20 +508,17 @@ class _Conversation:
 
     def _left(self, timeline: Timeline, session: Session, wrapup: str | None = None) -> None:
         """The session's `party.left`; rule 1 moves it to the start of what its `transfer` created."""
-        at = session.active_end
-        if at is None:
+        at, left = session.active_end, self._left_at(session)
+        if at is None or left is None:
             return
-        links = self._link(session)
         reason, data = self._left_reason(session.last_disconnect, at)
         data = dict(data or {})
         if wrapup:
             data["wrapUpCode"] = wrapup
-        target = links.handed_to
-        if target is not None and at < target.start:
+        if left != at:
             data["source_segmentEnd"] = ts_text(at)
-            at = target.start
             self.assumed.append("clamped_handoff")
-        timeline.add("party.left", at, _LEFT, links.party, data=data or None, reason=reason)
+        timeline.add("party.left", left, _LEFT, self._link(session).party, data=data or None, reason=reason)
 
     def _left_reason(self, disconnect: str | None, at: int) -> tuple[str | None, dict | None]:
         """The contract's reason word for a session's ending, and the source's own word in `data`."""

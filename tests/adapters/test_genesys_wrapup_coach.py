@@ -5,7 +5,8 @@ has left the chat. Tied to that agent, the coach would be invited by a party tha
 event order fits, and the whole conversation was rejected (A104) with all its rows. The coach is
 now tied to a session of the agent still in the chat, or else, like a monitor that fits none of
 several agents, offered by a synthetic queue stay. A coach of an agent still in the chat is tied
-to it as before."""
+to it as before. An agent that blind-transfers leaves when the stay it placed starts (the handoff
+clamp, up to 2 s later): a coach joining within those 2 s is tied by that start, once known."""
 
 from __future__ import annotations
 
@@ -193,6 +194,35 @@ def test_a_coach_joining_in_the_handoff_clamp_after_a_blind_transfer_is_still_ti
         gc.SUPERVISOR, "c-clamp.a1", "consult", "coach")
     assert (party_events(events, "q2")[0]["by"], party_events(events, "q2")[0]["intent"]) == ("c-clamp.a1", "transfer")
     assert dict(stats.assumed) == {"clamped_handoff": 1}
+
+
+@pytest.mark.parametrize("queue_start", [100.02, 100.2, 100.49])
+def test_a_coach_joining_in_the_handoff_clamp_after_the_queue_started_is_not_tied_to_the_agent_that_left(
+        queue_start: float) -> None:
+    """The agent blind-transfers at 100 s into a queue that starts before the coach joins, at
+    100.5 s: rule 1 moves the agent's leaving to the queue's start, before the coach joined, so
+    the agent had left and the coach is not tied to it (that rejected the whole record: A104).
+    No session of the agent handles the chat at 100.5 s (it is offered again at 101 s); the coach
+    is offered by the one queue stay open then, the agent's transfer stays as it was."""
+    ident = "c-clamped"
+    events, invited, stats = invitation_of(transferred_and_offered_again(ident, queue_start, 101.0, 106.0,
+                                                                         coach(100.5, 100.8)), "a2")
+    assert (invited["resource"], invited["by"], invited["intent"], invited["visibility"]) == (
+        gc.SUPERVISOR, f"{ident}.q2", "route", "coach")
+    assert party_events(events, "a1")[-1]["ts"] == gc.at(queue_start)
+    assert (party_events(events, "q2")[0]["by"], party_events(events, "q2")[0]["intent"]) == (f"{ident}.a1", "transfer")
+    assert dict(stats.assumed) == {"clamped_handoff": 1}
+
+
+@pytest.mark.parametrize(("queue_start", "coached_by"), [(100.5, "a1"), (100.51, "a1"), (100.49, "q2")])
+def test_a_coach_in_the_handoff_clamp_is_tied_by_when_the_agent_left_not_by_the_clamp_s_width(
+        queue_start: float, coached_by: str) -> None:
+    """Within the clamp, only when the agent's leaving is moved to decides: the agent leaving the
+    very moment the coach joins is still there to be coached."""
+    ident = "c-edge"
+    _, invited, _ = invitation_of(transferred_and_offered_again(ident, queue_start, 101.0, 106.0,
+                                                                coach(100.5, 100.8)), "a2")
+    assert invited["by"] == f"{ident}.{coached_by}"
 
 
 def test_a_coach_of_an_agent_still_alerting_is_tied_to_it_as_before() -> None:
