@@ -231,6 +231,17 @@ def test_a_minute_is_parsed_once_and_the_remembered_seconds_and_minutes_stay_bou
     assert len(parsed) == 2 + 10 + 10
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["2026-03-02T10:00:07.250Z", "2026-03-02T10:00:07Z", "2026-03-02T10:00:08Z",
+                                 "2026-03-02T10:01:07.250Z", "2026-03-02T25:00:07Z", "2026-03-02T10:00:60Z",
+                                 "1970-01-01t00:00:01z", "2026-03-02T11:00:07+01:00", "", "yesterday"]),
+                max_size=30))
+def test_a_reader_reads_each_timestamp_of_a_stream_as_the_full_parse_does_repeated_or_not(texts):
+    """A line's timestamp often repeats the one before: the reader answers it from the last one read."""
+    reader = timestamps.utc_reader(lambda minute: parse_ms(minute + ":00Z"), parse_ms)
+    assert [reader(text) for text in texts] == [parse_ms(text) for text in texts]
+
+
 _DIGITS = st.text("0123456789", min_size=1, max_size=1)
 
 
