@@ -8,6 +8,7 @@ import pytest
 
 from rulesengine import Engine
 from rulesengine.adapters import ConversionStats, genesys_cloud_events
+from rulesengine.adapters.timeline import Timeline, TimelineError
 
 from . import genesys_records as gc
 from .contract import assert_well_formed
@@ -166,3 +167,24 @@ def test_a_record_that_cannot_be_mapped_is_rejected_naming_the_field(edit, code,
     [problem] = rejection.problems
     assert (problem.code, problem.message) == (code, f"record 1: {message}")
     assert str(problem.position) == "<records>:1:1"
+
+
+def test_links_no_event_order_fits_reject_only_their_conversation(monkeypatch):
+    """The mapping's rules leave no published or generated record whose links the times
+    contradict; should one come, the timeline's refusal rejects that conversation (A104) and
+    the next one converts."""
+    finish = Timeline.finish
+    refusal = "a party.left would follow a party.invited: the times contradict who brought whom in"
+
+    def refusing(timeline: Timeline) -> tuple[dict, ...]:
+        if timeline.interaction == "c-system":
+            raise TimelineError(refusal)
+        return finish(timeline)
+
+    monkeypatch.setattr(Timeline, "finish", refusing)
+    stats = ConversionStats()
+    events = list(genesys_cloud_events([gc.offer_ended_by_system(), gc.coached()], stats=stats))
+    [rejection] = stats.rejections
+    [problem] = rejection.problems
+    assert (problem.code, problem.message) == ("A104", f"record 1: conversation c-system: {refusal}")
+    assert {event["interaction"] for event in events} == {gc.coached()["conversationId"]}
