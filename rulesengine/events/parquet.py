@@ -14,9 +14,11 @@ until someone asks for it (`Event.raw`: a rejection, a diagnostic, the state fil
 other group is converted by msgspec into the record classes in one call, checked as
 the JSON decoder checks a line. Only a row that conversion refuses, or that could
 read differently as JSON text, is read by `read_line` from its line, which says
-what is wrong with it. Batches are read one at a time, so memory stays flat however
-large the file; with `--jobs N` each worker converts only the rows of its own
-interactions (`RowShare`).
+what is wrong with it. Text columns may be dictionaries (a producer's categorical
+columns; the event type and the other word columns of every file are read as
+such): their values are taken from the dictionary, each once. Batches are read one
+at a time, so memory stays flat however large the file; with `--jobs N` each worker
+converts only the rows of its own interactions (`RowShare`).
 
 pyarrow is imported only when Parquet is used (`pyarrow_modules`), so the rest of
 the engine neither needs it nor pays for its import; rows are written as Parquet
@@ -185,14 +187,25 @@ def record_lines(batch: Any) -> Iterator[bytes]:
 
 
 def _opened(path: str) -> Any:
-    """A `pyarrow.parquet.ParquetFile`; `InputError` when it cannot be read as one."""
+    """A `pyarrow.parquet.ParquetFile`, its word columns read as dictionaries (`_word_columns`);
+    `InputError` when it cannot be read as one."""
     try:
         _, parquet = pyarrow_modules()
-        return parquet.ParquetFile(path)
+        words = [field.name for field in parquet.read_schema(path)
+                 if field.name in _word_columns() and _is_text(field.type)]
+        return parquet.ParquetFile(path, read_dictionary=words or None)
     except ParquetUnavailable as problem:
         raise InputError(f"cannot read {path}: {problem}") from None
     except (OSError, ValueError) as problem:  # pyarrow's errors for files that are not Parquet
         raise InputError(f"cannot read {path}: not a readable Parquet file ({problem})") from None
+
+
+@cache
+def _word_columns() -> frozenset[str]:
+    """The columns that hold one of a few words (the event type, and the fields of `Literal`
+    type): a file stores each such column as a dictionary, and reading it as one (each word
+    once, each row an index) spares decoding the same text row after row."""
+    return frozenset({TAG}).union(*(_column_checks(record).words for record in RECORDS))
 
 
 def _batches(source: Any, path: str) -> Iterator[Any]:
@@ -215,8 +228,8 @@ def _owned(batch: Any, lines: Sequence[int], share: RowShare) -> tuple[Any, list
     is asked once per distinct id of the batch (an interaction has a dozen rows).
     """
     names = batch.schema.names
-    if names.count("interaction") == 1 and _is_text(batch.schema.field("interaction").type):
-        ids = batch.column(names.index("interaction")).dictionary_encode()
+    if names.count("interaction") == 1 and _text_like(batch.schema.field("interaction").type):
+        ids = _encoded(batch.column(names.index("interaction")))
         owned = arrow_values.bools(map(share.owns, ids.dictionary.to_pylist()))
         mine = owned.take(ids.indices).fill_null(arrow_values.boolean(share.owns(None)))
     else:  # no id the loader can read, or which of two it reads is for it to say: read every row
@@ -268,6 +281,7 @@ def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | Loa
     (`_groups`), so that each group's rows are built column by column. The batch is
     sorted into its groups once, and what they give put back in the batch's order at once.
     """
+    batch = _plain_dictionaries(batch)
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     order, groups = _groups(batch)
     sorted_places = _picked(places, order)
@@ -277,6 +291,21 @@ def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | Loa
     for start, end, group, record_class in groups:
         read.extend(_read_group(group, record_class, exact, sorted_places[start:end], ms[start:end]))
     return _picked(read, pyarrow_modules()[0].compute.sort_indices(order).to_pylist())
+
+
+def _plain_dictionaries(batch: Any) -> Any:
+    """The batch with its dictionary columns read as their values, but for text ones whose
+    dictionary holds no null (their values are taken from the dictionary, `_values`) other
+    than `ts` (whose text is read column-wise, `_millis`)."""
+    pyarrow, _ = pyarrow_modules()
+    names, columns = batch.schema.names, batch.columns
+    plain = [column.cast(column.type.value_type)
+             if pyarrow.types.is_dictionary(column.type)
+             and (name == "ts" or not _is_words(column.type) or column.dictionary.null_count) else column
+             for name, column in zip(names, columns, strict=True)]
+    if all(new is old for new, old in zip(plain, columns, strict=True)):
+        return batch
+    return pyarrow.RecordBatch.from_arrays(plain, names=names)
 
 
 def _picked(items: Sequence[Any], at: Any) -> list[Any]:
@@ -351,9 +380,9 @@ def _groups(batch: Any) -> tuple[Any, list[_Group]]:
     names = batch.schema.names
     size = batch.num_rows
     tags = batch.column(names.index(TAG)) if names.count(TAG) == 1 and len(set(names)) == len(names) else None
-    if tags is None or not _is_text(tags.type):
+    if tags is None or not _text_like(tags.type):
         return arrow_values.int64s(range(size)), [(0, size, batch, None)]
-    kinds = tags.dictionary_encode()
+    kinds = _encoded(tags)
     key = compute.cast(kinds.indices, pyarrow.int64()).fill_null(arrow_values.int64(-1))
     two = arrow_values.int64(2)
     for column in [column for column in batch.columns if 0 < column.null_count < size][:KEY_COLUMNS]:
@@ -430,7 +459,7 @@ def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: 
     texts: list[str] | None = None
     if "data" in by_name:
         entries = _map_entries(group)
-        texts = by_name["data"] if _is_text(columns[kept[names.index("data")]].type) else None
+        texts = by_name["data"] if _text_like(columns[kept[names.index("data")]].type) else None
         data = [_plain(value, entries) for value in by_name["data"]]
         if not exact or any(type(value) is not dict for value in data):
             return None
@@ -487,12 +516,12 @@ def _fit(info: inspect.Type) -> tuple[_TypeFits, _ValuesFit] | None:
         info = present[0]
     if isinstance(info, inspect.StrType) and info.max_length is None and info.pattern is None:
         if not info.min_length:
-            return _is_text, _anything
+            return _text_like, _anything
         if info.min_length == 1:
-            return _is_text, _none_empty
+            return _text_like, _none_empty
     if isinstance(info, inspect.LiteralType) and all(type(value) is str for value in info.values):
         allowed = frozenset(info.values)
-        return _is_text, allowed.issuperset
+        return _text_like, allowed.issuperset
     if (isinstance(info, inspect.IntType) and info.gt is None and info.lt is None and info.le is None
             and info.multiple_of is None):
         least = info.ge
@@ -510,13 +539,15 @@ def _words(info: inspect.Type) -> tuple[str, ...]:
 
 
 def _values(column: Any, words: dict[str, str] | None) -> list[Any]:
-    """A column's values as Python values; with `words`, each of them that is one of the words is
-    the very text the record class holds (as msgspec decodes it from a line), so that comparing
-    it with the word compares one object, and a value repeated down the column is one object."""
-    if words is None:
+    """A column's values as Python values, none of them null; with `words`, each of them that is
+    one of the words is the very text the record class holds (as msgspec decodes it from a line),
+    so that comparing it with the word compares one object, and a value repeated down the column
+    is one object. A dictionary column's values are its dictionary's, each made once."""
+    if words is None and not _is_words(column.type):
         return column.to_pylist()
-    encoded = column.dictionary_encode()
-    return _picked([words.get(value, value) for value in encoded.dictionary.to_pylist()], encoded.indices)
+    encoded = _encoded(column)
+    values = encoded.dictionary.to_pylist()
+    return _picked([words.get(value, value) for value in values] if words else values, encoded.indices)
 
 
 def _anything(values: list[Any]) -> bool:
@@ -530,7 +561,7 @@ def _none_empty(values: list[Any]) -> bool:
 def _is_scalar(arrow_type: Any) -> bool:
     """Values that JSON writes without brackets (text, numbers, booleans): no line of them nests."""
     types = pyarrow_modules()[0].types
-    return bool(_is_text(arrow_type) or types.is_integer(arrow_type) or types.is_floating(arrow_type)
+    return bool(_text_like(arrow_type) or types.is_integer(arrow_type) or types.is_floating(arrow_type)
                 or types.is_boolean(arrow_type))
 
 
@@ -572,6 +603,21 @@ def _column_checks(record_class: type[AnyEvent]) -> _ColumnChecks:
 def _is_text(arrow_type: Any) -> bool:
     types = pyarrow_modules()[0].types
     return bool(types.is_string(arrow_type) or types.is_large_string(arrow_type))
+
+
+def _is_words(arrow_type: Any) -> bool:
+    """Text as a dictionary: each distinct value once, each row an index into them (what a file's
+    word columns are read as, `_opened`, and what a categorical column is)."""
+    return bool(pyarrow_modules()[0].types.is_dictionary(arrow_type) and _is_text(arrow_type.value_type))
+
+
+def _text_like(arrow_type: Any) -> bool:
+    return _is_text(arrow_type) or _is_words(arrow_type)
+
+
+def _encoded(column: Any) -> Any:
+    """A text column as a dictionary array (itself, when it is one)."""
+    return column if _is_words(column.type) else column.dictionary_encode()
 
 
 def _json_exact(arrow_type: Any) -> bool:
