@@ -299,7 +299,7 @@ def _plain_dictionaries(batch: Any) -> Any:
     than `ts` (whose text is read column-wise, `_millis`)."""
     pyarrow, _ = pyarrow_modules()
     names, columns = batch.schema.names, batch.columns
-    plain = [column.cast(column.type.value_type)
+    plain = [column.dictionary_decode()
              if pyarrow.types.is_dictionary(column.type)
              and (name == "ts" or not _is_words(column.type) or column.dictionary.null_count) else column
              for name, column in zip(names, columns, strict=True)]

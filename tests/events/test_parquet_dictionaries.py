@@ -85,6 +85,18 @@ def test_a_files_word_columns_are_read_as_dictionaries(tmp_path) -> None:
         same(got, want)
 
 
+@pytest.mark.parametrize("values", [
+    pyarrow.array([{"skill": "billing"}, {"skill": "chat"}]),
+    pyarrow.array([1, 2]),
+    pyarrow.array(['{"skill":"billing"}', '{"skill":"chat"}']),
+])
+def test_a_dictionary_of_any_values_reads_as_its_lines(values: pyarrow.Array) -> None:
+    """`data`, or any column, as a dictionary of structs, of numbers or of text."""
+    column = pyarrow.DictionaryArray.from_arrays(pyarrow.array([0, 1, 0, 0, 1, 0], pyarrow.int32()), values)
+    for name in ("data", "extra"):
+        reads_as_its_lines(invitations(**{name: column}))
+
+
 class _Odd:
     """Owns the rows of interactions whose id ends in an odd digit, and those without an id."""
 
