@@ -57,6 +57,15 @@ def parser(*, strict: bool = False) -> Lark:
     return cached_lark(grammar_text(), **options)
 
 
+@functools.cache
+def keywords() -> frozenset[str]:
+    """The words the grammar spells as keywords (`set`, `when`, `and`, `role`, ...): where the
+    grammar takes a name, such a word is still read as one, and `check` refuses it as a
+    text value (R110), where it is more likely a slip than the text meant."""
+    return frozenset(terminal.pattern.value for terminal in parser().terminals
+                     if terminal.pattern.type == "str" and terminal.pattern.value[:1].isalpha())
+
+
 #: how deep the parse tree of a file may nest (about two levels per parenthesis, one per `not`):
 #: deeper, and turning it into a syntax tree, checking it or compiling it to Python would
 #: exhaust Python's own limits
