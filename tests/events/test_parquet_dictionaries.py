@@ -113,3 +113,25 @@ def test_a_worker_keeps_the_rows_of_its_interactions_from_a_dictionary_id_column
     kept, lines = parquet_io._owned(batch, range(1, 7), _Odd())
     assert lines == [1, 3, 4, 5]
     assert kept.column(1).to_pylist() == [0, 2, 3, 4]
+
+
+def test_an_id_or_name_repeated_down_a_batch_is_one_text_for_all_its_rows() -> None:
+    """`interaction`, `party`, `by` and `resource` are read as dictionaries, whatever the file
+    holds: the rows of a batch that hold one value share one text, across event types too."""
+    table = pyarrow.table({
+        "interaction": ["c1", "c1", "c2", "c1", "c2"], "seq": [1, 2, 1, 3, 2],
+        "ts": ["2026-03-02T10:00:00Z"] * 5,
+        "event": ["interaction.created", "party.entered", "interaction.created", "party.invited", "party.entered"],
+        "media": ["chat", None, "chat", None, None],
+        "party": [None, "c1.q1", None, "c1.a1", "c2.q1"],
+        "kind": [None, "queue", None, "agent", "queue"],
+        "resource": [None, "Chat_Sales", None, "Agent 7", "Chat_Sales"],
+        "by": [None, None, None, "c1.q1", None], "intent": [None, None, None, "route", None],
+    })
+    read = reads_as_its_lines(table)
+    assert [type(event).__name__ for event in read] == [
+        "InteractionCreated", "PartyEntered", "InteractionCreated", "PartyInvited", "PartyEntered"]
+    assert read[0].interaction is read[1].interaction is read[3].interaction
+    assert read[2].interaction is read[4].interaction
+    assert read[1].resource is read[4].resource
+    assert read[0].interaction == "c1" and read[4].interaction == "c2" and read[4].resource == "Chat_Sales"

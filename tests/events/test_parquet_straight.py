@@ -111,7 +111,7 @@ def made_straight(table: pyarrow.Table) -> bool:
     _, groups = parquet_io._groups(batch)
     [(_, end, group, record_class)] = groups
     places = [parquet_io.Position("u.parquet", row) for row in range(1, end + 1)]
-    return parquet_io._made(group, record_class, True, places, [0] * end) is not None
+    return parquet_io._made(group, record_class, True, places, [0] * end, {}) is not None
 
 
 def test_a_group_of_valid_rows_is_made_straight_from_its_columns() -> None:
