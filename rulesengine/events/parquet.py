@@ -310,10 +310,10 @@ def _shared_texts(batch: Any) -> Any:
 
     Taken column by column, a batch's texts are made group by group, far from the other
     values of their rows and from the events that hold them. The rest of the run reads
-    them event after event, in the order of the lines, and spent about a twentieth more time
-    on events read from Parquet than on the same events read from lines (whose texts are
-    made line by line): an interaction's id on a dozen events, a party's on each of its
-    steps, a queue's name on each party of it, as one text each, bring it level.
+    them event after event, in the order of the lines, and took about 7% longer on events
+    read from Parquet than on the same events read from lines (whose texts are made line by
+    line): an interaction's id on a dozen events, a party's on each of its steps, a queue's
+    name on each party of it, as one text each, bring it level (docs/performance.md).
     """
     pyarrow, _ = pyarrow_modules()
     names, columns = batch.schema.names, batch.columns
