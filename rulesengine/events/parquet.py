@@ -60,7 +60,7 @@ from rulesengine.speedups.row_lines import keyword_caller, line_structs, writabl
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
 BATCH_ROWS = 8_192
-#: the text columns read as dictionaries (`_shared_texts`): ids and names, repeated down a batch
+#: the text columns read as dictionaries (`_as_taken`): ids and names, repeated down a batch
 SHARED_TEXTS = frozenset({"interaction", "party", "by", "resource"})
 #: rows per row group of the event files `convert` writes (`output.events`)
 GROUP_ROWS = 65_536
@@ -290,7 +290,7 @@ def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | Loa
     (`_groups`), so that each group's rows are built column by column. The batch is
     sorted into its groups once, and what they give put back in the batch's order at once.
     """
-    batch = _shared_texts(_plain_dictionaries(batch))
+    batch = _as_taken(batch)
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     order, groups = _groups(batch)
     sorted_places = _picked(places, order)
@@ -303,13 +303,15 @@ def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | Loa
     return _picked(read, pyarrow_modules()[0].compute.sort_indices(order).to_pylist())
 
 
-def _shared_texts(batch: Any) -> Any:
-    """The batch with its `SHARED_TEXTS` columns as dictionaries, when they are plain text: each
-    distinct value of such a column becomes one Python text for the whole batch (`_values`),
-    which every row holding it shares.
+def _as_taken(batch: Any) -> Any:
+    """The batch with its columns as groups take their values (`_values`), in one pass.
 
-    Taken column by column, a batch's texts are made group by group, far from the other
-    values of their rows and from the events that hold them. The rest of the run reads
+    A dictionary column is read as its values unless it holds text, its dictionary holds no
+    null and it is not `ts` (whose text is read column-wise, `_millis`): then its values are
+    taken from the dictionary. The `SHARED_TEXTS` columns, when plain text, become dictionaries:
+    each distinct value one Python text for the whole batch, which every row holding it
+    shares. Taken column by column, a batch's texts are made group by group, far from the
+    other values of their rows and from the events that hold them. The rest of the run reads
     them event after event, in the order of the lines, and took about 7% longer on events
     read from Parquet than on the same events read from lines (whose texts are made line by
     line): an interaction's id on a dozen events, a party's on each of its steps, a queue's
@@ -317,26 +319,18 @@ def _shared_texts(batch: Any) -> Any:
     """
     pyarrow, _ = pyarrow_modules()
     names, columns = batch.schema.names, batch.columns
-    shared = [column.dictionary_encode() if name in SHARED_TEXTS and names.count(name) == 1 and _is_text(column.type)
-              else column for name, column in zip(names, columns, strict=True)]
-    if all(new is old for new, old in zip(shared, columns, strict=True)):
+    taken = []
+    for name, given in zip(names, columns, strict=True):
+        column = given
+        if pyarrow.types.is_dictionary(column.type) and (
+                name == "ts" or not _is_words(column.type) or column.dictionary.null_count):
+            column = column.dictionary_decode()
+        if name in SHARED_TEXTS and names.count(name) == 1 and _is_text(column.type):
+            column = column.dictionary_encode()
+        taken.append(column)
+    if all(new is old for new, old in zip(taken, columns, strict=True)):
         return batch
-    return pyarrow.RecordBatch.from_arrays(shared, names=names)
-
-
-def _plain_dictionaries(batch: Any) -> Any:
-    """The batch with its dictionary columns read as their values, but for text ones whose
-    dictionary holds no null (their values are taken from the dictionary, `_values`) other
-    than `ts` (whose text is read column-wise, `_millis`)."""
-    pyarrow, _ = pyarrow_modules()
-    names, columns = batch.schema.names, batch.columns
-    plain = [column.dictionary_decode()
-             if pyarrow.types.is_dictionary(column.type)
-             and (name == "ts" or not _is_words(column.type) or column.dictionary.null_count) else column
-             for name, column in zip(names, columns, strict=True)]
-    if all(new is old for new, old in zip(plain, columns, strict=True)):
-        return batch
-    return pyarrow.RecordBatch.from_arrays(plain, names=names)
+    return pyarrow.RecordBatch.from_arrays(taken, names=names)
 
 
 def _picked(items: Sequence[Any], at: Any) -> list[Any]:
