@@ -53,7 +53,7 @@ from rulesengine.output.files import BinarySink
 from rulesengine.output.rows import StreamWriter
 from rulesengine.runtime.carry import CarryOver, merge, share
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
-from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, SharedScan
+from rulesengine.runtime.sharing import MAX_JOBS, PeerLost, SharedScan, peer_pipes
 from rulesengine.runtime.state import pack, unpack
 
 #: interactions a worker collects before sending them in one message
@@ -161,7 +161,7 @@ def run_parallel(sources: Sequence[str], work: Work, *, jobs: int, include_open:
     sys.stderr.flush()  # they must be empty, or what they hold is written twice
     receivers: list[Connection] = []
     workers = []
-    peers = {(dealer, worker): os.pipe() for dealer in range(jobs) for worker in range(jobs) if dealer != worker}
+    peers = peer_pipes(jobs)
     sizes = sizes_now(sources)  # every worker reads each file as it is now, however it grows meanwhile
     try:
         for worker in range(jobs):

@@ -8,19 +8,31 @@ dealt to works out its owners (`owners`, one byte per line) and sends them to th
 other workers, which only pick their own lines out (`SharedScan`).
 
 A worker deals with its own blocks `READ_AHEAD` blocks before it hands them on, so
-the others find their owners waiting rather than wait for them. Pipes between
-workers are written without blocking: what does not fit stays in an outbox, flushed
-whenever the worker next deals or waits, so two workers can never wait on each other.
+the others find their owners waiting rather than wait for them. What a worker sends a
+peer is written by a thread of its own (`_Outbox`), so it reaches the peer whatever the
+worker waits on meanwhile: a peer, or the parent taking its results, which may itself be
+waiting for that peer.
+
+A Parquet file is dealt a row group at a time in the same turn (`events.parquet_dealing`):
+the worker a row group is dealt to decodes it and sends every other worker its own rows, so
+each row group is decoded, and the owner of each of its rows found, once. What an outbox
+holds stays bounded without waiting for the peer: a worker deals at most
+`parquet_dealing.AHEAD` batches ahead of its own, and the parent's merge keeps every worker
+within a few batches of results of the slowest.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import queue
 import select
 import struct
+import threading
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from itertools import compress
 
 from rulesengine.events.read import INTERACTION_ID, Block, InputError, parse_line
@@ -30,10 +42,23 @@ from rulesengine.events.salvage import has_unicode_escape
 READ_AHEAD = 2
 #: the most workers `owners` can name in its one byte per line
 MAX_JOBS = 256
+#: bytes a pipe between workers holds (`peer_pipes`; Linux's default is 64 KiB, its usual limit 1 MiB)
+PIPE_BYTES = 1 << 20
 _PREFIX = b'{"interaction":"'
 _LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
 _LENGTH = struct.Struct("<I")
+
+
+def peer_pipes(jobs: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """A pipe from every worker to every other, `(dealer, taker)` → (read end, write end), each
+    enlarged to `PIPE_BYTES` where the system allows, so that a batch's rows for a peer are
+    written in one go rather than a pipe's 64 KiB at a time as the peer reads them."""
+    pipes = {(dealer, taker): os.pipe() for dealer in range(jobs) for taker in range(jobs) if dealer != taker}
+    for _, write_end in pipes.values():
+        with suppress(OSError, AttributeError):  # not Linux, or a lower limit
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    return pipes
 
 
 class PeerLost(Exception):
@@ -106,7 +131,7 @@ class SharedScan:
         self._is_mine = bytes(owner == worker for owner in range(MAX_JOBS))  # owners.translate: 1 where mine
         self._dealt = 0
         self._inboxes = {peer: _Inbox(fd) for peer, fd in receiving.items()}
-        self._outboxes = [_Outbox(fd) for fd in sending.values()]
+        self._outboxes = {peer: _Outbox(fd) for peer, fd in sending.items()}
 
     def __call__(self, blocks: Iterator[Block]) -> Iterator[tuple[int, Iterable[tuple[int, bytes]]]]:
         ahead: deque[tuple[list[bytes], int, bytes | None]] = deque()
@@ -119,47 +144,66 @@ class SharedScan:
 
     def owns(self, interaction: object) -> bool:
         """Whether this worker takes the Parquet rows holding this `interaction` value (an
-        `events.parquet.RowShare`): its owner's, by the id the loader reads; a row with no
-        id it can read (not text, or empty) stands alone, and worker 0 takes it."""
+        `events.parquet.RowShare`)."""
+        return self.owner(interaction) == self.worker
+
+    def owner(self, interaction: object) -> int:
+        """The worker that takes the Parquet rows holding this `interaction` value: its owner's,
+        by the id the loader reads; a row with no id it can read (not text, or empty) stands
+        alone, and worker 0 takes it."""
         if type(interaction) is not str or not interaction:
-            return self.worker == 0
-        return owner_of_id(interaction, self.jobs) == self.worker
+            return 0
+        return owner_of_id(interaction, self.jobs)
 
-    def finish(self) -> None:
-        """Send whatever the outboxes still hold, waiting for the peers to take it."""
-        while any(outbox.pending for outbox in self._outboxes):
-            self._wait(None)
-
-    def _deal(self, text: bytes | None, lines: list[bytes]) -> tuple[list[bytes], int, bytes | None]:
+    def dealer(self) -> int:
+        """The worker the next block or row group is dealt to (every worker asks once for each,
+        in the same order)."""
         dealer = self._dealt % self.jobs
         self._dealt += 1
+        return dealer
+
+    def send(self, peer: int, message: bytes) -> None:
+        """Send `peer` one message (part of a row group dealt to this worker)."""
+        outbox = self._outboxes[peer]
+        outbox.put(_LENGTH.pack(len(message)))
+        outbox.put(message)
+
+    def receive(self, dealer: int) -> bytes:
+        """The next message from `dealer`, waiting for it."""
+        inbox = self._inboxes[dealer]
+        while (message := inbox.take()) is None:
+            inbox.fill()
+        return message
+
+    def poll(self, dealer: int) -> bytes | None:
+        """The next message from `dealer` if it has all arrived, else None, without waiting."""
+        inbox = self._inboxes[dealer]
+        while (message := inbox.take()) is None and select.select([inbox], [], [], 0)[0]:
+            inbox.fill()
+        return message
+
+    def finish(self) -> None:
+        """Wait until the peers have taken everything sent to them (a worker's pipes close as it ends)."""
+        for outbox in self._outboxes.values():
+            outbox.close()
+
+    def _deal(self, text: bytes | None, lines: list[bytes]) -> tuple[list[bytes], int, bytes | None]:
+        dealer = self.dealer()
         if dealer != self.worker:
             return lines, dealer, None
         found = owners(lines, self.jobs, text)
         message = _LENGTH.pack(len(found)) + found
-        for outbox in self._outboxes:
+        for outbox in self._outboxes.values():
             outbox.put(message)
-            outbox.flush()
         return lines, dealer, found
 
     def _mine(self, lines: list[bytes], dealer: int, found: bytes | None) -> tuple[int, Iterable[tuple[int, bytes]]]:
         if found is None:
-            inbox = self._inboxes[dealer]
-            while (found := inbox.take()) is None:
-                self._wait(inbox)
+            found = self.receive(dealer)
             if len(found) != len(lines):  # never taken in part: each line has its one owner
                 raise InputError(f"worker {self.worker} read {len(lines)} lines where worker {dealer} read "
                                  f"{len(found)}: an input changed while it was read")
         return len(lines), compress(enumerate(lines), found.translate(self._is_mine))
-
-    def _wait(self, inbox: _Inbox | None) -> None:
-        """Block until `inbox` has more to read or an outbox with something pending can be written."""
-        writable = [outbox for outbox in self._outboxes if outbox.pending]
-        readable, ready, _ = select.select([inbox] if inbox else [], writable, [])
-        for outbox in ready:
-            outbox.flush()
-        for receiving in readable:
-            receiving.fill()
 
 
 class _Inbox:
@@ -173,9 +217,9 @@ class _Inbox:
         return self._fd
 
     def fill(self) -> None:
-        data = os.read(self._fd, 1 << 16)
+        data = os.read(self._fd, PIPE_BYTES)
         if not data:
-            raise PeerLost("a worker process stopped before sending the owners of its blocks")
+            raise PeerLost("a worker process stopped before sending what it was dealt")
         self._buffer += data
 
     def take(self) -> bytes | None:
@@ -186,39 +230,48 @@ class _Inbox:
         end = _LENGTH.size + size
         if len(self._buffer) < end:
             return None
-        message = bytes(self._buffer[_LENGTH.size:end])
+        with memoryview(self._buffer) as whole:
+            message = bytes(whole[_LENGTH.size:end])
         del self._buffer[:end]
         return message
 
 
 class _Outbox:
-    """Messages to one peer, written as far as its pipe takes them without blocking."""
+    """Messages to one peer, written in order by a thread of its own, which waits for the pipe
+    while the worker goes on."""
 
     def __init__(self, fd: int) -> None:
-        os.set_blocking(fd, False)
         self._fd = fd
-        self._queue: deque[memoryview] = deque()
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._lost = False
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._writer.start()
 
     def fileno(self) -> int:
         return self._fd
 
-    @property
-    def pending(self) -> bool:
-        return bool(self._queue)
-
     def put(self, message: bytes) -> None:
-        self._queue.append(memoryview(message))
+        if self._lost:
+            raise _lost()
+        self._queue.put(message)
 
-    def flush(self) -> None:
-        queue = self._queue
-        try:
-            while queue:
-                written = os.write(self._fd, queue[0])
-                if written < len(queue[0]):
-                    queue[0] = queue[0][written:]
-                    return
-                queue.popleft()
-        except BlockingIOError:
-            return
-        except BrokenPipeError:
-            raise PeerLost("a worker process stopped before taking the owners of its lines") from None
+    def close(self) -> None:
+        """Wait until every message is written."""
+        self._queue.put(None)
+        self._writer.join()
+        if self._lost:
+            raise _lost()
+
+    def _write(self) -> None:
+        while (message := self._queue.get()) is not None:
+            view = memoryview(message)
+            try:
+                while view:
+                    view = view[os.write(self._fd, view):]
+            except OSError:  # the peer's end is closed: it has stopped
+                self._lost = True
+                return
+
+
+def _lost() -> PeerLost:
+    return PeerLost("a worker process stopped before taking what it was sent")

@@ -105,11 +105,17 @@ def test_a_worker_failing_while_a_peer_waits_on_it_is_the_error_raised(tmp_path:
         list(run_parallel([str(events)], fails, jobs=2))
 
 
-def test_a_peer_gone_before_taking_its_owners_is_seen_when_dealing() -> None:
+def test_a_peer_gone_before_taking_its_owners_is_seen_when_dealing_on_or_finishing() -> None:
+    """The outbox's own thread finds the peer gone; the worker hears of it at its next message to
+    that peer, or when it finishes."""
     first, second = scans(2)
     os.close(second._inboxes[0].fileno())  # worker 1 ended without reading what worker 0 deals
-    with pytest.raises(PeerLost, match="before taking the owners of its lines"):
-        list(first(iter([(None, [plain("c1")])])))
+    list(first(iter([(None, [plain("c1")])])))
+    first._outboxes[1]._writer.join(timeout=60)
+    with pytest.raises(PeerLost, match="before taking what it was sent"):
+        first.send(1, b"rows")
+    with pytest.raises(PeerLost, match="before taking what it was sent"):
+        first.finish()
 
 
 def test_a_worker_at_its_end_waits_until_its_peers_have_taken_every_owner_it_dealt() -> None:
@@ -127,7 +133,7 @@ def test_a_worker_at_its_end_waits_until_its_peers_have_taken_every_owner_it_dea
         except BaseException as problem:  # noqa: BLE001 - raised again in the test's thread
             ended.append(problem)
         finally:
-            for outbox in first._outboxes:
+            for outbox in first._outboxes.values():
                 os.close(outbox.fileno())
 
     thread = threading.Thread(target=dealer)
