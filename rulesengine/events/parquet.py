@@ -18,7 +18,9 @@ what is wrong with it. Text columns may be dictionaries (a producer's categorica
 columns; the event type and the other word columns of every file are read as
 such): their values are taken from the dictionary, each once. Batches are read one
 at a time, so memory stays flat however large the file; with `--jobs N` each worker
-converts only the rows of its own interactions (`RowShare`).
+converts only the rows of its own interactions (`RowShare`), and the workers take the
+row groups in turn (`DealtRows`): each row group is decoded by one of them, which sends
+every other its rows.
 
 pyarrow is imported only when Parquet is used (`pyarrow_modules`), so the rest of
 the engine neither needs it nor pays for its import; rows are written as Parquet
@@ -41,6 +43,7 @@ from msgspec.structs import force_setattr
 
 from rulesengine.diagnostics import Position
 from rulesengine.events.contract import NO_DATA, READER_FIELDS, RECORDS, TAG, AnyEvent
+from rulesengine.events.parquet_dealing import DealtRows, dealt_parts
 from rulesengine.events.read import (
     BATCH_LINES,
     MAX_NESTING,
@@ -135,20 +138,32 @@ def row_batches(path: str, counts: ReadCounts, select: object = None) -> Iterato
     """`read_rows` a batch at a time, as `read.read_batches` reads a file of lines: at most
     `BATCH_LINES` rows, with their line numbers; `counts.lines` reaches the file's last row
     once the last batch has been taken."""
-    if select is not None and not isinstance(select, RowShare):
+    if select is not None and not isinstance(select, (RowShare, DealtRows)):
         raise TypeError(f"Parquet rows are shared out by interaction: {select!r} is no RowShare")
     first = counts.lines
     with _opened(path) as source:
-        done = 0
-        for whole in _batches(source, path):
-            lines: Sequence[int] = range(done + 1, done + whole.num_rows + 1)
-            done += whole.num_rows
-            batch, lines = (whole, lines) if select is None else _owned(whole, lines, select)
+        if isinstance(select, DealtRows):
+            metadata = source.metadata
+            parts: Iterator[tuple[Any, Sequence[int]]] = dealt_parts(
+                [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)],
+                lambda group: _batches(source, path, [group], BATCH_ROWS * select.jobs), _row_owners, select, path)
+        else:
+            parts = _parts(source, path, select)
+        for batch, lines in parts:
             read = _batch_events(batch, [Position(path, line) for line in lines])
             numbers = [first + line for line in lines]
             for start in range(0, len(read), BATCH_LINES):
                 yield numbers[start:start + BATCH_LINES], read[start:start + BATCH_LINES]
-    counts.lines = first + done
+        counts.lines = first + source.metadata.num_rows
+
+
+def _parts(source: Any, path: str, share: RowShare | None) -> Iterator[tuple[Any, Sequence[int]]]:
+    """Each batch of a file (the rows `share` owns, if given) with the numbers of its rows."""
+    done = 0
+    for whole in _batches(source, path):
+        lines = range(done + 1, done + whole.num_rows + 1)
+        done += whole.num_rows
+        yield (whole, lines) if share is None else _owned(whole, lines, share)
 
 
 def read_batch(batch: Any, path: str = "", first_line: int = 1) -> Iterator[AnyEvent | LoadedLine]:
@@ -217,9 +232,10 @@ def _word_columns() -> frozenset[str]:
     return frozenset({TAG}).union(*(_column_checks(record).words for record in RECORDS))
 
 
-def _batches(source: Any, path: str) -> Iterator[Any]:
-    """A Parquet file's record batches; `InputError` when one cannot be read (a damaged file)."""
-    batches = source.iter_batches(batch_size=BATCH_ROWS)
+def _batches(source: Any, path: str, groups: list[int] | None = None, rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """A Parquet file's record batches of `rows` rows (of the row groups `groups` only, if
+    given); `InputError` when one cannot be read (a damaged file)."""
+    batches = source.iter_batches(batch_size=rows, row_groups=groups)
     while True:
         try:
             batch = next(batches)
@@ -236,15 +252,21 @@ def _owned(batch: Any, lines: Sequence[int], share: RowShare) -> tuple[Any, list
     A row's id is its `interaction` column, as its JSON line would hold it; `share`
     is asked once per distinct id of the batch (an interaction has a dozen rows).
     """
+    mine = _row_owners(batch, lambda interaction: 0 if share.owns(interaction) else 1)
+    owned = pyarrow_modules()[0].compute.equal(mine, arrow_values.int64(0))
+    return batch.filter(owned), list(compress(lines, owned.to_pylist()))
+
+
+def _row_owners(batch: Any, owner: Callable[[object], int]) -> Any:
+    """The `owner` of each row of a batch (an int64 array), by its `interaction` column as its JSON
+    line would hold it: asked once per distinct id of the batch (an interaction has a dozen rows)."""
     names = batch.schema.names
     if names.count("interaction") == 1 and _text_like(batch.schema.field("interaction").type):
         ids = _encoded(batch.column(names.index("interaction")))
-        owned = arrow_values.bools(map(share.owns, ids.dictionary.to_pylist()))
-        mine = owned.take(ids.indices).fill_null(arrow_values.boolean(share.owns(None)))
-    else:  # no id the loader can read, or which of two it reads is for it to say: read every row
-        mine = arrow_values.bools(share.owns(record.get("interaction")) for record in _records(batch))
-    kept = list(compress(lines, mine.to_pylist()))
-    return batch.filter(mine), kept
+        owners = arrow_values.int64s(map(owner, ids.dictionary.to_pylist()))
+        return owners.take(ids.indices).fill_null(arrow_values.int64(owner(None)))
+    # no id the loader can read, or which of two it reads is for it to say: every row asked
+    return arrow_values.int64s(owner(record.get("interaction")) for record in _records(batch))
 
 
 def _records(batch: Any) -> list[dict[str, Any]]:
