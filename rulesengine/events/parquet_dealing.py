@@ -23,7 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 from rulesengine.events.read import InputError
 
 #: batches of its own row groups a worker may deal, and hold its rows of, ahead of their turn
-AHEAD = 16
+AHEAD = 4
 #: the count of rows that starts a message between workers (`_message`)
 _COUNT = struct.Struct("<I")
 
