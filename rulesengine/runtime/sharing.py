@@ -9,9 +9,9 @@ other workers, which only pick their own lines out (`SharedScan`).
 
 A worker deals with its own blocks `READ_AHEAD` blocks before it hands them on, so
 the others find their owners waiting rather than wait for them. What a worker sends a
-peer is written by a thread of its own (`_Outbox`), so it reaches the peer whatever the
-worker waits on meanwhile: a peer, or the parent taking its results, which may itself be
-waiting for that peer.
+peer is written at once as far as the pipe takes it, and the rest by a thread of the
+outbox's own (`_Outbox`), so it reaches the peer whatever the worker waits on meanwhile: a
+peer, or the parent taking its results, which may itself be waiting for that peer.
 
 A Parquet file is dealt a row group at a time in the same turn (`events.parquet_dealing`):
 the worker a row group is dealt to decodes it and sends every other worker its own rows, so
@@ -237,12 +237,18 @@ class _Inbox:
 
 
 class _Outbox:
-    """Messages to one peer, written in order by a thread of its own, which waits for the pipe
-    while the worker goes on."""
+    """Messages to one peer, in order. A message is written at once, without blocking, when
+    nothing is waiting before it; what the pipe cannot take yet is written by a thread of the
+    outbox's own, which waits for the pipe while the worker goes on. So the usual small message
+    costs one write, and no message ever waits on what the worker waits on."""
 
     def __init__(self, fd: int) -> None:
+        os.set_blocking(fd, False)
         self._fd = fd
-        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        #: messages handed to the thread and not yet written whole
+        self._waiting = 0
         self._lost = False
         self._writer = threading.Thread(target=self._write, daemon=True)
         self._writer.start()
@@ -253,7 +259,19 @@ class _Outbox:
     def put(self, message: bytes) -> None:
         if self._lost:
             raise _lost()
-        self._queue.put(message)
+        view = memoryview(message)
+        with self._lock:
+            if not self._waiting:
+                try:
+                    view = view[os.write(self._fd, view):]
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    raise _lost() from None
+                if not view:
+                    return
+            self._waiting += 1
+        self._queue.put(view)
 
     def close(self) -> None:
         """Wait until every message is written."""
@@ -263,14 +281,17 @@ class _Outbox:
             raise _lost()
 
     def _write(self) -> None:
-        while (message := self._queue.get()) is not None:
-            view = memoryview(message)
+        while (view := self._queue.get()) is not None:
             try:
                 while view:
-                    view = view[os.write(self._fd, view):]
+                    select.select([], [self._fd], [])
+                    with suppress(BlockingIOError):
+                        view = view[os.write(self._fd, view):]
             except OSError:  # the peer's end is closed: it has stopped
                 self._lost = True
                 return
+            with self._lock:
+                self._waiting -= 1
 
 
 def _lost() -> PeerLost:

@@ -105,12 +105,19 @@ def test_a_worker_failing_while_a_peer_waits_on_it_is_the_error_raised(tmp_path:
         list(run_parallel([str(events)], fails, jobs=2))
 
 
-def test_a_peer_gone_before_taking_its_owners_is_seen_when_dealing_on_or_finishing() -> None:
-    """The outbox's own thread finds the peer gone; the worker hears of it at its next message to
-    that peer, or when it finishes."""
+def test_a_peer_gone_before_taking_its_owners_is_seen_when_dealing() -> None:
     first, second = scans(2)
     os.close(second._inboxes[0].fileno())  # worker 1 ended without reading what worker 0 deals
-    list(first(iter([(None, [plain("c1")])])))
+    with pytest.raises(PeerLost, match="before taking what it was sent"):
+        list(first(iter([(None, [plain("c1")])])))
+
+
+def test_a_peer_gone_while_the_outbox_thread_writes_to_it_is_seen_at_the_next_message_or_the_end() -> None:
+    """A message larger than the pipe is left to the outbox's thread, which finds the peer gone;
+    the worker hears of it at its next message to that peer, or when it finishes."""
+    first, second = scans(2)
+    first.send(1, bytes(1 << 20))  # more than the pipe holds: the rest waits for the thread
+    os.close(second._inboxes[0].fileno())  # worker 1 ends without reading it
     first._outboxes[1]._writer.join(timeout=60)
     with pytest.raises(PeerLost, match="before taking what it was sent"):
         first.send(1, b"rows")
