@@ -17,12 +17,12 @@ import pytest
 
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events import parquet_dealing
-from rulesengine.events.parquet_dealing import _message, _OwnGroups, dealt_parts
 from rulesengine.events.contract import AnyEvent
+from rulesengine.events.parquet_dealing import _message, _OwnGroups, dealt_parts
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_batches
 from rulesengine.runtime.sharing import PIPE_BYTES, PeerLost, SharedScan, owner_of_id, peer_pipes
 from tests.events.test_parquet_rows import valid_rows
-from tests.performance.test_sharing import scans
+from tests.performance.test_sharing import on_threads, scans
 
 
 def owner_of_row(interaction: object, jobs: int) -> int:
@@ -50,31 +50,18 @@ def read_by_each(sources: list[str], jobs: int, slow: float = 0.0) -> list[tuple
     of its own: its (number, line in its file) pairs and its count of lines at the end. The last
     worker takes `slow` seconds over each batch, so that the others deal ahead of their turn."""
     found: list[tuple[list[tuple[int, int]], int]] = [([], 0)] * jobs
-    errors: list[BaseException] = []
 
     def work(scan: SharedScan) -> None:
-        try:
-            counts = ReadCounts()
-            numbers = []
-            for batch_numbers, lines in read_batches(sources, counts, scan):
-                numbers.extend(zip(batch_numbers, map(line_in_file, lines), strict=True))
-                if scan.worker == jobs - 1:
-                    time.sleep(slow)
-            scan.finish()
-            found[scan.worker] = (numbers, counts.lines)
-        except BaseException as problem:  # noqa: BLE001 - raised again in the test's thread
-            errors.append(problem)
-            for outbox in scan._outboxes.values():  # as a worker's pipes close when it ends
-                os.close(outbox.fileno())
+        counts = ReadCounts()
+        numbers = []
+        for batch_numbers, lines in read_batches(sources, counts, scan):
+            numbers.extend(zip(batch_numbers, map(line_in_file, lines), strict=True))
+            if scan.worker == jobs - 1:
+                time.sleep(slow)
+        scan.finish()
+        found[scan.worker] = (numbers, counts.lines)
 
-    threads = [threading.Thread(target=work, args=(scan,)) for scan in scans(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-        assert not thread.is_alive(), "a worker waited for ever"
-    if errors:
-        raise errors[0]
+    on_threads(jobs, work)
     return found
 
 

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import assume, given, settings
@@ -75,33 +75,46 @@ def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
     The blocks are read as `sources` files in a row, the way `read_lines` calls a
     scan once per source. The last worker takes `slow` seconds over each block."""
     taken: list[list[tuple[int, int, bytes]]] = [[] for _ in range(jobs)]
-    errors: list[BaseException] = []
     cut = max(1, len(blocks) // sources)
     files = [blocks[start:start + cut] for start in range(0, len(blocks), cut)]
 
     def work(scan: SharedScan) -> None:
+        number = 0
+        for source in files:
+            for size, chosen in scan((b"".join(block), block) for block in source):
+                assert size == len(blocks[number])
+                taken[scan.worker].extend((number, index, raw) for index, raw in chosen)
+                number += 1
+                if scan.worker == jobs - 1:
+                    time.sleep(slow)
+        scan.finish()
+
+    on_threads(jobs, work)
+    return taken
+
+
+def on_threads(jobs: int, work: Callable[[SharedScan], None]) -> None:
+    """`work` on the scan of each of `jobs` workers, each on a thread of its own; the first error
+    raised again here. A worker that fails closes its pipes, as a worker process's close when it
+    ends, so that its peers stop too rather than wait for it."""
+    errors: list[BaseException] = []
+
+    def run(scan: SharedScan) -> None:
         try:
-            number = 0
-            for source in files:
-                for size, chosen in scan((b"".join(block), block) for block in source):
-                    assert size == len(blocks[number])
-                    taken[scan.worker].extend((number, index, raw) for index, raw in chosen)
-                    number += 1
-                    if scan.worker == jobs - 1:
-                        time.sleep(slow)
-            scan.finish()
+            work(scan)
         except BaseException as problem:  # noqa: BLE001 - raised again in the test's thread
             errors.append(problem)
+            for outbox in scan._outboxes.values():
+                os.close(outbox.fileno())
 
-    threads = [threading.Thread(target=work, args=(scan,)) for scan in scans(jobs)]
+    threads = [threading.Thread(target=run, args=(scan,)) for scan in scans(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive(), "a scan waited for ever"
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "a worker waited for ever"
     if errors:
         raise errors[0]
-    return taken
 
 
 def plain(interaction: str) -> bytes:
