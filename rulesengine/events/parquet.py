@@ -252,21 +252,22 @@ def _owned(batch: Any, lines: Sequence[int], share: RowShare) -> tuple[Any, list
     A row's id is its `interaction` column, as its JSON line would hold it; `share`
     is asked once per distinct id of the batch (an interaction has a dozen rows).
     """
-    mine = _row_owners(batch, lambda interaction: 0 if share.owns(interaction) else 1)
+    mine = _row_owners(batch, lambda values: bytes(not share.owns(value) for value in values))
     owned = pyarrow_modules()[0].compute.equal(mine, arrow_values.int64(0))
     return batch.filter(owned), list(compress(lines, owned.to_pylist()))
 
 
-def _row_owners(batch: Any, owner: Callable[[object], int]) -> Any:
-    """The `owner` of each row of a batch (an int64 array), by its `interaction` column as its JSON
-    line would hold it: asked once per distinct id of the batch (an interaction has a dozen rows)."""
+def _row_owners(batch: Any, owners_of: Callable[[list[Any]], bytes]) -> Any:
+    """The owner of each row of a batch (an int64 array), by its `interaction` column as its JSON
+    line would hold it: `owners_of` answers for a list of such values, one byte each, and is
+    asked about each distinct id of the batch once (an interaction has a dozen rows)."""
     names = batch.schema.names
     if names.count("interaction") == 1 and _text_like(batch.schema.field("interaction").type):
         ids = _encoded(batch.column(names.index("interaction")))
-        owners = arrow_values.int64s(map(owner, ids.dictionary.to_pylist()))
-        return owners.take(ids.indices).fill_null(arrow_values.int64(owner(None)))
+        owners = arrow_values.int64s(iter(owners_of(ids.dictionary.to_pylist())))  # bytes, taken as numbers
+        return owners.take(ids.indices).fill_null(arrow_values.int64(owners_of([None])[0]))
     # no id the loader can read, or which of two it reads is for it to say: every row asked
-    return arrow_values.int64s(owner(record.get("interaction")) for record in _records(batch))
+    return arrow_values.int64s(iter(owners_of([record.get("interaction") for record in _records(batch)])))
 
 
 def _records(batch: Any) -> list[dict[str, Any]]:

@@ -29,8 +29,8 @@ _COUNT = struct.Struct("<I")
 
 #: a batch's rows, and the number of each in its file (its line, as JSON lines count them)
 Part = tuple[Any, list[int]]
-#: the owner of each row of a batch (an Arrow int64 array), given the owner of an `interaction` value
-Owners = Callable[[Any, Callable[[object], int]], Any]
+#: the owner of each row of a batch (an Arrow int64 array), given the owners of `interaction` values
+Owners = Callable[[Any, Callable[[list[Any]], bytes]], Any]
 
 
 @runtime_checkable
@@ -38,8 +38,9 @@ class DealtRows(Protocol):
     """How the workers share a file's row groups out.
 
     Every worker asks `dealer` once per row group, in order, and gets the same answer:
-    the worker that decodes it. That worker finds each row's `owner` (a worker, by the
-    row's `interaction` value, the same for every row of an interaction) and `send`s each
+    the worker that decodes it. That worker finds each row's owner (`owners_of` a list of
+    `interaction` values: one byte each, a worker, the same for every row of an interaction,
+    and worker 0 for a value that is no id) and `send`s each
     peer its rows; the peer `receive`s them, waiting for them, or `poll`s, which answers None
     at once while they have not all arrived.
     """
@@ -49,7 +50,7 @@ class DealtRows(Protocol):
 
     def dealer(self) -> int: ...
 
-    def owner(self, interaction: object) -> int: ...
+    def owners_of(self, interactions: list[Any]) -> bytes: ...
 
     def send(self, peer: int, message: bytes) -> None: ...
 
@@ -63,7 +64,7 @@ def dealt_parts(group_rows: list[int], decoded: Callable[[int], Iterable[Any]], 
     """This worker's rows of a file, a batch at a time, with their numbers (from 1).
 
     `group_rows` holds how many rows each row group has, `decoded(group)` gives the record
-    batches of one, `owners(batch, owner)` the `owner` of each row of a batch (an Arrow int64
+    batches of one, `owners(batch, owners_of)` the owner of each row of a batch (an Arrow int64
     array). Row groups dealt to this worker are decoded here, the others' rows received.
     """
     firsts = [1]
@@ -150,29 +151,32 @@ def _dealt_out(batches: Iterable[Any], rows: range, owners: Owners, share: Dealt
     start = rows.start
     peers = [peer for peer in range(share.jobs) if peer != share.worker]
     for batch in batches:
-        owner = owners(batch, share.owner)
+        owner = owners(batch, share.owners_of)
         for peer in [*peers, share.worker]:
             taken = compute.equal(owner, arrow_values.int64(peer))
             at = compute.cast(compute.indices_nonzero(taken), pyarrow.int64())
-            lines = compute.add(at, arrow_values.int64(start)).to_pylist()
+            numbers = compute.add(at, arrow_values.int64(start))
             if peer == share.worker:
-                yield batch.filter(taken), lines
-            elif lines:
-                share.send(peer, _message(batch.filter(taken), lines))
+                yield batch.filter(taken), numbers.to_pylist()
+            elif len(numbers):
+                share.send(peer, _message(batch.filter(taken), numbers))
         start += batch.num_rows
     for peer in peers:
         share.send(peer, b"")
 
 
-def _message(part: Any, lines: list[int]) -> bytes:
-    """Rows of a batch for another worker, with their numbers: how many (4 bytes), the numbers
-    (8 bytes each), then the rows in Arrow's stream format, which carries their dictionaries."""
+def _message(part: Any, numbers: Any) -> bytes:
+    """Rows of a batch for another worker, with their numbers (an Arrow int64 array): how many
+    (4 bytes), the numbers (8 bytes each, as Arrow holds them), then the rows in Arrow's stream
+    format, which carries their dictionaries."""
     import pyarrow
 
     sink = pyarrow.BufferOutputStream()
     with pyarrow.ipc.new_stream(sink, part.schema) as writer:
         writer.write_batch(part)
-    return b"".join((_COUNT.pack(len(lines)), array("q", lines).tobytes(), sink.getvalue()))
+    first, count = numbers.offset, len(numbers)
+    held = memoryview(numbers.buffers()[1])[8 * first:8 * (first + count)]
+    return b"".join((_COUNT.pack(count), held, sink.getvalue()))
 
 
 def _unpacked(message: bytes) -> Part:

@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import compress
+from operator import methodcaller
 
 from rulesengine.events.read import INTERACTION_ID, Block, InputError, parse_line
 from rulesengine.events.salvage import has_unicode_escape
@@ -48,6 +49,8 @@ _PREFIX = b'{"interaction":"'
 _LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
 _LENGTH = struct.Struct("<I")
+#: an id's bytes, as `owner_of_id` checksums them
+_UTF8 = methodcaller("encode", "utf-8", "surrogatepass")
 
 
 def peer_pipes(jobs: int) -> dict[tuple[int, int], tuple[int, int]]:
@@ -154,6 +157,14 @@ class SharedScan:
         if type(interaction) is not str or not interaction:
             return 0
         return owner_of_id(interaction, self.jobs)
+
+    def owners_of(self, interactions: list[object]) -> bytes:
+        """`owner` of each of several `interaction` values, one byte each (an
+        `events.parquet_dealing.DealtRows`): the checksums in one `map` when every value is text
+        (an empty one's is 0, worker 0's), else value by value."""
+        if {*map(type, interactions)} <= {str}:
+            return bytes(map(self.jobs.__rmod__, map(zlib.crc32, map(_UTF8, interactions))))
+        return bytes(map(self.owner, interactions))
 
     def dealer(self) -> int:
         """The worker the next block or row group is dealt to (every worker asks once for each,

@@ -113,6 +113,7 @@ def test_an_empty_parquet_output_still_has_the_columns() -> None:
 
 
 def test_each_worker_owns_the_rows_of_its_interactions_and_worker_0_those_with_no_id() -> None:
+    """One value at a time, or several at once (in one `map` when they are all text)."""
     from rulesengine.runtime.sharing import SharedScan, owner_of_id
 
     scans = [SharedScan(worker, 3, {}, {}) for worker in range(3)]
@@ -121,6 +122,8 @@ def test_each_worker_owns_the_rows_of_its_interactions_and_worker_0_those_with_n
                                                               for worker in range(3)]
     for no_id in (None, "", 5):
         assert [scan.owns(no_id) for scan in scans] == [True, False, False]
+    for values in (["c1", "c2", "g7-14", "é", "", "\ud800"], ["c1", None, "", 5, "c2"], []):
+        assert scans[1].owners_of(values) == bytes(scans[1].owner(value) for value in values)
 
 
 _PARENT_IMPORTS = """

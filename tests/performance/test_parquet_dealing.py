@@ -146,8 +146,8 @@ class _Dealt:
     def dealer(self) -> int:
         return 0
 
-    def owner(self, interaction: object) -> int:
-        return 1
+    def owners_of(self, interactions: list[object]) -> bytes:
+        return bytes([1] * len(interactions))
 
     def send(self, peer: int, message: bytes) -> None:
         raise AssertionError("nothing is dealt to worker 1")
@@ -163,7 +163,8 @@ def test_rows_sent_for_another_row_group_are_an_input_error() -> None:
     """Every worker reads the file's footer itself: rows numbered outside the row group they are
     sent for mean that the file changed between the workers' reads."""
     batch = pyarrow.record_batch({"interaction": ["c1"]})
-    share = _Dealt([_message(batch, [2]), b"", _message(batch, [9]), b""])
+    two, nine = pyarrow.array([1, 2, 9], pyarrow.int64()).slice(1, 1), pyarrow.array([9], pyarrow.int64())
+    share = _Dealt([_message(batch, two), b"", _message(batch, nine), b""])
     parts = dealt_parts([5, 3], lambda group: iter(()), lambda batch, owner: None, share, "e.parquet")
     first, numbers = next(parts)
     assert (first.to_pylist(), numbers) == ([{"interaction": "c1"}], [2])
