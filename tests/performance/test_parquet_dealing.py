@@ -192,3 +192,16 @@ def test_pipes_between_workers_hold_a_batch_of_rows() -> None:
         for ends in pipes.values():
             for end in ends:
                 os.close(end)
+
+
+def test_a_file_without_rows_gives_every_worker_nothing_and_keeps_the_deal_in_step(tmp_path: Path) -> None:
+    """No row group is dealt from a file without rows: the lines after it are dealt as if it
+    were not there."""
+    empty = tmp_path / "empty.parquet"
+    parquet.write_table(valid_rows(0), empty)
+    after = tmp_path / "after.jsonl"
+    after.write_text("".join(f'{{"interaction":"c{row}","seq":1,"ts":"2026-03-02T10:00:00Z","event":"customer.left"}}\n'
+                             for row in range(40)))
+    found = read_by_each([str(empty), str(after)], 2)
+    assert sorted(number for numbers, _ in found for number, _ in numbers) == list(range(1, 41))
+    assert [count for _, count in found] == [40, 40]
