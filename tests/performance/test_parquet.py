@@ -15,13 +15,14 @@ import pytest
 from rulesengine.decide.ruleset import load_rules
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events.assemble import Interaction, Rejection, assemble
-from rulesengine.events.parquet import write_events
-from rulesengine.events.read import InputError
+from rulesengine.events.parquet import read_rows, write_events
+from rulesengine.events.read import InputError, ReadCounts
 from rulesengine.output import parquet as parquet_rows
 from rulesengine.output.parquet import ParquetWriter
 from rulesengine.output.rows import FIELDS, JsonLinesWriter
 from rulesengine.runtime.parallel import decide_parallel
 from rulesengine.runtime.pipeline import Evaluated, decide_sources
+from tests.events.test_parquet_rows import valid_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "rulesengine" / "sample" / "sample.jsonl"
@@ -150,3 +151,19 @@ def test_without_pyarrow_workers_still_say_how_to_install(monkeypatch, sample_pa
     monkeypatch.setattr(parquet_io, "pyarrow_modules", missing)
     with pytest.raises(InputError, match=r"pip install 'rulesengine\[parquet\]'"):
         list(decide_parallel([str(sample_parquet)], RULES, None, jobs=2))
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_damaged_row_group_stops_every_worker_with_the_reader_s_error(tmp_path: Path, jobs: int) -> None:
+    """The worker a damaged row group is dealt to fails to decode it; the others, waiting for
+    its rows, see it stop, and the run reports its error, as one process does."""
+    path = tmp_path / "damaged.parquet"
+    parquet.write_table(valid_rows(5000), path, compression="snappy", row_group_size=1000)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 2000] = bytes(2000)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        list(read_rows(str(path), ReadCounts()))
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        list(decide_parallel([str(path)], RULES, None, jobs=jobs))
