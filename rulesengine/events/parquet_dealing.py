@@ -40,9 +40,9 @@ class DealtRows(Protocol):
     Every worker asks `dealer` once per row group, in order, and gets the same answer:
     the worker that decodes it. That worker finds each row's owner (`owners_of` a list of
     `interaction` values: one byte each, a worker, the same for every row of an interaction,
-    and worker 0 for a value that is no id) and `send`s each
-    peer its rows; the peer `receive`s them, waiting for them, or `poll`s, which answers None
-    at once while they have not all arrived.
+    and worker 0 for a value that is no id) and `send`s each peer its rows; the peer
+    `receive`s them, waiting for them, or `poll`s, which answers None at once while they
+    have not all arrived.
     """
 
     worker: int
@@ -151,9 +151,9 @@ def _dealt_out(batches: Iterable[Any], rows: range, owners: Owners, share: Dealt
     start = rows.start
     peers = [peer for peer in range(share.jobs) if peer != share.worker]
     for batch in batches:
-        owner = owners(batch, share.owners_of)
+        owned_by = owners(batch, share.owners_of)
         for peer in [*peers, share.worker]:
-            taken = compute.equal(owner, arrow_values.int64(peer))
+            taken = compute.equal(owned_by, arrow_values.int64(peer))
             at = compute.cast(compute.indices_nonzero(taken), pyarrow.int64())
             numbers = compute.add(at, arrow_values.int64(start))
             if peer == share.worker:

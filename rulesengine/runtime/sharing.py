@@ -194,7 +194,8 @@ class SharedScan:
         return message
 
     def finish(self) -> None:
-        """Wait until the peers have taken everything sent to them (a worker's pipes close as it ends)."""
+        """Wait until everything sent to the peers is in their pipes: a worker's pipes close as it
+        ends, and what they hold by then is still read."""
         for outbox in self._outboxes.values():
             outbox.close()
 
