@@ -14,6 +14,8 @@ from pathlib import Path
 import pyarrow
 import pyarrow.parquet as parquet
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rulesengine.events import parquet as parquet_io
 from rulesengine.events import parquet_dealing
@@ -205,3 +207,20 @@ def test_a_file_without_rows_gives_every_worker_nothing_and_keeps_the_deal_in_st
     found = read_by_each([str(empty), str(after)], 2)
     assert sorted(number for numbers, _ in found for number, _ in numbers) == list(range(1, 41))
     assert [count for _, count in found] == [40, 40]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.sampled_from(["c1", "c2", "c3", "é4", "", None]), min_size=1, max_size=120),
+       group_rows=st.integers(1, 50), batch_rows=st.integers(1, 40), jobs=st.integers(1, 4))
+def test_any_file_shape_gives_every_worker_its_rows_and_nothing_else(
+        tmp_path: Path, monkeypatch, ids: list[str | None], group_rows: int, batch_rows: int, jobs: int) -> None:
+    """Row groups and batches of any size, ids of any worker, rows with no id (worker 0's)."""
+    monkeypatch.setattr(parquet_io, "BATCH_ROWS", batch_rows)
+    table = valid_rows(len(ids)).set_column(0, "interaction", pyarrow.array(ids, pyarrow.string()))
+    path = tmp_path / f"shape-{len(ids)}-{group_rows}-{batch_rows}-{jobs}.parquet"
+    parquet.write_table(table, path, row_group_size=group_rows)
+    found = read_by_each([str(path)], jobs)
+    for worker, (numbers, count) in enumerate(found):
+        assert numbers == [(row, row) for row, interaction in enumerate(ids, start=1)
+                           if owner_of_row(interaction, jobs) == worker]
+        assert count == len(ids)
