@@ -316,13 +316,10 @@ def _unparsable(raw: bytes, position: Position, exc: orjson.JSONDecodeError) -> 
                  source_line=text, hint="each line holds exactly one JSON object")
 
 
-#: a block of lines read together: its text as read (None when its lines were not read from
-#: one text), and its lines
-Block = tuple[bytes | None, list[bytes]]
-
-#: which lines of each block one reader takes: per block, in order, its number of lines and
-#: the `(index in the block, raw line)` pairs taken
-Select = Callable[[Iterator[Block]], Iterator[tuple[int, Iterable[tuple[int, bytes]]]]]
+#: which lines of each block of a file one reader takes (`read_batches`): given the text of each
+#: block in turn (`lines_of` splits it), per block, in order, its number of lines, and the indices
+#: in the block of the lines taken and those lines, without their `\n`
+Select = Callable[[Iterator[bytes]], Iterator[tuple[int, list[int], list[bytes]]]]
 
 #: lines read together, at most: their input line numbers (counted across all sources), and each
 #: line as `read_line` gives it
@@ -491,13 +488,13 @@ def _refuse_misnamed_parquet(source: str, parquet_file: bool, compression: Compr
                          f"(Parquet compresses its own columns); decompress it first: {compression.name} -dk {source}")
 
 
-def _batches_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
+def _batches_of(handle: IO[bytes], path: str, counts: ReadCounts,
                 select: Select | None) -> Iterator[LineBatch]:
     first = counts.lines
     number = 0
     try:
         blocks = _blocks(handle)
-        taken = ((len(block), None, block) for _, block in blocks) if select is None else _picked(select(blocks))
+        taken = ((len(block), None, block) for block in map(lines_of, blocks)) if select is None else select(blocks)
         for size, indices, given in taken:
             start = 0
             while start < len(given):
@@ -533,15 +530,6 @@ def _batches_of(handle: Iterable[bytes], path: str, counts: ReadCounts,
     counts.lines = first + number
 
 
-def _picked(taken: Iterator[tuple[int, Iterable[tuple[int, bytes]]]]) -> Iterator[tuple[int, list[int], list[bytes]]]:
-    """The blocks a `Select` gives, each as its size, the indices of the lines it took, and those
-    lines. A block read whole goes as its lines alone (no indices): numbering them where they are
-    spares a pair per line (about 500 instructions a line of the 20,000 corpus, by cachegrind)."""
-    for size, chosen in taken:
-        pairs = list(chosen)
-        yield size, [index for index, _ in pairs], [raw for _, raw in pairs]
-
-
 def _content(raw: bytes, line: int) -> bytes | None:
     """A line without its ending (the first line without a byte-order mark too), or None for
     a blank or comment line, which holds no event."""
@@ -558,24 +546,22 @@ def _content(raw: bytes, line: int) -> bytes | None:
 _BLOCK = 1 << 18
 
 
-def _blocks(lines: Iterable[bytes]) -> Iterator[Block]:
-    """Lines in lists of about `_BLOCK` bytes (a file, its lines without their `\\n`, with the
-    text they were split from) or 1,000 lines (any other iterable, its lines as they come).
+def _blocks(handle: IO[bytes]) -> Iterator[bytes]:
+    """A file's text in blocks of about `_BLOCK` bytes, each completed to the end of its last line.
 
-    A file's block is read in one piece, completed to the end of its last line, and split at
-    its newlines in one call: 0.5 to 2% quicker to read than `readlines`, which finds and copies
-    each line on its own, and a line without its newline is stripped without a copy."""
-    read = getattr(lines, "read", None)
-    if read is not None:
-        readline = lines.readline  # type: ignore[attr-defined]  # a binary file has both
-        while text := read(_BLOCK):
-            if text[-1:] != b"\n":
-                text += readline()
-            block = text.split(b"\n")
-            if not block[-1]:
-                block.pop()  # what follows the last newline: nothing
-            yield text, block
-        return
-    lines = iter(lines)
-    for block in iter(lambda: list(islice(lines, 1000)), []):
-        yield None, block
+    A block is split at its newlines in one call (`lines_of`): 0.5 to 2% quicker to read than
+    `readlines`, which finds and copies each line on its own, and a line without its newline is
+    stripped without a copy. Splitting is left to the reader, which may take a block's lines
+    from a peer rather than split it (`runtime.sharing`)."""
+    while text := handle.read(_BLOCK):
+        if text[-1:] != b"\n":
+            text += handle.readline()
+        yield text
+
+
+def lines_of(block: bytes) -> list[bytes]:
+    """The lines of a block of text, without their `\\n`."""
+    lines = block.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # what follows the last newline: nothing
+    return lines

@@ -3,8 +3,8 @@
 Every worker reads every input file but parses only the lines of its own
 interactions (`sharing.owner`: a CRC-32 of the interaction id, modulo the number
 of workers), so an interaction is assembled and evaluated whole by one worker.
-Who owns each line is worked out once, by the worker each block is dealt to, and
-sent to the others as one byte per line (`sharing.SharedScan`); apart from that,
+Who owns each line is worked out once, by the worker each block is dealt to, which
+sends each of the others its own lines (`sharing.SharedScan`); apart from that,
 only results cross a process boundary. Reading a line just to skip it costs a
 fraction of parsing it, and no process feeds the others, so the work divides
 evenly. For streamable formats (JSON lines, CSV) workers write their rows

@@ -4,8 +4,9 @@ An interaction belongs to one worker (`owner`: a CRC-32 of its id, modulo N), so
 every worker reads every input file, in the same blocks, and keeps its own lines.
 Working out the owner of every line is most of what skipping lines costs, so it is
 not done N times over: blocks are dealt round-robin, and the worker a block is
-dealt to works out its owners (`owners`, one byte per line) and sends them to the
-other workers, which only pick their own lines out (`SharedScan`).
+dealt to splits it into lines, works out their owners (`owners`, one byte per line)
+and sends each other worker its own lines, with their places in the block
+(`SharedScan`). The others never split the block: only their own lines of it.
 
 A worker deals with its own blocks `READ_AHEAD` blocks before it hands them on, so
 the others find their owners waiting rather than wait for them. What a worker sends a
@@ -30,13 +31,14 @@ import select
 import struct
 import threading
 import zlib
+from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from itertools import compress
 from operator import methodcaller
 
-from rulesengine.events.read import INTERACTION_ID, Block, InputError, parse_line
+from rulesengine.events.read import INTERACTION_ID, InputError, lines_of, parse_line
 from rulesengine.events.salvage import has_unicode_escape
 
 #: blocks (of about 256 KiB) a worker reads ahead of the one it hands on
@@ -49,6 +51,9 @@ _PREFIX = b'{"interaction":"'
 _LINE_START = b"\n" + _PREFIX
 _KEY = b'"interaction"'
 _LENGTH = struct.Struct("<I")
+#: what a block's dealer tells a peer before its lines: the block's size in bytes, its number of
+#: lines, and how many of them are the peer's
+_SHARE = struct.Struct("<QII")
 #: an id's bytes, as `owner_of_id` checksums them
 _UTF8 = methodcaller("encode", "utf-8", "surrogatepass")
 
@@ -119,7 +124,8 @@ def owners(lines: list[bytes], jobs: int, text: bytes | None = None) -> bytes:
 
 
 class SharedScan:
-    """One worker's lines of every block (a `loader.Select`), owners worked out in turn with its peers.
+    """One worker's lines of every block (an `events.read.Select`): each block split, and the owners
+    of its lines worked out, by one worker in turn.
 
     `receiving` and `sending` map each other worker to the pipe end it reads from
     or writes to. Blocks are numbered across all sources, as every worker reads the
@@ -131,15 +137,16 @@ class SharedScan:
             raise ValueError(f"at most {MAX_JOBS} workers can share a scan, not {jobs}")
         self.worker = worker
         self.jobs = jobs
-        self._is_mine = bytes(owner == worker for owner in range(MAX_JOBS))  # owners.translate: 1 where mine
+        #: per worker, what `owners` gives translated to 1 for each of its lines, 0 for any other
+        self._takes = [bytes(owner == taker for owner in range(MAX_JOBS)) for taker in range(jobs)]
         self._dealt = 0
         self._inboxes = {peer: _Inbox(fd) for peer, fd in receiving.items()}
         self._outboxes = {peer: _Outbox(fd) for peer, fd in sending.items()}
 
-    def __call__(self, blocks: Iterator[Block]) -> Iterator[tuple[int, Iterable[tuple[int, bytes]]]]:
-        ahead: deque[tuple[list[bytes], int, bytes | None]] = deque()
-        for text, lines in blocks:
-            ahead.append(self._deal(text, lines))
+    def __call__(self, blocks: Iterator[bytes]) -> Iterator[tuple[int, list[int], list[bytes]]]:
+        ahead: deque[tuple[int, int, tuple[int, list[int], list[bytes]] | None]] = deque()
+        for text in blocks:
+            ahead.append(self._deal(text))
             if len(ahead) > READ_AHEAD:
                 yield self._mine(*ahead.popleft())
         while ahead:
@@ -175,9 +182,7 @@ class SharedScan:
 
     def send(self, peer: int, message: bytes) -> None:
         """Send `peer` one message (part of a row group dealt to this worker)."""
-        outbox = self._outboxes[peer]
-        outbox.put(_LENGTH.pack(len(message)))
-        outbox.put(message)
+        self._outboxes[peer].put(_framed(message))
 
     def receive(self, dealer: int) -> bytes:
         """The next message from `dealer`, waiting for it."""
@@ -199,23 +204,35 @@ class SharedScan:
         for outbox in self._outboxes.values():
             outbox.close()
 
-    def _deal(self, text: bytes | None, lines: list[bytes]) -> tuple[list[bytes], int, bytes | None]:
+    def _deal(self, text: bytes) -> tuple[int, int, tuple[int, list[int], list[bytes]] | None]:
+        """Deal a block: to this worker, its lines are split, their owners found, and every peer
+        sent its own lines; to another, it waits to be sent this worker's lines (`_mine`)."""
         dealer = self.dealer()
         if dealer != self.worker:
-            return lines, dealer, None
+            return dealer, len(text), None
+        lines = lines_of(text)
         found = owners(lines, self.jobs, text)
-        message = _LENGTH.pack(len(found)) + found
-        for outbox in self._outboxes.values():
-            outbox.put(message)
-        return lines, dealer, found
+        for peer, outbox in self._outboxes.items():
+            taken = found.translate(self._takes[peer])
+            numbers = array("I", compress(range(len(lines)), taken)).tobytes()
+            outbox.put(_framed(_SHARE.pack(len(text), len(lines), len(numbers) // 4), numbers,
+                               b"\n".join(compress(lines, taken))))
+        taken = found.translate(self._takes[self.worker])
+        return dealer, len(text), (len(lines), list(compress(range(len(lines)), taken)), list(compress(lines, taken)))
 
-    def _mine(self, lines: list[bytes], dealer: int, found: bytes | None) -> tuple[int, Iterable[tuple[int, bytes]]]:
-        if found is None:
-            found = self.receive(dealer)
-            if len(found) != len(lines):  # never taken in part: each line has its one owner
-                raise InputError(f"worker {self.worker} read {len(lines)} lines where worker {dealer} read "
-                                 f"{len(found)}: an input changed while it was read")
-        return len(lines), compress(enumerate(lines), found.translate(self._is_mine))
+    def _mine(self, dealer: int, size: int,
+              dealt: tuple[int, list[int], list[bytes]] | None) -> tuple[int, list[int], list[bytes]]:
+        if dealt is not None:
+            return dealt
+        message = self.receive(dealer)
+        read, count, taken = _SHARE.unpack_from(message)
+        if read != size:
+            raise InputError(f"worker {self.worker} read a block of {size} bytes where worker {dealer} read "
+                             f"{read}: an input changed while it was read")
+        numbers = array("I")
+        with memoryview(message) as whole:
+            numbers.frombytes(whole[_SHARE.size:_SHARE.size + 4 * taken])
+        return count, numbers.tolist(), message[_SHARE.size + 4 * taken:].split(b"\n") if taken else []
 
 
 class _Inbox:
@@ -304,6 +321,11 @@ class _Outbox:
                 return
             with self._lock:
                 self._waiting -= 1
+
+
+def _framed(*parts: bytes) -> bytes:
+    """A message as `_Inbox.take` reads it: its length, then its parts, in one piece."""
+    return b"".join((_LENGTH.pack(sum(map(len, parts))), *parts))
 
 
 def _lost() -> PeerLost:

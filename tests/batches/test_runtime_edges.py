@@ -20,6 +20,7 @@ import pytest
 
 from rulesengine.decide.ruleset import default_layer, load_layers
 from rulesengine.events.assemble import Interaction, Rejection
+from rulesengine.events.read import lines_of
 from rulesengine.output import files as output_files
 from rulesengine.output.rows import JsonLinesWriter
 from rulesengine.runtime import parallel
@@ -105,11 +106,11 @@ def test_a_worker_failing_while_a_peer_waits_on_it_is_the_error_raised(tmp_path:
         list(run_parallel([str(events)], fails, jobs=2))
 
 
-def test_a_peer_gone_before_taking_its_owners_is_seen_when_dealing() -> None:
+def test_a_peer_gone_before_taking_its_lines_is_seen_when_dealing() -> None:
     first, second = scans(2)
     os.close(second._inboxes[0].fileno())  # worker 1 ended without reading what worker 0 deals
     with pytest.raises(PeerLost, match="before taking what it was sent"):
-        list(first(iter([(None, [plain("c1")])])))
+        list(first(iter([plain("c1")])))
 
 
 def test_a_peer_gone_while_the_outbox_thread_writes_to_it_is_seen_at_the_next_message_or_the_end() -> None:
@@ -125,16 +126,16 @@ def test_a_peer_gone_while_the_outbox_thread_writes_to_it_is_seen_at_the_next_me
         first.finish()
 
 
-def test_a_worker_at_its_end_waits_until_its_peers_have_taken_every_owner_it_dealt() -> None:
-    """The owners of a last block of 200,000 lines are larger than a pipe holds; a worker's pipes
-    close as it ends, so it may end only once its peer has them all."""
+def test_a_worker_at_its_end_waits_until_its_peers_have_taken_every_line_it_dealt() -> None:
+    """A peer's lines of a last block of 200,000 lines are larger than a pipe holds; a worker's
+    pipes close as it ends, so it may end only once its peer has them all."""
     first, second = scans(2)
-    block = [plain(f"c{number % 7}") for number in range(200_000)]
+    block = b"".join(plain(f"c{number % 7}") for number in range(200_000))
     ended: list[BaseException] = []
 
     def dealer() -> None:
         try:
-            for _ in first(iter([(None, block)])):
+            for _ in first(iter([block])):
                 pass
             first.finish()
         except BaseException as problem:  # noqa: BLE001 - raised again in the test's thread
@@ -145,10 +146,10 @@ def test_a_worker_at_its_end_waits_until_its_peers_have_taken_every_owner_it_dea
 
     thread = threading.Thread(target=dealer)
     thread.start()
-    taken = [index for _, chosen in second(iter([(None, block)])) for index, _ in chosen]
+    taken = [pair for _, indices, lines in second(iter([block])) for pair in zip(indices, lines, strict=True)]
     thread.join(timeout=60)
     assert not thread.is_alive() and ended == []
-    assert taken == [index for index, raw in enumerate(block) if owner(raw, 2) == 1]
+    assert taken == [(index, raw) for index, raw in enumerate(lines_of(block)) if owner(raw, 2) == 1]
 
 
 def ended_with(parent: int) -> int | None:

@@ -24,10 +24,10 @@ def test_blocks_hold_the_lines_readlines_finds(lines: list[tuple[bytes, bytes]],
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(read, "_BLOCK", block)
         blocks = list(read._blocks(io.BytesIO(data)))
-    assert all(lines_of for _, lines_of in blocks)
-    assert b"".join(text or b"" for text, _ in blocks) == data
-    assert all(text == b"\n".join(lines_of) + (b"\n" if text.endswith(b"\n") else b"") for text, lines_of in blocks)
-    assert [line for _, lines_of in blocks for line in lines_of] == [
+    assert all(map(read.lines_of, blocks))
+    assert b"".join(blocks) == data
+    assert all(text == b"\n".join(read.lines_of(text)) + (b"\n" if text.endswith(b"\n") else b"") for text in blocks)
+    assert [line for text in blocks for line in read.lines_of(text)] == [
         line.removesuffix(b"\n") for line in io.BytesIO(data).readlines()]
 
 
@@ -35,16 +35,13 @@ def test_an_empty_file_has_no_block() -> None:
     assert list(read._blocks(io.BytesIO(b""))) == []
 
 
-def test_lines_of_other_iterables_come_as_they_are() -> None:
-    assert list(read._blocks(iter([b"a\n", b"b"]))) == [(None, [b"a\n", b"b"])]
-
-
 def test_a_block_of_plain_lines_is_shared_out_without_reading_a_line_on_its_own(monkeypatch) -> None:
     """The block-wide short cut holds for a file's lines, which come without their newlines:
     no line goes through `owner`, and each gets the owner `owner` would give it."""
     text = b"".join(b'{"interaction":"c%d","seq":1,"event":"customer.left"}\n' % number for number in range(50))
-    [(read_text, block)] = read._blocks(io.BytesIO(text))
+    [read_text] = read._blocks(io.BytesIO(text))
     assert read_text == text
+    block = read.lines_of(text)
     expected = bytes(sharing.owner(line, 3) for line in block)
     one_by_one = []
     monkeypatch.setattr(sharing, "owner", lambda raw, jobs: one_by_one.append(raw))

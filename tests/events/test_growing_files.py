@@ -104,14 +104,14 @@ def test_workers_that_read_different_lines_stop_with_an_input_error() -> None:
     scans = [SharedScan(worker, 2, {dealer: ends[0] for (dealer, taker), ends in pipes.items() if taker == worker},
                         {taker: ends[1] for (dealer, taker), ends in pipes.items() if dealer == worker})
              for worker in range(2)]
-    block = [line(item).rstrip(b"\n") for item in interactions(4)]
-    seen = {0: [(None, block), (None, block[:5])], 1: [(None, block), (None, block)]}
+    block = b"".join(line(item) + b"\n" for item in interactions(4))
+    part = b"".join(block.splitlines(keepends=True)[:5])
+    seen = {0: [block, part], 1: [block, block]}
     failures: dict[int, BaseException] = {}
 
     def scan(worker: int) -> None:
         try:
-            for _, taken in scans[worker](iter(seen[worker])):
-                list(taken)
+            list(scans[worker](iter(seen[worker])))
             scans[worker].finish()
         except BaseException as problem:  # noqa: BLE001 - looked at below
             failures[worker] = problem
@@ -123,7 +123,7 @@ def test_workers_that_read_different_lines_stop_with_an_input_error() -> None:
         thread.join(timeout=30)
     assert list(failures) == [0]
     assert isinstance(failures[0], InputError)
-    assert str(failures[0]) == (f"worker 0 read 5 lines where worker 1 read {len(block)}: "
+    assert str(failures[0]) == (f"worker 0 read a block of {len(part)} bytes where worker 1 read {len(block)}: "
                                 "an input changed while it was read")
 
 

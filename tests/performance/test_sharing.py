@@ -6,13 +6,13 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from rulesengine.events.read import Block, parse_line
+from rulesengine.events.read import parse_line
 from rulesengine.events.salvage import has_unicode_escape
 from rulesengine.runtime.sharing import READ_AHEAD, PeerLost, SharedScan, owner, owners
 
@@ -72,8 +72,9 @@ def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
                   slow: float = 0.0) -> list[list[tuple[int, int, bytes]]]:
     """What every worker takes, `(block, index, line)`, each worker on a thread of its own.
 
-    The blocks are read as `sources` files in a row, the way `read_lines` calls a
-    scan once per source. The last worker takes `slow` seconds over each block."""
+    Each block's lines, which end with their newline, are read as one text. The blocks are
+    read as `sources` files in a row, the way `read_lines` calls a scan once per source. The
+    last worker takes `slow` seconds over each block."""
     taken: list[list[tuple[int, int, bytes]]] = [[] for _ in range(jobs)]
     cut = max(1, len(blocks) // sources)
     files = [blocks[start:start + cut] for start in range(0, len(blocks), cut)]
@@ -81,9 +82,9 @@ def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
     def work(scan: SharedScan) -> None:
         number = 0
         for source in files:
-            for size, chosen in scan((b"".join(block), block) for block in source):
+            for size, indices, lines in scan(b"".join(block) for block in source):
                 assert size == len(blocks[number])
-                taken[scan.worker].extend((number, index, raw) for index, raw in chosen)
+                taken[scan.worker].extend((number, index, raw) for index, raw in zip(indices, lines, strict=True))
                 number += 1
                 if scan.worker == jobs - 1:
                     time.sleep(slow)
@@ -125,18 +126,25 @@ def plain(interaction: str) -> bytes:
 @given(blocks=st.lists(st.lists(st.sampled_from([plain("c1"), plain("c2"), plain("c3"), plain("é4"), b"\n",
                                                  b'{"seq":1,"interaction":"c2"}\n']),
                                 min_size=1, max_size=6), min_size=1, max_size=12),
-       jobs=st.integers(1, 4), sources=st.integers(1, 3))
-def test_every_worker_takes_exactly_the_lines_it_owns(blocks: list[list[bytes]], jobs: int, sources: int) -> None:
+       jobs=st.integers(1, 4), sources=st.integers(1, 3), ragged=st.booleans())
+def test_every_worker_takes_exactly_the_lines_it_owns(blocks: list[list[bytes]], jobs: int, sources: int,
+                                                      ragged: bool) -> None:
+    """Every line goes to one worker, whole, blank or not, however many of a block's lines its
+    peers take (none too); `ragged` ends the last block without a newline, as a file may end
+    (after a line with something in it: a file's last newline ends a line, it opens none)."""
+    if ragged and blocks[-1][-1] != b"\n":
+        blocks[-1][-1] = blocks[-1][-1].removesuffix(b"\n")
     taken = taken_by_each(blocks, jobs, sources)
     for worker in range(jobs):
-        assert taken[worker] == [(number, index, raw) for number, block in enumerate(blocks)
+        assert taken[worker] == [(number, index, raw.removesuffix(b"\n")) for number, block in enumerate(blocks)
                                  for index, raw in enumerate(block) if owner(raw, jobs) == worker]
 
 
 def test_owners_larger_than_a_pipe_reach_a_slow_peer_whole(monkeypatch) -> None:
-    """Blocks of 50,000 lines make messages of 50 KB: a few read ahead of a slow worker fill its
-    pipe. A worker writes a message itself while the pipe takes it; what it cannot take yet is
-    written by the outbox's own thread, which waits for the pipe while its worker goes on."""
+    """Blocks of 50,000 lines make messages of about a megabyte (a peer's lines and their
+    indices), more than a pipe holds. A worker writes a message itself while the pipe takes it;
+    what it cannot take yet is written by the outbox's own thread, which waits for the pipe
+    while its worker goes on."""
     writers: list[str] = []
     sizes: list[int] = []
     write = os.write
@@ -159,7 +167,7 @@ def test_owners_larger_than_a_pipe_reach_a_slow_peer_whole(monkeypatch) -> None:
 def test_a_peer_that_stops_is_seen_to_stop() -> None:
     first, second = scans(2)
     os.close(first._outboxes[1].fileno())  # worker 0 ends without dealing block 0
-    blocks: Iterator[Block] = iter([(None, [plain("c1")]), (None, [plain("c2")])])
+    blocks = iter([plain("c1"), plain("c2")])
     with pytest.raises(PeerLost):
         list(second(blocks))
 
