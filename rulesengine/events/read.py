@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from itertools import islice
 from types import MappingProxyType
@@ -248,6 +248,8 @@ def _finished(event: AnyEvent, raw: bytes, position: Position) -> AnyEvent | Non
     if event.data is not NO_DATA:
         if not event.data:  # `{}`
             force_setattr(event, "data", NO_DATA)
+        elif _read_alike(event.data):
+            force_setattr(event, "data", MappingProxyType(event.data))
         elif too_deep(raw, MAX_NESTING) is not None:
             return None
         else:
@@ -260,9 +262,23 @@ def _finished(event: AnyEvent, raw: bytes, position: Position) -> AnyEvent | Non
     return event
 
 
+def _read_alike(data: Mapping[str, Any]) -> bool:
+    """Whether the `data` msgspec decoded is the one orjson reads from the line, so that the
+    line need not be read again: each value text, a boolean, null or an integer orjson reads
+    as one. The two read these alike, escapes included, and both keep the last of a key given
+    twice; anything else (a number with a fraction, a nested value) is read again by orjson."""
+    for value in data.values():
+        kind = type(value)
+        if not (kind is str or kind is bool or value is None
+                or (kind is int and _SMALLEST_INT <= value <= _LARGEST_INT)):
+            return False
+    return True
+
+
 _decode = msgspec.json.Decoder(AnyEvent).decode
-#: the largest integer orjson reads as one
+#: the largest and the smallest integers orjson reads as one
 _LARGEST_INT = 2**64 - 1
+_SMALLEST_INT = -(2**63)
 _RECORD_OF: dict[str, type[AnyEvent]] = {record.event: record for record in RECORDS}
 #: each record class's own fields, as a line spells them
 _OWN_FIELDS = {record: frozenset(name for name in record.__struct_fields__ if name not in READER_FIELDS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -84,7 +85,9 @@ FIELD_VALUES = {
     "visibility": st.sampled_from(["conference", "coach", "hidden", None]),
     "reason": st.sampled_from(["timeout", "", None, {}]),
     "media": st.sampled_from(["chat", "", None]),
-    "data": st.sampled_from([{"flow": "x"}, {}, [], "text", None, {"n": 2**64 - 1}, {"k": [1, {"x": None}]}]),
+    "data": st.sampled_from([{"flow": "x"}, {}, [], "text", None, {"n": 2**64 - 1}, {"k": [1, {"x": None}]},
+                             {"n": -(2**63)}, {"f": 1.5, "b": True, "z": None},
+                             {"s": "é \"q\" \\"}, {"s": "data"}]),
     "extra": st.sampled_from([1, "kept", 2**64 - 1, None]),
 }
 #: raw spellings orjson cannot produce: numbers it refuses, bytes that are not UTF-8, a key twice
@@ -95,6 +98,9 @@ RAW_EDITS = [
     (b'{', b'{"extra":"\xff",'),
     (b'{', b'{"data":{"n":1e999},'),
     (b'{', b'{"data":{"s":"\xfe"},'),
+    (b'{', b'{"data":{"first":"kept?"},'),
+    (b'"data":{', b'"data":{"n":18446744073709551616,'),
+    (b'"data":{', b'"data":{"n":-9223372036854775809,'),
     (b'{', b'{"interaction":"first",'),
     (b'{', b'{"interaction":5,'),
     (b'{', b'{"event":"party.left",'),
@@ -175,6 +181,40 @@ def test_every_line_of_the_sample_takes_the_short_cut() -> None:
     refused = [raw for raw in lines if raw.startswith(b"{") and read._decoded_event(raw, position) is None]
     assert refused == []
     assert any(b'"data"' in raw for raw in lines)
+
+
+SCALARS = (st.text(max_size=4) | st.booleans() | st.none() | st.floats(allow_nan=False, allow_infinity=False)
+           | st.sampled_from([0, -1, 2**63 - 1, 2**63, 2**64 - 1, -(2**63), -(2**63) - 1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.dictionaries(st.text(max_size=3), SCALARS | st.lists(SCALARS, max_size=2), min_size=1, max_size=3),
+       twice=st.booleans())
+def test_data_taken_as_decoded_is_what_orjson_reads(data: dict, twice: bool) -> None:
+    """`data` that msgspec decoded is kept as it is only where orjson reads the very same values,
+    of the same types (1 and 1.0, or True and 1, would compare equal); where it cannot be sure,
+    the line is read again. Plain text, booleans, nulls and integers orjson can read are taken,
+    integers past 64 bits (which orjson refuses) are not."""
+    record = {"interaction": "c1", "seq": 1, "ts": "2026-03-02T10:00:00Z", "event": "interaction.created",
+              "media": "chat", "data": {}}
+    raw = orjson.dumps(record).replace(b'"data":{}', b'"data":' + msgspec.json.encode(data))
+    if twice:  # a first `data` that the last one replaces, for both readers
+        raw = raw.replace(b"{", b'{"data":{"first":[1.5]},', 1)
+    decoded = msgspec.json.decode(raw)["data"]
+    try:
+        expected = orjson.loads(raw)["data"]
+    except orjson.JSONDecodeError:  # an integer past 64 bits
+        expected = None
+    if read._read_alike(decoded):
+        assert expected is not None
+        assert [(key, type(value), value) for key, value in decoded.items()] == [
+            (key, type(value), value) for key, value in expected.items()]
+    simple = all(type(value) in (str, bool, type(None)) or (type(value) is int and -(2**63) <= value < 2**64)
+                 for value in data.values())
+    if simple:
+        assert read._read_alike(decoded)  # the short cut is taken where it can be
+    if any(type(value) in (float, list) for value in data.values()):
+        assert not read._read_alike(decoded)
 
 
 DIGITS = st.sampled_from("0123456789")
