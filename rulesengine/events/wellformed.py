@@ -114,7 +114,8 @@ def walk(events: Sequence[AnyEvent]) -> Survey:
         if created is None:
             if name == _CREATED:
                 created = event
-                problems.extend(_before_created(early, event) for early in before_created if early.seq < seq)
+                if before_created:  # nearly always empty: no generator made for it
+                    problems.extend(_before_created(early, event) for early in before_created if early.seq < seq)
             else:
                 before_created.append(event)
         elif name == _CREATED:

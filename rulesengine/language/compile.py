@@ -378,22 +378,35 @@ class _Expression:
         return name, _Expression(self.translator, {**self.bound, var: name}, self.shared)
 
     def _quant(self, node: ir.Quant) -> str:
-        # most collections a rule walks are empty (an agent brings nobody in): the test of
-        # emptiness first spares building a generator for them
+        # most collections a rule walks are empty (an agent brings nobody in), and most of the
+        # rest hold one party (a queue brings in its agent): the tests of emptiness and of one
+        # item first spare building a generator for them, the one item tested where it is
+        # (when its condition is `_flat`)
         collection = self.translator._temp()
         name, inner = self._binding(node.var)
         body = inner.of(node.condition)
         every = node.kind == "all"
         looped = f"{'all' if every else 'any'}({body} for {name} in {collection})"
+        if _flat(node.condition):
+            single = f"(True if {self._alone(node, collection).of(node.condition)} else False)"
+            looped = f"({single} if len({collection}) == 1 else {looped})"
         found = f"({looped} if ({collection} := {self.of(node.collection)}) else {every})"
         return f"(not {found})" if node.kind == "no" else found
 
+    def _alone(self, node: ir.Quant | ir.Count, collection: str) -> _Expression:
+        """Expressions of `node`'s condition on the one item of `collection`, read where it is."""
+        return _Expression(self.translator, {**self.bound, node.var: f"{collection}[0]"}, self.shared)
+
     def _count(self, node: ir.Count) -> str:
-        collection = self.of(node.collection)
         if node.condition is None:
-            return f"len({collection})"
+            return f"len({self.of(node.collection)})"
+        collection = self.translator._temp()  # as in `_quant`
         name, inner = self._binding(node.var)
-        return f"sum(1 for {name} in {collection} if {inner.of(node.condition)})"
+        looped = f"sum(1 for {name} in {collection} if {inner.of(node.condition)})"
+        if _flat(node.condition):
+            single = f"(1 if {self._alone(node, collection).of(node.condition)} else 0)"
+            looped = f"({single} if len({collection}) == 1 else {looped})"
+        return f"({looped} if ({collection} := {self.of(node.collection)}) else 0)"
 
     def _coalesce(self, node: ir.Coalesce) -> str:
         # one chain of conditional expressions, not nested parentheses: a long coalesce or
@@ -412,6 +425,16 @@ class _Expression:
         matcher = Matcher(node.nfa)
         name = self.translator._name("steps", matcher)
         return f"{name}.on_names(p)" if matcher.by_name else f"{name}(p.events)"
+
+
+def _flat(condition: ir.Expr) -> bool:
+    """Whether a quantifier's condition may be written out a second time, for a list of one:
+    no loop of its own (written twice at every level, nested loops would grow exponentially)
+    and no pattern, whose matcher each writing would make anew."""
+    return not any(isinstance(node, _NOT_FLAT) for node in ir.walk(condition))
+
+
+_NOT_FLAT = (ir.Quant, ir.Count, ir.Steps, ir.Match)
 
 
 # ---- facts ----------------------------------------------------------------------------------

@@ -144,6 +144,44 @@ rule other "d" for strategy set result Abandoned priority -1
     assert (decided["s1"].technical_result == "Completed") is full
 
 
+ANSWERS = [(), (True,), (False,), (True, False), (False, True), (True, True), (False, False, True), (True,) * 3]
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("some(x in brought_in: x.accepted)", any),
+    ("all(x in brought_in: x.accepted)", all),
+    ("no(x in brought_in: x.accepted)", lambda answers: not any(answers)),
+    ("some(x in brought_in: all(y in brought_in: y.accepted) and x.accepted)",
+     lambda answers: all(answers) and any(answers)),
+    ("count(x in brought_in: x.accepted) == 1", lambda answers: sum(answers) == 1),
+    ("count(x in brought_in: x.accepted) == 2", lambda answers: sum(answers) == 2),
+    ("count(x in brought_in: x.accepted) == 0", lambda answers: sum(answers) == 0),
+])
+def test_quantifiers_and_counts_over_lists_of_any_length(load, condition, expected):
+    """None, one or several parties brought in, each accepting or not: a list of one is tested
+    on its one item without a loop, the others with one, and each gives what Python's own
+    `any`, `all` and `sum` give."""
+    loaded = load(VOCABULARY + f'''
+rule yes "d" for strategy when {condition} set result Completed
+rule other "d" for strategy set result Abandoned priority -1
+''')
+    for answers in ANSWERS:
+        chat = Script().enter("q1").enter("s1", "q1").leave("q1")
+        for number, _ in enumerate(answers):
+            chat.invite(f"a{number}", "s1")
+        for number, accepted in enumerate(answers):
+            if accepted:
+                chat.accept(f"a{number}")
+            else:
+                chat.reject(f"a{number}")
+        chat.leave("s1")
+        for number, accepted in enumerate(answers):
+            if accepted:
+                chat.leave(f"a{number}")
+        decided = decisions(loaded.decider, chat.end())
+        assert (decided["s1"].technical_result == "Completed") is expected(answers), answers
+
+
 def test_duration_comparisons_with_params_and_none(load):
     loaded = load(VOCABULARY + '''
 param quick: duration = 10s "quick"
