@@ -112,14 +112,6 @@ def _glob(pattern: re.Pattern, value) -> bool:
     return isinstance(value, str) and pattern.match(value) is not None
 
 
-def _before(a, b) -> bool:
-    return a is not None and b is not None and a.seq < b.seq
-
-
-def _after(a, b) -> bool:
-    return a is not None and b is not None and a.seq > b.seq
-
-
 def _during(moment, phase) -> bool:
     """After a stretch began, up to and including the event that ended it: a party still
     there when an open interaction's input stops is there through its last event."""
@@ -343,12 +335,22 @@ class _Expression:
         return f"_glob({matcher}, {self.of(node.item)})"
 
     def _temporal(self, node: ir.Temporal) -> str:
+        # written out rather than calls of helpers: a call costs more than the test itself,
+        # and most parties are never held (an empty phase is no call at all)
         left, right = self.of(node.left), self.of(node.right)
         if node.op == "during":
-            return f"_during({left}, {right})"
-        if node.left.optional or node.right.optional:
-            return f"_{node.op}({left}, {right})"
-        return f"({left}.seq {'<' if node.op == 'before' else '>'} {right}.seq)"
+            phase = self.translator._temp()
+            return f"(_during({left}, {phase}) if ({phase} := {right}) else False)"
+        tests, sides = [], []
+        for side, optional in ((left, node.left.optional), (right, node.right.optional)):
+            if optional:  # tested for None, then read, once
+                moment = self.translator._temp()
+                tests.append(f"({moment} := {side}) is not None")
+                sides.append(moment)
+            else:
+                sides.append(side)
+        compared = f"{sides[0]}.seq {'<' if node.op == 'before' else '>'} {sides[1]}.seq"
+        return "(" + " and ".join([*tests, compared]) + ")"
 
     def _arith(self, node: ir.Arith) -> str:
         left, right = self.of(node.left), self.of(node.right)

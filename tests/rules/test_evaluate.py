@@ -182,6 +182,53 @@ rule other "d" for strategy set result Abandoned priority -1
         assert (decided["s1"].technical_result == "Completed") is expected(answers), answers
 
 
+def _in(moment, phase) -> bool:
+    return moment is not None and any(start.seq < moment.seq <= end.seq for start, end in phase)
+
+
+def _ordered(first, second) -> bool:
+    return first is not None and second is not None and first.seq < second.seq
+
+
+AGENT_STORIES = {
+    "accepted, left": Script().routed().accept("a1").leave("a1").customer_leaves().end(),
+    "rejected": Script().routed().reject("a1").customer_leaves().end(),
+    "held, customer gone": Script().routed().accept("a1").hold("a1").customer_leaves().retrieve("a1")
+    .leave("a1").end(),
+    "ringing, customer gone": Script().routed().customer_leaves().revoke("a1").end(),
+    "accepted, still there": Script().routed().accept("a1").end(),
+    "customer gone first": Script().enter("q1").customer_leaves().invite("a1", "q1", "pull").accept("a1")
+    .leave("a1").end(),
+}
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("accepted before left", lambda p, m: _ordered(p.accepted, p.left)),
+    ("left after accepted", lambda p, m: _ordered(p.accepted, p.left)),
+    ("left after customer_left", lambda p, m: _ordered(m.customer_left, p.left)),
+    ("accepted before end", lambda p, m: _ordered(p.accepted, p.end)),
+    ("invited before customer_left", lambda p, m: _ordered(p.invited, m.customer_left)),
+    ("customer_left during alerting", lambda p, m: _in(m.customer_left, p.alerting)),
+    ("customer_left during on_hold", lambda p, m: _in(m.customer_left, p.on_hold)),
+    ("customer_left during connected", lambda p, m: _in(m.customer_left, p.connected)),
+])
+def test_moments_in_order_and_in_phases_whether_they_happened_or_not(load, condition, expected):
+    """`before`, `after` and `during`, on moments that may never have happened (none is before
+    or after anything, nor during any phase) and on phases that may be empty."""
+    loaded = load(VOCABULARY + f'''
+rule yes "d" for agent when {condition} set result Completed
+rule other "d" for agent set result Abandoned priority -1
+''')
+    outcomes = set()
+    for story, chat in AGENT_STORIES.items():
+        model = chat.model()
+        agent = model.party("i1.a1")
+        outcome = expected(agent, model)
+        outcomes.add(outcome)
+        assert (decisions(loaded.decider, chat)["a1"].technical_result == "Completed") is outcome, story
+    assert outcomes == {True, False}
+
+
 def test_duration_comparisons_with_params_and_none(load):
     loaded = load(VOCABULARY + '''
 param quick: duration = 10s "quick"
