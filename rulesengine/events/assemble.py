@@ -215,10 +215,16 @@ class Assembler:
         """Take a batch of lines, each at its input line number (`read.read_batches`); return what
         they complete, each with the number of the line that completed it. One loop for the whole
         batch: see `read.BATCH_LINES`."""
-        counts, take = self.counts, self.take
+        counts, take, open_state = self.counts, self.take, self._open.get
         completed = []
         for number, line in zip(numbers, lines, strict=True):
             counts.lines = number
+            if type(line) is not LoadedLine and line.event != _ENDED:
+                # most lines: an event of an interaction already open, which it does not end
+                state = open_state(line.interaction)
+                if state is not None:
+                    state.events.append(line)
+                    continue
             item = take(line)
             if item is not None:
                 completed.append((number, item))
