@@ -38,6 +38,8 @@ _HELD = "party.held"
 _RETRIEVED = "party.retrieved"
 _CUSTOMER_LEFT = "customer.left"
 _OUTCOMES = frozenset({_ACCEPTED, "party.rejected", "party.revoked"})
+#: a set: the walk asks it of every event, and most are not the first of the tuple
+_PARTY_EVENTS = frozenset(PARTY_EVENT_TYPES)
 
 
 class SeenParty(msgspec.Struct, gc=False):
@@ -146,7 +148,7 @@ def walk(events: Sequence[AnyEvent]) -> Survey:
             if inviter is None or inviter.ended is not None:
                 hints = hints or _Hints(events)
                 problems.append(_by_problem(event, by, None if inviter is None else inviter.ended, hints))
-        if name not in PARTY_EVENT_TYPES:  # a `party` on another event names no party
+        if name not in _PARTY_EVENTS:  # a `party` on another event names no party
             if name == _CUSTOMER_LEFT and customer_left is None:
                 customer_left = event
             own = event.data
