@@ -9,7 +9,7 @@ and sends each other worker its own lines, with their places in the block
 (`SharedScan`). The others never split the block: only their own lines of it.
 
 A worker deals with its own blocks `READ_AHEAD` blocks before it hands them on, so
-the others find their owners waiting rather than wait for them. What a worker sends a
+the others find their lines waiting rather than wait for them. What a worker sends a
 peer is written at once as far as the pipe takes it, and the rest by a thread of the
 outbox's own (`_Outbox`), so it reaches the peer whatever the worker waits on meanwhile: a
 peer, or the parent taking its results, which may itself be waiting for that peer.
@@ -54,6 +54,9 @@ _LENGTH = struct.Struct("<I")
 #: what a block's dealer tells a peer before its lines: the block's size in bytes, its number of
 #: lines, and how many of them are the peer's
 _SHARE = struct.Struct("<QII")
+#: the array type of the indices in the block of a peer's lines, and its bytes per index
+_INDICES = "I"
+_INDEX_BYTES = array(_INDICES).itemsize
 #: an id's bytes, as `owner_of_id` checksums them
 _UTF8 = methodcaller("encode", "utf-8", "surrogatepass")
 
@@ -214,14 +217,16 @@ class SharedScan:
         found = owners(lines, self.jobs, text)
         for peer, outbox in self._outboxes.items():
             taken = found.translate(self._takes[peer])
-            numbers = array("I", compress(range(len(lines)), taken)).tobytes()
-            outbox.put(_framed(_SHARE.pack(len(text), len(lines), len(numbers) // 4), numbers,
+            numbers = array(_INDICES, compress(range(len(lines)), taken))
+            outbox.put(_framed(_SHARE.pack(len(text), len(lines), len(numbers)), numbers.tobytes(),
                                b"\n".join(compress(lines, taken))))
         taken = found.translate(self._takes[self.worker])
         return dealer, len(text), (len(lines), list(compress(range(len(lines)), taken)), list(compress(lines, taken)))
 
     def _mine(self, dealer: int, size: int,
               dealt: tuple[int, list[int], list[bytes]] | None) -> tuple[int, list[int], list[bytes]]:
+        """This worker's lines of a block of `size` bytes: as it dealt them itself, or as its
+        dealer sent them, which read the block at the same size, or the input changed."""
         if dealt is not None:
             return dealt
         message = self.receive(dealer)
@@ -229,10 +234,11 @@ class SharedScan:
         if read != size:
             raise InputError(f"worker {self.worker} read a block of {size} bytes where worker {dealer} read "
                              f"{read}: an input changed while it was read")
-        numbers = array("I")
+        numbers = array(_INDICES)
+        end = _SHARE.size + _INDEX_BYTES * taken
         with memoryview(message) as whole:
-            numbers.frombytes(whole[_SHARE.size:_SHARE.size + 4 * taken])
-        return count, numbers.tolist(), message[_SHARE.size + 4 * taken:].split(b"\n") if taken else []
+            numbers.frombytes(whole[_SHARE.size:end])
+        return count, numbers.tolist(), message[end:].split(b"\n") if taken else []
 
 
 class _Inbox:
