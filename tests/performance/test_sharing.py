@@ -140,7 +140,7 @@ def test_every_worker_takes_exactly_the_lines_it_owns(blocks: list[list[bytes]],
                                  for index, raw in enumerate(block) if owner(raw, jobs) == worker]
 
 
-def test_owners_larger_than_a_pipe_reach_a_slow_peer_whole(monkeypatch) -> None:
+def test_lines_larger_than_a_pipe_reach_a_slow_peer_whole(monkeypatch) -> None:
     """Blocks of 50,000 lines make messages of about a megabyte (a peer's lines and their
     indices), more than a pipe holds. A worker writes a message itself while the pipe takes it;
     what it cannot take yet is written by the outbox's own thread, which waits for the pipe
