@@ -112,8 +112,13 @@ def is_parquet(path: str | None) -> bool:
     return path is not None and path.lower().endswith(SUFFIX)
 
 
+@cache
 def pyarrow_modules() -> tuple[ModuleType, ModuleType]:
-    """pyarrow and pyarrow.parquet, or `ParquetUnavailable` saying how to install them."""
+    """pyarrow and pyarrow.parquet, or `ParquetUnavailable` saying how to install them.
+
+    Kept once found: the reader asks for them in every group of every batch, and three
+    import statements cost about 0.4 µs each time.
+    """
     try:
         import pyarrow
         import pyarrow.compute
@@ -141,7 +146,7 @@ def row_batches(path: str, counts: ReadCounts, select: object = None) -> Iterato
     if select is not None and not isinstance(select, (RowShare, DealtRows)):
         raise TypeError(f"Parquet rows are shared out by interaction: {select!r} is no RowShare")
     first = counts.lines
-    with _opened(path) as source:
+    with _opened(path, shared_texts=select is None) as source:
         if isinstance(select, DealtRows):
             metadata = source.metadata
             parts: Iterator[tuple[Any, Sequence[int]]] = dealt_parts(
@@ -149,8 +154,9 @@ def row_batches(path: str, counts: ReadCounts, select: object = None) -> Iterato
                 lambda group: _batches(source, path, [group], BATCH_ROWS * select.jobs), _row_owners, select, path)
         else:
             parts = _parts(source, path, select)
+        dictionaries = Dictionaries()
         for batch, lines in parts:
-            read = _batch_events(batch, [Position(path, line) for line in lines])
+            read = _batch_events(batch, [Position(path, line) for line in lines], dictionaries)
             numbers = [first + line for line in lines]
             for start in range(0, len(read), BATCH_LINES):
                 yield numbers[start:start + BATCH_LINES], read[start:start + BATCH_LINES]
@@ -177,8 +183,10 @@ def read_batch(batch: Any, path: str = "", first_line: int = 1) -> Iterator[AnyE
     line. Nothing but pyarrow itself is needed: the Spark reader calls this on each
     batch of its partition, naming the partition in `path`.
     """
+    dictionaries = Dictionaries()
     for part in batch.to_batches() if hasattr(batch, "to_batches") else (batch,):
-        yield from _batch_events(part, [Position(path, line) for line in range(first_line, first_line + part.num_rows)])
+        yield from _batch_events(part, [Position(path, line) for line in range(first_line, first_line + part.num_rows)],
+                                 dictionaries)
         first_line += part.num_rows
 
 
@@ -187,7 +195,7 @@ def read_placed(batch: Any, places: Sequence[Position]) -> list[AnyEvent | Loade
     read as the line at `places[i]` (the Spark executor's rows, each with its file and row)."""
     if len(places) != batch.num_rows:
         raise ValueError(f"{batch.num_rows} rows need as many places, not {len(places)}")
-    return _batch_events(batch, places)
+    return _batch_events(batch, places, Dictionaries())
 
 
 def event_lines(path: str) -> Iterator[bytes]:
@@ -203,9 +211,16 @@ def record_lines(batch: Any) -> Iterator[bytes]:
     return map(_line, _records(batch))
 
 
-def _opened(path: str) -> Any:
-    """A `pyarrow.parquet.ParquetFile`, its word columns read as dictionaries (`_word_columns`);
-    `InputError` when it cannot be read as one.
+def _opened(path: str, shared_texts: bool = False) -> Any:
+    """A `pyarrow.parquet.ParquetFile`, its word columns read as dictionaries (`_word_columns`),
+    and with `shared_texts` its `SHARED_TEXTS` too; `InputError` when it cannot be read as one.
+
+    Parquet stores such columns dictionary-encoded, each row group's distinct values once:
+    reading them as Arrow dictionaries takes those values as they are stored, where reading
+    them as text writes out every row's value, for `_as_taken` to find the distinct ones
+    again (an eighth of the time it took to read a row). Only a reader that makes events of
+    every row takes the ids so: a row group's dictionary holds the ids of all its rows, which
+    a worker of `--jobs N` that sends other workers their rows would send each of them whole.
 
     Its footer is read once, for the columns and for the file. Its row groups are read a
     page at a time as their rows are taken, not each row group's columns read whole up front
@@ -215,8 +230,9 @@ def _opened(path: str) -> Any:
     try:
         _, parquet = pyarrow_modules()
         metadata = parquet.read_metadata(path)
+        dictionary_columns = _word_columns() | SHARED_TEXTS if shared_texts else _word_columns()
         words = [field.name for field in metadata.schema.to_arrow_schema()
-                 if field.name in _word_columns() and _is_text(field.type)]
+                 if field.name in dictionary_columns and _is_text(field.type)]
         return parquet.ParquetFile(path, metadata=metadata, read_dictionary=words or None, pre_buffer=False)
     except ParquetUnavailable as problem:
         raise InputError(f"cannot read {path}: {problem}") from None
@@ -232,10 +248,10 @@ def _word_columns() -> frozenset[str]:
     return frozenset({TAG}).union(*(_column_checks(record).words for record in RECORDS))
 
 
-def _batches(source: Any, path: str, groups: list[int] | None = None, rows: int = BATCH_ROWS) -> Iterator[Any]:
-    """A Parquet file's record batches of `rows` rows (of the row groups `groups` only, if
-    given); `InputError` when one cannot be read (a damaged file)."""
-    batches = source.iter_batches(batch_size=rows, row_groups=groups)
+def _batches(source: Any, path: str, groups: list[int] | None = None, rows: int | None = None) -> Iterator[Any]:
+    """A Parquet file's record batches of `rows` rows (`BATCH_ROWS` by default; of the row groups
+    `groups` only, if given); `InputError` when one cannot be read (a damaged file)."""
+    batches = source.iter_batches(batch_size=rows or BATCH_ROWS, row_groups=groups)
     while True:
         try:
             batch = next(batches)
@@ -304,7 +320,7 @@ def _plain(data: object, entries: bool) -> object:
     return data
 
 
-def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | LoadedLine]:
+def _batch_events(batch: Any, places: Sequence[Position], dictionaries: Dictionaries) -> list[AnyEvent | LoadedLine]:
     """The rows of a batch as `read_line` reads their lines, in order: made straight from their
     columns or converted into their record classes where that is sure to give what the line
     gives, else read as the line.
@@ -312,17 +328,18 @@ def _batch_events(batch: Any, places: Sequence[Position]) -> list[AnyEvent | Loa
     Rows are read in groups that share an event type and the columns they leave null
     (`_groups`), so that each group's rows are built column by column. The batch is
     sorted into its groups once, and what they give put back in the batch's order at once.
+    `dictionaries` holds the values of the dictionaries met before, the batch before's among them.
     """
     batch = _as_taken(batch)
+    values = dictionaries.of(batch)
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     order, groups = _groups(batch)
     sorted_places = _picked(places, order)
     millis = _millis(batch)
     ms = millis.take(order).to_pylist() if millis is not None else [None] * batch.num_rows
     read: list[AnyEvent | LoadedLine] = []
-    dictionaries: dict[str, list[Any]] = {}
     for start, end, group, record_class in groups:
-        read.extend(_read_group(group, record_class, exact, sorted_places[start:end], ms[start:end], dictionaries))
+        read.extend(_read_group(group, record_class, exact, sorted_places[start:end], ms[start:end], values))
     return _picked(read, pyarrow_modules()[0].compute.sort_indices(order).to_pylist())
 
 
@@ -587,12 +604,42 @@ def _words(info: inspect.Type) -> tuple[str, ...]:
     return ()
 
 
+class Dictionaries:
+    """The Python values of the text dictionaries of dictionary columns, each made once and kept
+    while the dictionary stays the same: for every group of a batch, and for the batches after
+    it, as Parquet gives every batch of a row group that group's whole dictionary. So one id is
+    one Python text in all the rows of a row group that hold it, whichever batch they fall in."""
+
+    def __init__(self) -> None:
+        #: per column name, the last dictionary met and its values
+        self._kept: dict[str, tuple[Any, list[Any]]] = {}
+
+    def of(self, batch: Any) -> dict[str, list[Any]]:
+        """The values of the dictionary of each column of a batch that is text as a dictionary
+        (`_is_words`), by its name (one column of that name), for `_values`."""
+        names = batch.schema.names
+        return {name: self._values(name, column.dictionary) for name, column in zip(names, batch.columns, strict=True)
+                if _is_words(column.type) and names.count(name) == 1}
+
+    def _values(self, name: str, dictionary: Any) -> list[Any]:
+        """Made anew only when the dictionary differs from the last one of that column (compared
+        by pyarrow: at once when it is the same array, else byte by byte, some microseconds for a
+        row group's ids)."""
+        kept = self._kept.get(name)
+        if kept is not None and kept[0].equals(dictionary):
+            return kept[1]
+        values = dictionary.to_pylist()
+        self._kept[name] = (dictionary, values)
+        return values
+
+
 def _values(column: Any, words: dict[str, str] | None, name: str, dictionaries: dict[str, list[Any]]) -> list[Any]:
     """A column's values as Python values, none of them null; with `words`, each of them that is
     one of the words is the very text the record class holds (as msgspec decodes it from a line),
     so that comparing it with the word compares one object, and a value repeated down the column
     is one object. A dictionary column's values are its dictionary's, shared by every group of the
-    batch and made once for all of them: `dictionaries` keeps them, by the column's name."""
+    batch and made once for all of them: `dictionaries` keeps them, by the column's name (those of
+    a file's batches made once for all the batches of a row group, `Dictionaries`)."""
     if not _is_words(column.type):
         if words is None:
             return column.to_pylist()

@@ -85,6 +85,27 @@ def test_a_files_word_columns_are_read_as_dictionaries(tmp_path) -> None:
         same(got, want)
 
 
+def test_an_id_is_one_text_in_every_batch_of_its_row_group(tmp_path, monkeypatch) -> None:
+    """A file's ids and names are read as the dictionaries Parquet stores them in, and every batch
+    of a row group is given that row group's whole dictionary: its values are made once, so an id
+    is one text in all the batches of a row group, and still reads as its lines do."""
+    monkeypatch.setattr(parquet_io, "BATCH_ROWS", 3)
+    path = tmp_path / "events.parquet"
+    table = invitations(rows=12, interaction=["chat-0001", "chat-0002"] * 6, by=["chat-0001.q1", "chat-0002.q1"] * 6)
+    pyarrow.parquet.write_table(table, path, row_group_size=6)
+    source = parquet_io._opened(str(path), shared_texts=True)
+    kinds = {field.name: field.type for field in source.schema_arrow}
+    assert all(pyarrow.types.is_dictionary(kinds[name]) for name in parquet_io.SHARED_TEXTS)
+    read = list(parquet_io.read_rows(str(path), ReadCounts()))
+    for got, want in zip(read, as_lines(table, str(path)), strict=True):
+        same(got, want)
+    first_group, second_group = read[:6], read[6:]
+    assert first_group[0].interaction is first_group[4].interaction  # rows 1 and 5: batches 1 and 2
+    assert first_group[1].by is first_group[5].by
+    assert second_group[0].interaction is second_group[2].interaction is second_group[4].interaction
+    assert [event.interaction for event in read] == ["chat-0001", "chat-0002"] * 6
+
+
 @pytest.mark.parametrize("values", [
     pyarrow.array([{"skill": "billing"}, {"skill": "chat"}]),
     pyarrow.array([1, 2]),
