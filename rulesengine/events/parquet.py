@@ -29,6 +29,7 @@ by `output.parquet`, events by `output.events`.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from itertools import compress, pairwise
@@ -57,6 +58,7 @@ from rulesengine.events.read import (
 from rulesengine.events.rfc3339 import timestamp_ms
 from rulesengine.events.salvage import too_deep
 from rulesengine.speedups import arrow_values
+from rulesengine.speedups.collector import collection_deferred
 from rulesengine.speedups.row_dicts import row_dicts
 from rulesengine.speedups.row_lines import keyword_caller, line_structs, writable_names
 
@@ -323,24 +325,44 @@ def _plain(data: object, entries: bool) -> object:
 def _batch_events(batch: Any, places: Sequence[Position], dictionaries: Dictionaries) -> list[AnyEvent | LoadedLine]:
     """The rows of a batch as `read_line` reads their lines, in order: made straight from their
     columns or converted into their record classes where that is sure to give what the line
-    gives, else read as the line.
+    gives, else read as the line (`_events_in_order`).
+
+    Python's cycle collector waits until they are made (`collection_deferred`): meanwhile a
+    batch's lists of thousands of values and events are young, and each collection would walk
+    every item of them, most of them out of the processor's caches by then (deferring it took
+    6% of the cache misses off a whole run on 20,000 interactions). Nothing made here is cyclic
+    garbage.
+    """
+    with collection_deferred():
+        return _events_in_order(batch, places, dictionaries)
+
+
+def _events_in_order(batch: Any, places: Sequence[Position], dictionaries: Dictionaries,
+                     ) -> list[AnyEvent | LoadedLine]:
+    """`_batch_events`, the collector waiting.
 
     Rows are read in groups that share an event type and the columns they leave null
     (`_groups`), so that each group's rows are built column by column. The batch is
-    sorted into its groups once, and what they give put back in the batch's order at once.
-    `dictionaries` holds the values of the dictionaries met before, the batch before's among them.
+    sorted into its groups once, and what each group gives put straight in its rows' places,
+    in C, as soon as it is made: a batch's events outgrow the processor's caches long before
+    the batch is done, and putting them back in order afterwards touched each one once more
+    (3% of a whole run's cache misses). `dictionaries` holds the values of the dictionaries
+    met before, the batch before's among them.
     """
     batch = _as_taken(batch)
     values = dictionaries.of(batch)
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     order, groups = _groups(batch)
-    sorted_places = _picked(places, order)
+    rows = order.to_pylist()
+    sorted_places = _picked(places, rows)
     millis = _millis(batch)
     ms = millis.take(order).to_pylist() if millis is not None else [None] * batch.num_rows
-    read: list[AnyEvent | LoadedLine] = []
+    read: list[Any] = [None] * batch.num_rows  # each row is in one group, which fills its place
+    put = read.__setitem__
     for start, end, group, record_class in groups:
-        read.extend(_read_group(group, record_class, exact, sorted_places[start:end], ms[start:end], values))
-    return _picked(read, pyarrow_modules()[0].compute.sort_indices(order).to_pylist())
+        made = _read_group(group, record_class, exact, sorted_places[start:end], ms[start:end], values)
+        deque(map(put, rows[start:end], made), maxlen=0)
+    return read
 
 
 def _as_taken(batch: Any) -> Any:

@@ -1,17 +1,20 @@
-"""The cycle collector is held off while a rule set loads, and is on again afterwards."""
+"""The cycle collector is held off while a rule set loads, and while the Parquet reader makes a
+batch's events, and is on again afterwards."""
 
 from __future__ import annotations
 
 import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
 
 from rulesengine.decide import ruleset
 from rulesengine.decide.ruleset import default_layer, load_layers
-from rulesengine.speedups.collector import collection_paused
+from rulesengine.events import parquet as parquet_io
+from rulesengine.speedups.collector import collection_deferred, collection_paused
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +82,59 @@ def test_objects_someone_froze_stay_frozen() -> None:
         assert gc.get_freeze_count() == frozen and made
     finally:
         gc.unfreeze()
+
+
+def test_deferred_within_the_block_and_on_again_after_it_even_after_an_exception() -> None:
+    gc.enable()
+    with collection_deferred():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KeyError), collection_deferred():
+        raise KeyError("x")
+    assert gc.isenabled()
+    gc.disable()
+    with collection_deferred():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+class _Node:
+    """An object that can be part of a cycle and be watched by a weak reference."""
+
+    link: object = None
+
+
+def test_what_a_deferred_block_made_is_collected_as_usual_after_it() -> None:
+    """Unlike a paused load, a deferred burst leaves what survives it young: the collector's
+    next pass, due as soon as the block is done, finds its cyclic garbage."""
+    gc.enable()
+    gc.collect()
+    with collection_deferred():
+        node = _Node()
+        node.link = node
+        watched = weakref.ref(node)
+        del node
+        made = [[n] for n in range(2000)]  # more than the youngest generation's threshold
+        assert watched() is not None
+    more = [[n] for n in range(10)]
+    assert watched() is None and gc.get_freeze_count() == 0 and made and more
+
+
+def test_the_parquet_reader_makes_a_batch_without_the_collector(monkeypatch) -> None:
+    pyarrow = pytest.importorskip("pyarrow")
+    seen = []
+    real = parquet_io._events_in_order
+
+    def events_in_order(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(parquet_io, "_events_in_order", events_in_order)
+    gc.enable()
+    table = pyarrow.table({"interaction": ["c1"], "seq": [1], "ts": ["2026-03-02T10:00:00Z"],
+                           "event": ["interaction.created"], "media": ["chat"]})
+    [event] = parquet_io.read_batch(table, "t.parquet")
+    assert event.interaction == "c1" and seen == [False] and gc.isenabled()
 
 
 def _exit_freeze_count(call: str) -> int:
