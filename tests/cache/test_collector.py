@@ -14,7 +14,7 @@ import pytest
 from rulesengine.decide import ruleset
 from rulesengine.decide.ruleset import default_layer, load_layers
 from rulesengine.events import parquet as parquet_io
-from rulesengine.speedups.collector import collection_deferred, collection_paused
+from rulesengine.speedups.collector import YOUNG_OBJECTS, collection_deferred, collection_paused
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +149,24 @@ def _exit_freeze_count(call: str) -> int:
                           check=True, cwd=Path(__file__).parent)
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("frozen ")]
     return int(line.split()[1])
+
+
+def _exit_young_threshold(call: str) -> int:
+    """The collector's threshold for its youngest generation once the command ends."""
+    script = ("import atexit, gc, os, sys\n"
+              "atexit.register(lambda: sys.__stdout__.write(f'young {gc.get_threshold()[0]}\\n'))\n"
+              "from rulesengine.cli import main\n"
+              "sys.argv = ['rulesengine', 'run', '--sample', '--output', os.devnull]\n"
+              f"status = {call}\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parent)
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("young ")]
+    return int(line.split()[1])
+
+
+def test_the_process_command_has_the_collector_pass_over_young_objects_less_often() -> None:
+    assert _exit_young_threshold("main()") == YOUNG_OBJECTS
+    assert _exit_young_threshold("main(sys.argv[1:])") == gc.get_threshold()[0] != YOUNG_OBJECTS
 
 
 def test_the_process_command_leaves_its_objects_to_the_operating_system() -> None:
