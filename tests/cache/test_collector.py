@@ -79,7 +79,9 @@ def test_objects_someone_froze_stay_frozen() -> None:
         frozen = gc.get_freeze_count()
         with collection_paused():
             made = [[n] for n in range(1000)]
-        assert gc.get_freeze_count() == frozen and made
+        # neither unfrozen nor joined by what the block made; a frozen object may still die
+        # meanwhile, when whatever held it lets go (the frozen are not collected, only freed)
+        assert frozen - 100 < gc.get_freeze_count() <= frozen and made
     finally:
         gc.unfreeze()
 
