@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, get_args
 import msgspec
 
 from rulesengine.diagnostics import Position
+from rulesengine.speedups.row_lines import RowLayout
 
 AgentKind: TypeAlias = Literal["agent"]
 MediationKind: TypeAlias = Literal["queue", "strategy", "workbin"]
@@ -74,15 +75,18 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="even
     data: Mapping[str, Any] = NO_DATA
     ms: int = 0
     source: Position = NOWHERE
-    #: the line's text (bytes), or a msgspec struct whose JSON is that text: a row read from
-    #: Parquet columns keeps its values that way, and its line is written only if asked for
+    #: the line's text (bytes), or a msgspec struct whose JSON is that text, or the `RowLayout`
+    #: that writes it from the event's own fields: a row read from Parquet columns keeps its
+    #: values one of those two ways, and its line is written only if asked for
     _raw: Any = b""
 
     @property
     def raw(self) -> bytes:
         """The text of the line the event was read from, without its line ending."""
         text = self._raw
-        return text if type(text) is bytes else _written(text)
+        if type(text) is bytes:
+            return text
+        return text.line_of(self) if type(text) is RowLayout else _written(text)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

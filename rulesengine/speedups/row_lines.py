@@ -10,6 +10,10 @@ Making a record class's instance from keyword arguments bound by name in a funct
 written for its field names skips the dict that `msgspec.convert` would read, once the
 values are known to fit (the reader checks them column by column). The classes and
 functions are kept for the last `MAKERS` lists of names.
+
+When every column of a row is a field its record holds as it is, the record itself has
+all the line's values: then one `RowLayout` per list of names, shared by every such row,
+stands for each row's line, and the struct is made only when the line is written.
 """
 
 from __future__ import annotations
@@ -39,6 +43,33 @@ def line_structs(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list
     if row_class is None:
         raise ValueError(f"no JSON line can be written for the columns {list(names)!r}")
     return list(map(row_class, *columns))
+
+
+class RowLayout:
+    """The line of any record whose named attributes hold a row's values, the names in the
+    row's column order: the same line `line_structs` stands for (`writable_names` must hold)."""
+
+    __slots__ = ("_names", "_row_class")
+
+    def __init__(self, names: Sequence[str]) -> None:
+        row_class = _row_class(tuple(names))
+        if row_class is None:
+            raise ValueError(f"no JSON line can be written for the columns {list(names)!r}")
+        self._names = tuple(names)
+        self._row_class = row_class
+
+    def line_of(self, record: object) -> bytes:
+        """The JSON line of `record`'s values under the layout's names."""
+        return _encode(self._row_class(*[getattr(record, name) for name in self._names]))
+
+
+@lru_cache(maxsize=MAKERS)
+def row_layout(names: tuple[str, ...]) -> RowLayout:
+    """The layout of rows of these column names, one for every group that has them."""
+    return RowLayout(names)
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 @lru_cache(maxsize=MAKERS)

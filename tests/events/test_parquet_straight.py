@@ -21,6 +21,7 @@ from rulesengine.events import parquet as parquet_io
 from rulesengine.events.contract import INTENTS, READER_FIELDS, RECORDS, VISIBILITIES, AnyEvent
 from rulesengine.events.parquet import read_batch
 from rulesengine.events.read import MAX_NESTING, LoadedLine
+from rulesengine.speedups.row_lines import RowLayout
 from tests.events.test_parquet_rows import TEXTS, TIMES, as_lines, line_of, same
 
 #: the fields of each record class a row gives it, required ones first
@@ -176,6 +177,25 @@ def test_a_row_made_straight_writes_its_line_only_when_asked() -> None:
     read = reads_as_its_lines(invitations())
     assert all(type(event._raw) is not bytes for event in read)
     assert read[1].raw == read[1].raw == line_of(parquet_io._records(invitations())[1])
+
+
+@pytest.mark.parametrize(("why", "changed", "shared"), [
+    ("every column a field the event holds", {"data": None}, True),
+    ("a column the contract does not know", {"data": None, "extra": ["x"] * 6}, False),
+    ("data, which the event holds read-only", {}, False),
+])
+def test_rows_whose_event_holds_every_value_share_what_writes_their_lines(why: str, changed: dict,
+                                                                         shared: bool) -> None:
+    """When each column of a group is a field its record class holds as it is, the event has its
+    line's values: one layout for the whole group writes each row's line from its event. Any
+    other group keeps a struct of each row's values."""
+    table = invitations(**changed)
+    assert made_straight(table), why
+    read = reads_as_its_lines(table)
+    kept = {id(event._raw) for event in read}
+    assert (len(kept) == 1) is shared, why
+    assert (type(read[0]._raw) is RowLayout) is shared, why
+    assert [event.raw for event in read] == [line_of(record) for record in parquet_io._records(table)]
 
 
 def nested_data(depth: int) -> str:
