@@ -27,37 +27,33 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collection_paused() -> Iterator[None]:
-    """The collector off within the block, and on again after it, if it was on before; the
-    objects made meanwhile in its oldest generation (unless some are frozen already: then
-    `gc.unfreeze` would move objects someone else froze)."""
+def collection_deferred() -> Iterator[bool]:
+    """The collector off within the block, and on again after it if it was on before (the block
+    is given whether it was); for a short burst of allocations whose objects mostly die with it:
+    what survives stays where the collector would have found it, and its next pass comes as soon
+    as the block is done, with the burst's temporaries gone."""
     if not gc.isenabled():
-        yield
+        yield False
         return
     gc.disable()
     try:
-        yield
+        yield True
     finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()  # every object, into the permanent generation...
-            gc.unfreeze()  # ...and from there into the oldest
         gc.enable()
 
 
 @contextmanager
-def collection_deferred() -> Iterator[None]:
-    """The collector off within the block, and on again after it if it was on before; unlike
-    `collection_paused`, for a short burst of allocations whose objects mostly die with it: what
-    survives stays where the collector would have found it, and its next pass comes as soon as
-    the block is done, with the burst's temporaries gone."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+def collection_paused() -> Iterator[None]:
+    """`collection_deferred`, and the objects made meanwhile put in the collector's oldest
+    generation before it is on again (unless some are frozen already: then `gc.unfreeze` would
+    move objects someone else froze)."""
+    with collection_deferred() as was_on:
+        try:
+            yield
+        finally:
+            if was_on and gc.get_freeze_count() == 0:
+                gc.freeze()  # every object, into the permanent generation...
+                gc.unfreeze()  # ...and from there into the oldest
 
 
 #: objects the collector lets its youngest generation gather before a pass, in a process a
