@@ -86,7 +86,7 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="even
         text = self._raw
         if type(text) is bytes:
             return text
-        return text.line_of(self) if type(text) is RowLayout else _written(text)
+        return _written(text.row_of(self) if type(text) is RowLayout else text)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

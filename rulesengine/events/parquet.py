@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
-from itertools import compress, pairwise, repeat
+from itertools import compress, pairwise
 from operator import itemgetter
 from types import MappingProxyType, ModuleType
 from typing import Any, Protocol, runtime_checkable
@@ -60,7 +60,7 @@ from rulesengine.events.salvage import too_deep
 from rulesengine.speedups import arrow_values
 from rulesengine.speedups.collector import collection_deferred
 from rulesengine.speedups.row_dicts import row_dicts
-from rulesengine.speedups.row_lines import RowLayout, keyword_caller, line_structs, row_layout, writable_names
+from rulesengine.speedups.row_lines import keyword_caller, line_structs, row_layout, writable_names
 
 SUFFIX = ".parquet"
 #: rows converted at a time: their events are built together, so this bounds the memory reading takes
@@ -560,18 +560,16 @@ def _made(group: Any, record_class: type[AnyEvent] | None, exact: bool, places: 
     make = keyword_caller(record_class, (*own, *READER_FIELDS))
     if "data" not in by_name and _CONTRACT.issuperset(names):
         # every column a field the event holds as it is (`event`, its type): the event has its line
-        layout = row_layout(tuple(names))
-        made: list[AnyEvent | LoadedLine] = list(map(make, *arguments, ms, places, repeat(layout)))
-        lines: Sequence[Any] = [layout] * size
+        lines: Sequence[Any] = [row_layout(tuple(names))] * size
     else:
         lines = line_structs(names, values)
-        made = list(map(make, *arguments, ms, places, lines))
+    made: list[AnyEvent | LoadedLine] = list(map(make, *arguments, ms, places, lines))
     nested = not all(_is_scalar(columns[at].type) for at in kept)
     if None in ms or nested or (texts is not None and max(map(len, texts)) >= MAX_NESTING):
-        for at, (line, millis, place) in enumerate(zip(lines, ms, places, strict=True)):
+        for at, (millis, place) in enumerate(zip(ms, places, strict=True)):
             if millis is not None and not nested and (texts is None or len(texts[at]) < MAX_NESTING):
                 continue  # its line nests one level deeper than its data, no deeper than its text is long
-            raw = made[at].raw if type(line) is RowLayout else _line(line)
+            raw = made[at].raw  # written from its struct or its group's layout
             if millis is None or too_deep(raw, MAX_NESTING) is not None:
                 made[at] = read_line(raw, place.path, place.line)
     return made

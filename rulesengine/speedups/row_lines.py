@@ -39,28 +39,23 @@ def line_structs(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list
     """Each row as a struct whose JSON is its line, `{names[i]: columns[i][row], ...}` in the
     order of `names`: what msgspec writes for that row's dict (`writable_names` must hold; at
     least one column)."""
-    row_class = _row_class(tuple(names))
-    if row_class is None:
-        raise ValueError(f"no JSON line can be written for the columns {list(names)!r}")
-    return list(map(row_class, *columns))
+    return list(map(_writable_class(names), *columns))
 
 
 class RowLayout:
     """The line of any record whose named attributes hold a row's values, the names in the
-    row's column order: the same line `line_structs` stands for (`writable_names` must hold)."""
+    row's column order: the struct `line_structs` would have made for it, made when asked
+    (`writable_names` must hold)."""
 
     __slots__ = ("_names", "_row_class")
 
     def __init__(self, names: Sequence[str]) -> None:
-        row_class = _row_class(tuple(names))
-        if row_class is None:
-            raise ValueError(f"no JSON line can be written for the columns {list(names)!r}")
+        self._row_class = _writable_class(names)
         self._names = tuple(names)
-        self._row_class = row_class
 
-    def line_of(self, record: object) -> bytes:
-        """The JSON line of `record`'s values under the layout's names."""
-        return _encode(self._row_class(*[getattr(record, name) for name in self._names]))
+    def row_of(self, record: object) -> msgspec.Struct:
+        """The struct whose JSON is the line of `record`'s values under the layout's names."""
+        return self._row_class(*[getattr(record, name) for name in self._names])
 
 
 @lru_cache(maxsize=MAKERS)
@@ -69,7 +64,12 @@ def row_layout(names: tuple[str, ...]) -> RowLayout:
     return RowLayout(names)
 
 
-_encode = msgspec.json.Encoder().encode
+def _writable_class(names: Sequence[str]) -> type:
+    """The struct class of rows of these column names, which writes their lines."""
+    row_class = _row_class(tuple(names))
+    if row_class is None:
+        raise ValueError(f"no JSON line can be written for the columns {list(names)!r}")
+    return row_class
 
 
 @lru_cache(maxsize=MAKERS)
