@@ -32,11 +32,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
-from itertools import compress, pairwise
+from itertools import compress, pairwise, repeat
 from operator import itemgetter
 from types import MappingProxyType, ModuleType
 from typing import Any, Protocol, runtime_checkable
 
+import attrs
 import msgspec
 import orjson
 from msgspec import inspect
@@ -158,10 +159,9 @@ def row_batches(path: str, counts: ReadCounts, select: object = None) -> Iterato
             parts = _parts(source, path, select)
         dictionaries = Dictionaries()
         for batch, lines in parts:
-            read = _batch_events(batch, [Position(path, line) for line in lines], dictionaries)
-            numbers = [first + line for line in lines]
+            read = _batch_events(batch, RowLines(path, lines), dictionaries)
             for start in range(0, len(read), BATCH_LINES):
-                yield numbers[start:start + BATCH_LINES], read[start:start + BATCH_LINES]
+                yield [first + line for line in lines[start:start + BATCH_LINES]], read[start:start + BATCH_LINES]
         counts.lines = first + source.metadata.num_rows
 
 
@@ -187,8 +187,7 @@ def read_batch(batch: Any, path: str = "", first_line: int = 1) -> Iterator[AnyE
     """
     dictionaries = Dictionaries()
     for part in batch.to_batches() if hasattr(batch, "to_batches") else (batch,):
-        yield from _batch_events(part, [Position(path, line) for line in range(first_line, first_line + part.num_rows)],
-                                 dictionaries)
+        yield from _batch_events(part, RowLines(path, range(first_line, first_line + part.num_rows)), dictionaries)
         first_line += part.num_rows
 
 
@@ -322,7 +321,26 @@ def _plain(data: object, entries: bool) -> object:
     return data
 
 
-def _batch_events(batch: Any, places: Sequence[Position], dictionaries: Dictionaries) -> list[AnyEvent | LoadedLine]:
+@attrs.frozen
+class RowLines:
+    """The places of a batch's rows that all come from one file, by their line numbers.
+
+    Each row's `Position` is made when its group is read (`_events_in_order`), in the order the
+    groups take the rows, rather than in the rows' order and then picked out of that list: a
+    batch's thousands of places were made long before their rows' turn, and out of the
+    processor's caches by then (a twentieth of a whole Parquet run's cache misses).
+    """
+
+    path: str
+    lines: Sequence[int]
+
+    def picked(self, rows: list[int]) -> list[Position]:
+        """The places of the rows at these indices, in that order."""
+        return list(map(Position, repeat(self.path), _picked(self.lines, rows)))
+
+
+def _batch_events(batch: Any, places: RowLines | Sequence[Position], dictionaries: Dictionaries,
+                  ) -> list[AnyEvent | LoadedLine]:
     """The rows of a batch as `read_line` reads their lines, in order: made straight from their
     columns or converted into their record classes where that is sure to give what the line
     gives, else read as the line (`_events_in_order`).
@@ -337,7 +355,7 @@ def _batch_events(batch: Any, places: Sequence[Position], dictionaries: Dictiona
         return _events_in_order(batch, places, dictionaries)
 
 
-def _events_in_order(batch: Any, places: Sequence[Position], dictionaries: Dictionaries,
+def _events_in_order(batch: Any, places: RowLines | Sequence[Position], dictionaries: Dictionaries,
                      ) -> list[AnyEvent | LoadedLine]:
     """`_batch_events`, the collector waiting.
 
@@ -354,7 +372,7 @@ def _events_in_order(batch: Any, places: Sequence[Position], dictionaries: Dicti
     exact = all(_json_exact(field.type) for field in batch.schema if field.name == "data")
     order, groups = _groups(batch)
     rows = order.to_pylist()
-    sorted_places = _picked(places, rows)
+    sorted_places = places.picked(rows) if isinstance(places, RowLines) else _picked(places, rows)
     millis = _millis(batch)
     ms = millis.take(order).to_pylist() if millis is not None else [None] * batch.num_rows
     read: list[Any] = [None] * batch.num_rows  # each row is in one group, which fills its place
