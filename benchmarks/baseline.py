@@ -131,12 +131,13 @@ def rows(key: str, events: list[dict]) -> list[bytes]:
 
 
 def origin(party: dict, parties: dict[str, dict]) -> str:
-    """The intent of the agent request that started the path in, else the party's own."""
+    """The intent of the agent request that started the path in, else the party's own (an agent
+    who placed the chat without an intent asked for nothing)."""
     target = party
     while target["by"] is not None:
         source = parties[target["by"]]
         if source["kind"] == "agent":
-            return target["first"].get("intent") or "inbound"
+            return target["first"].get("intent") or party["first"].get("intent") or "inbound"
         target = source
     return party["first"].get("intent") or "inbound"
 

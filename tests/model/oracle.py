@@ -47,7 +47,8 @@ def facts(events: list[dict]) -> dict[str, dict[str, object]]:
         target, source = party, first[party].get("by")
         while source is not None:
             if first[source]["kind"] == "agent":
-                return first[target].get("intent") or "inbound"
+                # an agent who placed the chat without an intent asked for nothing
+                return first[target].get("intent") or first[party].get("intent") or "inbound"
             target, source = source, first[source].get("by")
         return first[party].get("intent") or "inbound"
 

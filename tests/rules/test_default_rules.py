@@ -55,6 +55,15 @@ CASES = {
     "agent who pulled": (
         Script().enter("w1").invite("a1", "w1", "pull").accept("a1").leave("w1").leave("a1").end(), "a1",
         "Puller/Completed", "IRF"),
+    "agent who pulled from a workbin another agent parked the chat in": (
+        _routed_and_accepted().enter("w1", "a1").leave("a1").invite("a2", "w1", "pull").accept("a2").leave("w1")
+        .leave("a2").end(), "a2", "Puller/Completed", "IRF"),
+    "agent who parked the chat in a workbin": (
+        _routed_and_accepted().enter("w1", "a1").leave("a1").invite("a2", "w1", "pull").accept("a2").leave("w1")
+        .leave("a2").end(), "a1", "RoutedTo/Completed", "IRF"),
+    "agent routed from a queue another agent placed the chat in, no intent given": (
+        _routed_and_accepted().routed("a2", queue="q2", strategy="s2", placed_by="a1").accept("a2").leave("a1")
+        .leave("a2").end(), "a2", "RoutedTo/Completed", "IRF"),
     "strategy that routed": (_routed_and_accepted().leave("a1").end(), "s1", "Puller/Routed", "MSF"),
     "strategy that stopped": (Script().enter("q1").enter("s1", "q1").leave("s1").end(), "s1",
                               "Puller/Cleared", "IRF"),
