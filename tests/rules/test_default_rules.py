@@ -40,6 +40,12 @@ def _transfer_through_queue(*, accepted: bool = True, initiator_leaves: bool = T
     return chat.customer_leaves().leave("a2" if accepted else "a1").end()
 
 
+def _parked_then_pulled() -> Script:
+    """Agent a1 parks the chat in workbin w1, giving no intent, and leaves; a2 pulls it from there."""
+    chat = _routed_and_accepted().enter("w1", "a1").leave("a1")
+    return chat.invite("a2", "w1", "pull").accept("a2").leave("w1").leave("a2").end()
+
+
 CASES = {
     "queue handed on, agent accepted": (
         _routed_and_accepted().leave("a1").end(), "q1", "Received/Diverted [AnsweredByAgent]", "MSF"),
@@ -56,11 +62,8 @@ CASES = {
         Script().enter("w1").invite("a1", "w1", "pull").accept("a1").leave("w1").leave("a1").end(), "a1",
         "Puller/Completed", "IRF"),
     "agent who pulled from a workbin another agent parked the chat in": (
-        _routed_and_accepted().enter("w1", "a1").leave("a1").invite("a2", "w1", "pull").accept("a2").leave("w1")
-        .leave("a2").end(), "a2", "Puller/Completed", "IRF"),
-    "agent who parked the chat in a workbin": (
-        _routed_and_accepted().enter("w1", "a1").leave("a1").invite("a2", "w1", "pull").accept("a2").leave("w1")
-        .leave("a2").end(), "a1", "RoutedTo/Completed", "IRF"),
+        _parked_then_pulled(), "a2", "Puller/Completed", "IRF"),
+    "agent who parked the chat in a workbin": (_parked_then_pulled(), "a1", "RoutedTo/Completed", "IRF"),
     "agent routed from a queue another agent placed the chat in, no intent given": (
         _routed_and_accepted().routed("a2", queue="q2", strategy="s2", placed_by="a1").accept("a2").leave("a1")
         .leave("a2").end(), "a2", "RoutedTo/Completed", "IRF"),
