@@ -7,6 +7,7 @@ import argparse
 from rulesengine.cli import options
 from rulesengine.cli.destination import TextSink, add_output, write_with_rules
 from rulesengine.cli.messages import complain, not_found, print_diagnostics
+from rulesengine.cli.one_interaction import ids_in, lines_for
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import (
     explain_interaction,
@@ -52,10 +53,12 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
     interactions: list[str] = []
     #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
     near: list[str] = []
+    only = lines_for(args.interaction, sources)
     try:
-        for item in iter_models(sources, include_open=args.include_open):
+        for item in iter_models(sources, include_open=args.include_open, select=only):
             if isinstance(item, Rejection):
-                print_diagnostics(item.diagnostics)
+                if args.interaction in (None, item.interaction):
+                    print_diagnostics(item.diagnostics)
                 continue
             interactions.append(item.id)
             if args.interaction is not None and item.id != args.interaction:
@@ -73,6 +76,8 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
         complain("rulesengine explain", problem)
         return 2
     if not shown:
+        if only is not None and args.interaction not in interactions:
+            interactions = ids_in(sources, include_open=args.include_open)
         complain("rulesengine explain", _nothing_found(args, interactions, near))
         return 1
     if args.format == "text":

@@ -7,6 +7,7 @@ import argparse
 from rulesengine.cli import options
 from rulesengine.cli.destination import TextSink, add_output, write_output
 from rulesengine.cli.messages import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
+from rulesengine.cli.one_interaction import ids_in, lines_for
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.events.read import InputError
@@ -55,8 +56,9 @@ def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str],
     seen: list[str] = []
     printed = 0
     status = 0
+    only = lines_for(args.interaction, sources)
     try:
-        for item in assemble(sources, include_open=args.include_open):
+        for item in assemble(sources, include_open=args.include_open, select=only):
             if isinstance(item, Rejection):
                 if args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)
@@ -78,6 +80,8 @@ def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str],
         complain("rulesengine", problem)
         return 2
     if args.interaction is not None and args.interaction not in seen and status == 0:
+        if only is not None:
+            seen = ids_in(sources, include_open=args.include_open)
         complain("rulesengine", not_found("interaction", args.interaction, "the input", seen))
         return 1
     return status

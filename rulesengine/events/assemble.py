@@ -23,7 +23,7 @@ import msgspec
 
 from rulesengine.diagnostics import Diagnostic, Position, Severity
 from rulesengine.events.contract import AnyEvent, Event
-from rulesengine.events.read import LineBatch, LoadedLine, ReadCounts, field_problem, read_batches
+from rulesengine.events.read import LineBatch, LoadedLine, ReadCounts, Select, field_problem, read_batches
 from rulesengine.events.wellformed import LISTED_PER_CODE, Survey, walk
 from rulesengine.speedups.recent_ids import RecentIds, fingerprint
 
@@ -346,15 +346,16 @@ def _late(raw: bytes, position: Position, interaction: str) -> Diagnostic:
 
 
 def assemble(sources: Sequence[str], *, include_open: bool = False,
-             late_window: int = LATE_WINDOW, stats: StreamStats | None = None,
+             late_window: int = LATE_WINDOW, stats: StreamStats | None = None, select: Select | None = None,
              ) -> Iterator[Interaction | Rejection]:
-    """Complete interactions and rejections from event files (`-` is stdin), as they complete.
+    """Complete interactions and rejections from event files (`-` is stdin), as they complete;
+    with `select`, of the lines it takes only (`read.read_batches`).
 
     Raises `loader.InputError` before producing anything if a source cannot be read.
     """
     counts = ReadCounts()
     assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats, counts=counts)
-    yield from assemble_batches(read_batches(sources, counts), assembler)
+    yield from assemble_batches(read_batches(sources, counts, select), assembler)
 
 
 def assemble_batches(batches: Iterable[LineBatch], assembler: Assembler) -> Iterator[Interaction | Rejection]:
