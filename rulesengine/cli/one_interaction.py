@@ -24,8 +24,8 @@ def lines_for(interaction: str | None, sources: Sequence[str]) -> OneInteraction
 
 def ids_in(sources: Sequence[str], *, include_open: bool) -> list[str]:
     """The ids of the interactions of `sources` that are evaluated (well formed, and ended unless
-    `include_open`), in the order they complete: what a did-you-mean picks from. Those read before
-    a source that can no longer be read (removed since), as the first reading was whole."""
+    `include_open`), in the order they complete: what a did-you-mean picks from. A source that can
+    no longer be read (removed since the first reading) ends the list with the ids read before it."""
     ids: list[str] = []
     with suppress(InputError):
         ids.extend(item.id for item in assemble(sources, include_open=include_open) if not isinstance(item, Rejection))
