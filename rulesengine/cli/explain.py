@@ -7,7 +7,7 @@ import argparse
 from rulesengine.cli import options
 from rulesengine.cli.destination import TextSink, add_output, write_with_rules
 from rulesengine.cli.messages import complain, not_found, print_diagnostics
-from rulesengine.cli.one_interaction import ids_in, lines_for
+from rulesengine.cli.wanted_lines import ids_in, lines_for, lines_naming, naming, parties_near
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import (
     explain_interaction,
@@ -54,17 +54,26 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
     #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
     near: list[str] = []
     only = lines_for(args.interaction, sources)
+    #: with --party alone, the interactions whose lines name it: those whose rejections are shown
+    named: set[str] = set()
+    noticed = naming(args.party, named) if args.party is not None and args.interaction is None else None
     try:
-        for item in iter_models(sources, include_open=args.include_open, select=only):
+        if noticed is not None:
+            only = lines_naming(args.party, sources)
+        for item in iter_models(sources, include_open=args.include_open, select=only, noticed=noticed):
             if isinstance(item, Rejection):
-                if args.interaction in (None, item.interaction):
+                if item.interaction in named if noticed is not None else args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)
                 continue
             interactions.append(item.id)
             if args.interaction is not None and item.id != args.interaction:
                 continue
-            if args.party is not None and (args.interaction or args.party.startswith(item.id)):
-                near.extend(party.id for party in item.parties)
+            if args.party is not None:
+                parties = [party.id for party in item.parties]
+                if args.interaction or args.party.startswith(item.id):
+                    near.extend(parties)
+                if args.party not in parties:
+                    continue
             for explanation in explain_interaction(decider, item, derivation=args.derivation):
                 if args.party is None or explanation.party == args.party:
                     if args.format == "json":
@@ -76,8 +85,10 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
         complain("rulesengine explain", problem)
         return 2
     if not shown:
-        if only is not None and args.interaction not in interactions:
+        if only is not None and args.interaction is not None and args.interaction not in interactions:
             interactions = ids_in(sources, include_open=args.include_open)
+        elif only is not None and noticed is not None:
+            near = parties_near(args.party, sources, include_open=args.include_open)
         complain("rulesengine explain", _nothing_found(args, interactions, near))
         return 1
     if args.format == "text":

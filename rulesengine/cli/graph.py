@@ -7,7 +7,7 @@ import argparse
 from rulesengine.cli import options
 from rulesengine.cli.destination import TextSink, add_output, write_output
 from rulesengine.cli.messages import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
-from rulesengine.cli.one_interaction import ids_in, lines_for
+from rulesengine.cli.wanted_lines import ids_in, lines_for
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.events.read import InputError

@@ -15,7 +15,7 @@ each worker judges lateness exactly as one process would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 
 import attrs
@@ -347,15 +347,27 @@ def _late(raw: bytes, position: Position, interaction: str) -> Diagnostic:
 
 def assemble(sources: Sequence[str], *, include_open: bool = False,
              late_window: int = LATE_WINDOW, stats: StreamStats | None = None, select: Select | None = None,
+             noticed: Callable[[list[AnyEvent | LoadedLine]], object] | None = None,
              ) -> Iterator[Interaction | Rejection]:
     """Complete interactions and rejections from event files (`-` is stdin), as they complete;
-    with `select`, of the lines it takes only (`read.read_batches`).
+    with `select`, of the lines it takes only (`read.read_batches`). `noticed`, if given, is
+    shown the lines of each batch read before they are assembled.
 
     Raises `loader.InputError` before producing anything if a source cannot be read.
     """
     counts = ReadCounts()
     assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats, counts=counts)
-    yield from assemble_batches(read_batches(sources, counts, select), assembler)
+    batches = read_batches(sources, counts, select)
+    if noticed is not None:
+        batches = _shown(batches, noticed)
+    yield from assemble_batches(batches, assembler)
+
+
+def _shown(batches: Iterable[LineBatch], noticed: Callable[[list[AnyEvent | LoadedLine]], object],
+           ) -> Iterator[LineBatch]:
+    for batch in batches:
+        noticed(batch[1])
+        yield batch
 
 
 def assemble_batches(batches: Iterable[LineBatch], assembler: Assembler) -> Iterator[Interaction | Rejection]:
