@@ -19,6 +19,7 @@ from typing import TypeVar, overload
 
 from rulesengine.cli import project
 from rulesengine.cli.signals import Stopped, stopping_on_signals
+from rulesengine.speedups.arrow_pool import prefer_system_pool
 from rulesengine.speedups.collector import fewer_young_collections, no_collection_at_exit
 
 #: the subcommands, each the module of this package of the same name (`-` written `_`), in the order help lists them
@@ -98,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         no_collection_at_exit()
         fewer_young_collections()
+        prefer_system_pool()
     arguments = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_asked_for(arguments)).parse_args(arguments)
     try:
