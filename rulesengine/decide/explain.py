@@ -13,6 +13,7 @@ are deterministic.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from weakref import WeakKeyDictionary
 
 import attrs
 import orjson
@@ -27,6 +28,12 @@ from rulesengine.language.vocabulary import OUTCOME_SLOTS, Param
 from rulesengine.model.interaction import InteractionModel, Party
 
 PASS, FAIL = "✓", "✗"
+
+#: per rule set, what its rules read, found once: which facts the rules of each kind read
+#: (`_facts_read`) and which values each condition reads (`_read_by`, by the condition's node,
+#: which lives as long as its rule set). They depend on the rules alone, and working them out
+#: again for every party took half the time of explaining a whole file
+_READ: WeakKeyDictionary[Decider, dict[object, list]] = WeakKeyDictionary()
 
 
 @attrs.frozen
@@ -168,13 +175,22 @@ def _condition(condition: Condition, values: _Values) -> ConditionValue:
     if isinstance(condition.node, ir.Steps):
         because = "steps: " + (" ".join(values.party.step_names) or "none")
     else:
-        because = ", ".join(f"{read.text} is {_shown(values.of(read), read)}" for read in _read_by(condition.node))
+        because = ", ".join(f"{read.text} is {_shown(values.of(read), read)}"
+                            for read in _read_by(values.compiled, condition.node))
     return ConditionValue(condition.text, values.test(condition), because)
 
 
-def _read_by(node: ir.Expr) -> list[ir.Expr]:
-    """The values a condition reads about its own party and the interaction, in order, once
-    each (inside a `some` or `count` only the list is, not what each party is)."""
+def _read_by(compiled: Decider, node: ir.Expr) -> list[ir.Expr]:
+    """The values a condition of the rule set reads about its own party and the interaction, in
+    order, once each (inside a `some` or `count` only the list is, not what each party is)."""
+    known = _READ.setdefault(compiled, {})
+    key = ("read by", id(node))
+    if key not in known:
+        known[key] = _values_read(node)
+    return known[key]
+
+
+def _values_read(node: ir.Expr) -> list[ir.Expr]:
     found: dict[str, ir.Expr] = {}
     stack = [node]
     while stack:
@@ -198,6 +214,14 @@ def _about_here(node: ir.Get) -> bool:
 
 def _facts_read(compiled: Decider, kind: str) -> list[str]:
     """The facts the rules about this kind read, directly or through other facts, by name."""
+    known = _READ.setdefault(compiled, {})
+    key = ("facts", kind)
+    if key not in known:
+        known[key] = _facts_found(compiled, kind)
+    return known[key]
+
+
+def _facts_found(compiled: Decider, kind: str) -> list[str]:
     found: set[str] = set()
     wanted = [c.node for rule in compiled.rules_for(kind) for c in rule.conditions]
     while wanted:
@@ -236,7 +260,7 @@ def _parts(node: ir.Expr, values: _Values) -> list[Part]:
     if isinstance(node, (ir.And, ir.Or, ir.Coalesce)):
         return [Part(item.text, _shown(values.of(shown), shown))
                 for item in node.items for shown in [_underlying(item)]]
-    return [Part(read.text, _shown(values.of(read), read)) for read in _read_by(node)]
+    return [Part(read.text, _shown(values.of(read), read)) for read in _read_by(values.compiled, node)]
 
 
 def _underlying(node: ir.Expr) -> ir.Expr:

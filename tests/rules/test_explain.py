@@ -104,3 +104,19 @@ def test_parameters_say_where_each_value_comes_from(load):
         "parameters:\n  label = y  (--set)\n  quick = 45s  (set at layer1.rules:1)")
     assert render_parameters_text(parameters(load('param n: int = 3 "n"').params)) == (
         "parameters:\n  n = 3  (default at layer0.rules:1)")
+
+
+def test_what_the_rules_read_is_found_once_per_rule_set_and_not_kept_past_it(load):
+    import gc
+
+    from rulesengine.decide import explain
+
+    before = _explained(_transfer(), "a1").facts
+    loaded = load('vocabulary result: Completed\nrule a "d" for agent set result Completed\n')
+    assert _explained(_transfer(), "a1", decider=loaded.decider).facts == ()  # its one rule reads no fact
+    assert _explained(_transfer(), "a1").facts == before and "transfer_completed" in {f.name for f in before}
+    assert loaded.decider in explain._READ
+    held = len(explain._READ)
+    del loaded
+    gc.collect()
+    assert len(explain._READ) == held - 1
