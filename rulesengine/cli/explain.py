@@ -7,7 +7,7 @@ import argparse
 from rulesengine.cli import options
 from rulesengine.cli.destination import TextSink, add_output, write_with_rules
 from rulesengine.cli.messages import complain, not_found, print_diagnostics
-from rulesengine.cli.wanted_lines import ids_in, lines_for, lines_naming, naming, parties_near
+from rulesengine.cli.wanted_lines import ids_in, lines_for, lines_naming, naming, parties_near, takes_part
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.explain import (
     explain_interaction,
@@ -16,9 +16,9 @@ from rulesengine.decide.explain import (
     render_parameters_text,
     render_text,
 )
-from rulesengine.events.assemble import Rejection
+from rulesengine.events.assemble import Rejection, assemble
 from rulesengine.events.read import InputError
-from rulesengine.runtime.pipeline import iter_models
+from rulesengine.runtime.pipeline import model_of
 
 RENDERERS = ("json", "text")
 
@@ -60,7 +60,7 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
     try:
         if noticed is not None:
             only = lines_naming(args.party, sources)
-        for item in iter_models(sources, include_open=args.include_open, select=only, noticed=noticed):
+        for item in assemble(sources, include_open=args.include_open, select=only, noticed=noticed):
             if isinstance(item, Rejection):
                 if item.interaction in named if noticed is not None else args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)
@@ -68,13 +68,17 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
             interactions.append(item.id)
             if args.interaction is not None and item.id != args.interaction:
                 continue
+            near_here = args.party is not None and (args.interaction is not None or args.party.startswith(item.id))
+            if args.party is not None and not near_here and not takes_part(item, args.party):
+                continue  # neither explained nor a did-you-mean's: no model made
+            model = model_of(item)
             if args.party is not None:
-                parties = [party.id for party in item.parties]
-                if args.interaction or args.party.startswith(item.id):
+                parties = [party.id for party in model.parties]
+                if near_here:
                     near.extend(parties)
                 if args.party not in parties:
                     continue
-            for explanation in explain_interaction(decider, item, derivation=args.derivation):
+            for explanation in explain_interaction(decider, model, derivation=args.derivation):
                 if args.party is None or explanation.party == args.party:
                     if args.format == "json":
                         out.write(render_json(explanation, params) + "\n")

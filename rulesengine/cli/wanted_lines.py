@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 
-from rulesengine.events.assemble import Rejection, assemble
+from rulesengine.events.assemble import Interaction, Rejection, assemble
 from rulesengine.events.contract import PARTY_EVENT_TYPES, AnyEvent
 from rulesengine.events.read import STDIN, InputError, LoadedLine, ReadCounts, read_batches
 from rulesengine.events.wanted_lines import InteractionLines, PartyLines
@@ -50,6 +50,11 @@ def naming(party: str, named: set[str]) -> Callable[[list[AnyEvent | LoadedLine]
                 named.add(event.interaction)
 
     return note
+
+
+def takes_part(interaction: Interaction, party: str) -> bool:
+    """Whether a step of `party` is one of the interaction's events: whether its model has that party."""
+    return any(event.event in PARTY_EVENT_TYPES and event.party == party for event in interaction.events)
 
 
 def ids_in(sources: Sequence[str], *, include_open: bool) -> list[str]:

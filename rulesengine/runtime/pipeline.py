@@ -24,8 +24,7 @@ from rulesengine.events.assemble import (
     assemble,
     assemble_batches,
 )
-from rulesengine.events.contract import AnyEvent
-from rulesengine.events.read import LoadedLine, ReadCounts, Select, read_batches
+from rulesengine.events.read import ReadCounts, read_batches
 from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.rows import Row
 from rulesengine.runtime.carry import CarryOver
@@ -54,13 +53,10 @@ class RunStats:
     coverage: CoverageCounts | None = None
 
 
-def iter_models(sources: Sequence[str], *, include_open: bool = False, stats: StreamStats | None = None,
-                select: Select | None = None,
-                noticed: Callable[[list[AnyEvent | LoadedLine]], object] | None = None,
-                ) -> Iterator[InteractionModel | Rejection]:
-    """The model of every complete interaction, or its rejection (of the lines `select` takes, if
-    given; `noticed` shown each batch of lines read, as `assemble` shows it)."""
-    for item in assemble(sources, include_open=include_open, stats=stats, select=select, noticed=noticed):
+def iter_models(sources: Sequence[str], *, include_open: bool = False,
+                stats: StreamStats | None = None) -> Iterator[InteractionModel | Rejection]:
+    """The model of every complete interaction, or its rejection."""
+    for item in assemble(sources, include_open=include_open, stats=stats):
         yield item if isinstance(item, Rejection) else model_of(item)
 
 
