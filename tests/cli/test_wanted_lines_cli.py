@@ -22,6 +22,10 @@ ASKED = [*IDS, IDS[0][:-1], "nowhere"]
 PARTIES = [*sorted({orjson.loads(line)["party"] for line in LINES if b'"party"' in line}), f"{IDS[0]}.a9", "nobody"]
 
 
+#: a party id that begins with its interaction's (`g21-1.a1`): its interaction and its own name
+_NAMED = re.compile(rb"(g21-\d+)\.(\w+)")
+
+
 def _escaped(line: bytes, field: str = "interaction") -> bytes:
     """The line with the first character of its `field` written as a `\\u` escape."""
     key = b'"%s":"' % field.encode()
@@ -60,13 +64,18 @@ def test_reading_only_what_may_be_the_interaction_s_says_what_reading_every_line
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=st.lists(mutation(len(LINES)), max_size=3), escaped=st.sets(st.integers(0, len(LINES) - 1), max_size=6),
-       field=st.sampled_from(["interaction", "party"]), everywhere=st.booleans(), asked=st.sampled_from(PARTIES),
-       output=st.sampled_from(["text", "json"]))
+       field=st.sampled_from(["interaction", "party"]), everywhere=st.booleans(), apart=st.booleans(),
+       asked=st.sampled_from(PARTIES), output=st.sampled_from(["text", "json"]))
 def test_reading_only_what_may_name_the_party_says_what_reading_every_line_says(
-        capsys, tmp_path_factory, changes, escaped, field, everywhere, asked, output) -> None:
-    """`everywhere` escapes the field in every line: then no line holds the party's text as it is."""
+        capsys, tmp_path_factory, changes, escaped, field, everywhere, apart, asked, output) -> None:
+    """`everywhere` escapes the field in every line: then no line holds the party's text as it is.
+    `apart` names every party apart from its interaction (`a1-g21-1`, not `g21-1.a1`), so that
+    no party id starts with its interaction's."""
     events = tmp_path_factory.mktemp("party") / "events.jsonl"
-    events.write_bytes(_mutated(changes, set(range(len(LINES) * 2)) if everywhere else escaped, field))
+    stream = _mutated(changes, set(range(len(LINES) * 2)) if everywhere else escaped, field)
+    if apart:
+        stream, asked = _NAMED.sub(rb"\2-\1", stream), _NAMED.sub(rb"\2-\1", asked.encode()).decode()
+    events.write_bytes(stream)
     argv = ["explain", str(events), "--party", asked, "--include-open", "--format", output]
     only = _said(capsys, argv)
     with mock.patch("rulesengine.cli.explain.lines_naming", return_value=None):
@@ -74,7 +83,10 @@ def test_reading_only_what_may_name_the_party_says_what_reading_every_line_says(
     assert only == every
     assert only[0] in (0, 1)
     if only[0] == 0:
-        assert only[1] and asked in PARTIES[:-2]  # what was asked for is shown
+        assert only[1] and asked not in PARTIES[-2:]  # what was asked for is shown
+    if output == "json":  # what explaining every party says of this one, and nothing more
+        _, everyone, _ = _said(capsys, argv[:2] + argv[4:])
+        assert only[1].splitlines() == [line for line in everyone.splitlines() if orjson.loads(line)["party"] == asked]
 
 
 def test_a_party_is_shown_its_own_interactions_rejections_only(capsys, tmp_path) -> None:
