@@ -46,7 +46,7 @@ def naming(party: str, named: set[str]) -> Callable[[list[AnyEvent | LoadedLine]
     def note(lines: list[AnyEvent | LoadedLine]) -> None:
         for line in lines:
             event = line.event if type(line) is LoadedLine else line
-            if event is not None and event.event in PARTY_EVENT_TYPES and event.party == party:
+            if event is not None and _is_step_of(event, party):
                 named.add(event.interaction)
 
     return note
@@ -54,7 +54,11 @@ def naming(party: str, named: set[str]) -> Callable[[list[AnyEvent | LoadedLine]
 
 def takes_part(interaction: Interaction, party: str) -> bool:
     """Whether a step of `party` is one of the interaction's events: whether its model has that party."""
-    return any(event.event in PARTY_EVENT_TYPES and event.party == party for event in interaction.events)
+    return any(_is_step_of(event, party) for event in interaction.events)
+
+
+def _is_step_of(event: AnyEvent, party: str) -> bool:
+    return event.event in PARTY_EVENT_TYPES and event.party == party
 
 
 def ids_in(sources: Sequence[str], *, include_open: bool) -> list[str]:

@@ -12,7 +12,7 @@ are deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from weakref import WeakKeyDictionary
 
 import attrs
@@ -183,10 +183,14 @@ def _condition(condition: Condition, values: _Values) -> ConditionValue:
 def _read_by(compiled: Decider, node: ir.Expr) -> list[ir.Expr]:
     """The values a condition of the rule set reads about its own party and the interaction, in
     order, once each (inside a `some` or `count` only the list is, not what each party is)."""
+    return _found_once(compiled, ("read by", id(node)), lambda: _values_read(node))
+
+
+def _found_once(compiled: Decider, key: tuple[str, object], find: Callable[[], list]) -> list:
+    """What `find` finds about the rule set, found the first time `key` is asked for (`_READ`)."""
     known = _READ.setdefault(compiled, {})
-    key = ("read by", id(node))
     if key not in known:
-        known[key] = _values_read(node)
+        known[key] = find()
     return known[key]
 
 
@@ -214,11 +218,7 @@ def _about_here(node: ir.Get) -> bool:
 
 def _facts_read(compiled: Decider, kind: str) -> list[str]:
     """The facts the rules about this kind read, directly or through other facts, by name."""
-    known = _READ.setdefault(compiled, {})
-    key = ("facts", kind)
-    if key not in known:
-        known[key] = _facts_found(compiled, kind)
-    return known[key]
+    return _found_once(compiled, ("facts", kind), lambda: _facts_found(compiled, kind))
 
 
 def _facts_found(compiled: Decider, kind: str) -> list[str]:

@@ -57,8 +57,9 @@ class InteractionLines(LinesHolding):
 
     def __init__(self, interactions: Iterable[str]) -> None:
         self.interactions = frozenset(interactions)
-        texts = [as_written(interaction) for interaction in sorted(self.interactions)]
-        super().__init__(None if None in texts or len(texts) > MOST_TEXTS else texts)  # type: ignore[arg-type]
+        written = [_as_written(interaction) for interaction in sorted(self.interactions)]
+        texts = [text for text in written if text is not None]
+        super().__init__(texts if len(texts) == len(written) <= MOST_TEXTS else None)
 
     def owns(self, interaction: object) -> bool:
         """Whether a Parquet row with this `interaction` value is one of the interactions'."""
@@ -73,14 +74,14 @@ class PartyLines(LinesHolding):
     text columns are not searched."""
 
     def __init__(self, party: str) -> None:
-        text = as_written(party)
+        text = _as_written(party)
         super().__init__(None if text is None else [text])
 
     def owns(self, interaction: object) -> bool:
         return True
 
 
-def as_written(text: str) -> bytes | None:
+def _as_written(text: str) -> bytes | None:
     """A text as a line holds it unescaped (its UTF-8), or None when a line of it need not hold that."""
     if not text or not _NOT_AS_WRITTEN.isdisjoint(text):
         return None
