@@ -19,7 +19,6 @@ import msgspec
 
 from rulesengine.diagnostics import Diagnostic, did_you_mean, error
 from rulesengine.language import ir, syntax
-from rulesengine.language.parse import keywords
 from rulesengine.language.patterns import STEP_ATTRIBUTES, build_nfa
 from rulesengine.language.vocabulary import OUTCOME_SLOTS, Param, Vocabulary, parse_duration, parse_number
 from rulesengine.model.primitives import (
@@ -360,6 +359,8 @@ class _Scope:
         head = self.name(first.text)
         if head is None:
             if len(names) == 1 and expected in (STRING, DATA):
+                from rulesengine.language.parse import keywords  # lark: only where a rule set is checked
+
                 if first.text in keywords():
                     self._error("R110", f"'{first.text}' is a keyword, not a text value", first,
                                 hint=f'to mean the text, quote it: "{first.text}"')

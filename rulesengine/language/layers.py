@@ -30,7 +30,6 @@ from rulesengine.language.check import (
 )
 from rulesengine.language.compile import CompiledProgram, compile_program
 from rulesengine.language.overlap import find_shadowed, possible_ties
-from rulesengine.language.parse import declared_names, parse
 from rulesengine.language.plan import plan_facts, reads
 from rulesengine.language.vocabulary import Param, Vocabulary, build_params, build_vocabulary
 
@@ -118,6 +117,10 @@ def _unread_subfolders(folder: Path) -> list[Diagnostic]:
 
 def load_program(layers: Sequence[Layer], settings: Mapping[str, str]) -> Program:
     """Parse, layer, check, plan and compile already-read files."""
+    # lark is loaded here rather than with the module: a start whose rule set is read back from
+    # the cache parses nothing
+    from rulesengine.language.parse import declared_names, parse
+
     texts = {path: text for layer in layers for path, text in layer}
     problems: list[Diagnostic] = []
     found: Sequence[Diagnostic]  # what each stage found, added to `problems`

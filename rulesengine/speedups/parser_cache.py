@@ -36,11 +36,10 @@ import secrets
 import stat
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lark import Lark
-from lark import __version__ as lark_version
-from lark.lark import _LOAD_ALLOWED_OPTIONS
+if TYPE_CHECKING:
+    from lark import Lark
 
 #: what every saved file starts with, before its digest
 MAGIC = b"rulesengine parser tables 1\n"
@@ -60,7 +59,12 @@ _CREATE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW"
 
 def cached_lark(grammar: str, **options: Any) -> Lark:
     """A LALR `Lark` parser for `grammar`: read back from the cache when it holds a
-    verified copy of these very tables, otherwise built (and saved for next time)."""
+    verified copy of these very tables, otherwise built (and saved for next time). lark is
+    loaded here, not with the module: the cache folder also keeps rule sets, which are read
+    back without parsing anything."""
+    from lark import Lark
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+
     name = _file_name(grammar, options)
     loading = {key: value for key, value in options.items() if key in _LOAD_ALLOWED_OPTIONS}
     folder = CacheFolder.open()
@@ -254,6 +258,9 @@ def _sign(key: bytes, name: str, payload: bytes) -> bytes:
 
 def _file_name(grammar: str, options: dict[str, Any]) -> str:
     """A name that changes with the grammar, the options, lark and Python, so stale tables are never read."""
+    from lark import __version__ as lark_version
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+
     settings = "".join(f"{key}={value!r};" for key, value in sorted(options.items())
                        if key not in _LOAD_ALLOWED_OPTIONS)
     text = f"{grammar}\0{settings}\0{lark_version}\0{sys.version_info[:2]}"

@@ -6,15 +6,19 @@ import multiprocessing
 import os
 import pickle
 import re
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
 import attrs
+import lark
 import pytest
 
 from rulesengine.cli import main
 from rulesengine.decide import saved
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_layers, load_rules
-from rulesengine.language import layers as language_layers
+from rulesengine.language import parse as language_parse
 from rulesengine.speedups import parser_cache, saved_objects
 
 #: a site layer with what a saved rule set must bring back: a parameter set on the command
@@ -260,8 +264,27 @@ def test_loading_builds_no_syntax_tree_when_the_set_is_read_back(cache, site, mo
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(language_layers, "parse", no_parsing)
+    monkeypatch.setattr(language_parse, "parse", no_parsing)
     assert load_rules([str(site)], {}).decider is not None
+
+
+_LOADS = """
+import sys
+from rulesengine.decide.ruleset import load_rules
+print(load_rules(sys.argv[1:], {}).decider is not None, "lark" in sys.modules)
+"""
+
+
+def test_a_set_read_back_loads_no_parser(cache, site) -> None:
+    """Reading a saved rule set back needs no parser: a fresh process that does it never imports
+    lark (a tenth of a short run's start), where one that parses the files does."""
+    def fresh() -> list[str]:
+        return subprocess.run([sys.executable, "-c", _LOADS, str(site)], capture_output=True, text=True,
+                              check=True).stdout.split()
+
+    assert fresh() == ["True", "True"]  # nothing saved yet: parsed, and saved
+    assert saved_sets(cache)
+    assert fresh() == ["True", "False"]
 
 
 def test_a_later_part_that_is_not_the_rules_is_refused(cache, site) -> None:
@@ -283,3 +306,13 @@ def test_a_folder_that_cannot_be_listed_is_left_as_it_is(cache, site, monkeypatc
     monkeypatch.setattr(os, "listdir", unlisted)
     assert load_rules([str(site)], {}).decider is not None
     assert len(saved_sets(cache)) == 1  # saved, and nothing removed
+
+
+def test_a_version_without_installed_metadata_is_asked_of_the_package(monkeypatch) -> None:
+    assert saved._version_of("lark") == lark.__version__  # from the metadata
+
+    def not_installed(name: str) -> str:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(saved, "version", not_installed)
+    assert saved._version_of("lark") == lark.__version__
