@@ -197,7 +197,7 @@ class SharedScan:
     def poll(self, dealer: int) -> bytes | None:
         """The next message from `dealer` if it has all arrived, else None, without waiting."""
         inbox = self._inboxes[dealer]
-        while (message := inbox.take()) is None and select.select([inbox], [], [], 0)[0]:
+        while (message := inbox.take()) is None and inbox.readable():
             inbox.fill()
         return message
 
@@ -247,9 +247,14 @@ class _Inbox:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._buffer = bytearray()
+        self._ready = _watching(fd, select.POLLIN)
 
     def fileno(self) -> int:
         return self._fd
+
+    def readable(self) -> bool:
+        """Whether reading would not wait: bytes have arrived, or the peer has closed its end."""
+        return bool(self._ready.poll(0))
 
     def fill(self) -> None:
         data = os.read(self._fd, PIPE_BYTES)
@@ -280,6 +285,7 @@ class _Outbox:
     def __init__(self, fd: int) -> None:
         os.set_blocking(fd, False)
         self._fd = fd
+        self._writable = _watching(fd, select.POLLOUT)
         self._queue: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         #: messages handed to the thread and not yet written whole
@@ -319,7 +325,7 @@ class _Outbox:
         while (view := self._queue.get()) is not None:
             try:
                 while view:
-                    select.select([], [self._fd], [])
+                    self._writable.poll()  # until the pipe takes more, or the peer's end is closed
                     with suppress(BlockingIOError):
                         view = view[os.write(self._fd, view):]
             except OSError:  # the peer's end is closed: it has stopped
@@ -327,6 +333,15 @@ class _Outbox:
                 return
             with self._lock:
                 self._waiting -= 1
+
+
+def _watching(fd: int, events: int) -> select.poll:
+    """What waits for `events` on one descriptor. `poll` rather than `select`, which refuses
+    descriptors from 1024 on: a program that holds many files open may start a run whose pipes
+    get such numbers."""
+    watch = select.poll()
+    watch.register(fd, events)
+    return watch
 
 
 def _framed(*parts: bytes) -> bytes:

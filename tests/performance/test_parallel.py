@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import attrs
@@ -12,10 +13,12 @@ import pytest
 from rulesengine.decide.ruleset import load_rules
 from rulesengine.events.assemble import LATE_WINDOW, Rejection
 from rulesengine.events.generate import generate_lines
+from rulesengine.events.parquet import write_events
 from rulesengine.events.read import InputError
 from rulesengine.output.rows import CsvWriter, JsonLinesWriter
 from rulesengine.runtime.parallel import Rendered, decide_parallel
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_sources
+from tests.performance.test_sharing import high_enough
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted((ROOT / "tests" / "flows").glob("*.jsonl"))
@@ -164,3 +167,22 @@ def test_a_small_input_runs_on_one_process_unless_jobs_are_asked_for(tmp_path):
     assert jobs_for([str(large)], None) == default_jobs()
     assert jobs_for([str(small)], 2) == 2
     assert jobs_for([str(tmp_path / "missing.jsonl")], None) == default_jobs()
+
+
+def test_a_program_holding_many_files_open_can_run_on_workers(generated: str, tmp_path: Path) -> None:
+    """The pipes between workers then get numbers past 1024, which `select()` refuses: the
+    workers wait on them with `poll`, and the run gives what one process gives. From Parquet,
+    a worker waits on its pipes for the rows of every row group dealt to another."""
+    events = tmp_path / "events.parquet"
+    write_events(Path(generated).read_bytes().splitlines(), str(events))
+    past = high_enough(1100)
+    held = [os.open(os.devnull, os.O_RDONLY)]
+    try:
+        while held[-1] < past:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        one, _ = single([generated, str(events)])
+        results, _ = shared([generated, str(events)], 2)
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert results == one

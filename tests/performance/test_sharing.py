@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import resource
 import threading
 import time
 import zlib
@@ -59,22 +61,42 @@ def test_every_line_goes_to_the_worker_of_its_interaction(lines: list, jobs: int
 
 
 
-def scans(jobs: int) -> list[SharedScan]:
-    """The scans of `jobs` workers, joined by pipes as `decide_parallel` joins them."""
-    pipes = {(dealer, taker): os.pipe() for dealer in range(jobs) for taker in range(jobs) if dealer != taker}
+def scans(jobs: int, past: int = 0) -> list[SharedScan]:
+    """The scans of `jobs` workers, joined by pipes as `decide_parallel` joins them; with `past`,
+    their descriptors numbered from there on."""
+    pipes = {(dealer, taker): (numbered(read_end, past), numbered(write_end, past))
+             for dealer in range(jobs) for taker in range(jobs) if dealer != taker
+             for read_end, write_end in [os.pipe()]}
     return [SharedScan(worker, jobs,
                        {dealer: ends[0] for (dealer, taker), ends in pipes.items() if taker == worker},
                        {taker: ends[1] for (dealer, taker), ends in pipes.items() if dealer == worker})
             for worker in range(jobs)]
 
 
+def numbered(fd: int, past: int) -> int:
+    """The descriptor moved to the lowest free number from `past` on (where it is, for 0)."""
+    if not past:
+        return fd
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, past)
+    os.close(fd)
+    return moved
+
+
+def close_all(workers: list[SharedScan], closed: set[int]) -> None:
+    """Close the pipe ends of every scan but those in `closed`."""
+    for scan in workers:
+        for box in [*scan._inboxes.values(), *scan._outboxes.values()]:
+            if box.fileno() not in closed:
+                os.close(box.fileno())
+
+
 def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
-                  slow: float = 0.0) -> list[list[tuple[int, int, bytes]]]:
+                  slow: float = 0.0, past: int = 0) -> list[list[tuple[int, int, bytes]]]:
     """What every worker takes, `(block, index, line)`, each worker on a thread of its own.
 
     Each block's lines, which end with their newline, are read as one text. The blocks are
     read as `sources` files in a row, the way `read_lines` calls a scan once per source. The
-    last worker takes `slow` seconds over each block."""
+    last worker takes `slow` seconds over each block. `past`: as in `scans`."""
     taken: list[list[tuple[int, int, bytes]]] = [[] for _ in range(jobs)]
     cut = max(1, len(blocks) // sources)
     files = [blocks[start:start + cut] for start in range(0, len(blocks), cut)]
@@ -90,15 +112,17 @@ def taken_by_each(blocks: list[list[bytes]], jobs: int, sources: int = 1,
                     time.sleep(slow)
         scan.finish()
 
-    on_threads(jobs, work)
+    on_threads(jobs, work, past)
     return taken
 
 
-def on_threads(jobs: int, work: Callable[[SharedScan], None]) -> None:
-    """`work` on the scan of each of `jobs` workers, each on a thread of its own; the first error
-    raised again here. A worker that fails closes its pipes, as a worker process's close when it
-    ends, so that its peers stop too rather than wait for it."""
+def on_threads(jobs: int, work: Callable[[SharedScan], None], past: int = 0) -> None:
+    """`work` on the scan of each of `jobs` workers (`scans`), each on a thread of its own; the
+    first error raised again here. A worker that fails closes its pipes, as a worker process's
+    close when it ends, so that its peers stop too rather than wait for it. Every pipe is closed
+    at the end, so that a long run of examples does not pile descriptors up."""
     errors: list[BaseException] = []
+    closed: set[int] = set()
 
     def run(scan: SharedScan) -> None:
         try:
@@ -106,14 +130,17 @@ def on_threads(jobs: int, work: Callable[[SharedScan], None]) -> None:
         except BaseException as problem:  # noqa: BLE001 - raised again in the test's thread
             errors.append(problem)
             for outbox in scan._outboxes.values():
+                closed.add(outbox.fileno())
                 os.close(outbox.fileno())
 
-    threads = [threading.Thread(target=run, args=(scan,)) for scan in scans(jobs)]
+    workers = scans(jobs, past)
+    threads = [threading.Thread(target=run, args=(scan,)) for scan in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
         assert not thread.is_alive(), "a worker waited for ever"
+    close_all(workers, closed)
     if errors:
         raise errors[0]
 
@@ -164,12 +191,38 @@ def test_lines_larger_than_a_pipe_reach_a_slow_peer_whole(monkeypatch) -> None:
     assert {raw for _, _, raw in taken[0]}.isdisjoint(raw for _, _, raw in taken[1])
 
 
-def test_a_peer_that_stops_is_seen_to_stop() -> None:
-    first, second = scans(2)
+@pytest.mark.parametrize("past", [0, 1500])
+def test_a_peer_that_stops_is_seen_to_stop(past: int) -> None:
+    first, second = workers = scans(2, high_enough(past))
     os.close(first._outboxes[1].fileno())  # worker 0 ends without dealing block 0
     blocks = iter([plain("c1"), plain("c2")])
     with pytest.raises(PeerLost):
         list(second(blocks))
+    close_all(workers, {first._outboxes[1].fileno()})
+
+
+def high_enough(past: int) -> int:
+    """`past`, with this process allowed to open descriptors that far (its soft limit raised
+    within the hard one), or as far as it may."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = past + 64
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return past if soft == resource.RLIM_INFINITY else min(past, soft - 64)
+
+
+def test_pipes_numbered_past_what_select_takes_still_carry_every_line() -> None:
+    """`select()` refuses descriptors from 1024 on, and a program holding many files open would
+    give a run's pipes such numbers: workers wait on their pipes with `poll`, which takes any.
+    Blocks of 50,000 lines fill the pipes, so that the outbox's own thread waits on one too."""
+    past = high_enough(1500)
+    lines = [plain(f"c{number}") for number in range(50_000)]
+    blocks = [lines] * (2 * READ_AHEAD + 2)
+    taken = taken_by_each(blocks, 2, slow=0.02, past=past)
+    assert sum(map(len, taken)) == len(blocks) * len(lines)
+    for worker in range(2):
+        assert all(owner(raw, 2) == worker for _, _, raw in taken[worker])
 
 
 def test_more_workers_than_one_byte_can_name_are_refused() -> None:
