@@ -40,7 +40,8 @@ class Measured:
 
 
 @functools.cache
-def _compiled() -> None:
+def compiled() -> None:
+    """The engine's and the benchmarks' modules compiled to bytecode (once per process)."""
     for package in (Path(rulesengine.__file__).parent, Path(__file__).parent):
         compileall.compile_dir(package, quiet=1)
 
@@ -52,7 +53,7 @@ def run_child(args: Sequence[str], module: str = "rulesengine") -> Measured:
 
 def run_command(command: Sequence[str]) -> Measured:
     """Run `command` with stdout and stderr discarded, measured by GNU time."""
-    _compiled()
+    compiled()
     with tempfile.NamedTemporaryFile("r") as report:
         started = time.perf_counter()
         done = subprocess.run([TIME, "-q", "-f", "%M %U %S", "-o", report.name, *command],

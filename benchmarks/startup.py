@@ -21,7 +21,6 @@ as for a package pip installed.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import shutil
 import statistics
@@ -32,10 +31,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import rulesengine
 from benchmarks.corpus import corpus
 from benchmarks.layers import layer
-from benchmarks.measure import Measured, run_child, run_command
+from benchmarks.measure import Measured, compiled, run_child, run_command
 from rulesengine.decide.ruleset import load_rules
 
 
@@ -78,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["XDG_CACHE_HOME"] = cache_home  # the runs below find the tables there
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode; so do these runs
     os.environ.pop("RULESENGINE_NO_CACHE", None)
-    compileall.compile_dir(Path(rulesengine.__file__).parent, quiet=1)
+    compiled()
     load_rules()
     read_back_s = median_seconds(load_rules, args.rounds)
     os.environ["RULESENGINE_NO_CACHE"] = "1"
