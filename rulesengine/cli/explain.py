@@ -17,7 +17,7 @@ from rulesengine.decide.explain import (
     render_text,
 )
 from rulesengine.events.assemble import Rejection, assemble
-from rulesengine.events.read import InputError
+from rulesengine.events.read import InputError, sizes_now
 from rulesengine.runtime.pipeline import model_of
 
 RENDERERS = ("json", "text")
@@ -53,14 +53,15 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
     interactions: list[str] = []
     #: parties of the interactions a mistyped --party most likely meant, for a did-you-mean
     near: list[str] = []
+    sizes = sizes_now(sources)  # every reading below reads the files as they are now
     only = lines_for(args.interaction, sources)
     #: with --party alone, the interactions whose lines name it: those whose rejections are shown
     named: set[str] = set()
     noticed = naming(args.party, named) if args.party is not None and args.interaction is None else None
     try:
         if noticed is not None:
-            only = lines_naming(args.party, sources)
-        for item in assemble(sources, include_open=args.include_open, select=only, noticed=noticed):
+            only = lines_naming(args.party, sources, sizes)
+        for item in assemble(sources, include_open=args.include_open, select=only, noticed=noticed, sizes=sizes):
             if isinstance(item, Rejection):
                 if item.interaction in named if noticed is not None else args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)
@@ -90,9 +91,9 @@ def _explain(args: argparse.Namespace, decider: Decider, sources: list[str], out
         return 2
     if not shown:
         if only is not None and args.interaction is not None and args.interaction not in interactions:
-            interactions = ids_in(sources, include_open=args.include_open)
+            interactions = ids_in(sources, sizes, include_open=args.include_open)
         elif only is not None and noticed is not None:
-            near = parties_near(args.party, sources, include_open=args.include_open)
+            near = parties_near(args.party, sources, sizes, include_open=args.include_open)
         complain("rulesengine explain", _nothing_found(args, interactions, near))
         return 1
     if args.format == "text":

@@ -10,7 +10,7 @@ from rulesengine.cli.messages import complain, not_found, print_diagnostics, rul
 from rulesengine.cli.wanted_lines import ids_in, lines_for
 from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection, assemble
-from rulesengine.events.read import InputError
+from rulesengine.events.read import InputError, sizes_now
 from rulesengine.output.diagram import EXPORTERS
 from rulesengine.runtime.pipeline import model_of
 
@@ -56,9 +56,10 @@ def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str],
     seen: list[str] = []
     printed = 0
     status = 0
+    sizes = sizes_now(sources)  # a did-you-mean's reading reads the files as they are now
     only = lines_for(args.interaction, sources)
     try:
-        for item in assemble(sources, include_open=args.include_open, select=only):
+        for item in assemble(sources, include_open=args.include_open, select=only, sizes=sizes):
             if isinstance(item, Rejection):
                 if args.interaction in (None, item.interaction):
                     print_diagnostics(item.diagnostics)
@@ -81,7 +82,7 @@ def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str],
         return 2
     if args.interaction is not None and args.interaction not in seen and status == 0:
         if only is not None:
-            seen = ids_in(sources, include_open=args.include_open)
+            seen = ids_in(sources, sizes, include_open=args.include_open)
         complain("rulesengine", not_found("interaction", args.interaction, "the input", seen))
         return 1
     return status

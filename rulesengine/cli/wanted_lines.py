@@ -1,6 +1,10 @@
 """What `explain` and `graph` read for `--interaction ID`, and `explain` for `--party P`: of files,
 only the lines that may be those interactions' (`events.wanted_lines`); every line again only when
-what was asked for is not there, for what a did-you-mean picks from."""
+what was asked for is not there, for what a did-you-mean picks from.
+
+A command that reads its files more than once reads each of them up to the size it had before
+the first reading (`Sizes`), as `run` does: lines appended meanwhile are left out of every
+reading, so that what one reading found is what the next one reads."""
 
 from __future__ import annotations
 
@@ -24,7 +28,11 @@ def lines_for(interaction: str | None, sources: Sequence[str]) -> InteractionLin
     return InteractionLines([interaction])
 
 
-def lines_naming(party: str, sources: Sequence[str]) -> InteractionLines | None:
+#: each source's size before it was first read (`read.sizes_now`), None for one read to its end
+Sizes = Sequence[int | None]
+
+
+def lines_naming(party: str, sources: Sequence[str], sizes: Sizes) -> InteractionLines | None:
     """What to read for `--party` alone: the lines that may be those of the interactions a line of
     which names `party` as its own (`naming`), found by a first reading of the lines that may name
     it; None, every line, for standard input, a pipe or a device, which cannot be read twice.
@@ -33,7 +41,7 @@ def lines_naming(party: str, sources: Sequence[str]) -> InteractionLines | None:
         return None
     named: set[str] = set()
     note = naming(party, named)
-    for _, lines in read_batches(sources, ReadCounts(), PartyLines(party)):
+    for _, lines in read_batches(sources, ReadCounts(), PartyLines(party), sizes):
         note(lines)
     return InteractionLines(named)
 
@@ -61,23 +69,24 @@ def _is_step_of(event: AnyEvent, party: str) -> bool:
     return event.event in PARTY_EVENT_TYPES and event.party == party
 
 
-def ids_in(sources: Sequence[str], *, include_open: bool) -> list[str]:
+def ids_in(sources: Sequence[str], sizes: Sizes, *, include_open: bool) -> list[str]:
     """The ids of the interactions of `sources` that are evaluated (well formed, and ended unless
     `include_open`), in the order they complete: what a did-you-mean picks from. A source that can
     no longer be read (removed since the first reading) ends the list with the ids read before it."""
     ids: list[str] = []
     with suppress(InputError):
-        ids.extend(item.id for item in assemble(sources, include_open=include_open) if not isinstance(item, Rejection))
+        ids.extend(item.id for item in assemble(sources, include_open=include_open, sizes=sizes)
+                   if not isinstance(item, Rejection))
     return ids
 
 
-def parties_near(party: str, sources: Sequence[str], *, include_open: bool) -> list[str]:
+def parties_near(party: str, sources: Sequence[str], sizes: Sizes, *, include_open: bool) -> list[str]:
     """The parties of the evaluated interactions whose id `party` starts with (the usual
     `INTERACTION.NAME` ids), in the order they complete: what a did-you-mean for a party picks
     from, every line read. A source gone since ends the list, as in `ids_in`."""
     near: list[str] = []
     with suppress(InputError):
-        for item in assemble(sources, include_open=include_open):
+        for item in assemble(sources, include_open=include_open, sizes=sizes):
             if not isinstance(item, Rejection) and party.startswith(item.id):
                 near.extend(each.id for each in model_of(item).parties)
     return near

@@ -348,16 +348,17 @@ def _late(raw: bytes, position: Position, interaction: str) -> Diagnostic:
 def assemble(sources: Sequence[str], *, include_open: bool = False,
              late_window: int = LATE_WINDOW, stats: StreamStats | None = None, select: Select | None = None,
              noticed: Callable[[list[AnyEvent | LoadedLine]], object] | None = None,
-             ) -> Iterator[Interaction | Rejection]:
+             sizes: Sequence[int | None] | None = None) -> Iterator[Interaction | Rejection]:
     """Complete interactions and rejections from event files (`-` is stdin), as they complete;
-    with `select`, of the lines it takes only (`read.read_batches`). `noticed`, if given, is
-    shown the lines of each batch read before they are assembled.
+    with `select`, of the lines it takes only, and with `sizes`, of each file up to that size
+    (`read.read_batches`). `noticed`, if given, is shown the lines of each batch read before
+    they are assembled.
 
     Raises `loader.InputError` before producing anything if a source cannot be read.
     """
     counts = ReadCounts()
     assembler = Assembler(include_open=include_open, late_window=late_window, stats=stats, counts=counts)
-    batches = read_batches(sources, counts, select)
+    batches = read_batches(sources, counts, select, sizes)
     if noticed is not None:
         batches = _shown(batches, noticed)
     yield from assemble_batches(batches, assembler)

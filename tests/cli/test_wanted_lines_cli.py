@@ -11,7 +11,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rulesengine.cli import main
+from rulesengine.cli import main, wanted_lines
 from rulesengine.events import read
 from rulesengine.events.generate import generate_lines
 from tests.events.test_fuzz import IDS, LINES, apply, mutation
@@ -138,3 +138,26 @@ def test_a_party_of_a_parquet_file_is_explained_as_from_its_lines(capsys, tmp_pa
     said = [_said(capsys, ["explain", str(tmp_path / name), "--party", party]) for name in ("events.jsonl",
                                                                                            "events.parquet")]
     assert said[0] == said[1] and said[0][0] == 0 and said[0][1].startswith(f"{party.split('.')[0]} {party} ")
+
+
+def test_lines_appended_between_the_readings_are_read_by_neither(capsys, tmp_path, monkeypatch) -> None:
+    """`--party` reads a file twice; lines written to it after the first reading began (here,
+    late events of the party's own interaction) are left out of both, as `run` leaves them out."""
+    lines = [line for line in LINES if orjson.loads(line)["interaction"] == IDS[0]]
+    party = next(orjson.loads(line)["party"] for line in lines if b'"party"' in line)
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"".join(line + b"\n" for line in lines))
+    argv = ["explain", str(events), "--party", party]
+    before = _said(capsys, argv)
+    assert before[0] == 0 and party in before[1]
+    first_reading = wanted_lines.read_batches
+
+    def then_appended(*args, **kwargs):
+        yield from first_reading(*args, **kwargs)
+        with events.open("ab") as more:
+            more.write(b"".join(line + b"\n" for line in lines))  # each one late: its interaction has ended
+
+    monkeypatch.setattr(wanted_lines, "read_batches", then_appended)
+    assert _said(capsys, argv) == before
+    monkeypatch.undo()
+    assert "E130" in _said(capsys, argv)[2]  # read from the start, they are late events
