@@ -10,7 +10,8 @@ and with two workers, and:
 - it ends with status 0, 1 or 2, with no traceback and nothing a terminal would obey;
 - every untouched interaction gives exactly the rows it gave unmutated;
 - every touched interaction is in the rows or in the rejects;
-- the rows, the rejects and the diagnostics are the same bytes with either `--jobs`.
+- the rows, the rejects and the diagnostics are the same bytes with either `--jobs`, and with
+  three workers dealt blocks of a few lines each.
 
 An interaction is touched when a line of its own is mutated, or when a mutation
 gives one of its ids to a line; being quoted in another line's `data` does not touch it.
@@ -35,6 +36,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rulesengine.cli import main
+from rulesengine.events import read
 from rulesengine.events.generate import generate_lines
 
 EXAMPLES = int(os.environ.get("RULESENGINE_FUZZ_EXAMPLES", "25"))
@@ -165,6 +167,9 @@ def test_mutated_lines_never_crash_lose_or_change_anything_else(unmutated, tmp_p
     one = run(events, folder, "1")
     two = run(events, folder, "2")
     assert one == two
+    with pytest.MonkeyPatch.context() as patch:  # blocks of a few lines each, dealt among three workers
+        patch.setattr(read, "_BLOCK", 512)
+        assert run(events, folder, "3") == one
     code, rows, rejects, err = one
     assert code in (0, 1, 2) and "Traceback" not in err
     assert not TERMINAL_CONTROLS.search(err)
