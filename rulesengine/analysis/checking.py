@@ -9,7 +9,7 @@ import attrs
 from rulesengine.analysis.findings import Analysis, analyse
 from rulesengine.analysis.flows import changes
 from rulesengine.analysis.report import Reported, reported
-from rulesengine.analysis.search import search
+from rulesengine.analysis.search import Progress, search
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.ruleset import LoadedRules, default_layer, load_rules
 
@@ -23,10 +23,12 @@ class Checked:
 
 
 def check_bounded(decider: Decider, loaded: LoadedRules, texts: Mapping[str, str], settings: Mapping[str, str], *,
-                  layered: bool, bound: int, agents: int, budget: float | None) -> Checked:
-    """Analyse rules that loaded (`decider` is theirs) within `bound` or `agents`; when `layered`
-    (site layers over the defaults), also the documented flows the layers change."""
-    analysis = analyse(decider, search(decider, bound, budget, agents=agents))
+                  layered: bool, bound: int, agents: int, budget: float | None,
+                  progress: Progress | None = None) -> Checked:
+    """Analyse rules that loaded (`decider` is theirs) within `bound` or `agents`, telling `progress`
+    how far the search has got; when `layered` (site layers over the defaults), also the
+    documented flows the layers change."""
+    analysis = analyse(decider, search(decider, bound, budget, agents=agents, progress=progress))
     changed: Sequence = ()
     defaults = {path for path, _ in default_layer()}
     if layered:

@@ -67,10 +67,15 @@ class Searched:
     situations: frozenset[tuple] = frozenset()
 
 
+#: told, as the search goes, how many interactions it has decided and how many distinct cases it met
+Progress = Callable[[int, int], object]
+
+
 def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = None,
-           clock: Callable[[], float] = time.monotonic, agents: int = DEFAULT_AGENTS) -> Searched:
+           clock: Callable[[], float] = time.monotonic, agents: int = DEFAULT_AGENTS,
+           progress: Progress | None = None) -> Searched:
     """Decide every interaction within the bound or within the agents (`Grammar.agents`), until
-    `budget` seconds have passed."""
+    `budget` seconds have passed; `progress` is told how far it has got every few shapes."""
     seen = abstraction(decider)
     grammar = Grammar(bound, agents, visibilities=seen.visibilities if seen.visibility_of_others else (None,),
                       mediation=("queue", "workbin") if seen.workbins else ("queue",),
@@ -80,17 +85,23 @@ def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = 
     complete = True
     situations: dict[tuple, tuple[Shape, str]] = {}
     for count, shape in enumerate(shapes(grammar)):
-        if deadline is not None and count % 256 == 0 and clock() > deadline:
-            complete = False
-            break
+        if count % 256 == 0:
+            if deadline is not None and clock() > deadline:
+                complete = False
+                break
+            if progress is not None:
+                progress(found.interactions, len(found.cases))
         for party, signature in found.add(shape, BASE):
             situations.setdefault(signature, (shape, party))
     met = set(situations)
     if complete and _varies(seen):
         for count, (shape, party) in enumerate(situations.values()):
-            if deadline is not None and count % 16 == 0 and clock() > deadline:
-                complete = False
-                break
+            if count % 16 == 0:
+                if deadline is not None and clock() > deadline:
+                    complete = False
+                    break
+                if progress is not None:
+                    progress(found.interactions, len(found.cases))
             for variant in variants(shape, party, seen):
                 met.update(signature for _, signature in found.add(shape, variant))
     return Searched(bound, MappingProxyType(found.cases), found.interactions, complete, seen, agents, frozenset(met))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import orjson
@@ -17,6 +18,7 @@ from rulesengine.analysis.checking import Checked, check_bounded
 from rulesengine.analysis.search import DEFAULT_AGENTS, DEFAULT_BOUND
 from rulesengine.cli import options
 from rulesengine.cli.messages import complain
+from rulesengine.cli.progress import Progress
 from rulesengine.decide.ruleset import load_rules
 from rulesengine.diagnostics import Diagnostic, Severity
 from rulesengine.language.layers import read_layers
@@ -74,9 +76,9 @@ def handle(args: argparse.Namespace) -> int:
         layers, _ = read_layers(args.rules, defaults=not args.no_default_rules)
         texts = {path: text for layer in layers for path, text in layer}
         layered = args.flows and bool(args.rules) and not args.no_default_rules
-        checked = check_bounded(loaded.decider, loaded, texts, settings, layered=layered, bound=args.bound,
-                                agents=args.agents,
-                                budget=args.budget)
+        with closing(Progress(sys.stderr, text=_searched_so_far)) as progress:
+            checked = check_bounded(loaded.decider, loaded, texts, settings, layered=layered, bound=args.bound,
+                                    agents=args.agents, budget=args.budget, progress=progress.update)
         diagnostics += [r.diagnostic for r in checked.reports]
         diagnostics.sort(key=lambda d: d.sort_key)
     for diagnostic in diagnostics:
@@ -92,6 +94,13 @@ def handle(args: argparse.Namespace) -> int:
         if args.witness and not _write_witnesses(checked, Path(args.witness)):
             return 2
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _searched_so_far(interactions: int, cases: int, seconds: float) -> str:
+    """The progress line of a long analysis (on a terminal only, `Progress`): a bound like
+    `--agents 3` can take hours, and `--budget` stops it where it has got to."""
+    return (f"rulesengine check: {counted(interactions, 'interaction', grouped=True)} decided, "
+            f"{counted(cases, 'distinct case', grouped=True)}, {seconds:,.0f} s")
 
 
 def _summary(checked: Checked, args: argparse.Namespace) -> None:

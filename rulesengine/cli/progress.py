@@ -1,4 +1,5 @@
-"""A progress line on stderr for long runs: rows so far and interactions per second.
+"""A progress line on stderr for long runs: rows so far and interactions per second (`run`),
+or how far an analysis has gone (`check`).
 
 Only a person watching a terminal wants it; in a pipe, a log file or CI it would
 be noise, so it stays silent unless the stream is a terminal. Short runs never
@@ -24,12 +25,17 @@ def render(interactions: int, rows: int, seconds: float) -> str:
             f"{counted(rows, 'row', grouped=True)}, {rate:,.0f} interactions/s")
 
 
+#: the progress text of two running counts after some seconds (`render` for `run`)
+Text = Callable[[int, int, float], str]
+
+
 class Progress:
     """Redraws the progress line from running counts; a no-op when not on a terminal."""
 
     def __init__(self, stream: TextIO, *, enabled: bool | None = None, delay: float = 1.0,
-                 every: float = 0.25, clock: Callable[[], float] = time.monotonic) -> None:
+                 every: float = 0.25, clock: Callable[[], float] = time.monotonic, text: Text = render) -> None:
         self.stream = stream
+        self.text = text
         self.enabled = stream.isatty() if enabled is None else enabled
         self.every = every
         self.clock = clock
@@ -38,14 +44,15 @@ class Progress:
         self._shown = False
 
     def update(self, interactions: int, rows: int) -> None:
-        """Called for every interaction; draws only when the next draw is due."""
+        """Called as the counts grow (for every interaction, in `run`); draws only when the next
+        draw is due."""
         if not self.enabled:
             return
         now = self.clock()
         if now < self._next:
             return
         self._next = now + self.every
-        self.stream.write(ERASE + render(interactions, rows, now - self.started))
+        self.stream.write(ERASE + self.text(interactions, rows, now - self.started))
         self.stream.flush()
         self._shown = True
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rulesengine.cli import check as check_command
 from rulesengine.cli import main
+from rulesengine.cli.progress import ERASE, Progress
 from tests.analysis.conftest import SITE, check, default_files, run_rows
 
 SLOT_FIELDS = {"role": "resource_role", "result": "technical_result", "record": "fact"}
@@ -208,3 +210,16 @@ def test_a_search_the_budget_cuts_short_proves_no_dead_rule(capsys, tmp_path):
     assert ("; stopped by the 0.5 s budget: the overlaps and gaps listed were proved, the rest of the bound was "
             "not searched, and no rule is reported dead") in checked.err
     assert "  not seen together before the budget ran out: 'agent.abandoned_rejected' and" in checked.err
+
+
+def test_on_a_terminal_a_long_analysis_says_how_far_it_has_got(capsys, tmp_path, monkeypatch):
+    """`--agents 3` can take hours: a progress line says how many interactions are decided, and is
+    erased before the summary; off a terminal (the test above) nothing is drawn."""
+    monkeypatch.setattr(check_command, "Progress", lambda stream, text: Progress(
+        stream, text=text, enabled=True, delay=0, every=0))
+    checked = check(capsys, tmp_path, "--bound", "1")
+    drawn = re.findall(r"\x1b\[Krulesengine check: ([\d,]+) interactions? decided, ([\d,]+) distinct cases?, \d+ s",
+                       checked.err)
+    decided = [int(count.replace(",", "")) for count, _ in drawn]
+    assert len(decided) > 3 and decided == sorted(decided) and decided[-1] > 1000
+    assert checked.err.endswith(f"{ERASE}rulesengine check: 26 rules, 8 facts, 0 errors, 0 warnings\n")
