@@ -82,26 +82,29 @@ def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = 
                       ordered=seen.ordered)
     deadline = None if budget is None else clock() + budget
     found = _Found(decider, _varies(seen))
+
+    def out_of_time() -> bool:
+        """Whether the budget is spent; if not, `progress` is told how far the search has got."""
+        if deadline is not None and clock() > deadline:
+            return True
+        if progress is not None:
+            progress(found.interactions, len(found.cases))
+        return False
+
     complete = True
     situations: dict[tuple, tuple[Shape, str]] = {}
     for count, shape in enumerate(shapes(grammar)):
-        if count % 256 == 0:
-            if deadline is not None and clock() > deadline:
-                complete = False
-                break
-            if progress is not None:
-                progress(found.interactions, len(found.cases))
+        if count % 256 == 0 and out_of_time():
+            complete = False
+            break
         for party, signature in found.add(shape, BASE):
             situations.setdefault(signature, (shape, party))
     met = set(situations)
     if complete and _varies(seen):
         for count, (shape, party) in enumerate(situations.values()):
-            if count % 16 == 0:
-                if deadline is not None and clock() > deadline:
-                    complete = False
-                    break
-                if progress is not None:
-                    progress(found.interactions, len(found.cases))
+            if count % 16 == 0 and out_of_time():
+                complete = False
+                break
             for variant in variants(shape, party, seen):
                 met.update(signature for _, signature in found.add(shape, variant))
     return Searched(bound, MappingProxyType(found.cases), found.interactions, complete, seen, agents, frozenset(met))
