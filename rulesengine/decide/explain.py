@@ -161,7 +161,7 @@ def _other(rule: CompiledRule, slot: str, values: _Values, winner: CompiledRule 
     sets = show_outcome(rule.outcomes[slot])
     for condition in rule.conditions:
         if not values.test(condition):
-            return RuleOutcome(rule.ref, rule.priority, sets, "failed", _condition(condition, values))
+            return RuleOutcome(rule.ref, rule.priority, sets, "failed", _condition(condition, values, held=False))
     if tie is not None and rule in tie:
         why = "tied"
     elif winner is not None and rule.priority < winner.priority:
@@ -171,13 +171,14 @@ def _other(rule: CompiledRule, slot: str, values: _Values, winner: CompiledRule 
     return RuleOutcome(rule.ref, rule.priority, sets, why)
 
 
-def _condition(condition: Condition, values: _Values) -> ConditionValue:
+def _condition(condition: Condition, values: _Values, held: bool | None = None) -> ConditionValue:
+    """A condition with what it read, and whether it held: tested here unless `held` already says."""
     if isinstance(condition.node, ir.Steps):
         because = "steps: " + (" ".join(values.party.step_names) or "none")
     else:
         because = ", ".join(f"{read.text} is {_shown(values.of(read), read)}"
                             for read in _read_by(values.compiled, condition.node))
-    return ConditionValue(condition.text, values.test(condition), because)
+    return ConditionValue(condition.text, values.test(condition) if held is None else held, because)
 
 
 def _read_by(compiled: Decider, node: ir.Expr) -> list[ir.Expr]:
