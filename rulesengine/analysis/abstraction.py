@@ -3,9 +3,10 @@
 A rule set reads durations only through comparisons with constants, and names only a
 few texts: a duration compared with 10 s and 30 s has five classes (below 10 s, 10 s,
 between, 30 s, above), a resource compared with "Agent_7" two ("Agent_7" and any
-other). Trying one value of each class is trying every value, as far as the rules
-can see. This module reads those constants off the checked conditions of the rules
-and of the facts they read.
+other), a resource matched against "Sup_*" and "*_Ada" four (each glob alone, both,
+neither; `text_classes`). Trying one value of each class is trying every value, as far
+as the rules can see. This module reads those constants and globs off the checked
+conditions of the rules and of the facts they read.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from types import MappingProxyType
 
 import attrs
 
+from rulesengine.analysis.text_classes import TextClasses, text_classes
 from rulesengine.decide.decider import Decider
 from rulesengine.language import ir
 from rulesengine.model.valuetypes import DURATION
 
-#: a value no rule names: stands for every text the rules do not compare with
-OTHER = "other"
 #: the later steps a moment or phase of another party is read from, as events
 _MOMENT_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "start": ("party.entered", "party.invited"), "invited": ("party.invited",),
@@ -46,10 +46,13 @@ class Abstraction:
     thresholds: tuple[int, ...] = ()
     #: the party's own durations compared with them (alert, hold, engage, stay)
     timed: frozenset[str] = frozenset()
-    #: texts compared with a party's `resource`, with a moment's `reason`, per attached data key
-    resources: tuple[str, ...] = ()
-    reasons: tuple[str, ...] = ()
+    #: one value of each class of a party's `resource`, of a moment's `reason`, of each attached
+    #: value (by key) that the rules tell apart (`text_classes`); empty when no rule tests it
+    resources: tuple[object, ...] = ()
+    reasons: tuple[object, ...] = ()
     data: Mapping[str, tuple[object, ...]] = attrs.field(factory=dict)
+    #: whether those are every class (a few globs can make too many to list: `MAX_STATES`)
+    every_text: bool = True
     #: invitation visibilities worth trying (None: not said)
     visibilities: tuple[str | None, ...] = (None,)
     #: the one of them tried for every visibility no rule names, as a party's `visibility` says it
@@ -81,6 +84,7 @@ def abstraction(decider: Decider) -> Abstraction:
     nodes += [fact.definition for fact in decider.definitions.values()]
     thresholds: set[int] = set()
     texts: dict[str, set[object]] = defaultdict(set)
+    globs: dict[str, set[str]] = defaultdict(set)
     kinds: set[frozenset[str]] = {frozenset(rule.kinds) & {"queue", "workbin"} for rule in decider.rules}
     ordered: set[str] = set()
     timed: set[str] = set()
@@ -96,6 +100,8 @@ def abstraction(decider: Decider) -> Abstraction:
                              else (subject.name,))
             elif isinstance(subject, ir.Get) and isinstance(value, (str, int, float, bool)):
                 texts[_named(subject)].add(value)
+        if isinstance(node, ir.Match) and isinstance(node.item, ir.Get):
+            globs[_named(node.item)].add(node.glob)
         if isinstance(node, ir.Get) and node.name == "visibility" and not isinstance(node.subject, ir.Self):
             others = True
         if isinstance(node, ir.Temporal):
@@ -107,13 +113,17 @@ def abstraction(decider: Decider) -> Abstraction:
     visibilities.append(representative)
     if "unknown" in named:
         visibilities.append(None)
+    classes: dict[str, TextClasses] = {name: text_classes(texts.get(name, ()), globs.get(name, ()))
+                                       for name in sorted(texts.keys() | globs.keys())
+                                       if name in ("resource", "reason") or name.startswith("data.")}
+    nothing = TextClasses(())
     return Abstraction(
         thresholds=tuple(sorted(thresholds)),
         timed=frozenset(timed),
-        resources=_sorted(texts.pop("resource", set())),
-        reasons=_sorted(texts.pop("reason", set())),
-        data=MappingProxyType({key[5:]: _sorted(values) for key, values in sorted(texts.items())
-                               if key.startswith("data.")}),
+        resources=classes.get("resource", nothing).values,
+        reasons=classes.get("reason", nothing).values,
+        data=MappingProxyType({name[5:]: found.values for name, found in classes.items() if name.startswith("data.")}),
+        every_text=all(found.complete for found in classes.values()),
         visibilities=tuple(dict.fromkeys(visibilities)),
         unnamed=representative or "unknown",
         visibility_of_others=others,
@@ -127,7 +137,7 @@ def _every(nodes: Iterable[ir.Expr]) -> Iterator[ir.Expr]:
 
 
 def _compared(node: ir.Expr) -> Iterator[tuple[ir.Expr, object]]:
-    """(what is tested, a constant it is compared with) for a comparison, a list or a glob."""
+    """(what is tested, a constant it is compared with) for a comparison or a list."""
     if isinstance(node, ir.Compare):
         for subject, other in ((node.left, node.right), (node.right, node.left)):
             if isinstance(other, ir.Const) and not isinstance(subject, ir.Const):
@@ -136,8 +146,6 @@ def _compared(node: ir.Expr) -> Iterator[tuple[ir.Expr, object]]:
         for option in node.options:
             if isinstance(option, ir.Const):
                 yield node.item, option.value
-    elif isinstance(node, ir.Match):
-        yield node.item, node.glob.replace("*", "x").replace("?", "x")
 
 
 def _named(subject: ir.Get) -> str:
@@ -145,10 +153,6 @@ def _named(subject: ir.Get) -> str:
     if subject.source == "data":
         return f"data.{subject.name}"
     return subject.name
-
-
-def _sorted(values: Iterable[object]) -> tuple:
-    return tuple(sorted(values, key=lambda value: (type(value).__name__, str(value))))
 
 
 def _cross_party(node: ir.Temporal) -> set[str]:

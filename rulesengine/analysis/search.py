@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import attrs
 
-from rulesengine.analysis.abstraction import OTHER, Abstraction, abstraction
+from rulesengine.analysis.abstraction import Abstraction, abstraction
 from rulesengine.analysis.concrete import BASE, Variant, events, records, windows
 from rulesengine.analysis.shapes import Grammar, Shape, shapes
 from rulesengine.decide.decider import Decider
@@ -55,7 +55,8 @@ class Case:
 @attrs.frozen
 class Searched:
     """What the search saw: the distinct cases, how many interactions it decided, and
-    whether it covered the whole bound before the time budget ran out."""
+    whether it covered the whole bound, every class of the texts the rules tell apart
+    included (`Abstraction.every_text`), before the time budget ran out."""
 
     bound: int
     cases: Mapping[tuple[str, tuple[bool, ...]], Case]
@@ -107,7 +108,8 @@ def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = 
                 break
             for variant in variants(shape, party, seen):
                 met.update(signature for _, signature in found.add(shape, variant))
-    return Searched(bound, MappingProxyType(found.cases), found.interactions, complete, seen, agents, frozenset(met))
+    return Searched(bound, MappingProxyType(found.cases), found.interactions, complete and seen.every_text, seen,
+                    agents, frozenset(met))
 
 
 def _varies(seen: Abstraction) -> bool:
@@ -121,12 +123,12 @@ def variants(shape: Shape, party: str, seen: Abstraction) -> Iterator[Variant]:
     durations = seen.durations() if seen.thresholds else (0,)
     places = windows(shape, party, seen.timed) if seen.thresholds else ()
     choices: list[tuple[object, ...]] = [durations] * len(places)
-    choices.append((None, *seen.resources, OTHER) if seen.resources else (None,))
-    choices.append((None, *seen.reasons, OTHER) if seen.reasons else (None,))
+    choices.append((None, *seen.resources))
+    choices.append((None, *seen.reasons))
     invited = any(step.party == party and step.event == "party.invited" for step in shape)
     choices.append(seen.visibilities if invited and not seen.visibility_of_others else (None,))
     keys = list(seen.data)
-    choices += [(None, *seen.data[key], OTHER) for key in keys]
+    choices += [(None, *seen.data[key]) for key in keys]
     total = 1
     for options in choices:
         total *= len(options)

@@ -111,14 +111,19 @@ def _summary(checked: Checked, args: argparse.Namespace) -> None:
             f"({counted(searched.bound, 'party', 'parties')} beyond the first queue and strategy{agents}), "
             f"{counted(len(searched.cases), 'distinct case')}: {counted(found.count('overlap'), 'overlap')}, "
             f"{counted(found.count('dead'), 'dead rule')}, {counted(found.count('gap'), 'gap')}")
-    if not searched.complete:
+    every_text = searched.abstraction.every_text
+    if not searched.complete and every_text:
         line += (f"; stopped by the {args.budget:g} s budget: the overlaps and gaps listed were proved, the rest "
                  f"of the bound was not searched, and no rule is reported dead")
+    elif not searched.complete:
+        line += ("; the rules' globs tell apart more kinds of text than the analysis tries: the overlaps and gaps "
+                 "listed were proved, others may be missed, and no rule is reported dead")
     if args.verbose or not searched.complete:
         print(line, file=sys.stderr)
     if args.verbose:
         said = ("proved disjoint within the bound" if searched.complete
-                else "not seen together before the budget ran out")
+                else "not seen together before the budget ran out" if every_text
+                else "not seen together among the texts tried")
         for first, second, slot in checked.analysis.disjoint:
             print(f"  {said}: '{first}' and '{second}' ({slot})", file=sys.stderr)
 

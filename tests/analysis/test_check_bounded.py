@@ -223,3 +223,51 @@ def test_on_a_terminal_a_long_analysis_says_how_far_it_has_got(capsys, tmp_path,
     decided = [int(count.replace(",", "")) for count, _ in drawn]
     assert len(decided) > 3 and decided == sorted(decided) and decided[-1] > 1000
     assert checked.err.endswith(f"{ERASE}rulesengine check: 26 rules, 8 facts, 0 errors, 0 warnings\n")
+
+
+GLOBS = """\
+rule site.supervisors  "Supervisors' names start with Sup_"
+  for agent
+  when resource matches "Sup_*"
+  set role ReceivedConsult
+  priority 5
+
+rule site.ada  "Anyone called Ada"
+  for agent
+  when resource matches "*_Ada"
+  set role InConference
+  priority 5
+
+rule site.vq  "The VQ_A and VQ_B queues"
+  for queue
+  when resource matches "VQ_[AB]"
+  set result Cleared
+  priority 40
+
+rule site.both  "Both globs at once"
+  for agent
+  when resource matches "Sup_*" and resource matches "*_Ada"
+  set record MSF
+  priority 40
+"""
+
+
+def test_globs_that_overlap_tie_on_a_text_both_match_and_no_rule_with_globs_is_dead(capsys, tmp_path):
+    (tmp_path / "site.rules").write_text(GLOBS, encoding="utf-8")
+    layers = ("--rules", str(tmp_path / "site.rules"))
+    checked = check(capsys, tmp_path, *layers, "--strict")
+    assert checked.code == 1
+    [tie] = [f for f in checked.findings("R301") if "'site.supervisors'" in f["message"]
+             and "'site.ada'" in f["message"]]
+    assert "as Sup_Ada" in tie["message"]
+    _assert_tie_reproduced(capsys, checked, tie, *layers)
+    assert checked.findings("R304") == []
+
+
+def test_globs_with_too_many_classes_make_the_search_incomplete(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("rulesengine.analysis.text_classes.MAX_STATES", 3)
+    (tmp_path / "site.rules").write_text(GLOBS, encoding="utf-8")
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"))
+    assert checked.findings("R304") == []
+    assert ("the rules' globs tell apart more kinds of text than the analysis tries: the overlaps and gaps listed "
+            "were proved, others may be missed, and no rule is reported dead") in checked.err

@@ -61,7 +61,8 @@ rule site.bin  "x"
 """))
     seen = abstraction(loaded.decider)
     assert seen.thresholds == (5000,) and seen.timed == frozenset({"engage"})
-    assert (seen.resources, seen.reasons, dict(seen.data)) == (("Agent7",), ("transfer",), {"campaign": ("spring",)})
+    assert (seen.resources, seen.reasons, dict(seen.data)) == (("Agent7", "other"), ("transfer", "other"),
+                                                               {"campaign": ("spring", "other")})
     assert seen.visibility_of_others and "monitor" in seen.visibilities
     assert seen.workbins
     assert seen.ordered == frozenset({"party.accepted", "party.left"})  # the defaults' transfer_completed too
@@ -72,7 +73,7 @@ def test_too_many_combinations_vary_one_attribute_at_a_time():
     [shape] = [s for s in itertools.islice(shapes(Grammar(0)), 40) if len(s) == 6
                and s[-2].event == "party.accepted"][:1]
     many = Abstraction(thresholds=(1000, 2000, 3000), timed=frozenset({"alert", "engage"}),
-                       resources=tuple(f"Agent{n}" for n in range(40)))
+                       resources=(*(f"Agent{n}" for n in range(40)), "other"))
     found = list(variants(shape, "a1", many))
     assert len(found) < MAX_VARIANTS
     assert {v.resource for v in found} >= {"Agent0", "Agent39", "other"}
@@ -122,7 +123,7 @@ rule site.t  "x"
   priority 40
 """))
     seen = abstraction(loaded.decider)
-    assert seen.resources == ("Agent_x",) and seen.timed == frozenset({"hold"}) and seen.workbins
+    assert seen.resources == ("Agent_", "other") and seen.timed == frozenset({"hold"}) and seen.workbins
     assert seen.visibilities == ("coach", "conference", None)
     assert {"party.held", "party.entered"} <= seen.ordered  # a moment the analysis cannot place: every step
     shape = next(s for s in shapes(Grammar(0)) if any(step.event == "party.held" for step in s))
