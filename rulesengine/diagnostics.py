@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+from unicodedata import combining, east_asian_width
 
 import attrs
 import msgspec
@@ -28,6 +29,12 @@ def printable(text: str, *, tabs: bool = False) -> str:
     """`text` safe to print on a terminal: every control character written as an escape
     (`\\x1b`, `\\u202e`); `tabs` keeps tabs as they are (a source line's indentation)."""
     return text.translate(_ESCAPED_BUT_TABS if tabs else _ESCAPED)
+
+
+def _columns(text: str) -> int:
+    """How many columns a terminal gives `text`: two for each wide or fullwidth character
+    (CJK, fullwidth forms), none for a combining mark, one for any other."""
+    return sum(2 if east_asian_width(char) in "WF" else 0 if combining(char) else 1 for char in text)
 
 
 #: a source line longer than this many characters is shown in part, around the caret
@@ -103,8 +110,8 @@ class Diagnostic:
             text, caret_at = shown_part(self.source_line.rstrip("\n"), max(self.position.col - 1, 0))
             before = printable(text[:caret_at], tabs=True)
             lines.append(f"    {before}{printable(text[caret_at:], tabs=True)}")
-            # a space under each character, tabs kept so that the caret lines up under them
-            padding = "\t".join(" " * len(part) for part in before.split("\t"))
+            # a space under each column, tabs kept so that the caret lines up under them
+            padding = "\t".join(" " * _columns(part) for part in before.split("\t"))
             lines.append(f"    {padding}^")
         if self.hint:
             lines.append(f"    hint: {printable(self.hint)}")

@@ -34,6 +34,20 @@ def test_a_rendered_diagnostic_escapes_and_keeps_its_caret_under_the_column() ->
     assert hint == "    hint: \\x1b]0;owned\\x07"
 
 
+@pytest.mark.parametrize(("before", "columns"), [("日本語 ", 7), ("ａｂ", 4), ("e\u0301t\u00e9 ", 4), ("\t日\t", -1)])
+def test_the_caret_counts_the_columns_a_terminal_gives_wide_and_combining_characters(before, columns) -> None:
+    """Three CJK characters take six columns, two fullwidth letters four, a combining accent
+    none; a tab is copied, so that the caret lines up whatever the tab stops."""
+    source = f'{before}orign == route'
+    _, shown, caret = error("R101", "unknown name 'orign'", Position("site.rules", 1, len(before) + 1),
+                            source_line=source).render().split("\n")
+    if columns >= 0:
+        assert caret == "    " + " " * columns + "^"
+    else:
+        assert caret == "    \t  \t^"
+    assert shown == "    " + source
+
+
 @pytest.mark.parametrize("column", [1, 5, 400, 5_000, 9_990, 10_001])
 def test_a_long_line_is_shown_around_its_caret(column: int) -> None:
     """A line of ten thousand characters (one huge event) is shown as `LONGEST_SHOWN` of them
