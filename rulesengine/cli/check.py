@@ -144,13 +144,19 @@ def github(diagnostic: Diagnostic) -> str:
     """A GitHub Actions workflow command, so CI shows the problem on the line."""
     kind = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(diagnostic.severity, "notice")
     where = diagnostic.position
-    place = f"file={where.path},line={where.line},col={where.col}," if where else ""
+    place = f"file={_escape_property(where.path)},line={where.line},col={where.col}," if where else ""
     message = diagnostic.message + (f" ({diagnostic.hint})" if diagnostic.hint else "")
     return f"::{kind} {place}title={diagnostic.code}::{_escape(message)}"
 
 
 def _escape(text: str) -> str:
+    """A workflow command's message: `%` and line breaks written as GitHub reads them back."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """A workflow command's property (a file name): also `:` and `,`, which end a property."""
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 FORMATS = {

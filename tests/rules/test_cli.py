@@ -54,6 +54,14 @@ def test_check_github_format(capsys):
                    "unknown name 'orign' (did you mean 'origin'?)\n")
 
 
+def test_check_github_format_escapes_a_file_name_s_commas_and_colons(capsys, tmp_path):
+    odd = tmp_path / "my,site:1%.rules"
+    odd.write_text((BROKEN / "unknown_fact.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["check", "--rules", str(odd), "--format", "github"]) == 1
+    out, _ = capsys.readouterr()
+    assert out.startswith(f"::error file={tmp_path}/my%2Csite%3A1%25.rules,line=3,col=8,title=R101::unknown name")
+
+
 def test_check_json_format_and_bad_setting(capsys):
     assert main(["check", "--rules", str(BROKEN / "unknown_param.rules"), "--set", "slow_alert=5x",
                  "--format", "json"]) == 1
