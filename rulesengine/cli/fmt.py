@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ from pathlib import Path
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.events.read import STDIN, STDIN_NAME
 from rulesengine.language.format import FormatError, format_text
+from rulesengine.language.layers import rule_text
 from rulesengine.output.files import AtomicFile, OutputError
 from rulesengine.wording import counted
 
@@ -97,12 +99,13 @@ def _format_one(path: str, *, preview: bool) -> str:
     """Format one file (or standard input): 'changed', 'unchanged' or 'failed'."""
     name = STDIN_NAME if path == STDIN else path
     try:
-        text = _read(path)
+        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as problem:
         complain(PROGRAM, f"cannot read {name}: {_why(problem)}")
         return "failed"
     try:
-        formatted, problems = format_text(text, name)
+        formatted, problems = format_text(rule_text(data), name)
     except FormatError as problem:
         complain(PROGRAM, f"{problem}; left unchanged")
         return "failed"
@@ -120,11 +123,6 @@ def _format_one(path: str, *, preview: bool) -> str:
             complain(PROGRAM, problem)
             return "failed"
     return "unchanged" if formatted == text else "changed"
-
-
-def _read(path: str) -> str:
-    data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
-    return data.decode("utf-8")
 
 
 def _why(problem: OSError | UnicodeDecodeError) -> str:
@@ -145,10 +143,15 @@ def _replace(path: str, text: str) -> None:
 
 
 def _diff(text: str, formatted: str, name: str) -> str:
-    """A unified diff from the file to its formatted self, as `patch -p0` applies it."""
-    diff = difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                                fromfile=name, tofile=name)
+    """A unified diff from the file to its formatted self, as `patch -p0` applies it: its lines
+    are what `patch` takes for lines, each up to a `\\n` (a `\\r` or a `\\u2028` within one,
+    which `str.splitlines` would split at, is part of it)."""
+    diff = difflib.unified_diff(_lines(text), _lines(formatted), fromfile=name, tofile=name)
     return "".join(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in diff)
+
+
+def _lines(text: str) -> list[str]:
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 def _summarize(tally: Counter[str], *, preview: bool) -> None:

@@ -76,13 +76,21 @@ def default_layer() -> Layer:
             if entry.name.endswith(".rules")]
 
 
+def rule_text(data: bytes) -> str:
+    """A rule file's bytes as every command reads them: UTF-8, a byte-order mark at its start
+    left out, and each line end (`\\r\\n`, a lone `\\r`) a `\\n`, as Python's text files read
+    them: so a file has the same lines and columns whichever editor saved it, and whether it
+    is read from the disk, from git or by `fmt`. Raises `UnicodeDecodeError`."""
+    return data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
     """A file, or a folder's `*.rules` files in sorted order; unreadable ones are errors, and
     rule files in the folder's sub-folders, which are not read, a warning each sub-folder."""
     given = Path(path)
     unread: list[Diagnostic] = []
     if given.is_dir():
-        names = [str(given / child.name) for child in sorted(given.glob("*.rules"))]
+        names = [str(given / child.name) for child in sorted(given.glob("*.rules")) if not child.is_dir()]
         unread = _unread_subfolders(given)
     elif given.exists():
         names = [path]
@@ -91,7 +99,7 @@ def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
     layer, problems = [], unread
     for name in names:
         try:
-            layer.append((name, Path(name).read_text(encoding="utf-8")))
+            layer.append((name, rule_text(Path(name).read_bytes())))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(error("R408", f"cannot read {name}: {exc}"))
     return layer, problems

@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from rulesengine.diagnostics import Diagnostic, error
-from rulesengine.language.layers import Layer, default_layer
+from rulesengine.language.layers import Layer, default_layer, rule_text
 
 #: how long one git command may take before the revision counts as unreadable
 GIT_TIMEOUT = 60
@@ -68,7 +68,7 @@ def _layer_at(path: str, revision: str, into: LayersAt) -> Layer:
     for shown, blob in files:
         data = _git(top, "cat-file", "blob", blob)
         try:
-            layer.append((shown, (data or b"").decode("utf-8")))
+            layer.append((shown, rule_text(data or b"")))
         except UnicodeDecodeError as exc:
             into.unreadable.append(error("R408", f"cannot read {shown} at {revision}: {exc}"))
     return layer

@@ -111,6 +111,31 @@ def test_a_file_without_a_last_line_end_says_so_in_the_diff(tmp_path, capsys):
         "@@ -1 +1 @@", "-param a: int = 1", "\\ No newline at end of file", "+param a: int = 1"]
 
 
+@pytest.mark.parametrize("saved", ["\r\n", "\r", "\ufeff", "\u2028"])
+def test_any_editor_s_line_ends_and_byte_order_mark_read_as_check_reads_them(tmp_path, capsys, saved):
+    """Windows line ends, old Mac ones, a byte-order mark, a line separator in a comment: fmt
+    parses the file as check does, its diff is one `patch -p0` applies, and applied it gives
+    the file fmt writes, whose rules are the same."""
+    if saved == "\ufeff":
+        text = saved + MESSY
+    elif saved == "\u2028":
+        text = MESSY.replace("# long waits only", "# long waits\u2028only")
+    else:
+        text = MESSY.replace("\n", saved)
+    (tmp_path / "vip.rules").write_bytes(text.encode("utf-8"))
+    (tmp_path / "patched.rules").write_bytes(text.encode("utf-8"))
+    assert main(["check", "--rules", str(tmp_path / "vip.rules")]) == 0
+    capsys.readouterr()
+    assert main(["fmt", "--diff", str(tmp_path / "vip.rules")]) == 0
+    diff = capsys.readouterr().out.replace(str(tmp_path / "vip.rules"), "patched.rules")
+    subprocess.run(["patch", "-p0", "--quiet"], input=diff.encode("utf-8"), cwd=tmp_path, check=True)
+    assert main(["fmt", str(tmp_path / "vip.rules")]) == 0
+    formatted = (tmp_path / "vip.rules").read_bytes()
+    assert (tmp_path / "patched.rules").read_bytes() == formatted
+    expected = FORMATTED.replace("# long waits only", "# long waits\u2028only") if saved == "\u2028" else FORMATTED
+    assert formatted.decode("utf-8") == expected
+
+
 def test_a_syntax_error_is_reported_the_file_left_alone_the_others_formatted(site, capsys):
     broken = site / "broken.rules"
     broken.write_text('rule a "d"\n  for agent\n  wehn x\n  set role A\n')

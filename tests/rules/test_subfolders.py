@@ -40,6 +40,15 @@ def test_a_folder_reads_its_own_files_and_warns_of_each_subfolder_with_rules(fol
     assert found[0].hint == f"add --rules {folder / 'team'} to read them as a layer over {folder}, or move them up"
 
 
+def test_a_subfolder_named_like_a_rule_file_is_a_subfolder(folder: Path) -> None:
+    (folder / "team").rename(folder / "team.rules")
+    (folder / "empty").rename(folder / "empty.rules")
+    layer, found = read_layer(str(folder))
+    assert [Path(path).name for path, _ in layer] == ["site.rules"]
+    assert [(d.code, d.message.split(" not read")[0]) for d in found] == [
+        ("R411", f"2 rule files in {folder / 'team.rules'}")]
+
+
 def test_a_folder_without_rules_below_it_says_nothing(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notes.txt").write_text("notes", encoding="utf-8")
