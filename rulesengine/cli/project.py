@@ -174,6 +174,8 @@ def apply(config: Config, args: argparse.Namespace) -> list[Setting]:
         elif config.test_paths is not None:
             args.paths = list(config.test_paths)
             applied.append(Setting("test-paths", args.paths, config.where("test-paths")))
+        else:
+            applied.append(Setting("test-paths", [], "default: the tests beside the rules"))
     return applied
 
 

@@ -129,7 +129,8 @@ def test_an_own_settings_file_is_found_first_and_read_whole(project, capsys):
     assert main(["config", "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["file"] == str(project / "deep" / "rulesengine.toml")
-    assert {s["name"]: s["value"] for s in shown["settings"]} == {"rules": [], "default-rules": False, "jobs": None}
+    assert {s["name"]: s["value"] for s in shown["settings"]} == {"rules": [], "default-rules": False, "jobs": None,
+                                                                  "test-paths": []}
 
 
 def test_no_settings_file_is_the_defaults(tmp_path, monkeypatch, capsys):
@@ -138,7 +139,8 @@ def test_no_settings_file_is_the_defaults(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert err == "settings file: none\n"
     assert out.splitlines() == ["rules = []  (default)", "default-rules = true  (default)",
-                                "jobs = none  (default: every core)"]
+                                "jobs = none  (default: every core)",
+                                "test-paths = []  (default: the tests beside the rules)"]
 
 
 def test_a_folder_that_is_gone_has_no_settings(tmp_path, monkeypatch, capsys):
