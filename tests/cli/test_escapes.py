@@ -34,7 +34,8 @@ def test_a_rendered_diagnostic_escapes_and_keeps_its_caret_under_the_column() ->
     assert hint == "    hint: \\x1b]0;owned\\x07"
 
 
-@pytest.mark.parametrize(("before", "columns"), [("日本語 ", 7), ("ａｂ", 4), ("e\u0301t\u00e9 ", 4), ("\t日\t", -1)])
+@pytest.mark.parametrize(("before", "columns"),
+                         [("日本語 ", 7), ("\uff41\uff42", 4), ("e\u0301t\u00e9 ", 4), ("\t日\t", -1)])
 def test_the_caret_counts_the_columns_a_terminal_gives_wide_and_combining_characters(before, columns) -> None:
     """Three CJK characters take six columns, two fullwidth letters four, a combining accent
     none; a tab is copied, so that the caret lines up whatever the tab stops."""
