@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import re
 from collections.abc import Iterator, Sequence
 
 import attrs
@@ -236,6 +237,7 @@ class _Formatter:
                 out.write(f"{'override ' if node.override else ''}fact {node.name.text}: {node.type.text}"
                           f"{_doc(node.description)}")
                 out.line(CLAUSE, node)
+                self._keyword("=", _end(node.type), _start(node.definition))
                 out.write("= ")
                 self._expression(node.definition, clause=CLAUSE)
             case syntax.Rule():
@@ -256,23 +258,42 @@ class _Formatter:
         out.mark(rule.id)
         out.write(f"{'override ' if rule.override else ''}rule {rule.id.text}{_doc(rule.description)}")
         out.line(CLAUSE, rule)
+        self._keyword("for", _end(rule.id), _start(rule.kinds[0]))
         out.write(f"for {', '.join(kind.text for kind in rule.kinds)}")
         out.mark(*rule.kinds)
+        last: syntax._Node = rule.kinds[-1]
         if rule.pattern is not None:
             out.line(CLAUSE, rule)
+            self._keyword("match", _end(last), _start(rule.pattern))
             out.write(f"match {syntax.show(rule.pattern)}")
             out.mark_all(rule.pattern)
+            last = rule.pattern
         if rule.condition is not None:
             out.line(CLAUSE, rule)
+            self._keyword("when", _end(last), _start(rule.condition))
             out.write("when ")
             self._expression(rule.condition, clause=CLAUSE)
+            last = rule.condition
         out.line(CLAUSE, rule)
+        self._keyword("set", _end(last), _start(rule.outcomes[0]))
         out.write(f"set {', '.join(syntax.show(outcome) for outcome in rule.outcomes)}")
         for outcome in rule.outcomes:
             out.mark_all(outcome)
         if rule.priority:
             out.line(CLAUSE, rule)
+            self._keyword("priority", _end(rule.outcomes[-1]), _end(rule))
             out.write(f"priority {rule.priority}")
+
+    def _keyword(self, word: str, start: Place, end: Place) -> None:
+        """Mark, on the current line, where a clause's keyword (`when`, `set`...) is written
+        between two places of the source: a keyword is no node, and a comment written right
+        after it, its clause going on below (`when  # routed agents only`), stays with its
+        clause rather than go to the line before."""
+        for token in _TOKENS.finditer(self.source, self._offset(*start), self._offset(*end)):
+            if token.group() == word:
+                line = bisect.bisect_right(self._starts, token.start())
+                self.out.lines[-1].places.append((line, token.start() - self._starts[line - 1] + 1))
+                return
 
     # ---- expressions ------------------------------------------------------------------------
 
@@ -358,6 +379,19 @@ class _Formatter:
 
     def _offset(self, line: int, col: int) -> int:
         return self._starts[line - 1] + col - 1
+
+
+def _start(node: syntax._Node) -> Place:
+    return (node.span.line, node.span.col)
+
+
+def _end(node: syntax._Node) -> Place:
+    return (node.span.end_line, node.span.end_col)
+
+
+#: a rule file's text in tokens as far as finding a keyword between two nodes needs: a string,
+#: a comment, a word, any other character
+_TOKENS = re.compile(r'"[^"\n]*"|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|\S')
 
 
 def _doc(text: str | None) -> str:

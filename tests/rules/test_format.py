@@ -122,6 +122,18 @@ def test_comments_inside_a_joined_line_keep_their_order():
                          '  set role A  # four\n')
 
 
+def test_a_comment_after_a_clause_s_keyword_stays_with_its_clause():
+    """`when  # why` with the condition below: the clause is joined onto one line, and its
+    comment goes with it, not onto the clause before (each keyword, and a fact's `=`)."""
+    text = ('rule a "d"\n  for  # kinds\n    agent\n  match invited accepted _*\n  when  # routed only\n'
+            '    origin == route\n  set  # what\n    result Completed\n  priority  # how strong\n    10\n\n'
+            'fact f: bool  "d = e"\n  =  # the segment\n    data.segment == "VIP"\n')
+    assert fmt(text) == ('rule a  "d"\n  for agent  # kinds\n  match invited accepted _*\n'
+                         '  when origin == route  # routed only\n  set result Completed  # what\n'
+                         '  priority 10  # how strong\n\n'
+                         'fact f: bool  "d = e"\n  = data.segment == "VIP"  # the segment\n')
+
+
 def test_a_hash_in_a_string_is_no_comment():
     text = 'rule a "d # not a comment" for agent when resource matches "#*" set role A  # one'
     assert [comment.text for comment in comments(text)] == ["# one"]
