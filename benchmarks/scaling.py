@@ -19,6 +19,9 @@ time that doubles with N:
   diagnostic was kept and listed);
 - `cut line`: one line cut short whose `data` holds N strings `"interaction"` (its id
   is read from its own top-level key, following the text token by token);
+- `comment lines`: N comment and blank lines before one interaction (each line the
+  decoder refuses is read on its own, and the lines after it were once walked again
+  from the start of their block of lines);
 - `hop chain`: one interaction of N queue-and-strategy hops before an agent (what each
   mediation party led to is a fact that recurses down the parties it brought in, worked
   out once per party, not a walk of everything below it from every party).
@@ -88,6 +91,13 @@ def broken_lines(count: int) -> list[dict]:
             _event(count + 2, "interaction.ended")]
 
 
+def comment_lines(count: int) -> list[bytes]:
+    """N comment and blank lines in turn, then one interaction: lines the decoder refuses, each
+    read on its own."""
+    return [*(b"# padding" if n % 2 else b"" for n in range(count)),
+            *map(orjson.dumps, unknown_leavers(1))]
+
+
 def hop_chain(count: int) -> list[dict]:
     """N queue-and-strategy hops, each strategy placing the chat in the next queue, then an agent."""
     events = [_event(1, "interaction.created", media="chat")]
@@ -135,6 +145,7 @@ CASES: dict[str, tuple[Callable[[int], list[dict] | list[bytes]], int]] = {
     "unknown leavers": (unknown_leavers, 2_000),
     "unknown inviters": (unknown_inviters, 2_000),
     "broken lines": (broken_lines, 2_000),
+    "comment lines": (comment_lines, 50_000),
     "hop chain": (hop_chain, 1_250),
 }
 

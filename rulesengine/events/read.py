@@ -543,6 +543,10 @@ def _batches_of(handle: IO[bytes], path: str, counts: ReadCounts,
         taken = ((len(block), None, block) for block in map(lines_of, blocks)) if select is None else select(blocks)
         for size, indices, given in taken:
             start = 0
+            # the lines not yet decoded: the decoder takes the line it refuses too, which is
+            # then read on its own; one iterator, so that each line is passed over once, however
+            # many a block refuses (a slice from `start` would walk the block from its start)
+            remaining = iter(given)
             while start < len(given):
                 # the lines of a batch go through the decoder in one pass, up to the first it
                 # refuses (a blank or comment line too), which is read on its own
@@ -550,7 +554,7 @@ def _batches_of(handle: IO[bytes], path: str, counts: ReadCounts,
                 lines: list[AnyEvent | LoadedLine] = []
                 decoded: list[AnyEvent] = []
                 with suppress(ValueError, RecursionError):  # as in `_decoded_event`
-                    decoded.extend(map(_decode, islice(given, start, start + BATCH_LINES)))
+                    decoded.extend(map(_decode, islice(remaining, BATCH_LINES)))
                 if decoded:
                     end = start + len(decoded)
                     at: Sequence[int] = (range(number + start + 1, number + end + 1) if indices is None

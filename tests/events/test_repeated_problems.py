@@ -6,9 +6,11 @@ names the did-you-mean hints compare.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from rulesengine.events import assemble, wellformed
+from rulesengine.events import assemble, read, wellformed
 from rulesengine.events.assemble import Assembler, Rejection, assemble_lines
 from rulesengine.events.wellformed import LISTED_PER_CODE, problems_of
 
@@ -110,3 +112,35 @@ def test_broken_lines_of_one_interaction_are_kept_a_few_per_code() -> None:
     assert [problem.code for problem in rejection.diagnostics] == ["E105"] * (LISTED_PER_CODE + 1)
     assert rejection.diagnostics[-1].message.startswith(f"and {MANY - LISTED_PER_CODE} more")
     assert stats.bad_lines == MANY
+
+
+class Stepped(list):
+    """A block's lines that count every line an iterator over them hands out."""
+
+    steps = 0
+
+    def __iter__(self):
+        for line in super().__iter__():
+            Stepped.steps += 1
+            yield line
+
+
+@pytest.mark.parametrize("filler", [b"", b"# a comment", b"not json"])
+def test_a_block_of_lines_the_decoder_refuses_is_passed_over_once(tmp_path, monkeypatch, filler):
+    """Each refused line (blank, comment, broken) is read on its own: the lines after it are
+    still walked once, not once more from the block's start for each of them."""
+    lines = [filler] * 5_000 + [json.dumps(event).encode() for event in routed("c1")]
+    path = tmp_path / "padded.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    Stepped.steps = 0
+
+    def select(blocks):
+        for block in blocks:
+            given = read.lines_of(block)
+            yield len(given), list(range(len(given))), Stepped(given)
+
+    counts = read.ReadCounts()
+    with path.open("rb") as handle:
+        batches = list(read._batches_of(handle, str(path), counts, select))
+    assert sum(len(events) for _, events in batches) == len(lines) - (5_000 if filler != b"not json" else 0)
+    assert Stepped.steps <= 2 * len(lines)
