@@ -92,7 +92,7 @@ def handle(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             written = [open_atomic(stack, path) for path in (args.output, args.rejects)]
             writer = event_writer(written_as, written[0] or _stdout())
-            stack.callback(writer.close)
+            stack.callback(writer.discard)
             rejects = written[1]
             shown = 0
             for item in checked(convert(args.adapter, args.inputs, chosen, stats), stats):
@@ -141,7 +141,7 @@ def _convert_events(args: argparse.Namespace, written_as: str, started: float) -
         with ExitStack() as stack:
             written = [open_atomic(stack, path) for path in (args.output, args.rejects)]
             writer = event_writer(written_as, written[0] or _stdout())
-            stack.callback(writer.close)
+            stack.callback(writer.discard)
             rejects = written[1]
             for item in read_lines(args.inputs, counts):
                 if type(item) is LoadedLine:

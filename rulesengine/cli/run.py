@@ -167,7 +167,7 @@ def _write_results(args: argparse.Namespace, sources: list[str], decider: Decide
         rejects_out = files[1]
         writer = _writer(output_format, rows_out, wide=args.wide, terminal=files[0] is None and sys.stdout.isatty())
         if isinstance(writer, ParquetWriter):
-            stack.callback(writer.close)  # on a failure, before the file is discarded
+            stack.callback(writer.discard)  # on a failure, before the file is discarded
         spilled = stack.enter_context(closing(SpilledSort())) if args.sort else None
         shown = interactions = rows = 0
         progress = stack.enter_context(closing(Progress(sys.stderr)))

@@ -19,6 +19,7 @@ import orjson
 from rulesengine.events.contract import READER_FIELDS, RECORDS, TAG, AnyEvent
 from rulesengine.events.parquet import GROUP_ROWS, pyarrow_modules
 from rulesengine.output.files import BinarySink
+from rulesengine.output.parquet import closed_quietly
 
 #: the columns, in the order the contract's lines usually write their fields
 COLUMNS = ("interaction", "seq", "ts", "event", "party", "kind", "resource", "by", "intent", "visibility",
@@ -36,6 +37,7 @@ class EventWriter(Protocol):
 
     def write(self, event: AnyEvent) -> None: ...
     def close(self) -> None: ...
+    def discard(self) -> None: ...
 
 
 def event_writer(name: str, stream: BinarySink) -> EventWriter:
@@ -54,10 +56,14 @@ class JsonLinesEvents:
         self._stream.write(event.raw + b"\n")
 
     def close(self) -> None:
-        """Flush the stream; again, nothing (see `ParquetEvents.close`)."""
+        """Flush the stream; again, nothing."""
         if self._open:
             self._stream.flush()
             self._open = False
+
+    def discard(self) -> None:
+        """Nothing to do: the stream is discarded with what it holds."""
+        self._open = False
 
 
 class ParquetEvents:
@@ -88,12 +94,16 @@ class ParquetEvents:
         self.groups += 1
 
     def close(self) -> None:
-        """Write what is held and the file's footer; again, nothing (so that a failed run can
-        close it on its way out, before its output is discarded)."""
+        """Write what is held and the file's footer; again, nothing."""
         if self._writer.is_open:
             self._flush()
             self._writer.close()
             self._stream.flush()
+
+    def discard(self) -> None:
+        """On a failed run's way out, before its output is discarded (`closed_quietly`)."""
+        self._columns = [[] for _ in COLUMNS]
+        closed_quietly(self._writer)
 
 
 def _value(event: AnyEvent, name: str) -> object:

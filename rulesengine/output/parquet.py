@@ -8,10 +8,12 @@ nulls where JSON lines has them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from operator import attrgetter
+from typing import Any
 
 from rulesengine.events.parquet import pyarrow_modules
-from rulesengine.output.files import BinarySink
+from rulesengine.output.files import BinarySink, OutputError
 
 #: rows per row group
 BATCH_ROWS = 65_536
@@ -54,10 +56,23 @@ class ParquetWriter:
         self._columns = [[] for _ in self._fields]
 
     def close(self) -> None:
-        """Write what is held and the file's footer; again, nothing (so that a failed run can
-        close it on its way out, before its output is discarded, rather than leave pyarrow to
-        close it when collected, into a stream closed by then)."""
+        """Write what is held and the file's footer; again, nothing."""
         if self._writer.is_open:
             self._flush()
             self._writer.close()
             self._stream.flush()
+
+    def discard(self) -> None:
+        """On a failed run's way out, before its output is discarded (`closed_quietly`)."""
+        self._columns = [[] for _ in self._fields]
+        closed_quietly(self._writer)
+
+
+def closed_quietly(writer: Any) -> None:
+    """Close a pyarrow `ParquetWriter` whose output a failed run discards, without writing what
+    is held, rather than leave pyarrow to close it when collected, into a stream closed by
+    then. The stream may be what failed (a full disk: pyarrow has closed it since), so what
+    closing says then is no news: the failure already raised is the one to report."""
+    if writer.is_open:
+        with suppress(OSError, ValueError, OutputError):  # pyarrow's ArrowIOError, ArrowInvalid
+            writer.close()

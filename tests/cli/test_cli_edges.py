@@ -26,7 +26,7 @@ from rulesengine.cli.signals import stopping_on_signals
 from rulesengine.output import files as output_files
 from tests.cli.test_config import FLOW as ROUTED_FLOW
 from tests.cli.test_config import TEST as ROUTED_TEST
-from tests.cli.test_outputs import FullDisk
+from tests.cli.test_outputs import refusing_writes
 from tests.cli.test_run import Keyboard, rows_of, run
 from tests.events.builders import record, routed, write
 from tests.performance.test_progress import Clock
@@ -158,14 +158,7 @@ def test_a_full_disk_leaves_what_was_at_the_output(capsys, tmp_path, monkeypatch
     """The output takes its new content only once it is complete: a write that fails leaves the old one."""
     target = tmp_path / "out"
     target.write_text("what was there\n")
-    real_fdopen = os.fdopen
-
-    def full(fd: int, mode: str = "r", buffering: int = -1, *args: object, **kwargs: object):
-        if "w" not in mode:
-            return real_fdopen(fd, mode, buffering, *args, **kwargs)
-        return io.BufferedWriter(FullDisk(fd), buffering if buffering > 0 else io.DEFAULT_BUFFER_SIZE)
-
-    monkeypatch.setattr(output_files.os, "fdopen", full)
+    monkeypatch.setattr(output_files.os, "fdopen", refusing_writes(os.fdopen))
     code, out, err = command(capsys, *argv, "-o", str(target))
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == f"rulesengine {argv[0]}: error: cannot write {target}: No space left on device"

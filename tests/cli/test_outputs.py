@@ -10,7 +10,9 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,16 +32,20 @@ def run(capsysbinary, *argv: str) -> tuple[int, bytes, str]:
 
 
 class FullDisk(io.RawIOBase):
-    """A file on a full disk: every write fails with ENOSPC."""
+    """A file on a full disk: every write fails with ENOSPC, once `room` bytes are written."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, room: int = 0) -> None:
         self._fd = fd
+        self._room = room
 
     def writable(self) -> bool:
         return True
 
     def write(self, data) -> int:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if len(data) > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= len(data)
+        return len(data)
 
     def fileno(self) -> int:
         return self._fd
@@ -50,11 +56,24 @@ class FullDisk(io.RawIOBase):
         super().close()
 
 
+def refusing_writes(real_fdopen: Callable[..., Any], room: int = 0) -> Callable[..., Any]:
+    """`os.fdopen` on a full disk: a file opened for writing refuses its bytes (past `room` of
+    them, unbuffered then, so that the write that fails is the one that passes it), any other is
+    opened as usual (so the caches of parsed rules, written the same way, fail as quietly as
+    they do on a full disk, whatever ran before)."""
+    def fdopen(fd: int, mode: str = "r", buffering: int = -1, *args: object, **kwargs: object) -> Any:
+        if "w" not in mode:
+            return real_fdopen(fd, mode, buffering, *args, **kwargs)
+        size = 1 if room else (buffering if buffering > 0 else io.DEFAULT_BUFFER_SIZE)
+        return io.BufferedWriter(FullDisk(fd, room), size)
+
+    return fdopen
+
+
 @pytest.fixture
 def full_disk(monkeypatch) -> None:
     """Every output file is created, then refuses its bytes."""
-    monkeypatch.setattr(output_files.os, "fdopen",
-                        lambda fd, mode, buffering: io.BufferedWriter(FullDisk(fd), buffering))
+    monkeypatch.setattr(output_files.os, "fdopen", refusing_writes(os.fdopen))
 
 
 @pytest.mark.parametrize("output_format", FORMATS)
@@ -64,6 +83,28 @@ def test_a_full_disk_is_one_line_exit_2_and_no_temporary_file(capsysbinary, tmp_
     code, out, err = run(capsysbinary, FLOW, "--format", output_format, "-o", str(target))
     assert (code, out) == (2, b"")
     assert err == f"rulesengine run: error: cannot write {target}: No space left on device\n"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_full_disk_met_by_a_parquet_row_group_mid_run_is_one_line_exit_2(capsysbinary, tmp_path,
+                                                                           monkeypatch) -> None:
+    """A row group written before the end fails; the writer is then closed without writing
+    again into the stream pyarrow closed (which once raised over the disk's error: exit 1)."""
+    monkeypatch.setattr(output_files.os, "fdopen", refusing_writes(os.fdopen, room=1000))
+    monkeypatch.setattr("rulesengine.output.parquet.BATCH_ROWS", 1)
+    target = tmp_path / "rows.parquet"
+    code, out, err = run(capsysbinary, FLOW, "-o", str(target))
+    assert (code, out) == (2, b"")
+    assert err == f"rulesengine run: error: cannot write {target}: No space left on device\n"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_full_disk_met_by_convert_s_parquet_row_group_is_one_line_exit_2(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(output_files.os, "fdopen", refusing_writes(os.fdopen, room=1000))
+    monkeypatch.setattr("rulesengine.output.events.GROUP_ROWS", 1)
+    target = tmp_path / "events.parquet"
+    assert main(["convert", FLOW, "-o", str(target)]) == 2
+    assert capsys.readouterr().err == f"rulesengine convert: error: cannot write {target}: No space left on device\n"
     assert os.listdir(tmp_path) == []
 
 
