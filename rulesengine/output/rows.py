@@ -115,7 +115,11 @@ class CsvWriter:
     def render(self, rows: Sequence[Row]) -> bytes:
         """The bytes `write` would write for these rows."""
         for row in rows:
-            self._csv.writerow(_cell(value) for value in row_values(row))
+            cells = [_cell(value) for value in row_values(row)]
+            if any("\r" in cell for cell in cells):
+                self._text.write(_quoting_returns(cells))
+            else:
+                self._csv.writerow(cells)
         return self._taken()
 
     def write(self, rows: Sequence[Row]) -> None:
@@ -134,6 +138,15 @@ class CsvWriter:
 #: the writers of the formats whose rows become bytes batch by batch
 STREAM_WRITERS: dict[str, Callable[[BinarySink], StreamWriter]] = {"jsonl": JsonLinesWriter, "csv": CsvWriter}
 WRITERS: dict[str, Callable[[BinarySink], RowWriter]] = {**STREAM_WRITERS, "table": TableWriter}
+
+
+def _quoting_returns(cells: list[str]) -> str:
+    """A CSV line of cells one of which holds a carriage return, which RFC 4180 quotes: Python's
+    `csv` quotes a cell for the characters of its own line end only (`\\n` here), so the line is
+    written with `\\r\\n`, which quotes both, and its own end made `\\n` again."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerow(cells)
+    return text.getvalue()[:-2] + "\n"
 
 
 def _cell(value: object) -> str:

@@ -120,6 +120,21 @@ def test_csv_has_a_header_and_the_same_rows(capsysbinary):
     assert table[0]["alert_ms"] == "" and table[0]["provisional"] == "false"
 
 
+@pytest.mark.parametrize("odd", ["\r", "\r\n", "\n", '"', ",", "a\rb,c\"d\ne"])
+def test_csv_reads_back_as_the_json_lines_say_whatever_an_id_holds(capsysbinary, tmp_path, odd):
+    """An id holding a line break, a carriage return alone among them, a quote or a comma is
+    quoted (RFC 4180): a CSV reader gets back each row's values as JSON lines give them."""
+    lines = (FLOWS / "c03_transfer.jsonl").read_text(encoding="utf-8")
+    events = tmp_path / "odd.jsonl"
+    events.write_text(lines.replace("c03_transfer", "c03" + json.dumps(odd)[1:-1] + "transfer"), encoding="utf-8")
+    _, as_jsonl, _ = run(capsysbinary, str(events))
+    _, as_csv, _ = run(capsysbinary, str(events), "--format", "csv")
+    table = list(csv.reader(io.StringIO(as_csv.decode(), newline="")))
+    expected = rows_of(as_jsonl)
+    assert [row[:3] for row in table[1:]] == [[row[name] for name in FIELDS[:3]] for row in expected]
+    assert len(table) == len(expected) + 1 and expected[0]["interaction"] == f"c03{odd}transfer"
+
+
 def test_table_is_aligned_and_readable(capsysbinary, snapshot):
     code, out, _ = run(capsysbinary, str(FLOWS / "c04_transfer_failed.jsonl"), "--format", "table")
     text = out.decode()
