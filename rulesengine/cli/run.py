@@ -130,13 +130,27 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
     """Usage errors in where the results go, found before anything is read or written.
 
     Two outputs that are one file would leave only the one written last, and an output
-    that is an input would be replaced by what was made from it.
+    that is an input would be replaced by what was made from it. An output in the state
+    folder may be one of its files (`-o DIR/state`: the committed state would replace the rows).
     """
     if output_format == "parquet" and args.output is None and sys.stdout.isatty():
         raise argparse.ArgumentTypeError("Parquet is binary and standard output is a terminal: "
                                          "give --output FILE.parquet, or redirect standard output")
-    check_distinct((("--output", args.output), ("--rejects", args.rejects), ("--coverage-file", args.coverage_file)),
-                   sources)
+    outputs = (("--output", args.output), ("--rejects", args.rejects), ("--coverage-file", args.coverage_file))
+    check_distinct(outputs, sources)
+    for option, path in outputs:
+        if path is not None and args.state is not None and _in_folder(path, args.state):
+            raise argparse.ArgumentTypeError(f"{option} {path} is in the state folder {args.state}, whose files "
+                                             "are the state's own: write it elsewhere")
+
+
+def _in_folder(path: str, folder: str) -> bool:
+    """Whether `path` names a file right in `folder`, which may not exist yet."""
+    parent = os.path.dirname(os.path.abspath(path))
+    try:
+        return os.path.samefile(parent, folder)
+    except OSError:
+        return os.path.realpath(parent) == os.path.realpath(folder)
 
 
 def _batch(args: argparse.Namespace, sources: list[str]) -> Batch | None:

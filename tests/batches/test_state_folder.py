@@ -148,3 +148,20 @@ def test_platform_records_with_state_are_a_usage_error(tmp_path, capsysbinary, b
     assert run(batches[0], "--from", "genesys-cloud", "--state", str(tmp_path / "state")) == 2
     assert b"--state takes contract events" in capsysbinary.readouterr().err
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(("option", "name"), [("-o", "state"), ("--rejects", "rejects.jsonl"),
+                                              ("--coverage-file", "journal")])
+@pytest.mark.parametrize("made", [False, True])
+def test_an_output_in_the_state_folder_is_a_usage_error(tmp_path, capsysbinary, batches, option, name,
+                                                        made) -> None:
+    """`-o DIR/state` once wrote the rows, then the committed state replaced them (exit 0)."""
+    state = tmp_path / "state"
+    if made:
+        state.mkdir()
+    inside = str(tmp_path / "." / "state" / ".." / "state" / name)
+    assert run(batches[0], "--state", str(state), option, inside) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err == (f"rulesengine run: error: {'--output' if option == '-o' else option} {inside} is in the state "
+                   f"folder {state}, whose files are the state's own: write it elsewhere\n")
+    assert sorted(os.listdir(state)) == [] if made else not state.exists()
