@@ -40,7 +40,7 @@ from rulesengine.events.parquet import ParquetUnavailable
 from rulesengine.events.read import InputError, LoadedLine, ReadCounts, read_line, read_lines
 from rulesengine.events.wellformed import problems_of
 from rulesengine.output.events import FORMATS, event_writer
-from rulesengine.output.files import BinarySink, Output, OutputError
+from rulesengine.output.files import BinarySink, Output, OutputError, commit_together
 from rulesengine.runtime.pipeline import Evaluated, RunStats, decide_interaction
 from rulesengine.wording import counted
 
@@ -104,9 +104,7 @@ def handle(args: argparse.Namespace) -> int:
                     for _, event in item:
                         writer.write(event)
             writer.close()
-            for target in written:
-                if target is not None:
-                    target.commit()
+            commit_together(written)
     except (InputError, UnreadableSource, NamesError, OutputError, ParquetUnavailable) as unusable:
         complain("rulesengine convert", unusable)
         return USAGE_OR_INPUT_ERROR
@@ -153,9 +151,7 @@ def _convert_events(args: argparse.Namespace, written_as: str, started: float) -
                 writer.write(item)
                 events += 1
             writer.close()
-            for target in written:
-                if target is not None:
-                    target.commit()
+            commit_together(written)
     except (InputError, OutputError, ParquetUnavailable) as unusable:
         complain("rulesengine convert", unusable)
         return USAGE_OR_INPUT_ERROR

@@ -23,7 +23,7 @@ from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection
 from rulesengine.events.parquet import ParquetUnavailable
 from rulesengine.events.read import InputError
-from rulesengine.output.files import BinarySink, Output, OutputError
+from rulesengine.output.files import BinarySink, Output, OutputError, commit_together
 from rulesengine.output.parquet import ParquetWriter
 from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWriter
 from rulesengine.output.table import TableWriter
@@ -220,9 +220,7 @@ def _write_results(args: argparse.Namespace, sources: list[str], decider: Decide
         if batch is not None:
             batch.commit(files)
             return
-        for target in files:
-            if target is not None:
-                target.commit()
+        commit_together(files)
 
 
 #: what `--sort` holds for an interaction: its rows as the workers wrote them (a tag, then the

@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Sequence
 from typing import IO, Protocol
 
 from rulesengine.events.compressed import by_suffix
@@ -149,13 +150,7 @@ class AtomicFile(Output):
 
     def commit(self) -> None:
         """Write out what is buffered and put the file under its final name."""
-        temporary = self.complete()
-        if temporary is not None:
-            try:
-                os.replace(temporary, self.path)
-            except OSError as problem:
-                os.unlink(temporary)
-                raise OutputError(self.path, problem) from None
+        commit_together([self])
 
     def complete(self) -> str | None:
         """Write out what is buffered, on disk, and close the file; return its temporary name
@@ -187,6 +182,28 @@ class AtomicFile(Output):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._temporary)
             self._temporary = None
+
+
+def commit_together(targets: Sequence[AtomicFile | None]) -> None:
+    """Put several outputs under their final names (None: an output not asked for) only once
+    every one is written out: when one cannot be (the rejects on a full disk), none is put in
+    place, and each file they would replace is left as it was."""
+    written: list[tuple[AtomicFile, str | None]] = []
+    try:
+        written.extend((target, target.complete()) for target in targets if target is not None)  # up to a failure
+        while written:
+            target, temporary = written[0]
+            if temporary is not None:
+                try:
+                    os.replace(temporary, target.path)
+                except OSError as problem:
+                    raise OutputError(target.path, problem) from None
+            written.pop(0)
+    finally:  # the temporary files not put in place
+        for _, temporary in written:
+            if temporary is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
 
 
 def sweep_leftovers(folder: str) -> None:

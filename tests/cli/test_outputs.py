@@ -117,6 +117,19 @@ def test_a_full_disk_under_the_rejects_is_one_line_too(capsysbinary, tmp_path) -
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("command", ["run", "convert"])
+def test_an_output_that_cannot_be_written_leaves_the_others_as_they_were(capsysbinary, tmp_path, command) -> None:
+    """The rows are put in place only once the rejects are written too (and the other way
+    round): a failed run leaves every file it would have replaced as it was."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(b"yesterday's rows\n")
+    assert main([command, BROKEN, "-o", str(rows), "--rejects", "/dev/full"]) == 2
+    err = capsysbinary.readouterr().err.decode()
+    assert err.splitlines()[-1] == f"rulesengine {command}: error: cannot write /dev/full: No space left on device"
+    assert rows.read_bytes() == b"yesterday's rows\n"
+    assert os.listdir(tmp_path) == ["rows.jsonl"]
+
+
 @pytest.mark.parametrize("output_format", FORMATS)
 def test_a_full_standard_output_or_device_is_one_line(tmp_path, output_format) -> None:
     with open("/dev/full", "wb") as full:
