@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rulesengine.output.files import AtomicFile
+from rulesengine.output.files import AtomicFile, temporary_name
 from rulesengine.runtime.carry import CarryOver
-from rulesengine.runtime.state import StateError, StateFolder, identity
+from rulesengine.runtime.state import STAGED, StateError, StateFolder, identity
 
 
 def add_state_option(parser: argparse.ArgumentParser) -> None:
@@ -39,8 +39,13 @@ class Batch:
         """The state was made by these very input files (unchanged): they are taken in already."""
         return self.identity is not None and self.identity == self.state.batch
 
-    def begin(self, outputs: Sequence[AtomicFile | None]) -> None:
-        self.state.begin([output for output in outputs if output is not None])
+    def begin(self, paths: Sequence[str | None]) -> dict[str, str]:
+        """The temporary name of each output (by path; None: not asked for), listed in the journal
+        before any of them is made: a run killed at any moment leaves no temporary file that the
+        next run on the folder does not know of and remove."""
+        planned = {path: temporary_name(path, STAGED) for path in paths if path is not None}
+        self.state.begin([(temporary, path) for path, temporary in planned.items()])
+        return planned
 
     def commit(self, outputs: Sequence[AtomicFile | None]) -> None:
         assert self.carry.end is not None, "the batch was not read to its end"

@@ -172,11 +172,13 @@ def _write_results(args: argparse.Namespace, sources: list[str], decider: Decide
     only once all is written (any failure on the way discards them), together with the new
     state of a batch."""
     with ExitStack() as stack:
-        staged = {} if batch is None else {"suffix": STAGED}
-        files = [open_atomic(stack, path, **staged) for path in (args.output, args.rejects)]
+        outputs = (args.output, args.rejects)
+        planned: dict[str, str] = {}
         if batch is not None:
             stack.callback(batch.abandon)
-            batch.begin(files)
+            planned = batch.begin(outputs)
+        files = [open_atomic(stack, path, suffix=STAGED, temporary=planned[path]) if path in planned
+                 else open_atomic(stack, path) for path in outputs]
         rows_out = files[0] or Output(sys.stdout.buffer, "standard output")
         rejects_out = files[1]
         writer = _writer(output_format, rows_out, wide=args.wide, terminal=files[0] is None and sys.stdout.isatty())

@@ -98,9 +98,10 @@ class AtomicFile(Output):
     renaming over it would replace the device itself with a plain file.
     """
 
-    def __init__(self, path: str, *, suffix: str = _SUFFIX) -> None:
+    def __init__(self, path: str, *, suffix: str = _SUFFIX, temporary: str | None = None) -> None:
         self.path = path
         self._suffix = suffix  # another than `.part` keeps the file from `sweep_leftovers`
+        self._planned = temporary  # the temporary name to use, when the caller chose it (`temporary_name`)
         self._temporary: str | None = None
         self._file: IO[bytes] | None = None
         try:
@@ -135,8 +136,7 @@ class AtomicFile(Output):
 
     def _create_temporary(self, replaced: os.stat_result | None) -> IO[bytes]:
         """A new file beside `path`: mode 0666 less the umask, or the mode of the file it replaces."""
-        folder = os.path.dirname(os.path.abspath(self.path))
-        temporary = os.path.join(folder, f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}{self._suffix}")
+        temporary = self._planned or temporary_name(self.path, self._suffix)
         fd = os.open(temporary, _CREATE, 0o666)
         self._temporary = temporary
         try:
@@ -182,6 +182,13 @@ class AtomicFile(Output):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._temporary)
             self._temporary = None
+
+
+def temporary_name(path: str, suffix: str = _SUFFIX) -> str:
+    """A new name beside `path` for the file that is to replace it: this host's, this process's,
+    random (made with `O_EXCL`, so never one that exists)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.join(folder, f"{_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
 
 
 def commit_together(targets: Sequence[AtomicFile | None]) -> None:

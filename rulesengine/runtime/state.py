@@ -193,9 +193,10 @@ class StateFolder:
         self.batch = header.batch
         return carried
 
-    def begin(self, outputs: Sequence[AtomicFile]) -> None:
-        """Say which temporary files this run writes, so a killed run's are removed."""
-        self._staged = _renames(outputs)
+    def begin(self, staged: Sequence[tuple[str, str]]) -> None:
+        """Say which temporary files this run writes (each with the output it becomes), before it
+        makes them, so that a killed run's are removed."""
+        self._staged = list(staged)
         self._write_journal(_Journal(False, self._staged))
 
     def commit(self, carried: Carried, batch: Identity | None, outputs: Sequence[AtomicFile]) -> None:

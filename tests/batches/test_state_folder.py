@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rulesengine.events.generate import generate_lines
+from rulesengine.output.files import AtomicFile
 from rulesengine.runtime.state import KILL_AT, POINTS
 from tests.batches.streams import by_interaction, cut, run, stream
 
@@ -165,3 +167,23 @@ def test_an_output_in_the_state_folder_is_a_usage_error(tmp_path, capsysbinary, 
     assert err == (f"rulesengine run: error: {'--output' if option == '-o' else option} {inside} is in the state "
                    f"folder {state}, whose files are the state's own: write it elsewhere\n")
     assert sorted(os.listdir(state)) == [] if made else not state.exists()
+
+
+def test_every_temporary_file_is_in_the_journal_before_it_is_made(tmp_path, monkeypatch, batches) -> None:
+    """A run killed at any moment leaves no temporary output that the journal does not name
+    for the next run to remove: the journal was once written just after the files were made."""
+    made: list[str] = []
+    create = AtomicFile._create_temporary
+
+    def journaled_first(self, replaced):
+        journal = json.loads((tmp_path / "state" / "journal").read_bytes())
+        assert journal["committed"] is False
+        assert self._planned in [temporary for temporary, _ in journal["outputs"]]
+        made.append(self._planned)
+        return create(self, replaced)
+
+    monkeypatch.setattr(AtomicFile, "_create_temporary", journaled_first)
+    assert run(batches[0], "--state", str(tmp_path / "state"), "-o", str(tmp_path / "rows.jsonl"),
+               "--rejects", str(tmp_path / "rejects.jsonl")) in (0, 1)
+    assert len(made) == 2 and all(name.endswith(".batch") for name in made)
+    assert sorted(os.listdir(tmp_path)) == ["rejects.jsonl", "rows.jsonl", "state"]
