@@ -11,6 +11,7 @@ conditions of the rules and of the facts they read.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -102,6 +103,11 @@ def abstraction(decider: Decider) -> Abstraction:
                 texts[_named(subject)].add(value)
         if isinstance(node, ir.Match) and isinstance(node.item, ir.Get):
             globs[_named(node.item)].add(node.glob)
+        if isinstance(node, ir.IsNone) and isinstance(node.item, ir.Get):
+            texts.setdefault(_named(node.item), set())  # tested: with no constant, some text is tried beside none
+        if isinstance(node, ir.Steps):
+            for name, value in _step_attributes(node):
+                texts[name].add(value)
         if isinstance(node, ir.Get) and node.name == "visibility" and not isinstance(node.subject, ir.Self):
             others = True
         if isinstance(node, ir.Temporal):
@@ -113,7 +119,8 @@ def abstraction(decider: Decider) -> Abstraction:
     visibilities.append(representative)
     if "unknown" in named:
         visibilities.append(None)
-    classes: dict[str, TextClasses] = {name: text_classes(texts.get(name, ()), globs.get(name, ()))
+    classes: dict[str, TextClasses] = {name: text_classes(texts.get(name, set()) | _between(texts.get(name, ())),
+                                                          globs.get(name, ()), empty=name.startswith("data."))
                                        for name in sorted(texts.keys() | globs.keys())
                                        if name in ("resource", "reason") or name.startswith("data.")}
     nothing = TextClasses(())
@@ -146,6 +153,25 @@ def _compared(node: ir.Expr) -> Iterator[tuple[ir.Expr, object]]:
         for option in node.options:
             if isinstance(option, ir.Const):
                 yield node.item, option.value
+
+
+def _between(constants: Iterable[object]) -> set[object]:
+    """One number of each stretch the numbers among `constants` cut the numbers into, beside
+    the numbers themselves: below the least, between each two, above the greatest (an attached
+    value compared by size, `data.score > 3.5`)."""
+    numbers: list[float] = sorted(value for value in constants if isinstance(value, (int, float))
+                                  and not isinstance(value, bool))
+    if not numbers:
+        return set()
+    return {numbers[0] - 1, numbers[-1] + 1, *((low + high) / 2 for low, high in itertools.pairwise(numbers))}
+
+
+def _step_attributes(node: ir.Steps) -> Iterator[tuple[str, str]]:
+    """The attributes a `match` pattern asks of steps (`revoked(reason: timeout)`), as the
+    abstraction names what it varies (`reason`, `visibility`, `intent`)."""
+    for edges in node.nfa.edges:
+        for check, _ in edges:
+            yield from check.attributes
 
 
 def _named(subject: ir.Get) -> str:

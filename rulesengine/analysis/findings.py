@@ -9,17 +9,19 @@
 Pairs of equal-priority rules that set a slot differently and were never both found
 matching are *proved disjoint* within the bound: `check --verbose` lists them. A search the
 time budget cut short proves no absence: it reports no dead rule, and its pairs are only
-those not seen together so far.
+those not seen together so far. Nor does a rule that reads values as the search cannot vary
+them (`fragment`): it is never reported dead, and no pair with it is proved disjoint.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
+from rulesengine.analysis.fragment import unseen
 from rulesengine.analysis.search import Case, Searched
 from rulesengine.decide.decider import Decider
 from rulesengine.language.compile import CompiledRule
@@ -49,6 +51,8 @@ class Analysis:
     searched: Searched
     findings: tuple[Finding, ...]
     disjoint: tuple[tuple[str, str, str], ...]
+    #: the rules that read values as the search cannot vary them, each with that expression
+    unseen: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def _winners(rules: Sequence[CompiledRule], matched: Sequence[bool], slot: str) -> list[CompiledRule]:
@@ -62,6 +66,7 @@ def _winners(rules: Sequence[CompiledRule], matched: Sequence[bool], slot: str) 
 
 def analyse(decider: Decider, searched: Searched) -> Analysis:
     """The findings the cases prove, in a fixed order (by rule order, then slot)."""
+    beyond = unseen(decider)
     overlaps: dict[tuple[str, str, str], Case] = {}
     decided: set[str] = set()
     matched_ever: set[str] = set()
@@ -93,15 +98,19 @@ def analyse(decider: Decider, searched: Searched) -> Analysis:
                     lost.setdefault(rule.id, case)
     findings = [Finding("overlap", slot, (first, second), case) for (first, second, slot), case in overlaps.items()]
     for rule in sorted(decider.rules, key=lambda rule: rule.id):
-        if rule.id in decided or (rule.id in tied and rule.id not in beaten) or not searched.complete:
-            continue  # a rule that only ties: each R301 says so; a search cut short proves no absence
+        if (rule.id in decided or (rule.id in tied and rule.id not in beaten) or not searched.complete
+                or rule.id in beyond or not beyond.keys().isdisjoint(beaten.get(rule.id, ()))):
+            continue  # a rule that only ties: each R301 says so; a search cut short proves no absence, nor
+            # does a rule the search cannot vary, about itself or the rules it beat
         findings.append(Finding("dead", None, (rule.id,), lost.get(rule.id),
                                 beaten_by=tuple(sorted(beaten.get(rule.id, ()))),
                                 tied=tuple(sorted(tied.get(rule.id, ())))))
     slots = list(OUTCOME_SLOTS)
     for (kind, slot), case in sorted(gaps.items(), key=lambda item: (item[0][0], slots.index(item[0][1]))):
         findings.append(Finding("gap", slot, (), case, kind=kind))
-    return Analysis(searched, tuple(findings), _disjoint(decider, {key[:3] for key in overlaps}))
+    disjoint = tuple(pair for pair in _disjoint(decider, {key[:3] for key in overlaps})
+                     if pair[0] not in beyond and pair[1] not in beyond)
+    return Analysis(searched, tuple(findings), disjoint, beyond)
 
 
 def _order(case: Case) -> tuple:

@@ -2,7 +2,8 @@
 
 Codes: R301 two rules both match a party of a witness and set a slot differently at the
 same priority; R304 a rule decides nothing within the bound; R305 a kind's slot stays
-Unspecified; R306 a site layer changes a documented flow's descriptor (a note).
+Unspecified; R306 a site layer changes a documented flow's descriptor (a note); R307 a rule
+reads a value as the search cannot vary it, so that none of this is proved about it (a note).
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def reported(analysis: Analysis, decider: Decider, rules: Sequence[syntax.Rule],
                 f"interaction '{name}': it stays Unspecified: {describe(events)}",
                 hint=f"add a rule for {finding.kind} that sets its {finding.slot} there")
         out.append(Reported(diagnostic, name, witness_text(events, diagnostic.headline()) if events else ""))
+    for rule_id in sorted(analysis.unseen, key=lambda rule_id: written[rule_id][0]):
+        diagnostic = Diagnostic(
+            Severity.NOTE, "R307", f"rule '{rule_id}' reads `{analysis.unseen[rule_id]}` as the bounded analysis "
+            f"cannot try every value of: it is never reported dead nor proved disjoint from another rule, and a "
+            f"tie or a gap it takes part in may be missed", *_at(written[rule_id][1], texts),
+            "compare durations, resources, reasons and attached values with constants, in the rule itself")
+        out.append(Reported(diagnostic, "", ""))
     for change in changed:
         site = next((ref for ref in change.after.rules if ref.path not in defaults), None)
         gone = [ref.id for ref in change.before.rules if ref not in change.after.rules]

@@ -15,6 +15,7 @@ each class the rules can tell apart.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -56,7 +57,8 @@ class Case:
 class Searched:
     """What the search saw: the distinct cases, how many interactions it decided, and
     whether it covered the whole bound, every class of the texts the rules tell apart
-    included (`Abstraction.every_text`), before the time budget ran out."""
+    included (`Abstraction.every_text`) and every combination of a party's classes
+    (`every_combination`), before the time budget ran out."""
 
     bound: int
     cases: Mapping[tuple[str, tuple[bool, ...]], Case]
@@ -66,6 +68,8 @@ class Searched:
     agents: int = 0
     #: every party situation met, when the rules vary some attribute (see `situation`)
     situations: frozenset[tuple] = frozenset()
+    #: whether every party's classes were tried in every combination (`combined`)
+    every_combination: bool = True
 
 
 #: told, as the search goes, how many interactions it has decided and how many distinct cases it met
@@ -92,7 +96,7 @@ def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = 
             progress(found.interactions, len(found.cases))
         return False
 
-    complete = True
+    complete = every_combination = True
     situations: dict[tuple, tuple[Shape, str]] = {}
     for count, shape in enumerate(shapes(grammar)):
         if count % 256 == 0 and out_of_time():
@@ -106,10 +110,12 @@ def search(decider: Decider, bound: int = DEFAULT_BOUND, budget: float | None = 
             if count % 16 == 0 and out_of_time():
                 complete = False
                 break
+            every_combination = every_combination and combined(shape, party, seen)
             for variant in variants(shape, party, seen):
                 met.update(signature for _, signature in found.add(shape, variant))
-    return Searched(bound, MappingProxyType(found.cases), found.interactions, complete and seen.every_text, seen,
-                    agents, frozenset(met))
+    return Searched(bound, MappingProxyType(found.cases), found.interactions,
+                    complete and seen.every_text and every_combination, seen, agents, frozenset(met),
+                    every_combination)
 
 
 def _varies(seen: Abstraction) -> bool:
@@ -117,23 +123,33 @@ def _varies(seen: Abstraction) -> bool:
                 or (len(seen.visibilities) > 1 and not seen.visibility_of_others))
 
 
-def variants(shape: Shape, party: str, seen: Abstraction) -> Iterator[Variant]:
-    """Every combination of one value per class for the party's durations, resource and last
-    reason and the interaction's data; each attribute alone when they are too many."""
+def combined(shape: Shape, party: str, seen: Abstraction) -> bool:
+    """Whether `variants` tries every combination of the party's classes (not too many)."""
+    return math.prod(map(len, _choices(shape, party, seen)[1])) <= MAX_VARIANTS
+
+
+def _choices(shape: Shape, party: str, seen: Abstraction) -> tuple[tuple[int, ...], list[tuple[object, ...]]]:
+    """Where the party's durations end (`windows`), and the values tried for each of them, its
+    resource, its last reason, its visibility and each attached value."""
     durations = seen.durations() if seen.thresholds else (0,)
-    places = windows(shape, party, seen.timed) if seen.thresholds else ()
+    places = tuple(windows(shape, party, seen.timed)) if seen.thresholds else ()
     choices: list[tuple[object, ...]] = [durations] * len(places)
     choices.append((None, *seen.resources))
     choices.append((None, *seen.reasons))
     invited = any(step.party == party and step.event == "party.invited" for step in shape)
     choices.append(seen.visibilities if invited and not seen.visibility_of_others else (None,))
+    choices += [(None, *seen.data[key]) for key in seen.data]
+    return places, choices
+
+
+def variants(shape: Shape, party: str, seen: Abstraction) -> Iterator[Variant]:
+    """Every combination of one value per class for the party's durations, resource and last
+    reason and the interaction's data; each attribute alone when they are too many (then the
+    search is incomplete: `combined`)."""
+    places, choices = _choices(shape, party, seen)
     keys = list(seen.data)
-    choices += [(None, *seen.data[key]) for key in keys]
-    total = 1
-    for options in choices:
-        total *= len(options)
     combos: Iterator[tuple[object, ...]]
-    if total <= MAX_VARIANTS:
+    if combined(shape, party, seen):
         combos = itertools.product(*choices)
     else:
         base = tuple(options[0] for options in choices)

@@ -43,20 +43,21 @@ class TextClasses:
     complete: bool = True
 
 
-def text_classes(constants: Iterable[object], globs: Iterable[str], states: int | None = None) -> TextClasses:
+def text_classes(constants: Iterable[object], globs: Iterable[str], states: int | None = None, *,
+                 empty: bool = False) -> TextClasses:
     """The classes of texts that `constants` (compared by equality; other values than texts are
     classes of their own) and `globs` (matched) tell apart, walking at most `states` (by default
-    `MAX_STATES`) combinations of glob positions; none at all when there is neither."""
+    `MAX_STATES`) combinations of glob positions; the empty text among them when `empty` (an
+    attached value may be empty, a resource or a reason may not). With neither constants nor
+    globs, one class: any text."""
     named = sorted(set(constants), key=lambda value: (type(value).__name__, str(value)))
     patterns = sorted(set(globs))
-    if not named and not patterns:
-        return TextClasses(())
     texts = [value for value in named if type(value) is str]
     read = [_tokens(pattern) for pattern in patterns]
     tests: list[list[_Token]] = [[_literal(char) for char in text] for text in texts]
     tests += [tokens for tokens, _ in read]
     members, complete = _members(tests, _alphabet([*texts, *(named for _, named in read)]), len(texts),
-                                 MAX_STATES if states is None else states)
+                                 MAX_STATES if states is None else states, empty)
     nothing = (False,) * len(patterns)
     if OTHER not in texts and _matched(tests, OTHER)[len(texts):] == nothing:
         members[nothing] = OTHER  # a plainer member than the walk's first, the same class
@@ -64,19 +65,19 @@ def text_classes(constants: Iterable[object], globs: Iterable[str], states: int 
     return TextClasses((*named, *others), complete)
 
 
-def _members(tests: list[list[_Token]], alphabet: Sequence[str], constants: int, limit: int,
+def _members(tests: list[list[_Token]], alphabet: Sequence[str], constants: int, limit: int, empty: bool,
              ) -> tuple[dict[tuple[bool, ...], str], bool]:
     """The shortest text of each combination of globs matched by texts equal to no constant
     (the first `constants` tests are the constants'), and whether the walk went everywhere.
-    The empty text is no member (no text the rules read is empty), so it is not counted as
-    seen: a text that comes back to where the empty one stood is a member of its own."""
+    Unless `empty`, the empty text is no member, so it is not counted as seen: a text that
+    comes back to where the empty one stood is a member of its own."""
     seen: set[_State] = set()
     waiting = deque([(tuple(_closure(test, {0}) for test in tests), "")])
     members: dict[tuple[bool, ...], str] = {}
     while waiting:
         state, text = waiting.popleft()
         matched = tuple(len(test) in at for test, at in zip(tests, state, strict=True))
-        if text and not any(matched[:constants]):
+        if (text or empty) and not any(matched[:constants]):
             members.setdefault(matched[constants:], text)
         for char in alphabet:
             after = tuple(_step(test, at, char) for test, at in zip(tests, state, strict=True))

@@ -35,12 +35,18 @@ def test_a_bracketed_set_gets_a_text_it_matches():
 def test_constants_alone_give_themselves_and_one_other_text():
     assert text_classes(["Agent7", 3, True], []).values == (True, 3, "Agent7", OTHER)
     assert text_classes([OTHER], []).values[0] == OTHER and len(text_classes([OTHER], []).values) == 2
-    assert text_classes([], []).values == ()
+    assert text_classes([], []).values == (OTHER,)  # tested only for none: any text beside it
 
 
 def test_a_glob_that_matches_the_usual_other_text_gets_another_for_matching_none():
     found = text_classes([], ["o*"])
     assert [_vector(value, [], ["o*"]) for value in found.values] == [(True,), (False,)]
+
+
+def test_an_attached_value_may_be_the_empty_text_which_some_globs_tell_apart():
+    found = text_classes([], ["*", "?*"], empty=True)
+    assert {_vector(value, [], ["*", "?*"]): value for value in found.values}[True, False] == ""
+    assert "" not in text_classes([], ["*", "?*"]).values
 
 
 def test_a_glob_that_matches_everything_leaves_one_class():
@@ -63,9 +69,6 @@ def test_every_text_is_alike_to_one_value_tried(globs, constants, texts):
     passes, and no two values tried pass the same tests."""
     found = text_classes(constants, globs)
     assert found.complete
-    if not constants and not globs:
-        assert found.values == ()
-        return
     tried = [_vector(value, constants, globs) for value in found.values]
     assert len(set(tried)) == len(tried)
     for text in texts:

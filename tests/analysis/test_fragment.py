@@ -1,0 +1,96 @@
+"""`check` claims nothing it cannot prove: each rule that reads a value as the search cannot
+vary it is named (R307) and never reported dead nor proved disjoint, and the values rules
+read as the search can vary them are all tried, so the ties they make are found."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.analysis.conftest import check, run_rows
+
+#: rules that read a value as the search cannot try every class of: (the rule's condition, the expression named)
+UNSEEN = {
+    "arithmetic": ("engage - 7s > 0s", "engage - 7s"),
+    "two durations": ("engage > alert", "engage"),
+    "a text made by coalesce": ('coalesce(data.segment, "standard") == "VIP"', 'coalesce(data.segment, "standard")'),
+    "a value never varied": ('media == "email"', "media"),
+    "a resource against an attached value": ("resource == data.owner", "resource"),
+    "another party beside a duration": ("engage > 10s and some(o in others: o.kind == agent and o.rejected)",
+                                        "some(o in others: o.kind == agent and o.rejected)"),
+}
+
+
+def _site(tmp_path, text: str) -> tuple[str, str]:
+    path = tmp_path / "site.rules"
+    path.write_text("extend vocabulary result_reason: Mine, Other\n" + text, encoding="utf-8")
+    return "--rules", str(path)
+
+
+def _rule(name: str, condition: str, reason: str = "Mine", priority: int = 0, match: str = "") -> str:
+    return (f'rule site.{name}  "{name}"\n  for agent\n{match}  when {condition}\n'
+            f"  set result Completed reason {reason}\n  priority {priority}\n\n")
+
+
+@pytest.mark.parametrize("case", sorted(UNSEEN))
+def test_a_rule_reading_a_value_the_search_cannot_vary_is_named_and_never_said_dead(capsys, tmp_path, case):
+    condition, expression = UNSEEN[case]
+    layers = _site(tmp_path, _rule("x", condition))
+    checked = check(capsys, tmp_path, *layers, "--strict", "--verbose")
+    [note] = checked.findings("R307")
+    assert note["message"].startswith(f"rule 'site.x' reads `{expression}` as the bounded analysis cannot try")
+    assert note["severity"] == "note"
+    assert not [f for f in checked.findings("R304") if "'site.x'" in f["message"]]
+    assert "proved disjoint within the bound: 'agent.completed' and 'site.x'" not in checked.err
+    assert checked.code == (1 if checked.findings("R301") or checked.findings("R304") else 0)
+
+
+def test_a_rule_beaten_by_one_the_search_cannot_vary_is_not_said_dead(capsys, tmp_path):
+    """Where `coalesce(left.reason, ...)` holds for every reason tried (none), it beat the
+    defaults everywhere; with a reason it does not: they are not dead."""
+    layers = _site(tmp_path, _rule("a", 'coalesce(left.reason, "none") == "none"', priority=50)
+                   + _rule("b", "engage > 3s", "Other", priority=50))
+    checked = check(capsys, tmp_path, *layers)
+    assert [f["message"].split("'")[1] for f in checked.findings("R307")] == ["site.a"]
+    assert checked.findings("R304") == []
+
+
+#: ties the search finds now that it tries what these rules read
+FOUND = {
+    "a pattern's reason": ("match invited revoked(reason: timeout)", "true", "agent.redirected_revoked"),
+    "a pattern's visibility": ("match invited(visibility: monitor) accepted _*", "true", None),
+    "an attached number by size": ("", "data.score > 3 and data.score < 5", "agent.completed"),
+    "an attached value that is there": ("match invited accepted _*", "data.segment is not none", "agent.completed"),
+    "a reason that is there": ("match invited accepted _*", "left.reason is not none", "agent.completed"),
+    "an empty attached text": ("match invited accepted _*", 'data.code matches "*" and not data.code matches "?*"',
+                               "agent.completed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOUND))
+def test_values_the_rules_read_as_the_search_varies_them_are_tried(capsys, tmp_path, case):
+    match, condition, rival = FOUND[case]
+    text = _rule("x", condition, match=f"  {match}\n" if match else "")
+    if rival is None:  # a role: the rule sets ReceivedConsult beside the defaults' roles
+        text = text.replace("set result Completed reason Mine", "set role ReceivedConsult")
+    layers = _site(tmp_path, text)
+    checked = check(capsys, tmp_path, *layers)
+    ties = [f for f in checked.findings("R301") if "'site.x'" in f["message"]]
+    assert ties, checked.out
+    assert rival is None or any(f"'{rival}'" in f["message"] for f in ties)
+    assert checked.findings("R307") == []
+    for tie in ties:
+        name = re.search(r"of interaction '([^']+)'", tie["message"]).group(1)
+        party = re.search(r"both match party '([^']+)'", tie["message"]).group(1)
+        code, _, err = run_rows(capsys, checked.witnesses / f"{name}.jsonl", *layers)
+        assert code == 1 and f"both match party '{party}'" in err
+
+
+def test_too_many_combinations_of_one_party_s_values_leave_the_search_incomplete(capsys, tmp_path):
+    layers = _site(tmp_path, _rule("x", 'resource == "Sup_Jo" and alert > 5s and engage > 10s and hold < 1m',
+                                   match="  match invited accepted held retrieved left\n"))
+    checked = check(capsys, tmp_path, *layers)
+    assert checked.findings("R304") == []
+    assert ("one party's values make more than 512 combinations, each value was tried alone: the overlaps and gaps "
+            "listed were proved, others may be missed, and no rule is reported dead") in checked.err
