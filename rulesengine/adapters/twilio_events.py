@@ -27,9 +27,22 @@ import orjson
 from rulesengine.adapters.outcome import BAD_SHAPE, BAD_TIME, NO_INTERACTION, Rejected, json_type
 from rulesengine.adapters.records import Place
 from rulesengine.adapters.times import parse_epoch_ms, parse_text
+from rulesengine.diagnostics import did_you_mean
 
 #: event families that concern a task; other events (worker.*, activity.*...) map to nothing
 TASK_FAMILIES = ("task.", "reservation.", "task-queue.", "workflow.")
+#: every event of those families TaskRouter sends: another name there is a record that cannot be
+#: read (a typo would otherwise drop the step it stands for without a word)
+TASK_EVENT_TYPES = frozenset({
+    "task.created", "task.updated", "task.canceled", "task.wrapup", "task.completed", "task.deleted",
+    "task.system-deleted", "task.transfer-initiated", "task.transfer-attempt-failed", "task.transfer-failed",
+    "task.transfer-canceled", "task.transfer-completed", "reservation.created", "reservation.accepted",
+    "reservation.rejected", "reservation.timeout", "reservation.canceled", "reservation.rescinded",
+    "reservation.wrapup", "reservation.completed", "reservation.failed", "task-queue.entered",
+    "task-queue.moved", "task-queue.timeout", "task-queue.created", "task-queue.deleted",
+    "task-queue.expression.updated", "workflow.entered", "workflow.target-matched", "workflow.skipped",
+    "workflow.timeout", "workflow.created", "workflow.updated", "workflow.deleted",
+})
 _CLOUD_EVENT_PREFIX = "com.twilio.taskrouter."
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -95,6 +108,9 @@ def read_event(value: object, place: Place) -> TaskEvent | Ignored:
                        "one TaskRouter event per record, as a callback, the Events API or Event Streams give it")
     if not kind.startswith(TASK_FAMILIES):
         return Ignored(kind)
+    if kind not in TASK_EVENT_TYPES:
+        raise Rejected(BAD_SHAPE, f"eventtype {kind!r}: no TaskRouter event of that name",
+                       did_you_mean(kind, TASK_EVENT_TYPES) or "one of TaskRouter's event types (docs/adapters.md)")
     ms = _moment(fields)
     nested = _object(fields, "task") or {}
     is_reservation = "reservation_status" in fields or (kind.startswith("reservation.") and "task" in fields)

@@ -76,6 +76,20 @@ def test_a_record_with_no_event_type_is_still_rejected() -> None:
                                "or a CloudEvent type")
 
 
+def test_an_event_type_taskrouter_does_not_send_is_rejected_with_the_closest_one() -> None:
+    """A misspelt `reservation.accepted` once vanished without a word, and the agent it accepted
+    came out revoked: a record is never dropped, so it is rejected, naming the type meant."""
+    records = tw.routed_and_completed()
+    at = next(number for number, record in enumerate(records) if record["eventtype"] == "reservation.accepted")
+    records[at] = {**records[at], "eventtype": "reservation.acepted"}
+    _, stats = converted(records)
+    [rejection] = stats.rejections
+    [problem] = rejection.problems
+    assert problem.code == "A102"
+    assert problem.message == f"record {at + 1}: eventtype 'reservation.acepted': no TaskRouter event of that name"
+    assert problem.hint == "did you mean 'reservation.accepted'?"
+
+
 @pytest.mark.parametrize(("key", "value", "ms"), [
     ("Timestamp", "1700000005", tw.START_MS + 5000),
     ("Timestamp", "1700000005250", tw.START_MS + 5250),
