@@ -143,13 +143,17 @@ def _convert_events(args: argparse.Namespace, written_as: str, started: float) -
             rejects = written[1]
             for item in read_lines(args.inputs, counts):
                 if type(item) is LoadedLine:
-                    rejected += 1
-                    if rejects is not None:
-                        rejects.write(orjson.dumps(Rejection(item.interaction, item.diagnostics).to_json()) + b"\n")
-                    shown += print_diagnostics(item.diagnostics, already_shown=shown)
-                    continue
-                writer.write(item)
-                events += 1
+                    problems = item.diagnostics
+                else:
+                    problems = writer.refused(item)  # a valid line the format cannot hold
+                    if not problems:
+                        writer.write(item)
+                        events += 1
+                        continue
+                rejected += 1
+                if rejects is not None:
+                    rejects.write(orjson.dumps(Rejection(item.interaction, problems).to_json()) + b"\n")
+                shown += print_diagnostics(problems, already_shown=shown)
             writer.close()
             commit_together(written)
     except (InputError, OutputError, ParquetUnavailable) as unusable:

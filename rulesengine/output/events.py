@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import orjson
+import msgspec
 
+from rulesengine.diagnostics import Diagnostic
 from rulesengine.events.contract import READER_FIELDS, RECORDS, TAG, AnyEvent
 from rulesengine.events.parquet import GROUP_ROWS, pyarrow_modules
+from rulesengine.events.read import field_problem
 from rulesengine.output.files import BinarySink
 from rulesengine.output.parquet import closed_quietly
 
@@ -30,6 +32,9 @@ if set(COLUMNS) != {TAG, *(name for record in RECORDS for name in record.__struc
 
 
 FORMATS = ("jsonl", "parquet")
+#: the greatest `seq` a Parquet int64 column holds
+_MOST_SEQ = 2**63 - 1
+_json = msgspec.json.Encoder().encode
 
 
 class EventWriter(Protocol):
@@ -38,6 +43,7 @@ class EventWriter(Protocol):
     def write(self, event: AnyEvent) -> None: ...
     def close(self) -> None: ...
     def discard(self) -> None: ...
+    def refused(self, event: AnyEvent) -> tuple[Diagnostic, ...]: ...
 
 
 def event_writer(name: str, stream: BinarySink) -> EventWriter:
@@ -54,6 +60,10 @@ class JsonLinesEvents:
 
     def write(self, event: AnyEvent) -> None:
         self._stream.write(event.raw + b"\n")
+
+    def refused(self, event: AnyEvent) -> tuple[Diagnostic, ...]:
+        """Nothing: every event is its line."""
+        return ()
 
     def close(self) -> None:
         """Flush the stream; again, nothing."""
@@ -79,6 +89,15 @@ class ParquetEvents:
         self._stream = stream
         #: row groups written so far
         self.groups = 0
+
+    def refused(self, event: AnyEvent) -> tuple[Diagnostic, ...]:
+        """Why an event cannot be a row: a `seq` past what an int64 column holds (the contract
+        sets no bound, and a line reads up to 2**64 - 1)."""
+        if event.seq <= _MOST_SEQ:
+            return ()
+        return (field_problem(event.raw, event.source, "E103", "seq", f"field 'seq' must be at most {_MOST_SEQ} "
+                              f"to be written as Parquet (a 64-bit signed integer), not {event.seq}",
+                              hint="convert to JSON lines, which keep it"),)
 
     def write(self, event: AnyEvent) -> None:
         for column, name in zip(self._columns, COLUMNS, strict=True):
@@ -108,8 +127,8 @@ class ParquetEvents:
 
 def _value(event: AnyEvent, name: str) -> object:
     """The column `name` of an event's row: `data` as JSON text, a field it lacks as null."""
-    if name == "data":
-        return orjson.dumps(dict(event.data)).decode() if event.data else None
+    if name == "data":  # msgspec writes data as deep as a line may nest it (orjson stops at 254 levels)
+        return _json(dict(event.data)).decode() if event.data else None
     if name == "event":
         return event.event
     return getattr(event, name, None)

@@ -67,6 +67,25 @@ def test_lines_that_are_no_event_are_reported_kept_out_and_rejected(capsysbinary
     assert run(capsysbinary, "convert", str(source))[:2] == (1, good)
 
 
+def test_a_seq_past_what_parquet_holds_is_rejected_and_deep_data_is_written(capsysbinary, tmp_path) -> None:
+    """A line `run` reads: a `seq` up to 2**64 - 1, `data` nested 500 levels deep. The first
+    cannot be an int64 and is rejected, with its place (it was a traceback); the second is
+    written and read back as it was (orjson, which wrote it, stops at 254 levels)."""
+    created = (b'{"interaction":"c1","seq":1,"ts":"2026-03-02T10:00:00Z","event":"interaction.created",'
+               b'"media":"chat","data":{"d":' + b"[" * 500 + b"]" * 500 + b"}}\n")
+    huge = b'{"interaction":"c1","seq":9223372036854775808,"ts":"2026-03-02T10:00:01Z","event":"customer.left"}\n'
+    source = tmp_path / "edges.jsonl"
+    source.write_bytes(created + huge)
+    events, rejects = tmp_path / "events.parquet", tmp_path / "rejects.jsonl"
+    code, _, err = run(capsysbinary, "convert", str(source), "-o", str(events), "--rejects", str(rejects))
+    assert code == 1
+    assert err.startswith(f"{source}:2:21: error: E103 field 'seq' must be at most 9223372036854775807 to be "
+                          "written as Parquet (a 64-bit signed integer), not 9223372036854775808\n")
+    assert [orjson.loads(line)["reasons"][0]["code"] for line in rejects.read_bytes().splitlines()] == ["E103"]
+    assert run(capsysbinary, "convert", str(events))[:2] == (0, created)
+    assert run(capsysbinary, "convert", str(source), "--format", "jsonl")[:2] == (0, created + huge)
+
+
 def test_platform_records_can_be_written_as_parquet(capsysbinary, tmp_path) -> None:
     as_lines = run(capsysbinary, "convert", "--from", "genesys-cloud", str(GENESYS))
     events = tmp_path / "events.parquet"
