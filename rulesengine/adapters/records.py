@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import attrs
@@ -23,6 +24,7 @@ import msgspec
 import orjson
 
 from rulesengine.diagnostics import Position
+from rulesengine.events.compressed import UnreadableCompression, uncompressed
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -98,16 +100,18 @@ def check_sources(sources: Sequence[str]) -> list[str]:
 
 
 def read_records(sources: Sequence[str], container: str) -> Iterator[SourceRecord | Unreadable]:
-    """Every record of every source, in order; `container` is the key a page lists its records under."""
+    """Every record of every source, in order; `container` is the key a page lists its records
+    under. A source compressed with gzip, bzip2 or xz is read decompressed, as event files are."""
     for path in check_sources(sources):
-        if path == STDIN:
-            yield from _records(sys.stdin.buffer, STDIN_NAME, container)
-            continue
+        name = STDIN_NAME if path == STDIN else path
         try:
-            with open(path, "rb") as handle:
-                yield from _records(handle, path, container)
+            with (nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb")) as handle, \
+                    uncompressed(handle) as text:
+                yield from _records(text, name, container)
+        except UnreadableCompression as problem:
+            raise UnreadableSource(f"cannot read {name}: {problem}") from None
         except OSError as problem:
-            raise UnreadableSource(f"cannot read {path}: {problem.strerror or problem}") from None
+            raise UnreadableSource(f"cannot read {name}: {problem.strerror or problem}") from None
 
 
 def _records(handle: Iterable[bytes], path: str, container: str) -> Iterator[SourceRecord | Unreadable]:

@@ -3,8 +3,11 @@ exit codes, and the same rows as converting first and running after."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import json
+import lzma
 import re
 import sys
 
@@ -82,6 +85,19 @@ def test_convert_is_deterministic_and_reads_stdin(capsys, monkeypatch):
     first = run(capsys, "convert", "--from", "twilio-taskrouter", str(T1))
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(T1.read_bytes())))
     assert run(capsys, "convert", "--from", "twilio-taskrouter", "-")[:2] == first[:2] == (0, first[1])
+
+
+@pytest.mark.parametrize("suffix", ["gz", "bz2", "xz"])
+def test_a_compressed_export_is_read_as_event_files_are(capsys, tmp_path, suffix):
+    """A gzip, bzip2 or xz export gives the events of the plain one (it was blamed on UTF-8)."""
+    packed = tmp_path / f"t1.json.{suffix}"
+    packed.write_bytes({"gz": gzip, "bz2": bz2, "xz": lzma}[suffix].compress(T1.read_bytes()))
+    plain = run(capsys, "convert", "--from", "twilio-taskrouter", str(T1))
+    assert run(capsys, "convert", "--from", "twilio-taskrouter", str(packed))[:2] == (0, plain[1])
+    packed.write_bytes(packed.read_bytes()[:60])
+    code, out, err = run(capsys, "convert", "--from", "twilio-taskrouter", str(packed))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"rulesengine convert: error: cannot read {packed}: ")
 
 
 def test_names_give_resources_and_ids_left_without_one_are_warned_about(capsys, tmp_path):
