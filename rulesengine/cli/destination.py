@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -30,17 +31,23 @@ class TextSink(Protocol):
     def write(self, text: str, /) -> int: ...
 
 
-def write_output(path: str | None, command: str, produce: Callable[[TextSink], int]) -> int:
+def write_output(path: str | None, command: str, produce: Callable[[TextSink], int],
+                 inputs: Sequence[str] = ()) -> int:
     """Run `produce` on stdout, or on a new UTF-8 file at `path`; return its exit code.
 
     The file is written under a temporary name and takes its own only when `produce`
     finished with findings or none (0 or 1): after an unreadable input or a crash,
-    whatever was at `path` before is still there, never half an output.
+    whatever was at `path` before is still there, never half an output. A `path` that is
+    one of the `inputs` is refused before anything is read (2).
     """
     if path is None:
         return produce(sys.stdout)
     try:
+        check_distinct((("--output", path),), inputs)
         target = AtomicFile(path)
+    except argparse.ArgumentTypeError as problem:
+        complain(f"rulesengine {command}", problem)
+        return USAGE_OR_INPUT_ERROR
     except OutputError as problem:
         complain(f"rulesengine {command}", problem)
         return USAGE_OR_INPUT_ERROR
@@ -54,6 +61,15 @@ def write_output(path: str | None, command: str, produce: Callable[[TextSink], i
         return USAGE_OR_INPUT_ERROR
     finally:
         target.discard()
+
+
+def rule_files(paths: Sequence[str]) -> list[str]:
+    """The rule files that `--rules` paths stand for (a folder: its `*.rules` files), which an
+    output must not replace either."""
+    found = []
+    for path in paths:
+        found += sorted(glob.glob(os.path.join(glob.escape(path), "*.rules"))) if os.path.isdir(path) else [path]
+    return found
 
 
 def check_distinct(outputs: Sequence[tuple[str, str | None]], sources: Sequence[str]) -> None:
@@ -103,4 +119,5 @@ def write_with_rules(args: argparse.Namespace, command: str,
     decider = rules_or_exit(args)
     if decider is None:
         return USAGE_OR_INPUT_ERROR
-    return write_output(args.output, command, lambda out: produce(decider, sources, out))
+    return write_output(args.output, command, lambda out: produce(decider, sources, out),
+                        [*sources, *rule_files(args.rules)])

@@ -44,4 +44,4 @@ def run(args: argparse.Namespace) -> int:
         _write(args, profile, out)
         return 0
 
-    return write_output(args.output, "generate", produce)
+    return write_output(args.output, "generate", produce, [args.profile] if args.profile else [])

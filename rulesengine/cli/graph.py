@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rulesengine.cli import options
-from rulesengine.cli.destination import TextSink, add_output, write_output
+from rulesengine.cli.destination import TextSink, add_output, rule_files, write_output
 from rulesengine.cli.messages import complain, not_found, print_diagnostics, rules_or_exit, sources_or_exit
 from rulesengine.cli.wanted_lines import ids_in, lines_for
 from rulesengine.decide.decider import Decider
@@ -48,7 +48,8 @@ def handle(args: argparse.Namespace) -> int:
         decider = rules_or_exit(args)
         if decider is None:
             return 2
-    return write_output(args.output, "graph", lambda out: _draw(args, decider, sources, out))
+    return write_output(args.output, "graph", lambda out: _draw(args, decider, sources, out),
+                        [*sources, *rule_files(args.rules)])
 
 
 def _draw(args: argparse.Namespace, decider: Decider | None, sources: list[str], out: TextSink) -> int:

@@ -16,7 +16,7 @@ import orjson
 
 from rulesengine.cli import coverage, options
 from rulesengine.cli.batch import Batch, add_state_option
-from rulesengine.cli.destination import add_output, check_distinct, open_atomic
+from rulesengine.cli.destination import add_output, check_distinct, open_atomic, rule_files
 from rulesengine.cli.messages import complain, loaded_or_exit, print_diagnostics, sources_or_exit
 from rulesengine.cli.progress import Progress
 from rulesengine.decide.decider import Decider
@@ -137,7 +137,7 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
         raise argparse.ArgumentTypeError("Parquet is binary and standard output is a terminal: "
                                          "give --output FILE.parquet, or redirect standard output")
     outputs = (("--output", args.output), ("--rejects", args.rejects), ("--coverage-file", args.coverage_file))
-    check_distinct(outputs, sources)
+    check_distinct(outputs, [*sources, *rule_files(args.rules)])
     for option, path in outputs:
         if path is not None and args.state is not None and _in_folder(path, args.state):
             raise argparse.ArgumentTypeError(f"{option} {path} is in the state folder {args.state}, whose files "

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rulesengine.cli import coverage, options
 from rulesengine.cli.check import github
+from rulesengine.cli.destination import check_distinct, rule_files
 from rulesengine.cli.messages import complain, print_diagnostics
 from rulesengine.decide.explain import render_text
 from rulesengine.decide.ruleset import load_rules
@@ -57,6 +58,12 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     if not sources:
         complain(PROGRAM, "no test files: name them, or put *.rulestest files in a --rules folder")
+        return 2
+    try:  # neither output may replace the other, a test file or a rule file
+        check_distinct((("--junit", args.junit), ("--coverage-file", args.coverage_file)),
+                       [*(str(source.path) for source in sources), *rule_files(args.rules)])
+    except argparse.ArgumentTypeError as problem:
+        complain(PROGRAM, problem)
         return 2
     loaded = load_rules(args.rules, settings, defaults=not args.no_default_rules)
     print_diagnostics(loaded.diagnostics, program=PROGRAM)

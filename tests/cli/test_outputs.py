@@ -191,6 +191,41 @@ def test_two_outputs_or_an_output_and_an_input_in_one_file_are_refused(capsysbin
     assert run(capsysbinary, str(events), "-o", os.devnull, "--rejects", os.devnull)[0] == 0
 
 
+@pytest.mark.parametrize("command", ["report", "explain", "graph", "run"])
+@pytest.mark.parametrize("given", ["events", "rules", "rules folder"])
+def test_no_command_writes_over_what_it_reads(capsysbinary, tmp_path, monkeypatch, command, given) -> None:
+    """`-o` naming the events read, or a rule file of `--rules` (given as itself or by its
+    folder), is refused before anything is written: report, explain and graph once replaced
+    the events with their page, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.jsonl").write_bytes(Path(FLOW).read_bytes())
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "s.rules").write_text('rule site.x "x" for agent set result Completed priority 1\n')
+    target = {"events": "./in.jsonl", "rules": "site/s.rules", "rules folder": "site/s.rules"}[given]
+    rules = "site" if given == "rules folder" else "site/s.rules"
+    before = {path: path.read_bytes() for path in (tmp_path / "in.jsonl", tmp_path / "site" / "s.rules")}
+    assert main([command, "in.jsonl", "--rules", rules, "-o", target]) == 2
+    err = capsysbinary.readouterr().err.decode()
+    shown = "in.jsonl" if given == "events" else "site/s.rules"
+    assert err.splitlines()[-1] == (f"rulesengine {command}: error: --output {target} is the same file as the "
+                                    f"input {shown}")
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_the_outputs_of_test_write_over_neither_a_test_file_nor_each_other(capsysbinary, tmp_path,
+                                                                            monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t").mkdir()
+    cases = (ROOT / "rulesengine" / "rules" / "chat.rulestest").read_bytes()
+    (tmp_path / "t" / "a.rulestest").write_bytes(cases)
+    assert main(["test", "t", "--junit", "t/a.rulestest"]) == 2
+    assert main(["test", "t", "--junit", "j.xml", "--coverage-file", "./j.xml"]) == 2
+    err = capsysbinary.readouterr().err.decode().splitlines()
+    assert err == ["rulesengine test: error: --junit t/a.rulestest is the same file as the input t/a.rulestest",
+                   "rulesengine test: error: --coverage-file ./j.xml is the same file as --junit j.xml"]
+    assert (tmp_path / "t" / "a.rulestest").read_bytes() == cases and not (tmp_path / "j.xml").exists()
+
+
 @pytest.fixture
 def umask_027():
     previous = os.umask(0o027)
