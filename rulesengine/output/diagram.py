@@ -38,12 +38,15 @@ def lane_names(model: InteractionModel) -> list[str]:
     return names
 
 
-_MERMAID_ESCAPES = str.maketrans({"#": "#35;", ";": "#59;", ":": "#58;", "\n": " ", "\r": " "})
+#: what ends a line for Python's `str.splitlines`, and so may for a diagram's reader
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_MERMAID_ESCAPES = str.maketrans({"#": "#35;", ";": "#59;", ":": "#58;", **dict.fromkeys(_LINE_BREAKS, " ")})
 
 
 def _text(value: str) -> str:
     """Free text from the events made safe for a Mermaid statement: `;` would end it early,
-    `:` would split a participant, `#` starts an entity code; all become entity codes."""
+    `:` would split a participant, `#` starts an entity code; all become entity codes, and a
+    line break a space (it would end the statement)."""
     return value.translate(_MERMAID_ESCAPES)
 
 
@@ -74,7 +77,7 @@ def _outcome_notes(model: InteractionModel, decisions: Sequence[Decision] | None
 def to_mermaid(model: InteractionModel, decisions: Sequence[Decision] | None = None) -> str:
     """A sequence diagram; with `decisions` (one per party, in order) each party's outcome."""
     lanes = _lane_ids(model)
-    lines = ["sequenceDiagram", f"    %% interaction {model.id}", "    participant C as Customer"]
+    lines = ["sequenceDiagram", f"    %% interaction {_text(model.id)}", "    participant C as Customer"]
     for party, name in zip(model.parties, lane_names(model), strict=True):
         lines.append(f"    participant {lanes[party.id]} as {_text(name)}")
     after = _outcome_notes(model, decisions, lanes)

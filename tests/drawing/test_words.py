@@ -13,6 +13,7 @@ from rulesengine.model.interaction import InteractionModel
 from rulesengine.output.diagram import lane_names, to_mermaid
 from rulesengine.output.diagram_words import brought_in, elapsed, step
 from tests.cli.test_graph_cli import MERMAID_STATEMENT
+from tests.events.builders import routed
 from tests.interactions import Script, assembled, interactions
 
 _ELAPSED = re.compile(r"\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(\d+)(?:\.(\d{1,3}))?s")
@@ -92,3 +93,14 @@ def test_every_party_has_one_outcome_note_and_every_line_is_a_statement(events: 
     assert sorted(notes) == sorted(f"P{party.index + 1}: {decision.descriptor} ({decision.record})"
                                    for party, decision in zip(model.parties, decisions, strict=True))
     assert len(set(lane_names(model))) == len(model.parties)
+
+
+@pytest.mark.parametrize("breaking", ["\n", "\r", "\r\n", "\u2028", "\x85", "\x0b"])
+def test_an_id_holding_a_line_break_stays_on_its_own_line(breaking: str) -> None:
+    """The contract takes any non-empty text for an id: in the diagram's `%%` line a line break
+    once ended the comment and left the rest of the id a statement Mermaid cannot parse."""
+    interaction = assembled(routed(f"c{breaking}1"))
+    model = InteractionModel(interaction.id, interaction.events)
+    lines = to_mermaid(model, RULES.decide(model)).splitlines()
+    assert [line for line in lines if not MERMAID_STATEMENT.fullmatch(line)] == []
+    assert lines[1] == "    %% interaction c" + " " * len(breaking) + "1"
