@@ -20,6 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from rulesengine.cli import main
+from tests.events.builders import routed
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -122,4 +123,24 @@ def test_from_a_descriptor_to_an_interaction_and_back(browser, sample_report, ro
 
     page.find_element(By.LINK_TEXT, "all interactions").click()
     assert browser.find_element(By.ID, "interactions").is_displayed() and not page.is_displayed()
+    assert _console(browser) == []
+
+
+def test_a_diagram_draws_whatever_line_break_its_interaction_id_holds(browser, tmp_path):
+    """The contract takes any text for an id: one holding a line break once broke its diagram
+    ("This diagram could not be drawn: Parse error on line 2")."""
+    ids = [f"c{breaking}{number}" for number, breaking in enumerate(["\n", "\r", "\u2028", ";#:"])]
+    events = tmp_path / "odd.jsonl"
+    events.write_text("".join(json.dumps(event) + "\n" for name in ids for event in routed(name)), encoding="utf-8")
+    page = tmp_path / "odd.html"
+    assert main(["report", str(events), "-o", str(page)]) == 0
+    browser.get(page.as_uri())
+    browser.find_element(By.ID, "draw-all").click()
+    WebDriverWait(browser, DRAW_TIMEOUT).until(lambda driver: driver.find_element(By.TAG_NAME, "body")
+                                               .get_attribute("data-drawn"))
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-drawn") == str(len(ids))
+    drawn = browser.execute_script(
+        "return Array.from(document.querySelectorAll('article.detail .diagram > svg')).filter(svg =>"
+        "  svg.getBoundingClientRect().width > 0 && svg.querySelectorAll('text').length > 0).length")
+    assert drawn == len(ids)
     assert _console(browser) == []
