@@ -41,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     def produce(out: TextSink) -> int:
-        _write(args, profile, out)
+        try:
+            _write(args, profile, out)
+        except OverflowError:  # a time past what a timestamp holds: the file is left unwritten
+            complain("rulesengine generate", f"the times pass the year 9999 (--count {args.count} with the "
+                     "profile's arrival and delays): generate fewer interactions, or closer together")
+            return 2
         return 0
 
     return write_output(args.output, "generate", produce, [args.profile] if args.profile else [])

@@ -7,6 +7,7 @@ use is a `ProfileError` naming the file and the key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable
 from fractions import Fraction
@@ -19,6 +20,8 @@ from rulesengine.events.generate_shapes import ALL_SHAPES, DELAYS, FAMILIES
 
 #: Mean gap between two interactions' arrivals.
 MEAN_ARRIVAL_S = 1.5
+#: the greatest weight, and sum of the shapes' weights (the deck of shapes holds that many cards)
+MOST_WEIGHT = 1_000_000
 #: With `[shares]`, the mix is dealt as decks of this many interactions: shares hold exactly in each.
 SHARE_DECK = 1000
 
@@ -68,6 +71,9 @@ def load_profile(path: str | Path) -> Profile:
     weights = _with_shares(path, weights, set(shapes), _shares(path, _table(path, table, "shares")))
     if not any(weights.values()):
         raise ProfileError(f"{path}: shapes: every shape has weight 0: nothing to generate")
+    if sum(weights.values()) > MOST_WEIGHT:  # the deck holds a card per unit of weight
+        raise ProfileError(f"{path}: shapes: the weights add up to {sum(weights.values()):,}, more than "
+                           f"{MOST_WEIGHT:,}: they are relative, so smaller ones give the same mix")
     delays = dict(DELAYS)
     for delay, bounds in _table(path, table, "seconds").items():
         _known(path, "seconds.", {delay: None}, DELAYS, "delay")
@@ -151,13 +157,14 @@ def _data(path: str | Path, table: dict) -> DataChoices:
 
 
 def _weight(path: str | Path, key: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ProfileError(f"{path}: {key}: must be a whole number, 0 or more")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MOST_WEIGHT:
+        raise ProfileError(f"{path}: {key}: must be a whole number from 0 to {MOST_WEIGHT:,}")
     return value
 
 
 def _non_negative(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    """A number of 0 or more that is not infinite (`inf` or `nan` would make no time)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf
 
 
 def _table(path: str | Path, table: dict, key: str) -> dict:

@@ -127,7 +127,15 @@ def _seconds_between(start: str, end: str) -> float:
     ("[shapes]\nc01_routed = 3\n", "shapes.c01_routed: unknown shape; did you mean 'c01_routed_completed'?"),
     ("[seconds]\ntalks = [1, 2]\n", "seconds.talks: unknown delay; did you mean 'talk'?"),
     ("[seconds]\ntalk = [5, 2]\n", "seconds.talk: must be [LOW, HIGH], 0 <= LOW <= HIGH"),
-    ("[shapes]\nc01_routed_completed = -1\n", "shapes.c01_routed_completed: must be a whole number, 0 or more"),
+    ("[shapes]\nc01_routed_completed = -1\n",
+     "shapes.c01_routed_completed: must be a whole number from 0 to 1,000,000"),
+    ("[shapes]\nc01_routed_completed = 1000000000\n",
+     "shapes.c01_routed_completed: must be a whole number from 0 to 1,000,000"),
+    ("[shapes]\nc01_routed_completed = 1000000\nc02_invitation_revoked = 1000000\n",
+     ("shapes: the weights add up to 2,000,059, more than 1,000,000: they are relative, so smaller ones give "
+      "the same mix")),
+    ("arrival = inf\n", "arrival: must be a number of seconds above 0"),
+    ("[seconds]\ntalk = [1, nan]\n", "seconds.talk: must be [LOW, HIGH], 0 <= LOW <= HIGH"),
     ("[shapes]\n" + "".join(f"{flow} = 0\n" for flow in SHAPES),
      "shapes: every shape has weight 0: nothing to generate"),
     ("shapes = 3\n", "shapes: must be a table"),
@@ -143,7 +151,7 @@ def _seconds_between(start: str, end: str) -> float:
      "shares.declines: every shape of the family has weight 0 in [shapes]"),
     ("[data]\nflow = {x = 1}\n", "data.flow: reserved: the generator writes the shape id there"),
     ("[data]\nsegment = 'VIP'\n", "data.segment: must be a table of values and their weights"),
-    ("[data.segment]\nVIP = -1\n", "data.segment.VIP: must be a whole number, 0 or more"),
+    ("[data.segment]\nVIP = -1\n", "data.segment.VIP: must be a whole number from 0 to 1,000,000"),
     ("[data.segment]\nVIP = 0\n", "data.segment: every value has weight 0"),
 ])
 def test_a_bad_profile_is_one_line_and_exit_2(capsys, tmp_path, profile, says):
@@ -152,6 +160,17 @@ def test_a_bad_profile_is_one_line_and_exit_2(capsys, tmp_path, profile, says):
     assert main(["generate", "--profile", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err == f"rulesengine generate: error: {path}: {says}\n"
+
+
+def test_times_past_what_a_timestamp_holds_are_one_line_and_nothing_written(capsys, tmp_path):
+    """Waits of 10**300 seconds: a traceback (exit 1) once; now one line, exit 2, no file."""
+    path = tmp_path / "profile.toml"
+    path.write_text("[seconds]\ntalk = [1, 1e300]\n")
+    assert main(["generate", "--profile", str(path), "-o", str(tmp_path / "out.jsonl")]) == 2
+    assert capsys.readouterr().err == ("rulesengine generate: error: the times pass the year 9999 (--count 100 with "
+                                       "the profile's arrival and delays): generate fewer interactions, or closer "
+                                       "together\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["profile.toml"]
 
 
 def test_a_profile_toml_cannot_parse_names_the_file(capsys, tmp_path):
