@@ -97,8 +97,15 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def _first_line(failure: Exception) -> str:
-    """Spark's message without the JVM stack trace it carries."""
-    lines = str(failure).strip().splitlines()
+    """Spark's message without the JVM stack trace it carries: for an error of the JVM, the
+    first line of its innermost cause's message, which says what went wrong (`... is not a
+    Parquet file`), where the error itself names the call that met it (`An error occurred
+    while calling o31.parquet`)."""
+    cause = getattr(failure, "java_exception", None)
+    while cause is not None and cause.getCause() is not None:
+        cause = cause.getCause()
+    text = str(failure) if cause is None else str(cause.getMessage() or cause.toString())
+    lines = text.strip().splitlines()
     return lines[0] if lines else type(failure).__name__
 
 

@@ -2,8 +2,9 @@
 
 Started from a plain `rulesengine` (not by spark-submit), Spark runs in this machine's
 JVM and its Python workers must be this Python, with this package: `PYSPARK_PYTHON`
-says so unless it is set already. Spark logs at INFO on stderr by default; only its
-warnings and errors are of use next to the command's own messages.
+says so unless it is set already. Spark logs at INFO on stderr by default, and logs an
+error it meets with the JVM's stack trace; the command reports every error itself, in one
+line, so only Spark's fatal messages are let through once the session runs.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rulesengine.spark.job import Descriptors
 
 #: set by spark-submit for the Python program it starts, which then joins its JVM
 _SUBMITTED = "PYSPARK_GATEWAY_PORT"
-LOG_LEVEL = "WARN"
+LOG_LEVEL = "FATAL"
 
 
 def spark_session(master: str | None = None) -> SparkSession:

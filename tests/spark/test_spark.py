@@ -5,6 +5,7 @@ with broken events beside it through the API, a 10,000-interaction corpus throug
 from __future__ import annotations
 
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -79,3 +80,17 @@ def test_a_file_spark_cannot_read_is_refused_in_one_line(spark, tmp_path, capsys
     assert main(["spark-run", str(path), "-o", str(tmp_path / "rows")]) == 2
     message = capsys.readouterr().err
     assert message.startswith("rulesengine spark-run: error: ") and message.count("\n") == 1
+    assert "is not a Parquet file" in message  # the innermost cause, not "An error occurred while calling"
+
+
+def test_a_file_spark_cannot_read_leaves_no_jvm_stack_trace_on_stderr(tmp_path):
+    """Spark logged the error with the JVM's stack trace (82 lines of `at ...`) before the
+    command's own line; a command of its own (its JVM's stderr is the process's) shows none."""
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(b"PAR1" + b"\0" * 3000)
+    done = subprocess.run([sys.executable, "-m", "rulesengine", "spark-run", str(path), "-o", str(tmp_path / "rows"),
+                           "--master", "local[1]"], capture_output=True, check=False, timeout=300)
+    err = done.stderr.decode().splitlines()
+    assert done.returncode == 2
+    assert [line for line in err if line.lstrip().startswith("at ") or "Exception" in line] == []
+    assert err[-1].startswith("rulesengine spark-run: error: ") and "Parquet" in err[-1]
