@@ -177,7 +177,12 @@ def summary(totals: Totals) -> str:
     """One line: what was compared and how much changed."""
     return (f"{totals.changed} of {counted(totals.parties, 'party', 'parties')} changed, in "
             f"{counted(totals.interactions, 'interaction')} compared; {counted(totals.rejected, 'interaction')} "
-            "rejected (before any rule runs, so the same on both sides)")
+            "rejected (before any rule runs, so the same on both sides)" + _late(totals))
+
+
+def _late(totals: Totals) -> str:
+    """The late events left out, when there were any (each one event, not an interaction)."""
+    return f"; {counted(totals.late, 'late event')} left out" if totals.late else ""
 
 
 # ---- formats --------------------------------------------------------------------------------
@@ -209,7 +214,7 @@ def as_markdown(transitions: Sequence[Transition], totals: Totals, old: Side, ne
     """A one-line summary, then the transitions as a table, for a pull request's comment."""
     head = (f"**{totals.changed} of {counted(totals.parties, 'party', 'parties')} changed** from "
             f"{_code(old.described)} to {_code(new.described)}, in {counted(totals.interactions, 'interaction')} "
-            f"compared; {counted(totals.rejected, 'interaction')} rejected (the same on both sides).\n")
+            f"compared; {counted(totals.rejected, 'interaction')} rejected (the same on both sides){_late(totals)}.\n")
     if not transitions:
         return head
     table = [_markdown_row(HEADERS), "|---|--:|---|---|---|---|---|---|"]

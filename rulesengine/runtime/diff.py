@@ -18,7 +18,7 @@ import msgspec
 
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.decision import Decision, descriptor_text
-from rulesengine.events.assemble import Interaction, Rejection
+from rulesengine.events.assemble import LATE, Interaction, Rejection
 from rulesengine.runtime.parallel import can_share, run_parallel
 from rulesengine.runtime.pipeline import RunStats, model_of, work_sources
 
@@ -124,6 +124,8 @@ class Totals:
     changed: int = 0
     #: rejected before any rule ran, so the same on both sides
     rejected: int = 0
+    #: events that came after their interaction was done, left out on both sides (not interactions)
+    late: int = 0
 
 
 @attrs.define
@@ -144,7 +146,10 @@ class Tally:
     def add(self, item: Compared | Rejection) -> None:
         totals = self.totals
         if isinstance(item, Rejection):
-            totals.rejected += 1
+            if item.kind == LATE:
+                totals.late += 1
+            else:
+                totals.rejected += 1
             return
         totals.interactions += 1
         totals.parties += item.parties

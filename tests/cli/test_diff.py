@@ -57,10 +57,10 @@ def expected(sources: list[str], old: list[str], new: list[str], settings: dict[
         engine = Engine.from_rules(layers, {k: v for k, v in settings.items() if k in
                                             Engine.from_rules(layers).params})
         produced = list(engine.run(sources))
-        return [row for row in produced if not isinstance(row, Rejection)], sum(
-            isinstance(row, Rejection) for row in produced)
+        return [row for row in produced if not isinstance(row, Rejection)], [
+            row.kind for row in produced if isinstance(row, Rejection)]
 
-    (before, rejected), (after, _) = rows(old), rows(new)
+    (before, rejections), (after, _) = rows(old), rows(new)
     after_by_party = {(row.interaction, row.party): row for row in after}
     counts: Counter = Counter()
     examples: dict = {}
@@ -82,7 +82,8 @@ def expected(sources: list[str], old: list[str], new: list[str], settings: dict[
                     "example": examples[kind, old_o, new_o]}
                    for (kind, old_o, new_o), count in counts.items()]
     totals = {"interactions": len({row.interaction for row in before}), "parties": len(before),
-              "changed": sum(counts.values()), "rejected": rejected}
+              "changed": sum(counts.values()), "rejected": rejections.count("rejected"),
+              "late": rejections.count("late")}
     return {"totals": totals, "transitions": sorted(transitions, key=_order)}
 
 
@@ -289,3 +290,18 @@ def test_a_worker_killed_outright_ends_diff_with_one_line(workspace, generated, 
     assert (code, out) == (2, "")
     assert err == ("rulesengine diff: error: a worker process ended without finishing its share (killed, by the "
                    "out-of-memory killer perhaps): the run is incomplete\n")
+
+
+def test_a_late_event_is_counted_as_one_not_as_a_rejected_interaction(workspace, capsys):
+    """An event after its interaction was done: run says 1 late event, 0 rejected; diff said
+    1 interaction rejected beside the same interaction compared."""
+    lines = Path(FLOWS[0]).read_text(encoding="utf-8").splitlines()
+    late = json.loads(next(line for line in lines if line.startswith("{")))
+    (workspace / "late.jsonl").write_text("\n".join([*lines, json.dumps({**late, "seq": 999})]) + "\n",
+                                          encoding="utf-8")
+    code, out, err = diff(capsys, "late.jsonl", "--new-rules", "site/", "--format", "json")
+    totals = json.loads(out)["totals"]
+    assert (totals["interactions"], totals["rejected"], totals["late"]) == (1, 0, 1)
+    assert err.splitlines()[-1].endswith("0 interactions rejected (before any rule runs, so the same on both "
+                                         "sides); 1 late event left out")
+    assert code in (0, 1)
