@@ -86,8 +86,12 @@ class Engine:
         command line (`"30s"`, `"true"`), or given as a bool, an int or a `timedelta`.
         Raises `RulesError` when anything is wrong, a value of another type included.
         """
+        if not isinstance(settings, Mapping):
+            raise RulesError([error("R205", f"settings must be a mapping of parameter names to values, not "
+                                    f"{type(settings).__name__}", hint=_SETTING_HINT)])
+        layers = _paths(paths)
         texts, unusable = _setting_texts(settings)
-        loaded = load_rules(_paths(paths), texts, defaults=defaults)
+        loaded = load_rules(layers, texts, defaults=defaults)
         if unusable or loaded.decider is None:
             raise RulesError(sorted([*loaded.diagnostics, *unusable], key=attrgetter("sort_key")))
         return cls(loaded.decider, loaded.diagnostics, loaded.params)
@@ -150,10 +154,17 @@ class Engine:
 
 
 def _paths(paths: PathArg | Sequence[PathArg]) -> list[str]:
-    """One path or several, as strings."""
+    """One path or several, as strings; `RulesError` (R407) for anything else (None, bytes)."""
+    given: list[object] | None = None
     if isinstance(paths, (str, os.PathLike)):
-        return [os.fspath(paths)]
-    return [os.fspath(path) for path in paths]
+        given = [paths]
+    elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, Mapping)):
+        given = list(paths)
+    if given is None or not all(isinstance(path, (str, os.PathLike)) and isinstance(os.fspath(path), str)
+                                for path in given):
+        raise RulesError([error("R407", f"rule paths must be a path or a list of paths (text or os.PathLike), "
+                                f"not {paths!r}")])
+    return [os.fspath(path) for path in given if isinstance(path, (str, os.PathLike))]
 
 
 _SETTING_HINT = ('write the value as on the command line ("45s", "true", "10"), '

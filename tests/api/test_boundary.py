@@ -94,6 +94,23 @@ def test_a_bool_is_not_an_int_parameter(params):
 
 # ---- rows as dicts ----------------------------------------------------------------------------
 
+PATHS_ARE = "rule paths must be a path or a list of paths (text or os.PathLike),"
+
+
+@pytest.mark.parametrize(("arguments", "code", "message"), [
+    ({"paths": None}, "R407", f"{PATHS_ARE} not None"),
+    ({"paths": b"site/"}, "R407", f"{PATHS_ARE} not b'site/'"),
+    ({"paths": ["site/", 3]}, "R407", f"{PATHS_ARE} not ['site/', 3]"),
+    ({"settings": None}, "R205", "settings must be a mapping of parameter names to values, not NoneType"),
+])
+def test_arguments_of_the_wrong_kind_are_a_rules_error_too(arguments, code, message):
+    """Not a TypeError or an AttributeError from deep inside: a `RulesError` saying what to give."""
+    with pytest.raises(RulesError) as raised:
+        Engine.from_rules(**arguments)
+    [problem] = raised.value.diagnostics
+    assert (problem.code, problem.message) == (code, message)
+
+
 def test_a_row_as_a_dict_is_its_json_line(tmp_path, capsys):
     events = transfer("c3")
     rows = Engine.from_rules().evaluate_events(events)
