@@ -20,6 +20,7 @@ import orjson
 
 from rulesengine.decide.decider import Decider
 from rulesengine.decide.decision import Decision
+from rulesengine.diagnostics import printable
 from rulesengine.language import ir
 from rulesengine.language.compile import CompiledRule, Condition, RuleRef
 from rulesengine.language.overlap import show_outcome
@@ -295,6 +296,9 @@ def _written(value, type_name: str) -> str:
 # ---- rendering -------------------------------------------------------------------------
 
 def render_text(explanation: PartyExplanation) -> str:
+    """The explanation as `rulesengine explain` prints it, for a person: every control
+    character of the events' ids, names and reasons shown as an escape (`printable`), never
+    obeyed by the terminal it is read on (JSON keeps them as they are)."""
     d = explanation.decision
     lines = [(f"{explanation.interaction} {explanation.party} ({explanation.kind} "
               f"{explanation.resource}): {d.descriptor}  {d.record}")]
@@ -309,7 +313,7 @@ def render_text(explanation: PartyExplanation) -> str:
                 lines.append(f"      = {fact.definition}")
                 lines += [f"        {part.text}: {part.value}" for part in fact.parts]
     lines += [f"  problem: {problem.headline()}" for problem in d.problems]
-    return "\n".join(lines)
+    return "\n".join(printable(line, tabs=True) for line in lines)
 
 
 def render_parameters_text(params: Sequence[ParamValue]) -> str:

@@ -95,6 +95,16 @@ def test_a_table_shows_ids_escaped_and_json_keeps_them(capsysbinary, tmp_path) -
     assert {row["interaction"] for row in rows} == {f"c{TITLE}"}
 
 
+def test_explain_shows_ids_escaped_and_its_json_keeps_them(capsysbinary, tmp_path) -> None:
+    events = write(tmp_path / "events.jsonl", routed(f"c{TITLE}"))
+    assert main(["explain", str(events)]) == 0
+    text = capsysbinary.readouterr()[0].decode()
+    assert "\x1b" not in text and "\x07" not in text and "c\\x1b]0;owned\\x07" in text
+    assert main(["explain", str(events), "--format", "json"]) == 0
+    explained = [json.loads(line) for line in capsysbinary.readouterr()[0].splitlines()]
+    assert {item["interaction"] for item in explained} == {f"c{TITLE}"}
+
+
 def test_graph_names_a_missing_interaction_and_its_neighbour_escaped(capsysbinary, tmp_path) -> None:
     events = write(tmp_path / "events.jsonl", routed(f"c{TITLE}"))
     assert main(["graph", str(events), "--interaction", f"c{TITLE}x"]) == 1
