@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 from rulesengine.analysis.checking import Checked, check_bounded
-from rulesengine.analysis.search import DEFAULT_AGENTS, DEFAULT_BOUND, MAX_VARIANTS
+from rulesengine.analysis.search import DEFAULT_AGENTS, DEFAULT_BOUND, MAX_VARIANTS, Searched
 from rulesengine.cli import options
 from rulesengine.cli.messages import complain
 from rulesengine.cli.progress import Progress
@@ -111,24 +111,27 @@ def _summary(checked: Checked, args: argparse.Namespace) -> None:
             f"({counted(searched.bound, 'party', 'parties')} beyond the first queue and strategy{agents}), "
             f"{counted(len(searched.cases), 'distinct case')}: {counted(found.count('overlap'), 'overlap')}, "
             f"{counted(found.count('dead'), 'dead rule')}, {counted(found.count('gap'), 'gap')}")
-    every_text = searched.abstraction.every_text and searched.every_combination
-    if not searched.complete and every_text:
-        line += (f"; stopped by the {args.budget:g} s budget: the overlaps and gaps listed were proved, the rest "
-                 f"of the bound was not searched, and no rule is reported dead")
-    elif not searched.complete:
-        cause = ("the rules' globs tell apart more kinds of text than the analysis tries"
-                 if not searched.abstraction.every_text else
-                 f"one party's values make more than {MAX_VARIANTS} combinations, each value was tried alone")
-        line += (f"; {cause}: the overlaps and gaps listed were proved, others may be missed, and no rule is "
-                 "reported dead")
+    budget = searched.abstraction.every_text and searched.every_combination  # what alone can cut it short
+    if not searched.complete:
+        line += "; " + (f"stopped by the {args.budget:g} s budget: the overlaps and gaps listed were proved, the "
+                        "rest of the bound was not searched, and no rule is reported dead" if budget else
+                        f"{_values_left(searched)}: the overlaps and gaps listed were proved, others may be missed, "
+                        "and no rule is reported dead")
     if args.verbose or not searched.complete:
         print(line, file=sys.stderr)
     if args.verbose:
         said = ("proved disjoint within the bound" if searched.complete
-                else "not seen together before the budget ran out" if every_text
+                else "not seen together before the budget ran out" if budget
                 else "not seen together among the values tried")
         for first, second, slot in checked.analysis.disjoint:
             print(f"  {said}: '{first}' and '{second}' ({slot})", file=sys.stderr)
+
+
+def _values_left(searched: Searched) -> str:
+    """Which values the search could not try in every combination."""
+    if not searched.abstraction.every_text:
+        return "the rules' globs tell apart more kinds of text than the analysis tries"
+    return f"one party's values make more than {MAX_VARIANTS} combinations, each value was tried alone"
 
 
 def _write_witnesses(checked: Checked, folder: Path) -> bool:
