@@ -80,7 +80,9 @@ def add_rule_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-default-rules", action="store_true",
                         help="use only the rule sets given with --rules")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
-                        help="override a rule parameter (repeatable), e.g. --set delivering_timeout=45s")
+                        help="set a parameter that a --rules layer declares (repeatable), e.g. "
+                             "--set short_engagement=45s; the default rules declare none (rulesengine rules "
+                             "list shows those in force)")
 
 
 def settings(args: argparse.Namespace) -> dict[str, str]:
