@@ -92,6 +92,8 @@ def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
     if given.is_dir():
         names = [str(given / child.name) for child in sorted(given.glob("*.rules")) if not child.is_dir()]
         unread = _unread_subfolders(given)
+        if not names and not unread:
+            unread = [_no_rule_files(given)]
     elif given.exists():
         names = [path]
     else:
@@ -103,6 +105,16 @@ def read_layer(path: str) -> tuple[Layer, list[Diagnostic]]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(error("R408", f"cannot read {name}: {exc}"))
     return layer, problems
+
+
+def _no_rule_files(folder: Path) -> Diagnostic:
+    """R412 for a rules folder with no `*.rules` file: its layer is empty, and the rule set
+    would be the other layers' alone without a word (files named `*.rule`, say)."""
+    others = sorted(child.name for child in folder.iterdir() if child.is_file() and not child.name.startswith("."))
+    hint = ("its files are not *.rules files: " + ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            if others else "put the layer's rules in FILE.rules files there")
+    return warning("R412", f"no rule files in {folder}: --rules {folder} reads the folder's *.rules files",
+                   hint=hint)
 
 
 def _unread_subfolders(folder: Path) -> list[Diagnostic]:

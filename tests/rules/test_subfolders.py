@@ -49,6 +49,22 @@ def test_a_subfolder_named_like_a_rule_file_is_a_subfolder(folder: Path) -> None
         ("R411", f"2 rule files in {folder / 'team.rules'}")]
 
 
+@pytest.mark.parametrize(("files", "hint"), [
+    (["vip.rule", "notes.txt"], "its files are not *.rules files: notes.txt, vip.rule"),
+    ([], "put the layer's rules in FILE.rules files there"),
+])
+def test_a_folder_with_no_rule_file_says_its_layer_is_empty(tmp_path: Path, files: list[str], hint: str) -> None:
+    """Rules saved as `vip.rule`: the layer was empty, and the run decided on the defaults alone
+    without a word."""
+    for name in files:
+        (tmp_path / name).write_text(SITE, encoding="utf-8")
+    layer, found = read_layer(str(tmp_path))
+    assert layer == []
+    assert [(d.code, d.severity, d.message, d.hint) for d in found] == [
+        ("R412", Severity.WARNING, f"no rule files in {tmp_path}: --rules {tmp_path} reads the folder's *.rules files",
+         hint)]
+
+
 def test_a_folder_without_rules_below_it_says_nothing(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notes.txt").write_text("notes", encoding="utf-8")
