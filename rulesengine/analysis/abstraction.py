@@ -84,12 +84,13 @@ def abstraction(decider: Decider) -> Abstraction:
     nodes = [condition.node for rule in decider.rules for condition in rule.conditions]
     nodes += [fact.definition for fact in decider.definitions.values()]
     thresholds: set[int] = set()
-    texts: dict[str, set[object]] = defaultdict(set)
+    texts: dict[str, set[tuple[str, object]]] = defaultdict(set)  # by type too: True is no 1
     globs: dict[str, set[str]] = defaultdict(set)
     kinds: set[frozenset[str]] = {frozenset(rule.kinds) & {"queue", "workbin"} for rule in decider.rules}
     ordered: set[str] = set()
     timed: set[str] = set()
     others = False
+    seeing = _reading_visibility(decider.definitions)
     for node in _every(nodes):
         named_kinds = {value for subject, value in _compared(node) if subject.type.name == "kind"}
         if len(named_kinds & {"queue", "workbin"}) == 1:
@@ -100,29 +101,32 @@ def abstraction(decider: Decider) -> Abstraction:
                 timed.update(_DURATIONS if not isinstance(subject, ir.Get) or subject.name not in _DURATIONS
                              else (subject.name,))
             elif isinstance(subject, ir.Get) and isinstance(value, (str, int, float, bool)):
-                texts[_named(subject)].add(value)
+                texts[_named(subject)].add(_typed(value))
         if isinstance(node, ir.Match) and isinstance(node.item, ir.Get):
             globs[_named(node.item)].add(node.glob)
         if isinstance(node, ir.IsNone) and isinstance(node.item, ir.Get):
             texts.setdefault(_named(node.item), set())  # tested: with no constant, some text is tried beside none
         if isinstance(node, ir.Steps):
             for name, value in _step_attributes(node):
-                texts[name].add(value)
-        if isinstance(node, ir.Get) and node.name == "visibility" and not isinstance(node.subject, ir.Self):
-            others = True
+                texts[name].add(_typed(value))
+        if isinstance(node, ir.Get) and not isinstance(node.subject, ir.Self) and (
+                node.name == "visibility" or (node.source == "fact" and node.name in seeing)):
+            others = True  # another party's visibility, itself or through a fact that reads it
         if isinstance(node, ir.Temporal):
             ordered |= _cross_party(node)
-    named = texts.pop("visibility", set())
+    named = {value for _, value in texts.pop("visibility", set())}
     visibilities: list[str | None] = [v for v in _VISIBILITIES if v in named]
     unnamed = [v for v in _VISIBILITIES if v not in named]
     representative = None if "unknown" not in named or not unnamed else unnamed[0]
     visibilities.append(representative)
     if "unknown" in named:
         visibilities.append(None)
-    classes: dict[str, TextClasses] = {name: text_classes(texts.get(name, set()) | _between(texts.get(name, ())),
-                                                          globs.get(name, ()), empty=name.startswith("data."))
-                                       for name in sorted(texts.keys() | globs.keys())
-                                       if name in ("resource", "reason") or name.startswith("data.")}
+    constants = {name: [value for _, value in pairs] for name, pairs in texts.items()}
+    classes: dict[str, TextClasses] = {
+        name: text_classes([*constants.get(name, ()), *_between(constants.get(name, ()))], globs.get(name, ()),
+                           empty=name.startswith("data."))
+        for name in sorted(texts.keys() | globs.keys())
+        if name in ("resource", "reason") or name.startswith("data.")}
     nothing = TextClasses(())
     return Abstraction(
         thresholds=tuple(sorted(thresholds)),
@@ -155,6 +159,26 @@ def _compared(node: ir.Expr) -> Iterator[tuple[ir.Expr, object]]:
                 yield node.item, option.value
 
 
+def _typed(value: object) -> tuple[str, object]:
+    return (type(value).__name__, value)
+
+
+def _reading_visibility(definitions: Mapping) -> frozenset[str]:
+    """The facts that read the visibility of the party they are about, themselves or through
+    other facts: read of another party, they read that party's visibility."""
+    reading = {name for name, fact in definitions.items()
+               if any(isinstance(node, ir.Get) and node.name == "visibility" and isinstance(node.subject, ir.Self)
+                      for node in ir.walk(fact.definition))}
+    grown = True
+    while grown:
+        before = len(reading)
+        reading |= {name for name, fact in definitions.items() if name not in reading and any(
+            isinstance(node, ir.Get) and node.source == "fact" and node.name in reading
+            and isinstance(node.subject, ir.Self) for node in ir.walk(fact.definition))}
+        grown = len(reading) > before
+    return frozenset(reading)
+
+
 def _between(constants: Iterable[object]) -> set[object]:
     """One number of each stretch the numbers among `constants` cut the numbers into, beside
     the numbers themselves: below the least, between each two, above the greatest (an attached
@@ -163,7 +187,9 @@ def _between(constants: Iterable[object]) -> set[object]:
                                   and not isinstance(value, bool))
     if not numbers:
         return set()
-    return {numbers[0] - 1, numbers[-1] + 1, *((low + high) / 2 for low, high in itertools.pairwise(numbers))}
+    least, greatest = numbers[0], numbers[-1]  # a step that a large float does not round away
+    return {least - max(1, abs(least)), greatest + max(1, abs(greatest)),
+            *((low + high) / 2 for low, high in itertools.pairwise(numbers))}
 
 
 def _step_attributes(node: ir.Steps) -> Iterator[tuple[str, str]]:

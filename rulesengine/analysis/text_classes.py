@@ -50,7 +50,8 @@ def text_classes(constants: Iterable[object], globs: Iterable[str], states: int 
     `MAX_STATES`) combinations of glob positions; the empty text among them when `empty` (an
     attached value may be empty, a resource or a reason may not). With neither constants nor
     globs, one class: any text."""
-    named = sorted(set(constants), key=lambda value: (type(value).__name__, str(value)))
+    named = sorted({(type(value).__name__, value): value for value in constants}.values(),
+                   key=lambda value: (type(value).__name__, str(value)))  # True and 1 apart, as rules keep them
     patterns = sorted(set(globs))
     texts = [value for value in named if type(value) is str]
     read = [_tokens(pattern) for pattern in patterns]

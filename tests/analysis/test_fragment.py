@@ -19,6 +19,9 @@ UNSEEN = {
     "a resource against an attached value": ("resource == data.owner", "resource"),
     "another party beside a duration": ("engage > 10s and some(o in others: o.kind == agent and o.rejected)",
                                         "some(o in others: o.kind == agent and o.rejected)"),
+    "a duration holding another": ("alert > 10s and alert < 30s and stay == 30s", "stay beside alert"),
+    "a step's reason that need not be the last": ('accepted.reason == "auto"', "accepted.reason"),
+    "arithmetic between moments": ("by.kind == agent and by.left - left > 5s", "by.left - left"),
 }
 
 
@@ -94,3 +97,49 @@ def test_too_many_combinations_of_one_party_s_values_leave_the_search_incomplete
     assert checked.findings("R304") == []
     assert ("one party's values make more than 512 combinations, each value was tried alone: the overlaps and gaps "
             "listed were proved, others may be missed, and no rule is reported dead") in checked.err
+
+
+#: facts whose reads the rule takes on, and the expression the note names
+FACTS = {
+    "a fact read of another party": (
+        ('fact vip: bool  "a VIP queue"\n  = kind == queue and resource == "Chat_VIP"\n\n'
+         'fact via_vip: bool  "through a VIP queue"\n  = some(hop in path: hop.vip)\n\n'),
+        "engage > 10s and via_vip", "hop.vip"),
+    "a duration in a fact beside other parties": (
+        'fact long: bool  "engaged long"\n  = engage > 10s\n\n',
+        "long and some(o in others: o.kind == agent and o.rejected)",
+        "some(o in others: o.kind == agent and o.rejected)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FACTS))
+def test_what_a_fact_reads_counts_for_the_rules_that_read_it(capsys, tmp_path, case):
+    facts, condition, expression = FACTS[case]
+    checked = check(capsys, tmp_path, *_site(tmp_path, facts + _rule("x", condition, priority=5)), "--verbose")
+    [note] = checked.findings("R307")
+    assert note["message"].startswith(f"rule 'site.x' reads `{expression}` as the bounded analysis")
+    assert not [f for f in checked.findings("R304") if "'site.x'" in f["message"]]
+
+
+@pytest.mark.parametrize("first", ["a", "z"])
+def test_facts_that_read_each_other_name_every_rule_that_reads_them_in_any_order(capsys, tmp_path, first):
+    """The note once depended on which rule was looked at first (a fact met while its own
+    reads were being worked out counted as reading nothing)."""
+    facts = ('fact long_a: bool  "a"\n  = engage - 7s > 0s or by.long_b\n\n'
+             'fact long_b: bool  "b"\n  = by.long_a\n\n')
+    layers = _site(tmp_path, facts + _rule(f"{first}_long", "long_a", priority=5)
+                   + _rule("m_after", "long_b", "Other", priority=6))
+    checked = check(capsys, tmp_path, *layers)
+    noted = sorted(f["message"].split("'")[1] for f in checked.findings("R307"))
+    assert noted == sorted([f"site.{first}_long", "site.m_after"])
+    assert checked.findings("R304") == []
+
+
+def test_true_and_1_are_two_values_and_a_large_float_has_values_above_it(capsys, tmp_path):
+    """A Python set took True for 1, and 1e16 + 1 for 1e16: rules on either were said dead."""
+    layers = _site(tmp_path, _rule("t", "data.flag == true", priority=5) + _rule("o", "data.flag == 1", "Other",
+                                                                                  priority=5)
+                   + _rule("big", "data.amount > 10000000000000000.0", priority=7))
+    checked = check(capsys, tmp_path, *layers, "--verbose")
+    assert checked.findings("R304") == [] and checked.findings("R307") == []
+    assert "proved disjoint within the bound: 'site.o' and 'site.t' (result)" in checked.err
