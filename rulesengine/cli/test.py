@@ -108,7 +108,7 @@ def _read(sources: Sequence[Source], how: str) -> tuple[list[tuple[Source, CaseF
     files, unreadable = [], 0
     for source in sources:
         try:
-            text = source.path.read_bytes().decode("utf-8")
+            text = source.path.read_bytes().decode("utf-8").removeprefix(_BOM)  # put back by --update
         except (OSError, UnicodeDecodeError) as problem:
             complain(PROGRAM, f"cannot read {source.shown}: {problem}")
             unreadable += 1
@@ -175,13 +175,18 @@ def _annotate(results: Sequence[CaseResult]) -> None:
                                expectation.target.position)))
 
 
+#: a byte-order mark, which some editors write at the start of a UTF-8 file
+_BOM = "\ufeff"
+
+
 def _update(results: Sequence[tuple[CaseFile, Sequence[CaseResult]]], sources: Sequence[Source]) -> int:
     """Rewrite the failing expectations of each file; how many were rewritten."""
     total = 0
     for (case_file, found), source in zip(results, sources, strict=True):
         mismatches = [mismatch for result in found for mismatch in result.mismatches]
         if mismatches:
-            update_file(str(source.path), case_file.text, mismatches)
+            marked = source.path.read_bytes().startswith(_BOM.encode("utf-8"))
+            update_file(str(source.path), case_file.text, mismatches, prefix=_BOM if marked else "")
             print(f"{PROGRAM}: updated {counted(len(mismatches), 'expectation')} in {case_file.path}",
                   file=sys.stderr)
             total += len(mismatches)

@@ -21,9 +21,10 @@ def updated_text(text: str, mismatches: Iterable[Mismatch]) -> str:
     return text
 
 
-def update_file(path: str, text: str, mismatches: Iterable[Mismatch]) -> None:
-    """Rewrite the test file at `path` (whose text is `text`); raises `OutputError`."""
-    write_whole(path, updated_text(text, mismatches).encode("utf-8"))
+def update_file(path: str, text: str, mismatches: Iterable[Mismatch], prefix: str = "") -> None:
+    """Rewrite the test file at `path` (whose text is `text`, after `prefix`: a byte-order mark
+    the file starts with); raises `OutputError`."""
+    write_whole(path, (prefix + updated_text(text, mismatches)).encode("utf-8"))
 
 
 def write_whole(path: str, data: bytes) -> None:

@@ -46,6 +46,15 @@ def test_update_keeps_every_other_byte_crlf_and_a_missing_last_newline_too(in_tm
     assert [p.name for p in in_tmp.iterdir()] == ["site.rulestest"]
 
 
+def test_a_byte_order_mark_is_read_past_and_kept_by_update(in_tmp, run_test):
+    """A test file an editor saved with a byte-order mark: `T001 unexpected '\\ufeffcase'` once."""
+    path = in_tmp / "site.rulestest"
+    path.write_bytes(("\ufeff" + TRANSFER).encode("utf-8"))
+    assert run_test("site.rulestest")[0] == 1  # read: one case fails, as without the mark
+    assert run_test("site.rulestest", "--update")[0] == 0
+    assert path.read_bytes() == ("\ufeff" + TRANSFER.replace(WRONG, FIXED)).encode("utf-8")
+
+
 def test_verbose_names_every_case(in_tmp, run_test):
     (in_tmp / "site.rulestest").write_text(TRANSFER, encoding="utf-8")
     _, out, _ = run_test("site.rulestest", "-v")
