@@ -93,7 +93,7 @@ def abstraction(decider: Decider) -> Abstraction:
     seeing = _reading_visibility(decider.definitions)
     for node in _every(nodes):
         named_kinds = {value for subject, value in _compared(node) if subject.type.name == "kind"}
-        if len(named_kinds & {"queue", "workbin"}) == 1:
+        if len(named_kinds & {"queue", "workbin"}) == 1 or _kinds_compared(node):
             kinds.add(frozenset({"workbin"}))
         for subject, value in _compared(node):
             if subject.type == DURATION and isinstance(value, (int, float)):
@@ -159,6 +159,13 @@ def _compared(node: ir.Expr) -> Iterator[tuple[ir.Expr, object]]:
                 yield node.item, option.value
 
 
+def _kinds_compared(node: ir.Expr) -> bool:
+    """Whether a comparison tells two parties' kinds apart (`r.kind != p.kind`), which a queue
+    and a workbin may make different."""
+    return (isinstance(node, ir.Compare) and node.left.type.name == "kind" and node.right.type.name == "kind"
+            and not isinstance(node.left, ir.Const) and not isinstance(node.right, ir.Const))
+
+
 def _typed(value: object) -> tuple[str, object]:
     return (type(value).__name__, value)
 
@@ -189,7 +196,15 @@ def _between(constants: Iterable[object]) -> set[object]:
         return set()
     least, greatest = numbers[0], numbers[-1]  # a step that a large float does not round away
     return {least - max(1, abs(least)), greatest + max(1, abs(greatest)),
-            *((low + high) / 2 for low, high in itertools.pairwise(numbers))}
+            *(middle for low, high in itertools.pairwise(numbers) if low < (middle := _middle(low, high)) < high)}
+
+
+def _middle(low: float, high: float) -> float:
+    """A number between two: whole between whole ones as far apart as 2 (a float average of
+    large whole numbers rounds onto one of them), else their average."""
+    if isinstance(low, int) and isinstance(high, int) and high - low >= 2:
+        return (low + high) // 2
+    return (low + high) / 2
 
 
 def _step_attributes(node: ir.Steps) -> Iterator[tuple[str, str]]:
@@ -214,8 +229,9 @@ def _cross_party(node: ir.Temporal) -> set[str]:
     sides = (node.left, node.right)
     if any(isinstance(side, ir.Get) and side.source == "interaction" for side in sides):
         return set()
-    if all(isinstance(side, ir.Get) and isinstance(side.subject, ir.Self) for side in sides):
-        return set()
+    if all(isinstance(side, ir.Get) and isinstance(side.subject, ir.Self) and side.source != "fact"
+           for side in sides):
+        return set()  # a fact of type moment may be another party's (`= by.left`): not its own
     steps: set[str] = set()
     for side in sides:
         if isinstance(side, ir.Get) and side.name in _MOMENT_STEPS:

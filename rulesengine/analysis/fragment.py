@@ -36,8 +36,9 @@ from rulesengine.model.valuetypes import DATA, DURATION, NUMBER, PARTY, STRING
 DURATIONS = ("alert", "hold", "engage", "stay")
 #: durations that hold another: `stay` its alert and its engagement, `engage` its holds
 _HOLDING = {"stay": frozenset({"alert", "engage", "hold"}), "engage": frozenset({"hold"})}
-#: the steps a party's last step may be, whose reason the search varies
-_LAST_STEPS = frozenset({"left", "rejected", "revoked", "end"})
+#: the steps that are a party's last when it has them, whose reason the search varies (`end` is
+#: not: for a party still there when the chat ends, it is the interaction's end)
+_LAST_STEPS = frozenset({"left", "rejected", "revoked"})
 #: the types of the values classes are tried of (the others, words and moments, come from the shapes)
 _VALUES = frozenset({DURATION, STRING, NUMBER, DATA})
 #: the comparisons the classes of a text or an attached value answer (sizes of durations too)
@@ -144,8 +145,8 @@ def _outside_here(root: ir.Expr, facts: _Facts) -> str | None:
     answered: set[int] = set()
     for node in ir.walk(root):
         answered.update(id(subject) for subject in _compared(node))
-        if facts.read_elsewhere(node):
-            return node.text
+        if facts.read_elsewhere(node) or (isinstance(node, ir.Get) and node.name == "provisional"):
+            return node.text  # `provisional`: the search ends every interaction it tries
         if isinstance(node, ir.Steps) and (step := _not_last_reason(node)) is not None:
             return f"{node.text} ({step}'s reason)"
     for node in ir.walk(root):

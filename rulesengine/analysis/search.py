@@ -205,5 +205,17 @@ def situation(party: Party, matched: tuple[bool, ...], facts: Sequence[str]) -> 
 
 
 def _plain(value: object) -> object:
-    """A fact's value as a key: a party by its kind (a fact of another party's identity is rare)."""
-    return getattr(value, "kind", value) if not isinstance(value, (str, int, float, bool, type(None))) else value
+    """A fact's value as a key: a party by its kind (a fact of another party's identity is rare),
+    a moment by its step, anything else that cannot be a key (a phase) by its text."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, Party):
+        return value.kind
+    step = getattr(value, "event", None)
+    if isinstance(step, str):
+        return ("moment", step)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

@@ -22,6 +22,8 @@ UNSEEN = {
     "a duration holding another": ("alert > 10s and alert < 30s and stay == 30s", "stay beside alert"),
     "a step's reason that need not be the last": ('accepted.reason == "auto"', "accepted.reason"),
     "arithmetic between moments": ("by.kind == agent and by.left - left > 5s", "by.left - left"),
+    "the reason of the end, which may be the interaction's": ('end.reason == "system_close"', "end.reason"),
+    "an open interaction's rows": ("provisional", "provisional"),
 }
 
 
@@ -143,3 +145,32 @@ def test_true_and_1_are_two_values_and_a_large_float_has_values_above_it(capsys,
     checked = check(capsys, tmp_path, *layers, "--verbose")
     assert checked.findings("R304") == [] and checked.findings("R307") == []
     assert "proved disjoint within the bound: 'site.o' and 'site.t' (result)" in checked.err
+
+
+#: ties the search finds once it tries what these rules tell apart: (facts, condition, rival)
+TOLD_APART = {
+    "a queue's kind against a workbin's": (
+        "", ("some(p in parties: p.kind in (queue, workbin) and some(r in parties: r.kind in (queue, workbin) "
+             "and r.kind != p.kind))"), "agent.completed"),
+    "another party's moment through a fact": (
+        'fact inviter_left: moment  "when the inviter left"\n  = by.left\n\n',
+        "inviter_left during on_hold", "agent.completed"),
+    "a whole number between two large ones": ("", ("data.account > 9007199254740992 and data.account < "
+                                                   "9007199254740994"), "agent.completed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOLD_APART))
+def test_what_rules_tell_apart_across_parties_and_large_numbers_is_tried(capsys, tmp_path, case):
+    """Each was said dead, or (the moment fact) made the search fail on a value it could not
+    keep as a key."""
+    facts, condition, rival = TOLD_APART[case]
+    layers = _site(tmp_path, facts + _rule("x", condition))
+    checked = check(capsys, tmp_path, *layers)
+    assert checked.findings("R307") == []
+    ties = [f for f in checked.findings("R301") if "'site.x'" in f["message"] and f"'{rival}'" in f["message"]]
+    assert ties, checked.out
+    name = re.search(r"of interaction '([^']+)'", ties[0]["message"]).group(1)
+    party = re.search(r"both match party '([^']+)'", ties[0]["message"]).group(1)
+    code, _, err = run_rows(capsys, checked.witnesses / f"{name}.jsonl", *layers)
+    assert code == 1 and f"both match party '{party}'" in err
