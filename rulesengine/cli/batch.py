@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rulesengine.output.files import AtomicFile, temporary_name
+from rulesengine.output.files import AtomicFile, replaced_path, temporary_name
 from rulesengine.runtime.carry import CarryOver
 from rulesengine.runtime.state import STAGED, StateError, StateFolder, identity
 
@@ -43,8 +43,8 @@ class Batch:
         """The temporary name of each output (by path; None: not asked for), listed in the journal
         before any of them is made: a run killed at any moment leaves no temporary file that the
         next run on the folder does not know of and remove."""
-        planned = {path: temporary_name(path, STAGED) for path in paths if path is not None}
-        self.state.begin([(temporary, path) for path, temporary in planned.items()])
+        planned = {path: temporary_name(replaced_path(path), STAGED) for path in paths if path is not None}
+        self.state.begin([(temporary, replaced_path(path)) for path, temporary in planned.items()])
         return planned
 
     def commit(self, outputs: Sequence[AtomicFile | None]) -> None:

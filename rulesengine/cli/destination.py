@@ -13,7 +13,7 @@ from typing import Protocol
 from rulesengine.cli.messages import complain, rules_or_exit, sources_or_exit
 from rulesengine.decide.decider import Decider
 from rulesengine.events.read import STDIN
-from rulesengine.output.files import AtomicFile, Output, OutputError, same_file, sweep_leftovers
+from rulesengine.output.files import AtomicFile, Output, OutputError, replaced_path, same_file, sweep_leftovers
 
 #: the exit code of a usage error or of input that cannot be read
 USAGE_OR_INPUT_ERROR = 2
@@ -91,7 +91,7 @@ def open_atomic(stack: ExitStack, path: str | None, **kwargs: str) -> AtomicFile
     committed first. Temporary files that killed runs left in its folder are removed first."""
     if path is None:
         return None
-    sweep_leftovers(os.path.dirname(path))
+    sweep_leftovers(os.path.dirname(replaced_path(path)))
     target = AtomicFile(path, **kwargs)
     stack.callback(target.discard)
     return target

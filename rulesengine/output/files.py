@@ -95,11 +95,15 @@ class AtomicFile(Output):
 
     Only a regular file (or a new name) can be replaced that way: a device, a pipe or a
     socket given as the output (`-o /dev/null`, a FIFO) is written to in place, since
-    renaming over it would replace the device itself with a plain file.
+    renaming over it would replace the device itself with a plain file. A symbolic link is
+    followed, as writing through it would be: the file it names is replaced (`replaced`),
+    never the link (`-o /dev/stdout` into a file, a warehouse's linked layout).
     """
 
     def __init__(self, path: str, *, suffix: str = _SUFFIX, temporary: str | None = None) -> None:
         self.path = path
+        #: what `commit` renames the temporary file onto: the path, or the file a link names
+        self.replaced = replaced_path(path)
         self._suffix = suffix  # another than `.part` keeps the file from `sweep_leftovers`
         self._planned = temporary  # the temporary name to use, when the caller chose it (`temporary_name`)
         self._temporary: str | None = None
@@ -136,7 +140,7 @@ class AtomicFile(Output):
 
     def _create_temporary(self, replaced: os.stat_result | None) -> IO[bytes]:
         """A new file beside `path`: mode 0666 less the umask, or the mode of the file it replaces."""
-        temporary = self._planned or temporary_name(self.path, self._suffix)
+        temporary = self._planned or temporary_name(self.replaced, self._suffix)
         fd = os.open(temporary, _CREATE, 0o666)
         self._temporary = temporary
         try:
@@ -184,6 +188,12 @@ class AtomicFile(Output):
             self._temporary = None
 
 
+def replaced_path(path: str) -> str:
+    """The file a new output at `path` replaces: the file a symbolic link names (followed, as
+    writing through the link would be), else the path itself."""
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def temporary_name(path: str, suffix: str = _SUFFIX) -> str:
     """A new name beside `path` for the file that is to replace it: this host's, this process's,
     random (made with `O_EXCL`, so never one that exists)."""
@@ -202,7 +212,7 @@ def commit_together(targets: Sequence[AtomicFile | None]) -> None:
             target, temporary = written[0]
             if temporary is not None:
                 try:
-                    os.replace(temporary, target.path)
+                    os.replace(temporary, target.replaced)
                 except OSError as problem:
                     raise OutputError(target.path, problem) from None
             written.pop(0)

@@ -266,7 +266,7 @@ def unpack(data: bytes | memoryview) -> Carried:
 
 
 def _renames(outputs: Sequence[AtomicFile]) -> list[tuple[str, str]]:
-    return [(output.temporary, output.path) for output in outputs if output.temporary is not None]
+    return [(output.temporary, output.replaced) for output in outputs if output.temporary is not None]
 
 
 def _held(held: OpenInteraction) -> _Held:

@@ -277,3 +277,32 @@ def test_a_parquet_output_of_a_failed_run_goes_quietly(tmp_path, jobs) -> None:
     assert done.returncode == 2
     assert done.stderr == f"rulesengine: error: cannot read {tmp_path / 'missing.jsonl'}: no such file\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("state", [False, True])
+def test_an_output_that_is_a_link_writes_the_file_it_names_and_stays_a_link(capsysbinary, tmp_path, state) -> None:
+    """The temporary file was renamed over the link itself: the file it named kept yesterday's
+    rows, and `-o /dev/stdout` made /dev/stdout a plain file."""
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    (warehouse / "rows.jsonl").write_bytes(b"yesterday\n")
+    link = tmp_path / "rows.jsonl"
+    link.symlink_to(warehouse / "rows.jsonl")
+    extra = ["--state", str(tmp_path / "state")] if state else []
+    assert run(capsysbinary, FLOW, "-o", str(link), *extra)[0] == 0
+    assert link.is_symlink() and os.readlink(link) == str(warehouse / "rows.jsonl")
+    assert (warehouse / "rows.jsonl").read_bytes() == run(capsysbinary, FLOW)[1] != b""
+    assert sorted(os.listdir(warehouse)) == ["rows.jsonl"]
+
+
+def test_standard_output_named_as_a_file_link_gets_the_rows(tmp_path) -> None:
+    """`-o /dev/stdout` with standard output sent to a file: the rows reach that file."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    captured = tmp_path / "captured.jsonl"
+    with captured.open("wb") as out:
+        done = subprocess.run([sys.executable, "-m", "rulesengine", "run", FLOW, "-o", str(link)], stdout=out,
+                              stderr=subprocess.PIPE, check=False)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink()
+    assert captured.read_bytes().count(b"\n") == 4
