@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rulesengine.output.files import AtomicFile, replaced_path, temporary_name
 from rulesengine.runtime.carry import CarryOver
-from rulesengine.runtime.state import STAGED, StateError, StateFolder, identity
+from rulesengine.runtime.state import STAGED, StateError, StateFolder, contents, identity
 
 
 def add_state_option(parser: argparse.ArgumentParser) -> None:
@@ -27,9 +27,11 @@ class Batch:
             self.carry = CarryOver(self.state.load())
             try:
                 self.identity = identity(sources)
+                self.contents = contents(sources) if self.identity is not None else None
             except OSError:
                 # an input that cannot be read: reading it says so, as it does without --state
                 self.identity = None
+                self.contents = None
         except BaseException:
             self.state.close()
             raise
@@ -37,7 +39,8 @@ class Batch:
     @property
     def repeated(self) -> bool:
         """The state was made by these very input files (unchanged): they are taken in already."""
-        return self.identity is not None and self.identity == self.state.batch
+        return (self.identity is not None and self.identity == self.state.batch
+                and self.state.contents in (None, self.contents))  # a state of before the digests: none
 
     def begin(self, paths: Sequence[str | None]) -> dict[str, str]:
         """The temporary name of each output (by path; None: not asked for), listed in the journal
@@ -50,7 +53,8 @@ class Batch:
     def commit(self, outputs: Sequence[AtomicFile | None]) -> None:
         assert self.carry.end is not None, "the batch was not read to its end"
         try:
-            self.state.commit(self.carry.end, self.identity, [output for output in outputs if output is not None])
+            self.state.commit(self.carry.end, self.identity, [output for output in outputs if output is not None],
+                              self.contents)
         except OSError as problem:
             raise StateError(f"cannot write state folder {self.state.path}: {problem.strerror or problem}") from None
 

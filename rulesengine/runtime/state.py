@@ -27,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import signal
+import stat
 from collections.abc import Sequence
 from typing import IO
 
@@ -64,6 +66,8 @@ class _Header(msgspec.Struct):
     open: int = 0
     remembered: int = 0
     batch: Identity | None = None
+    #: a digest of each input file's content (`contents`); none in a state written before them
+    contents: list[str] | None = None
 
 
 class _Line(msgspec.Struct, array_like=True):
@@ -109,14 +113,37 @@ class _Journal(msgspec.Struct):
 
 
 def identity(sources: Sequence[str]) -> Identity | None:
-    """Which input files a batch is, to recognise it run again; None for standard input."""
+    """Which input files a batch is, to recognise it run again; None for standard input, or
+    for a named pipe or a device, whose size and time say nothing of what they hold."""
     if STDIN in sources:
         return None
     found = []
     for source in sources:
         info = os.stat(source)
+        if not stat.S_ISREG(info.st_mode):
+            return None
         found.append((os.path.abspath(source), info.st_size, info.st_mtime_ns))
     return found
+
+
+def contents(sources: Sequence[str]) -> list[str]:
+    """A digest of each input file's first and last `_SAMPLED` bytes: a file of another batch
+    copied under the same name, with the same size and time (`cp -p`, `rsync -t`), differs."""
+    digests = []
+    for source in sources:
+        digest = hashlib.blake2b(digest_size=16)
+        with open(source, "rb") as handle:
+            digest.update(handle.read(_SAMPLED))
+            size = os.fstat(handle.fileno()).st_size
+            if size > _SAMPLED:
+                handle.seek(max(_SAMPLED, size - _SAMPLED))
+                digest.update(handle.read(_SAMPLED))
+        digests.append(digest.hexdigest())
+    return digests
+
+
+#: how much of each end of an input file `contents` reads
+_SAMPLED = 1 << 20
 
 
 class StateFolder:
@@ -139,6 +166,7 @@ class StateFolder:
                                  "run batches on one state one after another") from None
             raise StateError(f"cannot lock state folder {path}: {problem.strerror or problem}") from None
         self.batch: Identity | None = None
+        self.contents: list[str] | None = None
         self.committed = False
         self._staged: list[tuple[str, str]] = []
 
@@ -191,6 +219,7 @@ class StateFolder:
         except (msgspec.DecodeError, ValueError) as problem:
             raise StateError(f"{self._file('state')} is damaged: {problem}") from None
         self.batch = header.batch
+        self.contents = header.contents
         return carried
 
     def begin(self, staged: Sequence[tuple[str, str]]) -> None:
@@ -199,13 +228,14 @@ class StateFolder:
         self._staged = list(staged)
         self._write_journal(_Journal(False, self._staged))
 
-    def commit(self, carried: Carried, batch: Identity | None, outputs: Sequence[AtomicFile]) -> None:
+    def commit(self, carried: Carried, batch: Identity | None, outputs: Sequence[AtomicFile],
+               digests: list[str] | None = None) -> None:
         """Make the new state and the outputs visible together (see the module's notes)."""
         _stop_at("before-outputs", self.path)
         renames = _renames(outputs)
         for output in outputs:
             output.complete()
-        header = _Header(FORMAT, VERSION, carried.lines, len(carried.open), len(carried.recent), batch)
+        header = _Header(FORMAT, VERSION, carried.lines, len(carried.open), len(carried.recent), batch, digests)
         with open(self._file("state.new"), "wb") as handle:
             handle.write(_encode_header(header) + b"\n")
             handle.write(pack(carried))

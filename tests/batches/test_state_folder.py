@@ -14,7 +14,7 @@ import pytest
 
 from rulesengine.events.generate import generate_lines
 from rulesengine.output.files import AtomicFile
-from rulesengine.runtime.state import KILL_AT, POINTS
+from rulesengine.runtime.state import KILL_AT, POINTS, identity
 from tests.batches.streams import by_interaction, cut, run, stream
 
 
@@ -187,3 +187,28 @@ def test_every_temporary_file_is_in_the_journal_before_it_is_made(tmp_path, monk
                "--rejects", str(tmp_path / "rejects.jsonl")) in (0, 1)
     assert len(made) == 2 and all(name.endswith(".batch") for name in made)
     assert sorted(os.listdir(tmp_path)) == ["rejects.jsonl", "rows.jsonl", "state"]
+
+
+def test_another_batch_under_the_same_name_size_and_time_is_read(tmp_path, capsysbinary, batches) -> None:
+    """An hour's file copied over the last one keeping its size and time (`cp -p`, `rsync -t`)
+    was taken for the batch already read: nothing written, exit 0, its rows lost."""
+    hour = tmp_path / "hour.jsonl"
+    first, second = (Path(batch).read_bytes() for batch in batches[:2])
+    width = max(len(first), len(second))
+    state = str(tmp_path / "state")
+    for number, data in enumerate((first, second)):
+        hour.write_bytes(data + b"\n" * (width - len(data)))  # blank lines: the same size
+        os.utime(hour, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+        assert run(str(hour), "--state", state, "-o", str(tmp_path / f"rows{number}.jsonl")) in (0, 1)
+    assert b"already holds this batch" not in capsysbinary.readouterr().err
+    assert (tmp_path / "rows1.jsonl").stat().st_size > 0
+
+
+def test_a_named_pipe_is_never_taken_for_a_batch_already_read(tmp_path) -> None:
+    """Its size is 0 and its time does not change with what is written to it."""
+    pipe = tmp_path / "feed"
+    os.mkfifo(pipe)
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("")
+    assert identity([str(pipe)]) is None and identity([str(plain), str(pipe)]) is None
+    assert identity([str(plain)]) == [(str(plain), 0, plain.stat().st_mtime_ns)]
