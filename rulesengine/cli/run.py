@@ -23,7 +23,7 @@ from rulesengine.decide.decider import Decider
 from rulesengine.events.assemble import Rejection
 from rulesengine.events.parquet import ParquetUnavailable
 from rulesengine.events.read import InputError
-from rulesengine.output.files import BinarySink, Output, OutputError, commit_together
+from rulesengine.output.files import AtomicFile, BinarySink, Output, OutputError, commit_together
 from rulesengine.output.parquet import ParquetWriter
 from rulesengine.output.rows import FIELDS, STREAM_WRITERS, WRITERS, Row, RowWriter
 from rulesengine.output.table import TableWriter
@@ -142,6 +142,11 @@ def _check_outputs(args: argparse.Namespace, sources: list[str], output_format: 
         if path is not None and args.state is not None and _in_folder(path, args.state):
             raise argparse.ArgumentTypeError(f"{option} {path} is in the state folder {args.state}, whose files "
                                              "are the state's own: write it elsewhere")
+    if args.coverage_file is not None:
+        try:  # written once the rows are: one that cannot be is found before anything is written
+            AtomicFile(args.coverage_file).discard()
+        except OutputError as problem:
+            raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def _in_folder(path: str, folder: str) -> bool:

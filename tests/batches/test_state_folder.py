@@ -212,3 +212,16 @@ def test_a_named_pipe_is_never_taken_for_a_batch_already_read(tmp_path) -> None:
     plain.write_text("")
     assert identity([str(pipe)]) is None and identity([str(plain), str(pipe)]) is None
     assert identity([str(plain)]) == [(str(plain), 0, plain.stat().st_mtime_ns)]
+
+
+def test_a_coverage_file_that_cannot_be_written_stops_the_batch_before_its_commit(tmp_path, capsysbinary,
+                                                                                  batches) -> None:
+    """It was written after the rows, the rejects and the state were committed: exit 2 for a
+    batch that had gone in, and a rerun then wrote nothing, the coverage never."""
+    missing = tmp_path / "reports" / "coverage.txt"
+    code = run(batches[0], "--state", str(tmp_path / "state"), "-o", str(tmp_path / "rows.jsonl"),
+               "--coverage-file", str(missing))
+    assert code == 2
+    assert capsysbinary.readouterr().err.decode().splitlines()[-1] == (
+        f"rulesengine run: error: cannot write {missing}: No such file or directory")
+    assert not (tmp_path / "rows.jsonl").exists() and not (tmp_path / "state").exists()
