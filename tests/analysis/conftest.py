@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import attrs
@@ -68,3 +69,24 @@ def default_files(folder: Path, replace: dict[str, tuple[str, str]] | None = Non
         changed = text.replace(*replace[name]) if replace and name in replace else text
         (target / name).write_text(changed, encoding="utf-8")
     return target
+
+
+SLOT_FIELDS = {"role": "resource_role", "result": "technical_result", "record": "fact"}
+
+
+def witness(checked: Checked, finding: dict) -> Path:
+    """The witness file of a finding, by the interaction its message names."""
+    name = re.search(r"of interaction '([^']+)'", finding["message"]).group(1)
+    return checked.witnesses / f"{name}.jsonl"
+
+
+def assert_tie_reproduced(capsys: pytest.CaptureFixture[str], checked: Checked, finding: dict, *layers: str) -> None:
+    """Running the witness with the same layers: both rules match the party and tie (R310), its slot Unspecified."""
+    first, second = re.search(r"rules '([^']+)' and '([^']+)' both match", finding["message"]).groups()
+    party = re.search(r"both match party '([^']+)'", finding["message"]).group(1)
+    slot = re.search(r"set its (\w+) differently", finding["message"]).group(1)
+    code, rows, err = run_rows(capsys, witness(checked, finding), *layers)
+    assert code == 1
+    assert rows[party][SLOT_FIELDS[slot]] == "Unspecified"
+    [tie] = [line for line in err.splitlines() if " R310 " in line and f"both match party '{party}'" in line]
+    assert f"'{first}'" in tie and f"'{second}'" in tie

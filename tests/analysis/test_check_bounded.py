@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from rulesengine.cli import check as check_command
 from rulesengine.cli import main
 from rulesengine.cli.progress import ERASE, Progress
-from tests.analysis.conftest import SITE, check, default_files, run_rows
-
-SLOT_FIELDS = {"role": "resource_role", "result": "technical_result", "record": "fact"}
-
-
-def _witness(checked, finding: dict) -> Path:
-    name = re.search(r"of interaction '([^']+)'", finding["message"]).group(1)
-    return checked.witnesses / f"{name}.jsonl"
-
-
-def _assert_tie_reproduced(capsys, checked, finding: dict, *layers: str) -> None:
-    """Running the witness with the same layers: both rules match the party and tie (R310), its slot Unspecified."""
-    first, second = re.search(r"rules '([^']+)' and '([^']+)' both match", finding["message"]).groups()
-    party = re.search(r"both match party '([^']+)'", finding["message"]).group(1)
-    slot = re.search(r"set its (\w+) differently", finding["message"]).group(1)
-    code, rows, err = run_rows(capsys, _witness(checked, finding), *layers)
-    assert code == 1
-    assert rows[party][SLOT_FIELDS[slot]] == "Unspecified"
-    [tie] = [line for line in err.splitlines() if " R310 " in line and f"both match party '{party}'" in line]
-    assert f"'{first}'" in tie and f"'{second}'" in tie
+from tests.analysis.conftest import SITE, assert_tie_reproduced, check, default_files, run_rows, witness
 
 
 def test_the_default_rules_have_no_overlap_no_dead_rule_and_no_gap(capsys, tmp_path):
@@ -57,11 +37,11 @@ def test_the_example_site_layer_gets_only_the_overlaps_that_have_witnesses(capsy
                      ("agent.puller", "site.supervisor"), ("agent.received_transfer", "site.supervisor"),
                      ("agent.routed_to", "site.supervisor")]
     for finding in overlaps:
-        _assert_tie_reproduced(capsys, checked, finding, *layers)
+        assert_tie_reproduced(capsys, checked, finding, *layers)
     [dead] = checked.findings("R304")
     assert dead["message"].startswith("rule 'site.short_engagement' decides nothing in any interaction within")
     assert "(and it ties with 'agent.completed')" in dead["message"]
-    _, rows, _ = run_rows(capsys, _witness(checked, dead), *layers)
+    _, rows, _ = run_rows(capsys, witness(checked, dead), *layers)
     party = re.search(r"as for party '([^']+)'", dead["message"]).group(1)
     assert rows[party]["rule"].split(" + ")[1] in ("agent.abandoned_from_hold", "agent.transferred")
 
@@ -71,7 +51,7 @@ def test_a_witness_explains_the_tie(capsys, tmp_path):
     checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"))
     finding = next(f for f in checked.findings("R301") if "agent.completed" in f["message"])
     party = re.search(r"both match party '([^']+)'", finding["message"]).group(1)
-    main(["explain", str(_witness(checked, finding)), "--party", party, "--rules", str(tmp_path / "site.rules"),
+    main(["explain", str(witness(checked, finding)), "--party", party, "--rules", str(tmp_path / "site.rules"),
           "--format", "json"])
     explained = json.loads(capsys.readouterr().out)
     result = next(slot for slot in explained["slots"] if slot["slot"] == "result")
@@ -100,7 +80,7 @@ def test_a_seeded_fault_is_caught_with_a_witness_run_confirms(capsys, tmp_path, 
     checked = check(capsys, tmp_path, *layers)
     overlaps = [f for f in checked.findings("R301") if all(f"'{rule}'" in f["message"] for rule in pair)]
     assert len(overlaps) == 1, checked.out
-    _assert_tie_reproduced(capsys, checked, overlaps[0], *layers)
+    assert_tie_reproduced(capsys, checked, overlaps[0], *layers)
 
 
 #: faults only an agent reached through a queue after an agent's request shows (c08a, c08b, x06):
@@ -122,18 +102,18 @@ def test_a_fault_only_an_agent_reached_through_a_queue_shows_is_caught_by_defaul
     found = [json.loads(line) for line in checked.out.splitlines()]
     assert found, checked.err
     for finding in found:
-        witness = _witness(checked, finding).read_text(encoding="utf-8")
-        assert '"intent":"route"' in witness and '"kind":"strategy"' in witness
+        events = witness(checked, finding).read_text(encoding="utf-8")
+        assert '"intent":"route"' in events and '"kind":"strategy"' in events
         if finding["code"] == "R301":
-            _assert_tie_reproduced(capsys, checked, finding, *layers)
+            assert_tie_reproduced(capsys, checked, finding, *layers)
         else:
             assert finding["code"] == "R305", finding
             party = re.search(r"of agent '([^']+)'", finding["message"]).group(1)
-            _, rows, _ = run_rows(capsys, _witness(checked, finding), *layers)
+            _, rows, _ = run_rows(capsys, witness(checked, finding), *layers)
             assert rows[party]["technical_result"] == "Unspecified"
 
 
-def test_a_dropped_rule_leaves_a_gap_with_a_witness(capsys, tmp_path):
+def test_a_dropped_rule_leaves_a_gap_with_awitness(capsys, tmp_path):
     still = ('rule agent.still_alerting  "An invitation still unanswered when processing stopped (assumed)"\n'
              "  for agent\n  match invited\n  set result Incomplete\n")
     rules = default_files(tmp_path, {"chat.rules": (still, "")})
@@ -142,7 +122,7 @@ def test_a_dropped_rule_leaves_a_gap_with_a_witness(capsys, tmp_path):
     [gap] = checked.findings("R305")
     assert gap["message"].startswith("no rule decides the result of agent ")
     party = re.search(r"of agent '([^']+)'", gap["message"]).group(1)
-    _, rows, _ = run_rows(capsys, _witness(checked, gap), *layers)
+    _, rows, _ = run_rows(capsys, witness(checked, gap), *layers)
     assert rows[party]["technical_result"] == "Unspecified"
 
 
@@ -260,7 +240,7 @@ def test_globs_that_overlap_tie_on_a_text_both_match_and_no_rule_with_globs_is_d
     [tie] = [f for f in checked.findings("R301") if "'site.supervisors'" in f["message"]
              and "'site.ada'" in f["message"]]
     assert "as Sup_Ada" in tie["message"]
-    _assert_tie_reproduced(capsys, checked, tie, *layers)
+    assert_tie_reproduced(capsys, checked, tie, *layers)
     assert checked.findings("R304") == []
 
 

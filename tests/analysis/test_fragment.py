@@ -4,11 +4,9 @@ read as the search can vary them are all tried, so the ties they make are found.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.analysis.conftest import check, run_rows
+from tests.analysis.conftest import assert_tie_reproduced, check
 
 #: rules that read a value as the search cannot try every class of: (the rule's condition, the expression named)
 UNSEEN = {
@@ -86,10 +84,7 @@ def test_values_the_rules_read_as_the_search_varies_them_are_tried(capsys, tmp_p
     assert rival is None or any(f"'{rival}'" in f["message"] for f in ties)
     assert checked.findings("R307") == []
     for tie in ties:
-        name = re.search(r"of interaction '([^']+)'", tie["message"]).group(1)
-        party = re.search(r"both match party '([^']+)'", tie["message"]).group(1)
-        code, _, err = run_rows(capsys, checked.witnesses / f"{name}.jsonl", *layers)
-        assert code == 1 and f"both match party '{party}'" in err
+        assert_tie_reproduced(capsys, checked, tie, *layers)
 
 
 def test_too_many_combinations_of_one_party_s_values_leave_the_search_incomplete(capsys, tmp_path):
@@ -170,7 +165,4 @@ def test_what_rules_tell_apart_across_parties_and_large_numbers_is_tried(capsys,
     assert checked.findings("R307") == []
     ties = [f for f in checked.findings("R301") if "'site.x'" in f["message"] and f"'{rival}'" in f["message"]]
     assert ties, checked.out
-    name = re.search(r"of interaction '([^']+)'", ties[0]["message"]).group(1)
-    party = re.search(r"both match party '([^']+)'", ties[0]["message"]).group(1)
-    code, _, err = run_rows(capsys, checked.witnesses / f"{name}.jsonl", *layers)
-    assert code == 1 and f"both match party '{party}'" in err
+    assert_tie_reproduced(capsys, checked, ties[0], *layers)
