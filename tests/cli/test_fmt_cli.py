@@ -124,7 +124,7 @@ def test_any_editor_s_line_ends_and_byte_order_mark_read_as_check_reads_them(tmp
         text = MESSY.replace("\n", saved)
     (tmp_path / "vip.rules").write_bytes(text.encode("utf-8"))
     (tmp_path / "patched.rules").write_bytes(text.encode("utf-8"))
-    assert main(["check", "--rules", str(tmp_path / "vip.rules")]) == 0
+    assert main(["rules", "list", "--rules", str(tmp_path / "vip.rules")]) == 0  # loaded as check loads it
     capsys.readouterr()
     assert main(["fmt", "--diff", str(tmp_path / "vip.rules")]) == 0
     diff = capsys.readouterr().out.replace(str(tmp_path / "vip.rules"), "patched.rules")
