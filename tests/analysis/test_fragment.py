@@ -8,6 +8,9 @@ import pytest
 
 from tests.analysis.conftest import assert_tie_reproduced, check
 
+#: a search near the first queue and strategy only: a note, and what it spares a rule, do not
+#: depend on how far the search goes, and a short one keeps these tests quick
+NEAR = ("--agents", "0")
 #: rules that read a value as the search cannot try every class of: (the rule's condition, the expression named)
 UNSEEN = {
     "arithmetic": ("engage - 7s > 0s", "engage - 7s"),
@@ -40,7 +43,7 @@ def _rule(name: str, condition: str, reason: str = "Mine", priority: int = 0, ma
 def test_a_rule_reading_a_value_the_search_cannot_vary_is_named_and_never_said_dead(capsys, tmp_path, case):
     condition, expression = UNSEEN[case]
     layers = _site(tmp_path, _rule("x", condition))
-    checked = check(capsys, tmp_path, *layers, "--strict", "--verbose")
+    checked = check(capsys, tmp_path, *layers, "--strict", "--verbose", *NEAR)
     [note] = checked.findings("R307")
     assert note["message"].startswith(f"rule 'site.x' reads `{expression}` as the bounded analysis cannot try")
     assert note["severity"] == "note"
@@ -54,7 +57,7 @@ def test_a_rule_beaten_by_one_the_search_cannot_vary_is_not_said_dead(capsys, tm
     defaults everywhere; with a reason it does not: they are not dead."""
     layers = _site(tmp_path, _rule("a", 'coalesce(left.reason, "none") == "none"', priority=50)
                    + _rule("b", "engage > 3s", "Other", priority=50))
-    checked = check(capsys, tmp_path, *layers)
+    checked = check(capsys, tmp_path, *layers, *NEAR)
     assert [f["message"].split("'")[1] for f in checked.findings("R307")] == ["site.a"]
     assert checked.findings("R304") == []
 
@@ -112,7 +115,8 @@ FACTS = {
 @pytest.mark.parametrize("case", sorted(FACTS))
 def test_what_a_fact_reads_counts_for_the_rules_that_read_it(capsys, tmp_path, case):
     facts, condition, expression = FACTS[case]
-    checked = check(capsys, tmp_path, *_site(tmp_path, facts + _rule("x", condition, priority=5)), "--verbose")
+    checked = check(capsys, tmp_path, *_site(tmp_path, facts + _rule("x", condition, priority=5)), "--verbose",
+                    *NEAR)
     [note] = checked.findings("R307")
     assert note["message"].startswith(f"rule 'site.x' reads `{expression}` as the bounded analysis")
     assert not [f for f in checked.findings("R304") if "'site.x'" in f["message"]]
@@ -126,7 +130,7 @@ def test_facts_that_read_each_other_name_every_rule_that_reads_them_in_any_order
              'fact long_b: bool  "b"\n  = by.long_a\n\n')
     layers = _site(tmp_path, facts + _rule(f"{first}_long", "long_a", priority=5)
                    + _rule("m_after", "long_b", "Other", priority=6))
-    checked = check(capsys, tmp_path, *layers)
+    checked = check(capsys, tmp_path, *layers, *NEAR)
     noted = sorted(f["message"].split("'")[1] for f in checked.findings("R307"))
     assert noted == sorted([f"site.{first}_long", "site.m_after"])
     assert checked.findings("R304") == []
