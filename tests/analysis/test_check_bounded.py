@@ -235,7 +235,7 @@ rule site.both  "Both globs at once"
 def test_globs_that_overlap_tie_on_a_text_both_match_and_no_rule_with_globs_is_dead(capsys, tmp_path):
     (tmp_path / "site.rules").write_text(GLOBS, encoding="utf-8")
     layers = ("--rules", str(tmp_path / "site.rules"))
-    checked = check(capsys, tmp_path, *layers, "--strict")
+    checked = check(capsys, tmp_path, *layers, "--strict", "--agents", "0")  # an agent routed to is enough
     assert checked.code == 1
     [tie] = [f for f in checked.findings("R301") if "'site.supervisors'" in f["message"]
              and "'site.ada'" in f["message"]]
@@ -247,7 +247,7 @@ def test_globs_that_overlap_tie_on_a_text_both_match_and_no_rule_with_globs_is_d
 def test_globs_with_too_many_classes_make_the_search_incomplete(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("rulesengine.analysis.text_classes.MAX_STATES", 3)
     (tmp_path / "site.rules").write_text(GLOBS, encoding="utf-8")
-    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"))
+    checked = check(capsys, tmp_path, "--rules", str(tmp_path / "site.rules"), "--agents", "0")
     assert checked.findings("R304") == []
     assert ("the rules' globs tell apart more kinds of text than the analysis tries: the overlaps and gaps listed "
             "were proved, others may be missed, and no rule is reported dead") in checked.err

@@ -141,7 +141,7 @@ def test_true_and_1_are_two_values_and_a_large_float_has_values_above_it(capsys,
     layers = _site(tmp_path, _rule("t", "data.flag == true", priority=5) + _rule("o", "data.flag == 1", "Other",
                                                                                   priority=5)
                    + _rule("big", "data.amount > 10000000000000000.0", priority=7))
-    checked = check(capsys, tmp_path, *layers, "--verbose")
+    checked = check(capsys, tmp_path, *layers, "--verbose", *NEAR)
     assert checked.findings("R304") == [] and checked.findings("R307") == []
     assert "proved disjoint within the bound: 'site.o' and 'site.t' (result)" in checked.err
 
